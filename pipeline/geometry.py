@@ -1,0 +1,108 @@
+"""The one geometry type used everywhere: a polygon in pixel coordinates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, field_validator
+
+Point = tuple[float, float]
+
+
+class Polygon(BaseModel):
+    """A closed polygon, points in order. Coordinates are source-image pixels unless a stage says otherwise."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    points: tuple[Point, ...]
+
+    @field_validator("points")
+    @classmethod
+    def _at_least_three(cls, points: tuple[Point, ...]) -> tuple[Point, ...]:
+        if len(points) < 3:
+            raise ValueError("a polygon needs at least three points")
+        return tuple((float(x), float(y)) for x, y in points)
+
+    @classmethod
+    def from_box(cls, x0: float, y0: float, x1: float, y1: float) -> Polygon:
+        return cls(points=((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+
+    @classmethod
+    def from_points(cls, points: Iterable[Sequence[float]]) -> Polygon:
+        return cls(points=tuple((float(p[0]), float(p[1])) for p in points))
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        xs = [p[0] for p in self.points]
+        ys = [p[1] for p in self.points]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    @property
+    def width(self) -> float:
+        x0, _, x1, _ = self.bounds
+        return x1 - x0
+
+    @property
+    def height(self) -> float:
+        _, y0, _, y1 = self.bounds
+        return y1 - y0
+
+    @property
+    def center(self) -> Point:
+        x0, y0, x1, y1 = self.bounds
+        return (x0 + x1) / 2, (y0 + y1) / 2
+
+    @property
+    def area(self) -> float:
+        pts = np.asarray(self.points)
+        x, y = pts[:, 0], pts[:, 1]
+        return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2)
+
+    def box(self) -> Polygon:
+        """The axis-aligned bounding box as a polygon."""
+        return Polygon.from_box(*self.bounds)
+
+    def scale(self, factor: float) -> Polygon:
+        return Polygon(points=tuple((x * factor, y * factor) for x, y in self.points))
+
+    def translate(self, dx: float, dy: float) -> Polygon:
+        return Polygon(points=tuple((x + dx, y + dy) for x, y in self.points))
+
+    def transform(self, matrix: Sequence[Sequence[float]]) -> Polygon:
+        """Apply a 2x3 affine matrix (OpenCV convention)."""
+        m = np.asarray(matrix, dtype=float)
+        pts = np.hstack([np.asarray(self.points), np.ones((len(self.points), 1))])
+        return Polygon.from_points((pts @ m.T).tolist())
+
+    def clamp(self, width: float, height: float) -> Polygon:
+        return Polygon(
+            points=tuple((min(max(x, 0.0), width), min(max(y, 0.0), height)) for x, y in self.points)
+        )
+
+    def intersection_area(self, other: Polygon) -> float:
+        """Bounding-box intersection: regions and lines on a deskewed page are near-rectangular."""
+        ax0, ay0, ax1, ay1 = self.bounds
+        bx0, by0, bx1, by1 = other.bounds
+        w = min(ax1, bx1) - max(ax0, bx0)
+        h = min(ay1, by1) - max(ay0, by0)
+        return w * h if w > 0 and h > 0 else 0.0
+
+    def iou(self, other: Polygon) -> float:
+        inter = self.intersection_area(other)
+        union = self.width * self.height + other.width * other.height - inter
+        return inter / union if union > 0 else 0.0
+
+    def overlap_ratio(self, other: Polygon) -> float:
+        """Share of this polygon's box that lies inside the other's box."""
+        own = self.width * self.height
+        return self.intersection_area(other) / own if own > 0 else 0.0
+
+
+def union_box(polygons: Iterable[Polygon]) -> Polygon:
+    boxes = [p.bounds for p in polygons]
+    if not boxes:
+        raise ValueError("union of no polygons")
+    return Polygon.from_box(
+        min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)
+    )
