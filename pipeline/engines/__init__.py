@@ -1,0 +1,28 @@
+"""Engine construction. Models load once per process and are shared by every page."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pipeline.config import LayoutConfig, OcrEngineConfig, RapidOcrConfig, TesseractConfig
+from pipeline.engines.base import LayoutEngine, OcrEngine
+
+
+@cache
+def ocr_engine(config: OcrEngineConfig) -> OcrEngine:
+    if isinstance(config, RapidOcrConfig):
+        from pipeline.engines.rapid_ocr import RapidOcrEngine
+
+        return RapidOcrEngine(config)
+    if isinstance(config, TesseractConfig):
+        from pipeline.engines.tesseract import TesseractEngine
+
+        return TesseractEngine(config)
+    raise ValueError(f"unknown OCR engine {config!r}")
+
+
+@cache
+def layout_engine(config: LayoutConfig) -> LayoutEngine:
+    from pipeline.engines.rapid_layout import CdlaLayoutEngine
+
+    return CdlaLayoutEngine(confidence=config.confidence, detect_side=config.detect_side)

@@ -1,0 +1,67 @@
+"""Tesseract through pytesseract: the comparison engine. Needs Debian's tesseract-ocr packages."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+
+import numpy as np
+
+from pipeline.config import TesseractConfig
+from pipeline.engines.base import EngineLine, EngineUnavailableError, EngineWord
+from pipeline.text import join_fragments
+
+
+class TesseractEngine:
+    name = "tesseract"
+
+    def __init__(self, config: TesseractConfig) -> None:
+        if shutil.which("tesseract") is None:
+            raise EngineUnavailableError(
+                "the tesseract engine needs Tesseract: apt-get install tesseract-ocr tesseract-ocr-chi-sim"
+            )
+        try:
+            import pytesseract
+        except ImportError as exc:
+            raise EngineUnavailableError("the tesseract engine needs pytesseract: pip install pytesseract") from exc
+        self._tesseract = pytesseract
+        self.version = str(pytesseract.get_tesseract_version())
+        installed = set(pytesseract.get_languages(config=""))
+        missing = [lang for lang in config.languages.split("+") if lang not in installed]
+        if missing:
+            raise EngineUnavailableError(
+                f"Tesseract has no traineddata for {', '.join(missing)}: "
+                f"apt-get install {' '.join('tesseract-ocr-' + m.replace('_', '-').lower() for m in missing)}"
+            )
+        self.languages = config.languages
+        self.model = f"tesseract-{config.languages}"
+
+    def read(self, image: np.ndarray) -> list[EngineLine]:
+        data = self._tesseract.image_to_data(
+            image, lang=self.languages, config="--psm 3", output_type=self._tesseract.Output.DICT
+        )
+        grouped: dict[tuple[int, int, int], list[EngineWord]] = defaultdict(list)
+        for i, text in enumerate(data["text"]):
+            confidence = float(data["conf"][i])
+            if not text.strip() or confidence < 0:
+                continue
+            x, y, w, h = (float(data[k][i]) for k in ("left", "top", "width", "height"))
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            # Tesseract reports 0..100; the pipeline's one scale is 0..1.
+            grouped[key].append(
+                EngineWord(text=text, confidence=confidence / 100, quad=((x, y), (x + w, y), (x + w, y + h), (x, y + h)))
+            )
+        lines = []
+        for words in grouped.values():
+            xs = [p[0] for w in words for p in w.quad]
+            ys = [p[1] for w in words for p in w.quad]
+            x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+            # Tesseract splits CJK into one word per character; only Latin words take a space.
+            text = join_fragments([w.text for w in words])
+            lines.append(EngineLine(
+                text=text,
+                confidence=sum(w.confidence for w in words) / len(words),
+                quad=((x0, y0), (x1, y0), (x1, y1), (x0, y1)),
+                words=tuple(words),
+            ))
+        return lines

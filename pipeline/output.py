@@ -1,0 +1,128 @@
+"""Writing a run's results: TEI per article, ALTO and page model per page, and the manifest.
+
+Every file is written atomically. The manifest is the contract other tools read; its key
+names are fixed (see README).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from pipeline import __version__
+from pipeline.atomic import write_bytes_atomic
+from pipeline.model import Flag, Page, PageStatus, Severity
+from pipeline.serialise.alto import alto_bytes, build_alto
+from pipeline.serialise.tei import build_tei, tei_bytes
+from pipeline.serialise.validate import validate_alto, validate_tei
+from pipeline.text import language_of
+
+MANIFEST = "manifest.json"
+
+
+class ManifestFlag(BaseModel):
+    code: str
+    reason: str
+    severity: str = Severity.warning
+
+
+class ManifestPage(BaseModel):
+    id: str
+    source: str
+    frame: int = 0
+    status: PageStatus
+    flags: list[ManifestFlag] = Field(default_factory=list)
+    alto: str | None = None
+    model: str | None = None
+
+
+class ManifestArticle(BaseModel):
+    id: str
+    pages: list[str]
+    tei: str
+    title: str = ""
+    valid: bool = True
+
+
+class Manifest(BaseModel):
+    broadsheet_version: str = __version__
+    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    pages: list[ManifestPage] = Field(default_factory=list)
+    articles: list[ManifestArticle] = Field(default_factory=list)
+    timings: dict[str, float | int | dict[str, float]] = Field(default_factory=dict)
+
+
+def _relative(target: Path, start: Path) -> str:
+    return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
+
+
+def write_page(page: Page, out_dir: Path, validate: bool = True) -> tuple[Page, ManifestPage, list[ManifestArticle]]:
+    """Write one page's ALTO, its articles' TEI and its model; return the manifest entries."""
+    page = page.model_copy(deep=True)
+    articles: list[ManifestArticle] = []
+    alto_path: str | None = None
+    if page.status != PageStatus.failed:
+        tei_dir, alto_dir = out_dir / "tei", out_dir / "alto"
+        image_url = _relative(Path(page.source), tei_dir)
+        language = language_of(line.text for region in page.regions for line in region.lines)
+        for article in page.articles:
+            tree = build_tei(article, [page], language=language, image_urls={page.id: image_url})
+            data = tei_bytes(tree)
+            valid = True
+            if validate:
+                report = validate_tei(data)
+                valid = report.valid
+                if not valid:
+                    page.flags.append(Flag(code="tei-invalid", severity=Severity.error, element_id=article.id,
+                                           reason=f"TEI of {article.id} failed validation: {report.errors[0]}"))
+            target = tei_dir / f"{article.id}.xml"
+            write_bytes_atomic(target, data)
+            articles.append(ManifestArticle(id=article.id, pages=article.page_ids, tei=_relative(target, out_dir),
+                                            title=article.title, valid=valid))
+        alto = alto_bytes(build_alto(page, image_url=_relative(Path(page.source), alto_dir)))
+        if validate:
+            report = validate_alto(alto)
+            if not report.valid:
+                page.flags.append(Flag(code="alto-invalid", severity=Severity.error,
+                                       reason=f"ALTO failed validation: {report.errors[0]}"))
+        write_bytes_atomic(alto_dir / f"{page.id}.xml", alto)
+        alto_path = f"alto/{page.id}.xml"
+        if page.flags and page.status == PageStatus.ok:
+            page.status = PageStatus.flagged
+    model_path = out_dir / "pages" / f"{page.id}.json"
+    write_bytes_atomic(model_path, page.model_dump_json(indent=1).encode())
+    entry = ManifestPage(
+        id=page.id, source=page.source, frame=page.frame, status=page.status,
+        flags=[ManifestFlag(code=f.code, reason=f.reason, severity=f.severity) for f in page.flags],
+        alto=alto_path, model=f"pages/{page.id}.json",
+    )
+    return page, entry, articles
+
+
+def read_manifest(out_dir: Path) -> Manifest | None:
+    path = out_dir / MANIFEST
+    if not path.exists():
+        return None
+    return Manifest.model_validate_json(path.read_bytes())
+
+
+def write_manifest(
+    out_dir: Path,
+    pages: Sequence[ManifestPage],
+    articles: Sequence[ManifestArticle],
+    timings: dict[str, float | int | dict[str, float]],
+) -> Manifest:
+    """Merge this run's pages into the manifest already in the out dir, newest entry winning."""
+    previous = read_manifest(out_dir)
+    run_ids = {p.id for p in pages}
+    kept_pages = [p for p in previous.pages if p.id not in run_ids] if previous else []
+    kept_articles = [a for a in previous.articles if not set(a.pages) & run_ids] if previous else []
+    manifest = Manifest(pages=[*kept_pages, *pages], articles=[*kept_articles, *articles], timings=timings)
+    write_bytes_atomic(out_dir / MANIFEST, json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False,
+                                                      indent=1).encode())
+    return manifest

@@ -1,0 +1,70 @@
+"""Running the page stages in order, without Prefect. Flows call the same functions."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.engines import layout_engine, ocr_engine
+from pipeline.model import Flag, Page, PageStatus, Severity
+from pipeline.stages.articles import Articles
+from pipeline.stages.base import Stage
+from pipeline.stages.layout import Layout, NewspaperTypes
+from pipeline.stages.ocr import Ocr
+from pipeline.stages.preprocess import Preprocess
+from pipeline.stages.reading_order import ReadingOrder
+
+log = logging.getLogger(__name__)
+
+
+def build_stages(settings: Settings, work_dir: Path) -> list[Stage]:
+    """The page stages in order: preprocess, layout, OCR, typing, reading order, articles."""
+    return [
+        Preprocess(settings.preprocess, work_dir),
+        Layout(layout_engine(settings.layout), settings.layout),
+        Ocr(ocr_engine(settings.ocr.engine), settings.ocr),
+        NewspaperTypes(settings.layout),
+        ReadingOrder(),
+        Articles(),
+    ]
+
+
+def run_stage(stage: Stage, page: Page) -> Page:
+    """One stage on one page; a failure becomes the page's status and reason, never an exception."""
+    if page.status == PageStatus.failed:
+        return page
+    try:
+        return stage(page)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a broken page must not sink the batch
+        log.debug("stage %s failed on %s", stage.name, page.id, exc_info=True)
+        failed = page.model_copy(deep=True)
+        failed.status = PageStatus.failed
+        failed.flags.append(Flag(code=f"{stage.name}-failed", severity=Severity.error,
+                                 reason=f"{stage.name} failed: {type(exc).__name__}: {exc}"))
+        return failed
+
+
+def finalise(page: Page, low_confidence: float) -> Page:
+    """Settle the page's status from its flags, adding the flags only a whole page shows."""
+    page = page.model_copy(deep=True)
+    if page.status == PageStatus.failed:
+        return page
+    lines = [line for region in page.regions for line in region.lines]
+    if lines:
+        mean = sum(line.confidence for line in lines) / len(lines)
+        if mean < low_confidence:
+            page.flags.append(Flag(code="low-confidence", severity=Severity.warning,
+                                   reason=f"mean OCR confidence {mean:.2f} is below {low_confidence:.2f}"))
+    elif not any(flag.code == "blank-page" for flag in page.flags):
+        page.flags.append(Flag(code="no-text", severity=Severity.warning, reason="no text was read on the page"))
+    page.status = PageStatus.flagged if page.flags else PageStatus.ok
+    return page
+
+
+def process_page(page: Page, stages: list[Stage], settings: Settings) -> Page:
+    for stage in stages:
+        page = run_stage(stage, page)
+    return finalise(page, settings.ocr.low_confidence)

@@ -1,0 +1,128 @@
+"""Articles: one per headline, each with its kicker, byline, columns, figures and captions.
+
+A region belongs to the nearest headline above it that shares its columns, as American
+Stories does with headline/byline/body geometry. Body lines become paragraphs by indentation:
+a first line is indented, a continued paragraph at the top of the next column is not.
+"""
+
+from __future__ import annotations
+
+from statistics import median
+
+from pipeline.geometry import Polygon
+from pipeline.model import PAGE_FURNITURE_TYPES, Article, Flag, Line, Page, Paragraph, Region, RegionType, Severity
+from pipeline.stages.base import recorded_step, to_working
+from pipeline.stages.reading_order import xy_cut
+from pipeline.text import join_fragments
+
+ATTACHED_TO_HEADLINE = frozenset({RegionType.kicker, RegionType.byline, RegionType.dateline})
+PARAGRAPH_TYPES = frozenset({RegionType.body, RegionType.sidebar})
+INDENT_RATIO = 0.6
+"""A line starting this many line heights right of its column's edge opens a paragraph."""
+
+
+def _overlap_x(a: Polygon, b: Polygon) -> float:
+    return min(a.bounds[2], b.bounds[2]) - max(a.bounds[0], b.bounds[0])
+
+
+def owner_headline(region: Polygon, headlines: dict[str, Polygon], attached: bool) -> str | None:
+    """The closest headline above that shares columns; kickers and bylines may also sit above it."""
+    best: tuple[float, str] | None = None
+    for headline_id, headline in headlines.items():
+        if _overlap_x(region, headline) <= 0.3 * min(region.width, headline.width):
+            continue
+        distance = region.bounds[1] - headline.bounds[3]
+        if distance < -0.5 * region.height:
+            if not attached:
+                continue
+            distance = headline.bounds[1] - region.bounds[3]
+            if distance < -0.5 * region.height:
+                continue
+        if best is None or distance < best[0]:
+            best = (distance, headline_id)
+    if best is None and not attached:
+        # A headline set over fewer columns than its article: the columns to its right still follow it.
+        left_of = [(region.bounds[0] - h.bounds[2], h_id) for h_id, h in headlines.items()
+                   if h.bounds[3] <= region.bounds[1] + region.height * 0.1 and h.bounds[0] < region.bounds[0]]
+        return min(left_of)[1] if left_of else None
+    return best[1] if best else None
+
+
+def build_paragraphs(page: Page, regions: list[Region], article_id: str) -> list[Paragraph]:
+    paragraphs: list[Paragraph] = []
+    current: list[tuple[Line, str]] = []
+
+    def close() -> None:
+        if current:
+            paragraphs.append(Paragraph(
+                id=f"{article_id}-p{len(paragraphs) + 1}",
+                line_ids=[line.id for line, _ in current],
+                region_ids=list(dict.fromkeys(region_id for _, region_id in current)),
+                text=join_fragments(line.text for line, _ in current),
+            ))
+            current.clear()
+
+    for region in regions:
+        if region.type not in PARAGRAPH_TYPES or not region.lines:
+            continue
+        boxes = [to_working(page, line.polygon) for line in region.lines]
+        # Most lines of a column start at its edge; a stray wide box must not make them all look indented.
+        left = sorted(box.bounds[0] for box in boxes)[len(boxes) // 4]
+        height = median(box.height for box in boxes)
+        for line, box in zip(region.lines, boxes, strict=True):
+            if box.bounds[0] - left > INDENT_RATIO * height:
+                close()
+            current.append((line, region.id))
+    close()
+    return paragraphs
+
+
+class Articles:
+    name = "articles"
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        with recorded_step(page, self.name, "broadsheet", "headline-geometry-1", {}):
+            page.articles, page.reading_order = segment(page)
+            if any(article.headline_region_id is None for article in page.articles):
+                page.flags.append(Flag(code="article-no-headline", severity=Severity.warning,
+                                       reason="text on the page belongs to no headline"))
+        return page
+
+
+def segment(page: Page) -> tuple[list[Article], list[str]]:
+    boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
+    order_index = {region_id: i for i, region_id in enumerate(page.reading_order)}
+    headlines = {r.id: boxes[r.id] for r in page.regions if r.type == RegionType.headline}
+    members: dict[str | None, list[Region]] = {headline_id: [] for headline_id in headlines}
+    furniture: list[Region] = []
+    for region in page.regions:
+        if region.type in PAGE_FURNITURE_TYPES:
+            furniture.append(region)
+        elif region.type != RegionType.headline:
+            owner = owner_headline(boxes[region.id], headlines, region.type in ATTACHED_TO_HEADLINE)
+            members.setdefault(owner, []).append(region)
+    articles: list[Article] = []
+    reading_order = [r.id for r in sorted(furniture, key=lambda r: order_index.get(r.id, 0))
+                     if r.type != RegionType.folio]
+    headline_order = xy_cut([(h, box) for h, box in headlines.items()])
+    for headline_id in [*headline_order, None]:
+        regions = [r for r in members.get(headline_id, []) if r.lines or r.type == RegionType.figure]
+        if headline_id is None and not any(r.lines for r in regions):
+            continue
+        article_id = f"{page.id}-a{len(articles) + 1}"
+        attached = sorted((r for r in regions if r.type in ATTACHED_TO_HEADLINE),
+                          key=lambda r: boxes[r.id].bounds[1])
+        rest = [r for r in regions if r.type not in ATTACHED_TO_HEADLINE]
+        ordered_ids = ([headline_id] if headline_id else []) + [r.id for r in attached] + xy_cut(
+            [(r.id, boxes[r.id]) for r in rest])
+        by_id = {r.id: r for r in page.regions}
+        ordered = [by_id[i] for i in ordered_ids]
+        title = join_fragments(line.text for line in by_id[headline_id].lines) if headline_id else ""
+        articles.append(Article(
+            id=article_id, page_ids=[page.id], headline_region_id=headline_id, region_ids=ordered_ids,
+            paragraphs=build_paragraphs(page, ordered, article_id), title=title,
+        ))
+        reading_order.extend(ordered_ids)
+    reading_order.extend(r.id for r in furniture if r.type == RegionType.folio)
+    return articles, reading_order

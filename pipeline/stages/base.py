@@ -1,0 +1,36 @@
+"""The stage contract: a callable configured at construction, page in, enriched page out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+from pipeline.geometry import Polygon
+from pipeline.model import Page, ProcessingStep
+
+
+class Stage(Protocol):
+    name: str
+
+    def __call__(self, page: Page) -> Page: ...
+
+
+@contextmanager
+def recorded_step(
+    page: Page, stage: str, software: str, version: str, settings: dict[str, str | int | float | bool | None]
+) -> Iterator[ProcessingStep]:
+    """Append a processing-step record to the page, timed over the block it wraps."""
+    step = ProcessingStep(stage=stage, software=software, version=version, settings=settings)
+    started = time.perf_counter()
+    try:
+        yield step
+    finally:
+        step.seconds = round(time.perf_counter() - started, 4)
+        page.steps.append(step)
+
+
+def to_working(page: Page, polygon: Polygon) -> Polygon:
+    """The polygon in the deskewed working image, where columns are straight."""
+    return polygon.transform(page.transform.to_working)

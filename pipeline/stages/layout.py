@@ -1,0 +1,169 @@
+"""Layout: regions from the CDLA model, then newspaper types from geometry once lines are read.
+
+Two stages live here. `Layout` runs before OCR and proposes regions from the layout model
+on a downscaled copy. `NewspaperTypes` runs after OCR, when glyph heights are known: the
+document model knows nothing of kickers, bylines or pull quotes, but type size and position
+relative to headlines and figures do.
+"""
+
+from __future__ import annotations
+
+import re
+from statistics import median
+
+from pipeline.config import LayoutConfig
+from pipeline.engines.base import LayoutBox, LayoutEngine
+from pipeline.geometry import Polygon
+from pipeline.model import Page, Region, RegionType
+from pipeline.stages.base import recorded_step, to_working
+from pipeline.stages.preprocess import load_working
+
+CDLA_TO_NEWSPAPER: dict[str, RegionType] = {
+    "text": RegionType.body,
+    "title": RegionType.headline,
+    "figure": RegionType.figure,
+    "figure_caption": RegionType.caption,
+    "table": RegionType.table,
+    "table_caption": RegionType.caption,
+    "header": RegionType.running_header,
+    "footer": RegionType.folio,
+    "reference": RegionType.body,
+    "equation": RegionType.body,
+}
+DUPLICATE_OVERLAP = 0.8
+"""A detection lying this much inside another is the same region seen twice."""
+BYLINE_PATTERN = re.compile(r"(记者|通讯员|主持人|嘉\s*宾|^\s*By\s|撰文|编辑)")
+
+
+def resolve_overlaps(boxes: list[LayoutBox]) -> list[LayoutBox]:
+    """Keep one of each pair of near-duplicate detections: overlaps breed duplicated lines."""
+    kept: list[LayoutBox] = []
+    for box in sorted(boxes, key=lambda b: -b.score):
+        polygon = Polygon.from_box(*box.box)
+        duplicate = False
+        for index, other in enumerate(kept):
+            other_polygon = Polygon.from_box(*other.box)
+            if polygon.overlap_ratio(other_polygon) >= DUPLICATE_OVERLAP or \
+                    other_polygon.overlap_ratio(polygon) >= DUPLICATE_OVERLAP:
+                if box.label == other.label:
+                    x0, y0, x1, y1 = zip(box.box, other.box, strict=True)
+                    kept[index] = LayoutBox(other.label, (min(x0), min(y0), max(x1), max(y1)), other.score)
+                duplicate = True
+                break
+        if not duplicate:
+            kept.append(box)
+    return kept
+
+
+class Layout:
+    name = "layout"
+
+    def __init__(self, engine: LayoutEngine, config: LayoutConfig) -> None:
+        self.engine = engine
+        self.config = config
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        settings = {"model": self.engine.model, "detect_side": self.config.detect_side,
+                    "confidence": self.config.confidence}
+        with recorded_step(page, self.name, self.engine.name, self.engine.version, settings):
+            image = load_working(page)
+            boxes = resolve_overlaps(self.engine.detect(image))
+            page.regions = [
+                Region(
+                    id=f"{page.id}-r{index}",
+                    type=CDLA_TO_NEWSPAPER.get(box.label, RegionType.body),
+                    polygon=Polygon.from_box(*box.box).transform(page.transform.to_source)
+                    .clamp(page.width, page.height),
+                    confidence=round(box.score, 4),
+                    detector_label=box.label,
+                )
+                for index, box in enumerate(boxes, start=1)
+            ]
+        return page
+
+
+def line_height(region: Region) -> float:
+    return median(line.polygon.height for line in region.lines) if region.lines else 0.0
+
+
+def body_line_height(page: Page) -> float:
+    """The commonest line height on the page is the body type's."""
+    heights = sorted(line.polygon.height for region in page.regions for line in region.lines)
+    if not heights:
+        return 0.0
+    # The lower half of the heights holds body text on any page with more body than headlines.
+    return median(heights[: max(1, (len(heights) * 2) // 3)])
+
+
+class NewspaperTypes:
+    """Types each region by its glyph size and its place beside headlines and figures."""
+
+    name = "newspaper-types"
+
+    def __init__(self, config: LayoutConfig) -> None:
+        self.config = config
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        with recorded_step(page, self.name, "broadsheet", "rules-1",
+                           {"headline_height_ratio": self.config.headline_height_ratio}):
+            body = body_line_height(page)
+            if body > 0:
+                page.regions = classify(page, body, self.config.headline_height_ratio)
+        return page
+
+
+def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
+    boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
+    page_height = page.transform.working_height or page.height
+    typed: dict[str, RegionType] = {}
+    for region in page.regions:
+        if region.type in (RegionType.figure, RegionType.separator, RegionType.table):
+            typed[region.id] = region.type
+            continue
+        if not region.lines:
+            typed[region.id] = region.type
+            continue
+        height = line_height(region)
+        box = boxes[region.id]
+        if height >= headline_ratio * body:
+            typed[region.id] = RegionType.headline
+        elif box.bounds[3] < 0.06 * page_height and len(region.lines) <= 2:
+            typed[region.id] = RegionType.running_header
+        elif box.bounds[1] > 0.95 * page_height and len(region.lines) <= 2:
+            typed[region.id] = RegionType.folio
+        elif height >= 1.2 * body and len(region.lines) >= 2:
+            typed[region.id] = RegionType.pull_quote
+        else:
+            typed[region.id] = RegionType.body
+    headlines = [r for r in page.regions if typed[r.id] == RegionType.headline]
+    figures = [r for r in page.regions if typed[r.id] == RegionType.figure]
+    for region in page.regions:
+        if typed[region.id] != RegionType.body and typed[region.id] != RegionType.pull_quote:
+            continue
+        box = boxes[region.id]
+        if any(_directly_below(box, boxes[f.id], 2.5 * body) for f in figures) and len(region.lines) <= 4:
+            typed[region.id] = RegionType.caption
+            continue
+        near_headline = [h for h in headlines if _adjacent_vertically(box, boxes[h.id], 2.5 * body)]
+        if near_headline and len(region.lines) <= 4:
+            if line_height(region) >= 1.15 * body and len(region.lines) <= 2:
+                typed[region.id] = RegionType.kicker
+            elif len(region.lines) <= 4 and (BYLINE_PATTERN.search(region.text) or len(region.lines) <= 2):
+                typed[region.id] = RegionType.byline
+    return [r.model_copy(update={"type": typed[r.id]}) for r in page.regions]
+
+
+def _horizontal_overlap(a: Polygon, b: Polygon) -> float:
+    return min(a.bounds[2], b.bounds[2]) - max(a.bounds[0], b.bounds[0])
+
+
+def _directly_below(box: Polygon, above: Polygon, max_gap: float) -> bool:
+    gap = box.bounds[1] - above.bounds[3]
+    return -0.2 * box.height <= gap <= max_gap and _horizontal_overlap(box, above) > 0.5 * box.width
+
+
+def _adjacent_vertically(box: Polygon, other: Polygon, max_gap: float) -> bool:
+    return _directly_below(box, other, max_gap) or _directly_below(other, box, max_gap) and \
+        _horizontal_overlap(box, other) > 0.5 * box.width

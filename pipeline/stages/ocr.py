@@ -1,0 +1,222 @@
+"""OCR: every text line of the page at native resolution, each assigned to exactly one region.
+
+The engine reads full-width horizontal strips. Strips never cut a line sideways, and their
+overlap is taller than any line, so each line is read whole in the strip that owns its centre
+and dropped from the neighbour that saw only part of it. Reading strips rather than layout
+crops means text the layout model missed is still read; it becomes a region of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from statistics import median
+
+import numpy as np
+
+from pipeline.config import OcrConfig
+from pipeline.engines.base import EngineLine, EngineWord, OcrEngine
+from pipeline.geometry import Polygon, union_box
+from pipeline.model import Line, Page, Region, RegionType, Word
+from pipeline.stages.base import recorded_step, to_working
+from pipeline.stages.preprocess import load_working
+from pipeline.text import join_fragments
+
+GUTTER_GAP_RATIO = 1.2
+"""A gap wider than this many line heights inside a detected line is a column gutter, not a space."""
+ASSIGN_MIN_OVERLAP = 0.5
+
+
+def strips(height: int, strip_height: int, overlap: int) -> Iterator[tuple[int, int, int, int]]:
+    """(top, bottom, core_top, core_bottom): cores partition the page; strips overlap by `overlap`."""
+    if height <= strip_height:
+        yield 0, height, 0, height
+        return
+    step = strip_height - overlap
+    top = 0
+    while True:
+        bottom = min(top + strip_height, height)
+        core_top = 0 if top == 0 else top + overlap // 2
+        core_bottom = height if bottom == height else bottom - overlap // 2
+        yield top, bottom, core_top, core_bottom
+        if bottom == height:
+            return
+        top += step
+
+
+def _shift_quad(quad: tuple[tuple[float, float], ...], dy: float) -> tuple[tuple[float, float], ...]:
+    return tuple((x, y + dy) for x, y in quad)
+
+
+def read_strips(engine: OcrEngine, image: np.ndarray, strip_height: int, overlap: int) -> list[EngineLine]:
+    lines: list[EngineLine] = []
+    for top, bottom, core_top, core_bottom in strips(image.shape[0], strip_height, overlap):
+        for line in engine.read(image[top:bottom]):
+            centre_y = top + sum(p[1] for p in line.quad) / len(line.quad)
+            if core_top <= centre_y < core_bottom:
+                lines.append(
+                    EngineLine(
+                        text=line.text,
+                        confidence=line.confidence,
+                        quad=_shift_quad(line.quad, top),
+                        words=tuple(
+                            EngineWord(w.text, w.confidence, _shift_quad(w.quad, top)) for w in line.words
+                        ),
+                    )
+                )
+    return lines
+
+
+def split_at_gutters(line: EngineLine) -> list[EngineLine]:
+    """A detector can run one line across a narrow gutter into the next column; cut it there."""
+    if len(line.words) < 2:
+        return [line]
+    polygon = Polygon.from_points(line.quad)
+    height = polygon.height
+    words = sorted(line.words, key=lambda w: Polygon.from_points(w.quad).bounds[0])
+    groups: list[list[EngineWord]] = [[words[0]]]
+    for previous, word in zip(words, words[1:], strict=False):
+        gap = Polygon.from_points(word.quad).bounds[0] - Polygon.from_points(previous.quad).bounds[2]
+        if gap > GUTTER_GAP_RATIO * height:
+            groups.append([])
+        groups[-1].append(word)
+    if len(groups) == 1:
+        return [line]
+    parts = []
+    for group in groups:
+        box = union_box(Polygon.from_points(w.quad) for w in group)
+        x0, _, x1, _ = box.bounds
+        _, y0, _, y1 = polygon.bounds
+        parts.append(
+            EngineLine(
+                text=join_fragments(w.text for w in group),
+                confidence=float(np.mean([w.confidence for w in group])),
+                quad=Polygon.from_box(x0, y0, x1, y1).points,
+                words=tuple(group),
+            )
+        )
+    return parts
+
+
+def _to_source(page: Page, quad: tuple[tuple[float, float], ...]) -> Polygon:
+    polygon = Polygon.from_points(quad).transform(page.transform.to_source)
+    return polygon.clamp(page.width, page.height)
+
+
+class Ocr:
+    name = "ocr"
+
+    def __init__(self, engine: OcrEngine, config: OcrConfig, strip_height: int = 1600, overlap: int = 400) -> None:
+        self.engine = engine
+        self.config = config
+        self.strip_height = strip_height
+        self.overlap = overlap
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        settings = {"strip_height": self.strip_height, "overlap": self.overlap, "model": self.engine.model}
+        with recorded_step(page, self.name, self.engine.name, self.engine.version, settings):
+            image = load_working(page)
+            engine_lines = [
+                part for line in read_strips(self.engine, image, self.strip_height, self.overlap)
+                for part in split_at_gutters(line)
+            ]
+            page.regions = assign_lines(page, engine_lines, self.engine.name)
+        return page
+
+
+def _working_union_to_source(page: Page, lines: list[EngineLine]) -> Polygon:
+    """A region's box is drawn in the working image, where it is upright, then mapped back."""
+    return union_box(Polygon.from_points(line.quad) for line in lines).transform(page.transform.to_source)
+
+
+def _line_model(page: Page, line: EngineLine, line_id: str, engine: str) -> Line:
+    return Line(
+        id=line_id,
+        text=line.text,
+        polygon=_to_source(page, line.quad),
+        confidence=round(line.confidence, 4),
+        engine=engine,
+        words=[
+            Word(id=f"{line_id}-w{k}", text=w.text, polygon=_to_source(page, w.quad),
+                 confidence=round(w.confidence, 4))
+            for k, w in enumerate(line.words, start=1)
+        ],
+    )
+
+
+def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> list[Region]:
+    """Give each line to the text region that holds most of it; gather the rest into new regions."""
+    text_regions = [r for r in page.regions if r.type not in (RegionType.figure, RegionType.separator)]
+    working_boxes = [to_working(page, r.polygon) for r in text_regions]
+    members: dict[int, list[EngineLine]] = {i: [] for i in range(len(text_regions))}
+    orphans: list[EngineLine] = []
+    for line in engine_lines:
+        box = Polygon.from_points(line.quad)
+        overlaps = [box.overlap_ratio(region_box) for region_box in working_boxes]
+        best = int(np.argmax(overlaps)) if overlaps else -1
+        if best >= 0 and overlaps[best] >= ASSIGN_MIN_OVERLAP:
+            members[best].append(line)
+        else:
+            orphans.append(line)
+    regions: list[Region] = []
+    next_index = len(page.regions) + 1
+    for index, region in enumerate(text_regions):
+        columns = split_columns(members[index]) or [[]]
+        for number, column in enumerate(columns):
+            region_id = region.id
+            if number:
+                region_id = f"{page.id}-r{next_index}"
+                next_index += 1
+            lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(column, start=1)]
+            update: dict[str, object] = {"id": region_id, "lines": lines}
+            if column:
+                update["polygon"] = _working_union_to_source(page, column)
+            regions.append(region.model_copy(update=update))
+    regions.extend(r for r in page.regions if r.type in (RegionType.figure, RegionType.separator))
+    for block in group_orphans(orphans):
+        region_id = f"{page.id}-r{next_index}"
+        next_index += 1
+        lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(block, start=1)]
+        regions.append(Region(
+            id=region_id, type=RegionType.body, polygon=_working_union_to_source(page, block),
+            confidence=0.0, detector_label="ocr-lines", lines=lines,
+        ))
+    return regions
+
+
+def group_orphans(lines: list[EngineLine]) -> list[list[EngineLine]]:
+    """Lines no region claimed, stacked into blocks: same column, vertically close."""
+    boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].bounds[1])
+    blocks: list[list[tuple[Polygon, EngineLine]]] = []
+    for box, line in boxes:
+        for block in blocks:
+            last_box = block[-1][0]
+            heights = median([b.height for b, _ in block])
+            horizontal = min(box.bounds[2], last_box.bounds[2]) - max(box.bounds[0], last_box.bounds[0])
+            vertical_gap = box.bounds[1] - last_box.bounds[3]
+            if horizontal > 0.5 * min(box.width, last_box.width) and vertical_gap < 1.0 * heights \
+                    and abs(box.height - heights) < 0.4 * heights:
+                block.append((box, line))
+                break
+        else:
+            blocks.append([(box, line)])
+    return [[line for _, line in block] for block in blocks]
+
+
+def split_columns(lines: list[EngineLine]) -> list[list[EngineLine]]:
+    """A layout box spanning two columns would interleave their lines; split it at the gutter."""
+    boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].bounds[0])
+    columns: list[tuple[float, float, list[tuple[Polygon, EngineLine]]]] = []
+    for box, line in boxes:
+        x0, _, x1, _ = box.bounds
+        for index, (left, right, members) in enumerate(columns):
+            if min(x1, right) - max(x0, left) > 0.3 * min(x1 - x0, right - left):
+                members.append((box, line))
+                columns[index] = (min(left, x0), max(right, x1), members)
+                break
+        else:
+            columns.append((x0, x1, [(box, line)]))
+    return [
+        [line for _, line in sorted(members, key=lambda item: item[0].bounds[1])]
+        for _, _, members in sorted(columns, key=lambda c: c[0])
+    ]

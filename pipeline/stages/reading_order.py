@@ -1,0 +1,51 @@
+"""Reading order: recursive XY-cut over region boxes in the deskewed working image.
+
+Newspapers are cut horizontally first (a spanning headline or a rule between articles is
+a full-width gap), then into columns, which are read top to bottom, left to right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline.geometry import Polygon
+from pipeline.model import Page
+from pipeline.stages.base import recorded_step, to_working
+
+Item = tuple[str, Polygon]
+
+
+def _groups_along(items: Sequence[Item], axis: int, min_gap: float) -> list[list[Item]]:
+    """Split items where their projections onto one axis leave a gap."""
+    lo, hi = (0, 2) if axis == 0 else (1, 3)
+    ordered = sorted(items, key=lambda item: item[1].bounds[lo])
+    groups: list[list[Item]] = [[ordered[0]]]
+    reach = ordered[0][1].bounds[hi]
+    for item in ordered[1:]:
+        start = item[1].bounds[lo]
+        # Boxes that barely touch (a few pixels of padding) do not join two columns.
+        if start > reach - min_gap:
+            groups.append([])
+        groups[-1].append(item)
+        reach = max(reach, item[1].bounds[hi])
+    return groups
+
+
+def xy_cut(items: Sequence[Item], min_gap: float = 4.0) -> list[str]:
+    if len(items) <= 1:
+        return [item_id for item_id, _ in items]
+    for axis in (1, 0):
+        groups = _groups_along(items, axis, min_gap)
+        if len(groups) > 1:
+            return [item_id for group in groups for item_id in xy_cut(group, min_gap)]
+    return [item_id for item_id, _ in sorted(items, key=lambda item: (item[1].bounds[1], item[1].bounds[0]))]
+
+
+class ReadingOrder:
+    name = "reading-order"
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        with recorded_step(page, self.name, "broadsheet", "xy-cut-1", {}):
+            page.reading_order = xy_cut([(r.id, to_working(page, r.polygon)) for r in page.regions])
+        return page
