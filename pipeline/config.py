@@ -35,8 +35,6 @@ class LayoutConfig(Options):
 class RapidOcrConfig(Options):
     kind: Literal["rapidocr"] = "rapidocr"
     text_score: float = 0.5
-    tile_side: int = 1800
-    """Regions taller or wider than this are read in overlapping tiles, so nothing is shrunk."""
     threads: int = 0
     """0 lets ONNX Runtime choose."""
 
@@ -52,6 +50,12 @@ OcrEngineConfig = Annotated[RapidOcrConfig | TesseractConfig, Field(discriminato
 class OcrConfig(Options):
     engine: OcrEngineConfig = RapidOcrConfig()
     low_confidence: float = 0.8
+    strip_height: int = 1600
+    """The page is read in full-width strips this tall, at native resolution."""
+    strip_overlap: int = 400
+    """Taller than any line, so every line lies whole inside the strip that owns its centre."""
+    segment_width: int = 2600
+    """Wider strips are cut at gutters: bounds the detector's memory on broadsheet pages."""
 
 
 class OutputConfig(Options):

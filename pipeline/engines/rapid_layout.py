@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
 import logging
+from importlib.metadata import version
 
 import cv2
 import numpy as np

@@ -48,9 +48,8 @@ class TesseractEngine:
             x, y, w, h = (float(data[k][i]) for k in ("left", "top", "width", "height"))
             key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
             # Tesseract reports 0..100; the pipeline's one scale is 0..1.
-            grouped[key].append(
-                EngineWord(text=text, confidence=confidence / 100, quad=((x, y), (x + w, y), (x + w, y + h), (x, y + h)))
-            )
+            quad = ((x, y), (x + w, y), (x + w, y + h), (x, y + h))
+            grouped[key].append(EngineWord(text=text, confidence=confidence / 100, quad=quad))
         lines = []
         for words in grouped.values():
             xs = [p[0] for w in words for p in w.quad]

@@ -10,7 +10,17 @@ from __future__ import annotations
 from statistics import median
 
 from pipeline.geometry import Polygon
-from pipeline.model import PAGE_FURNITURE_TYPES, Article, Flag, Line, Page, Paragraph, Region, RegionType, Severity
+from pipeline.model import (
+    PAGE_FURNITURE_TYPES,
+    Article,
+    Flag,
+    Line,
+    Page,
+    Paragraph,
+    Region,
+    RegionType,
+    Severity,
+)
 from pipeline.stages.base import recorded_step, to_working
 from pipeline.stages.reading_order import xy_cut
 from pipeline.text import join_fragments

@@ -165,5 +165,5 @@ def _directly_below(box: Polygon, above: Polygon, max_gap: float) -> bool:
 
 
 def _adjacent_vertically(box: Polygon, other: Polygon, max_gap: float) -> bool:
-    return _directly_below(box, other, max_gap) or _directly_below(other, box, max_gap) and \
-        _horizontal_overlap(box, other) > 0.5 * box.width
+    return _directly_below(box, other, max_gap) or (_directly_below(other, box, max_gap) and \
+        _horizontal_overlap(box, other) > 0.5 * box.width)

@@ -9,6 +9,7 @@ crops means text the layout model missed is still read; it becomes a region of i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from statistics import median
 
 import numpy as np
@@ -43,26 +44,58 @@ def strips(height: int, strip_height: int, overlap: int) -> Iterator[tuple[int, 
         top += step
 
 
-def _shift_quad(quad: tuple[tuple[float, float], ...], dy: float) -> tuple[tuple[float, float], ...]:
-    return tuple((x, y + dy) for x, y in quad)
+def gutter_cuts(strip: np.ndarray, max_width: int) -> list[tuple[int, int]]:
+    """Split a wide strip into segments at blank vertical runs, so no text line is cut.
+
+    A run counts only if it is blank through the whole strip and wider than a word space, which
+    in a strip holding many lines means a gutter or a margin. With no such run near the limit the
+    strip stays whole: a wide headline is never cut.
+    """
+    width = strip.shape[1]
+    if width <= max_width:
+        return [(0, width)]
+    blank = (strip < 128).sum(axis=0) <= 1
+    min_run = max(12, width // 250)
+    centres: list[int] = []
+    start = None
+    for x, is_blank in enumerate([*blank.tolist(), False]):
+        if is_blank and start is None:
+            start = x
+        elif not is_blank and start is not None:
+            if x - start >= min_run:
+                centres.append((start + x) // 2)
+            start = None
+    segments: list[tuple[int, int]] = []
+    left = 0
+    while width - left > max_width:
+        fitting = [c for c in centres if left < c <= left + max_width]
+        later = [c for c in centres if c > left + max_width]
+        cut = fitting[-1] if fitting else later[0] if later else width
+        segments.append((left, cut))
+        left = cut
+    if left < width:
+        segments.append((left, width))
+    return segments
 
 
-def read_strips(engine: OcrEngine, image: np.ndarray, strip_height: int, overlap: int) -> list[EngineLine]:
+def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
+    def move(quad: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        return tuple((x + dx, y + dy) for x, y in quad)
+
+    return EngineLine(text=line.text, confidence=line.confidence, quad=move(line.quad),
+                      words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words))
+
+
+def read_strips(engine: OcrEngine, image: np.ndarray, strip_height: int, overlap: int,
+                max_width: int) -> list[EngineLine]:
     lines: list[EngineLine] = []
     for top, bottom, core_top, core_bottom in strips(image.shape[0], strip_height, overlap):
-        for line in engine.read(image[top:bottom]):
-            centre_y = top + sum(p[1] for p in line.quad) / len(line.quad)
-            if core_top <= centre_y < core_bottom:
-                lines.append(
-                    EngineLine(
-                        text=line.text,
-                        confidence=line.confidence,
-                        quad=_shift_quad(line.quad, top),
-                        words=tuple(
-                            EngineWord(w.text, w.confidence, _shift_quad(w.quad, top)) for w in line.words
-                        ),
-                    )
-                )
+        strip = image[top:bottom]
+        for left, right in gutter_cuts(strip, max_width):
+            for line in engine.read(np.ascontiguousarray(strip[:, left:right])):
+                centre_y = top + sum(p[1] for p in line.quad) / len(line.quad)
+                if core_top <= centre_y < core_bottom:
+                    lines.append(_shift(line, left, top))
     return lines
 
 
@@ -74,7 +107,7 @@ def split_at_gutters(line: EngineLine) -> list[EngineLine]:
     height = polygon.height
     words = sorted(line.words, key=lambda w: Polygon.from_points(w.quad).bounds[0])
     groups: list[list[EngineWord]] = [[words[0]]]
-    for previous, word in zip(words, words[1:], strict=False):
+    for previous, word in pairwise(words):
         gap = Polygon.from_points(word.quad).bounds[0] - Polygon.from_points(previous.quad).bounds[2]
         if gap > GUTTER_GAP_RATIO * height:
             groups.append([])
@@ -105,19 +138,19 @@ def _to_source(page: Page, quad: tuple[tuple[float, float], ...]) -> Polygon:
 class Ocr:
     name = "ocr"
 
-    def __init__(self, engine: OcrEngine, config: OcrConfig, strip_height: int = 1600, overlap: int = 400) -> None:
+    def __init__(self, engine: OcrEngine, config: OcrConfig) -> None:
         self.engine = engine
         self.config = config
-        self.strip_height = strip_height
-        self.overlap = overlap
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
-        settings = {"strip_height": self.strip_height, "overlap": self.overlap, "model": self.engine.model}
+        settings = {"strip_height": self.config.strip_height, "strip_overlap": self.config.strip_overlap,
+                    "segment_width": self.config.segment_width, "model": self.engine.model}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings):
             image = load_working(page)
             engine_lines = [
-                part for line in read_strips(self.engine, image, self.strip_height, self.overlap)
+                part for line in read_strips(self.engine, image, self.config.strip_height,
+                                             self.config.strip_overlap, self.config.segment_width)
                 for part in split_at_gutters(line)
             ]
             page.regions = assign_lines(page, engine_lines, self.engine.name)

@@ -45,7 +45,7 @@ def rotate_page(gray: np.ndarray, degrees: float) -> tuple[np.ndarray, Preproces
     h, w = gray.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    new_w, new_h = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
+    new_w, new_h = round(h * sin + w * cos), round(h * cos + w * sin)
     matrix[0, 2] += new_w / 2 - w / 2
     matrix[1, 2] += new_h / 2 - h / 2
     rotated = cv2.warpAffine(gray, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderValue=255)
