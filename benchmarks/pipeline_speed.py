@@ -106,7 +106,7 @@ def benchmark_pages(a4_only: bool) -> list[tuple[str, Path]]:
         from samples.generator import generate_page, write_page
 
         folder = Path(tempfile.mkdtemp(prefix="broadsheet-bench-"))
-        broadsheet = generate_page(language="zh", layout="random", seed=11, width=5100, height=8200, dpi=340)
+        broadsheet = generate_page(lang="zh", layout="random", seed=11, width=5100, height=8200, dpi=340)
         pages.append(("broadsheet_5100x8200", write_page(broadsheet, folder, "broadsheet")))
     return pages
 

@@ -6,7 +6,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 from tqdm import tqdm
@@ -55,7 +55,7 @@ def digitise_pages(sources: list[str], out_dir: str, settings: Settings | None =
     started = time.perf_counter()
     out = Path(out_dir)
     work_dir = out / ".work"
-    pages = [page for pages in ingest_task.map(sources, settings=settings).result() for page in pages]
+    pages = [page for pages in ingest_task.map(sources, settings=unmapped(settings)).result() for page in pages]
     entries: list[ManifestPage] = []
     articles: list[ManifestArticle] = []
     stage_seconds: dict[str, float] = defaultdict(float)

@@ -159,7 +159,7 @@ def score_page(page: Page | None, truth: dict) -> PageScore:
 
 
 def _score_article(page: Page, truth: dict) -> ArticleScore:
-    """Match the truth article to the predicted one whose headline reads most alike."""
+    """Match the truth article to the predicted one whose body reads most alike (headline breaks ties)."""
     truth_body = "".join(truth["paragraphs"])
     best: ArticleScore | None = None
     for article in page.articles:
@@ -168,7 +168,7 @@ def _score_article(page: Page, truth: dict) -> ArticleScore:
             headline_cer=cer(article.title, truth["headline"]),
             body_cer=cer("".join(p.text for p in article.paragraphs), truth_body),
         )
-        if best is None or (candidate.headline_cer, candidate.body_cer) < (best.headline_cer, best.body_cer):
+        if best is None or (candidate.body_cer, candidate.headline_cer) < (best.body_cer, best.headline_cer):
             best = candidate
     return best or ArticleScore(truth_id=truth["id"], predicted_id=None, headline_cer=1.0, body_cer=1.0)
 

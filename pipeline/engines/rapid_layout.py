@@ -18,10 +18,14 @@ class CdlaLayoutEngine:
     def __init__(self, confidence: float, detect_side: int) -> None:
         from rapid_layout import RapidLayout
 
-        _silence_library_loggers()
         self.version = version("rapid-layout")
         self.detect_side = detect_side
-        self._engine = RapidLayout(model_type="pp_layout_cdla", conf_thresh=confidence)
+        # rapid-layout logs every model load at INFO on handlers of its own; the CLI decides what is shown.
+        logging.disable(logging.INFO)
+        try:
+            self._engine = RapidLayout(model_type="pp_layout_cdla", conf_thresh=confidence)
+        finally:
+            logging.disable(logging.NOTSET)
 
     def detect(self, image: np.ndarray) -> list[LayoutBox]:
         # The model sees a small copy anyway; shrinking first saves its resize of a huge page.
@@ -36,9 +40,3 @@ class CdlaLayoutEngine:
             for box, label, score in zip(result.boxes, result.class_names, result.scores, strict=True)
         ]
 
-
-def _silence_library_loggers() -> None:
-    """rapid-layout logs every model load at INFO on its own handlers; our CLI decides what is shown."""
-    for name in list(logging.root.manager.loggerDict):
-        if name.startswith(("rapid_layout", "RapidLayout")):
-            logging.getLogger(name).setLevel(logging.WARNING)

@@ -22,7 +22,7 @@ from pipeline.model import (
     Severity,
 )
 from pipeline.stages.base import recorded_step, to_working
-from pipeline.stages.reading_order import xy_cut
+from pipeline.stages.reading_order import column_order, xy_cut
 from pipeline.text import join_fragments
 
 ATTACHED_TO_HEADLINE = frozenset({RegionType.kicker, RegionType.byline, RegionType.dateline})
@@ -93,14 +93,17 @@ class Articles:
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
         with recorded_step(page, self.name, "broadsheet", "headline-geometry-1", {}):
-            page.articles, page.reading_order = segment(page)
-            if any(article.headline_region_id is None for article in page.articles):
-                page.flags.append(Flag(code="article-no-headline", severity=Severity.warning,
-                                       reason="text on the page belongs to no headline"))
+            page.articles, page.reading_order, orphans = segment(page)
+            if orphans:
+                page.flags.append(Flag(
+                    code="text-outside-articles", severity=Severity.warning, element_id=orphans[0],
+                    reason=f"{len(orphans)} text region(s) belong to no headline; they are in the ALTO "
+                           f"but in no TEI article: {', '.join(orphans)}"))
         return page
 
 
-def segment(page: Page) -> tuple[list[Article], list[str]]:
+def segment(page: Page) -> tuple[list[Article], list[str], list[str]]:
+    """Articles, the page's reading order, and the text regions no headline claims."""
     boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
     order_index = {region_id: i for i, region_id in enumerate(page.reading_order)}
     headlines = {r.id: boxes[r.id] for r in page.regions if r.type == RegionType.headline}
@@ -116,15 +119,13 @@ def segment(page: Page) -> tuple[list[Article], list[str]]:
     reading_order = [r.id for r in sorted(furniture, key=lambda r: order_index.get(r.id, 0))
                      if r.type != RegionType.folio]
     headline_order = xy_cut([(h, box) for h, box in headlines.items()])
-    for headline_id in [*headline_order, None]:
+    for headline_id in headline_order:
         regions = [r for r in members.get(headline_id, []) if r.lines or r.type == RegionType.figure]
-        if headline_id is None and not any(r.lines for r in regions):
-            continue
         article_id = f"{page.id}-a{len(articles) + 1}"
         attached = sorted((r for r in regions if r.type in ATTACHED_TO_HEADLINE),
                           key=lambda r: boxes[r.id].bounds[1])
         rest = [r for r in regions if r.type not in ATTACHED_TO_HEADLINE]
-        ordered_ids = ([headline_id] if headline_id else []) + [r.id for r in attached] + xy_cut(
+        ordered_ids = ([headline_id] if headline_id else []) + [r.id for r in attached] + column_order(
             [(r.id, boxes[r.id]) for r in rest])
         by_id = {r.id: r for r in page.regions}
         ordered = [by_id[i] for i in ordered_ids]
@@ -134,5 +135,7 @@ def segment(page: Page) -> tuple[list[Article], list[str]]:
             paragraphs=build_paragraphs(page, ordered, article_id), title=title,
         ))
         reading_order.extend(ordered_ids)
+    orphans = [r for r in members.get(None, []) if r.lines]
+    reading_order.extend(column_order([(r.id, boxes[r.id]) for r in orphans]))
     reading_order.extend(r.id for r in furniture if r.type == RegionType.folio)
-    return articles, reading_order
+    return articles, reading_order, [r.id for r in orphans]

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-from pipeline.geometry import Polygon
-from pipeline.model import Page, ProcessingStep
+from pipeline.geometry import Polygon, union_box
+from pipeline.model import Line, Page, ProcessingStep
 
 
 class Stage(Protocol):
@@ -34,3 +34,8 @@ def recorded_step(
 def to_working(page: Page, polygon: Polygon) -> Polygon:
     """The polygon in the deskewed working image, where columns are straight."""
     return polygon.transform(page.transform.to_working)
+
+
+def lines_box(page: Page, lines: list[Line]) -> Polygon:
+    """The box around some lines, drawn upright in the working image and mapped back to the source."""
+    return union_box(to_working(page, line.polygon) for line in lines).transform(page.transform.to_source)

@@ -14,8 +14,8 @@ from statistics import median
 from pipeline.config import LayoutConfig
 from pipeline.engines.base import LayoutBox, LayoutEngine
 from pipeline.geometry import Polygon
-from pipeline.model import Page, Region, RegionType
-from pipeline.stages.base import recorded_step, to_working
+from pipeline.model import Line, Page, Region, RegionType
+from pipeline.stages.base import lines_box, recorded_step, to_working
 from pipeline.stages.preprocess import load_working
 
 CDLA_TO_NEWSPAPER: dict[str, RegionType] = {
@@ -32,6 +32,11 @@ CDLA_TO_NEWSPAPER: dict[str, RegionType] = {
 }
 DUPLICATE_OVERLAP = 0.8
 """A detection lying this much inside another is the same region seen twice."""
+SAME_TYPE_SIZE = 1.3
+"""Adjacent lines whose heights differ by more than this factor are set in different type."""
+FOLIO_PATTERN = re.compile(r"^\s*(第?\s*[0-9０-９]{1,3}\s*版?|[A-Z]?[0-9]{1,3}|Page\s+[0-9]+)\s*$", re.IGNORECASE)
+TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
+SECTION_MAX_CHARS = 8
 BYLINE_PATTERN = re.compile(r"(记者|通讯员|主持人|嘉\s*宾|^\s*By\s|撰文|编辑)")
 
 
@@ -108,10 +113,37 @@ class NewspaperTypes:
         page = page.model_copy(deep=True)
         with recorded_step(page, self.name, "broadsheet", "rules-1",
                            {"headline_height_ratio": self.config.headline_height_ratio}):
+            page.regions = split_by_type_size(page)
             body = body_line_height(page)
             if body > 0:
                 page.regions = classify(page, body, self.config.headline_height_ratio)
         return page
+
+
+def split_by_type_size(page: Page) -> list[Region]:
+    """One layout box often holds a kicker and its headline; lines of another type size are another region."""
+    regions: list[Region] = []
+    next_index = len(page.regions) + 1
+    for region in page.regions:
+        runs: list[list[Line]] = []
+        for line in region.lines:
+            if runs and 1 / SAME_TYPE_SIZE <= line.polygon.height / median(
+                    ln.polygon.height for ln in runs[-1]) <= SAME_TYPE_SIZE:
+                runs[-1].append(line)
+            else:
+                runs.append([line])
+        if len(runs) <= 1:
+            regions.append(region)
+            continue
+        for number, run in enumerate(runs):
+            region_id = region.id if number == 0 else f"{page.id}-r{next_index}"
+            next_index += number > 0
+            lines = [ln.model_copy(update={"id": f"{region_id}-l{k}", "words": [
+                w.model_copy(update={"id": f"{region_id}-l{k}-w{j}"}) for j, w in enumerate(ln.words, start=1)]})
+                for k, ln in enumerate(run, start=1)]
+            regions.append(region.model_copy(update={"id": region_id, "lines": lines,
+                                                     "polygon": lines_box(page, lines)}))
+    return regions
 
 
 def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
@@ -127,17 +159,34 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
             continue
         height = line_height(region)
         box = boxes[region.id]
-        if height >= headline_ratio * body:
+        in_margin = box.bounds[3] < 0.06 * page_height or box.bounds[1] > 0.95 * page_height
+        if in_margin and len(region.lines) <= 2:
+            typed[region.id] = RegionType.folio if FOLIO_PATTERN.match(region.text) else RegionType.running_header
+        elif len(region.lines) <= 4 and TEASER_PATTERN.search(region.text) and height < headline_ratio * body:
+            # Pattern and shape together: a short block pointing to another page.
+            typed[region.id] = RegionType.teaser
+        elif height >= headline_ratio * body:
             typed[region.id] = RegionType.headline
-        elif box.bounds[3] < 0.06 * page_height and len(region.lines) <= 2:
-            typed[region.id] = RegionType.running_header
-        elif box.bounds[1] > 0.95 * page_height and len(region.lines) <= 2:
-            typed[region.id] = RegionType.folio
         elif height >= 1.2 * body and len(region.lines) >= 2:
             typed[region.id] = RegionType.pull_quote
         else:
             typed[region.id] = RegionType.body
     headlines = [r for r in page.regions if typed[r.id] == RegionType.headline]
+    for small in headlines:
+        # A smaller heading stacked on a headline is its kicker (above) or subheadline (below).
+        if any(_adjacent_vertically(boxes[small.id], boxes[big.id], 1.5 * body)
+               and line_height(small) < 0.75 * line_height(big) for big in headlines if big is not small):
+            typed[small.id] = RegionType.kicker
+    headlines = [r for r in headlines if typed[r.id] == RegionType.headline]
+    for region in page.regions:
+        # A lone short label over the headings is the page's section name (学术圆桌, SPORTS).
+        if typed[region.id] in (RegionType.body, RegionType.headline) and len(region.lines) == 1 \
+                and len(region.text.replace(" ", "")) <= SECTION_MAX_CHARS \
+                and any(boxes[region.id].bounds[3] <= boxes[h.id].bounds[1] and
+                        _adjacent_vertically(boxes[region.id], boxes[h.id], 6 * body) for h in page.regions
+                        if typed[h.id] in (RegionType.headline, RegionType.kicker) and h is not region):
+            typed[region.id] = RegionType.section
+    headlines = [r for r in headlines if typed[r.id] == RegionType.headline]
     figures = [r for r in page.regions if typed[r.id] == RegionType.figure]
     for region in page.regions:
         if typed[region.id] != RegionType.body and typed[region.id] != RegionType.pull_quote:

@@ -205,6 +205,7 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
             if column:
                 update["polygon"] = _working_union_to_source(page, column)
             regions.append(region.model_copy(update=update))
+    regions = drop_shadowed_empty(regions)
     regions.extend(r for r in page.regions if r.type in (RegionType.figure, RegionType.separator))
     for block in group_orphans(orphans):
         region_id = f"{page.id}-r{next_index}"
@@ -253,3 +254,9 @@ def split_columns(lines: list[EngineLine]) -> list[list[EngineLine]]:
         [line for _, line in sorted(members, key=lambda item: item[0].bounds[1])]
         for _, _, members in sorted(columns, key=lambda c: c[0])
     ]
+
+
+def drop_shadowed_empty(regions: list[Region]) -> list[Region]:
+    """A text region left with no lines, lying over one that has them, was a second detection of it."""
+    with_text = [r for r in regions if r.lines]
+    return [r for r in regions if r.lines or not any(r.polygon.overlap_ratio(o.polygon) >= 0.5 for o in with_text)]

@@ -49,3 +49,31 @@ class ReadingOrder:
         with recorded_step(page, self.name, "broadsheet", "xy-cut-1", {}):
             page.reading_order = xy_cut([(r.id, to_working(page, r.polygon)) for r in page.regions])
         return page
+
+
+def column_order(items: Sequence[Item]) -> list[str]:
+    """An article's parts in newspaper order: each column top to bottom, columns left to right.
+
+    Column slots come from the narrow items (body columns); an item spanning several columns,
+    such as a photo across two, is read in its leftmost column at its height, so text that
+    flows down a column under a wide photo stays in sequence.
+    """
+    if len(items) <= 1:
+        return [item_id for item_id, _ in items]
+    widths = sorted(box.width for _, box in items)
+    narrow = [box for _, box in items if box.width <= 1.5 * widths[0]] or [box for _, box in items]
+    slots: list[tuple[float, float]] = []
+    for box in sorted(narrow, key=lambda b: b.bounds[0]):
+        x0, _, x1, _ = box.bounds
+        if slots and x0 < slots[-1][1] - 0.3 * (x1 - x0):
+            slots[-1] = (slots[-1][0], max(slots[-1][1], x1))
+        else:
+            slots.append((x0, x1))
+
+    def slot_of(box: Polygon) -> int:
+        for index, (left, right) in enumerate(slots):
+            if min(box.bounds[2], right) - max(box.bounds[0], left) > 0.3 * min(box.width, right - left):
+                return index
+        return min(range(len(slots)), key=lambda i: abs(slots[i][0] - box.bounds[0]))
+
+    return [item_id for item_id, _ in sorted(items, key=lambda item: (slot_of(item[1]), item[1].bounds[1]))]
