@@ -35,27 +35,49 @@ def _overlap_x(a: Polygon, b: Polygon) -> float:
     return min(a.bounds[2], b.bounds[2]) - max(a.bounds[0], b.bounds[0])
 
 
-def owner_headline(region: Polygon, headlines: dict[str, Polygon], attached: bool) -> str | None:
-    """The closest headline above that shares columns; kickers and bylines may also sit above it."""
+def _blocked(region: Polygon, headline: Polygon, rules: list[Polygon]) -> bool:
+    """A rule across the columns between a headline and a region ends the headline's article there."""
+    return any(headline.bounds[3] <= rule.center[1] <= region.bounds[1] and rule.width >= 1.3 * region.width
+               and _overlap_x(rule, region) >= 0.8 * region.width for rule in rules)
+
+
+def owner_headline(region: Polygon, headlines: dict[str, Polygon], attached: bool,
+                   rules: list[Polygon]) -> str | None:
+    """The headline whose article a region belongs to.
+
+    Candidates are the headlines above that share the region's columns, and headlines to
+    the left whose top is level with the region's top (a headline set over fewer columns than
+    its article). The most recent, i.e. lowest, unblocked candidate wins. Kickers and bylines
+    may also sit just above their headline.
+    """
     best: tuple[float, str] | None = None
     for headline_id, headline in headlines.items():
-        if _overlap_x(region, headline) <= 0.3 * min(region.width, headline.width):
+        shares_columns = _overlap_x(region, headline) > 0.3 * min(region.width, headline.width)
+        if shares_columns:
+            if headline.bounds[3] > region.bounds[1] + 0.5 * region.height:
+                if not attached or headline.bounds[1] < region.bounds[3] - 0.5 * region.height:
+                    continue
+        elif not (attached is False and headline.bounds[2] <= region.bounds[0] + 0.1 * region.width
+                  and headline.bounds[1] <= region.bounds[1] <= headline.bounds[3] + headline.height):
             continue
-        distance = region.bounds[1] - headline.bounds[3]
-        if distance < -0.5 * region.height:
-            if not attached:
-                continue
-            distance = headline.bounds[1] - region.bounds[3]
-            if distance < -0.5 * region.height:
-                continue
-        if best is None or distance < best[0]:
-            best = (distance, headline_id)
-    if best is None and not attached:
-        # A headline set over fewer columns than its article: the columns to its right still follow it.
-        left_of = [(region.bounds[0] - h.bounds[2], h_id) for h_id, h in headlines.items()
-                   if h.bounds[3] <= region.bounds[1] + region.height * 0.1 and h.bounds[0] < region.bounds[0]]
-        return min(left_of)[1] if left_of else None
+        if _blocked(region, headline, rules):
+            continue
+        rank = -headline.bounds[1] if not attached else abs(region.center[1] - headline.center[1])
+        if best is None or rank < best[0]:
+            best = (rank, headline_id)
     return best[1] if best else None
+
+
+def article_rules(separators: list[Polygon]) -> list[Polygon]:
+    """Horizontal rules that can end an article: not the top or bottom edge of a framed box."""
+    horizontal = [r for r in separators if r.width > r.height]
+    vertical = [r for r in separators if r.height > r.width]
+
+    def touches(x: float, y: float) -> bool:
+        return any(abs(v.center[0] - x) < 0.02 * max(v.height, 200) + v.width
+                   and v.bounds[1] - 10 <= y <= v.bounds[3] + 10 for v in vertical)
+
+    return [r for r in horizontal if not (touches(r.bounds[0], r.center[1]) and touches(r.bounds[2], r.center[1]))]
 
 
 def build_paragraphs(page: Page, regions: list[Region], article_id: str) -> list[Paragraph]:
@@ -107,13 +129,14 @@ def segment(page: Page) -> tuple[list[Article], list[str], list[str]]:
     boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
     order_index = {region_id: i for i, region_id in enumerate(page.reading_order)}
     headlines = {r.id: boxes[r.id] for r in page.regions if r.type == RegionType.headline}
+    rules = article_rules([boxes[r.id] for r in page.regions if r.type == RegionType.separator])
     members: dict[str | None, list[Region]] = {headline_id: [] for headline_id in headlines}
     furniture: list[Region] = []
     for region in page.regions:
         if region.type in PAGE_FURNITURE_TYPES:
             furniture.append(region)
         elif region.type != RegionType.headline:
-            owner = owner_headline(boxes[region.id], headlines, region.type in ATTACHED_TO_HEADLINE)
+            owner = owner_headline(boxes[region.id], headlines, region.type in ATTACHED_TO_HEADLINE, rules)
             members.setdefault(owner, []).append(region)
     articles: list[Article] = []
     reading_order = [r.id for r in sorted(furniture, key=lambda r: order_index.get(r.id, 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,3 +40,10 @@ def to_working(page: Page, polygon: Polygon) -> Polygon:
 def lines_box(page: Page, lines: list[Line]) -> Polygon:
     """The box around some lines, drawn upright in the working image and mapped back to the source."""
     return union_box(to_working(page, line.polygon) for line in lines).transform(page.transform.to_source)
+
+
+def region_ids(page: Page) -> Iterator[str]:
+    """Fresh region ids for this page, numbered after the highest one in use."""
+    used = [int(r.id.rsplit("-r", 1)[1]) for r in page.regions if r.id.rsplit("-r", 1)[-1].isdigit()]
+    for number in itertools.count(max(used, default=0) + 1):
+        yield f"{page.id}-r{number}"

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from statistics import median
 
+import cv2
+import numpy as np
+
 from pipeline.config import LayoutConfig
 from pipeline.engines.base import LayoutBox, LayoutEngine
 from pipeline.geometry import Polygon
 from pipeline.model import Line, Page, Region, RegionType
-from pipeline.stages.base import lines_box, recorded_step, to_working
+from pipeline.stages.base import lines_box, recorded_step, region_ids, to_working
 from pipeline.stages.preprocess import load_working
 
 CDLA_TO_NEWSPAPER: dict[str, RegionType] = {
@@ -60,6 +63,25 @@ def resolve_overlaps(boxes: list[LayoutBox]) -> list[LayoutBox]:
     return kept
 
 
+def detect_rules(image: np.ndarray) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Printed rules: long thin runs of ink found by morphological opening.
+
+    Returns ("horizontal" | "vertical", box) in the image's pixels. A rule must be at least
+    a tenth of the page long, so letters and underlines never qualify.
+    """
+    _, ink = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    height, width = image.shape
+    rules: list[tuple[str, tuple[float, float, float, float]]] = []
+    for orientation, kernel in (("horizontal", (max(40, width // 10), 1)), ("vertical", (1, max(40, height // 12)))):
+        opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        count, _, stats, _ = cv2.connectedComponentsWithStats(opened)
+        for x, y, w, h, _area in stats[1:count]:
+            thin = h <= max(6, height // 300) * 3 if orientation == "horizontal" else w <= max(6, width // 300) * 3
+            if thin:
+                rules.append((orientation, (float(x), float(y), float(x + w), float(y + h))))
+    return rules
+
+
 class Layout:
     name = "layout"
 
@@ -74,10 +96,16 @@ class Layout:
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings):
             image = load_working(page)
             boxes = resolve_overlaps(self.engine.detect(image))
+            figures = [Polygon.from_box(*b.box) for b in boxes if b.label == "figure"]
+            boxes += [LayoutBox(label=f"rule-{orientation}", box=box, score=1.0)
+                      for orientation, box in detect_rules(image)
+                      # Straight edges inside a photo are not printed rules.
+                      if not any(Polygon.from_box(*box).overlap_ratio(f) > 0.5 for f in figures)]
             page.regions = [
                 Region(
                     id=f"{page.id}-r{index}",
-                    type=CDLA_TO_NEWSPAPER.get(box.label, RegionType.body),
+                    type=RegionType.separator if box.label.startswith("rule-")
+                    else CDLA_TO_NEWSPAPER.get(box.label, RegionType.body),
                     polygon=Polygon.from_box(*box.box).transform(page.transform.to_source)
                     .clamp(page.width, page.height),
                     confidence=round(box.score, 4),
@@ -117,13 +145,44 @@ class NewspaperTypes:
             body = body_line_height(page)
             if body > 0:
                 page.regions = classify(page, body, self.config.headline_height_ratio)
+                page.regions = merge_fragments(page, body)
         return page
+
+
+MERGEABLE = frozenset({RegionType.body, RegionType.caption, RegionType.byline})
+
+
+def merge_fragments(page: Page, body: float) -> list[Region]:
+    """A block the layout model cut in two (a caption's credit line, a column's last lines) is one region."""
+    regions = list(page.regions)
+    merged = True
+    while merged:
+        merged = False
+        boxes = {r.id: to_working(page, r.polygon) for r in regions}
+        for upper in regions:
+            for lower in regions:
+                if upper is lower or upper.type != lower.type or upper.type not in MERGEABLE:
+                    continue
+                a, b = boxes[upper.id], boxes[lower.id]
+                gap = b.bounds[1] - a.bounds[3]
+                if -0.5 * body <= gap <= 0.8 * body and a.center[1] < b.center[1] \
+                        and _horizontal_overlap(a, b) >= 0.8 * min(a.width, b.width):
+                    lines = [ln.model_copy(update={"id": f"{upper.id}-l{k}", "words": [
+                        w.model_copy(update={"id": f"{upper.id}-l{k}-w{j}"}) for j, w in enumerate(ln.words, 1)]})
+                        for k, ln in enumerate([*upper.lines, *lower.lines], start=1)]
+                    joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
+                    regions = [joined if r is upper else r for r in regions if r is not lower]
+                    merged = True
+                    break
+            if merged:
+                break
+    return regions
 
 
 def split_by_type_size(page: Page) -> list[Region]:
     """One layout box often holds a kicker and its headline; lines of another type size are another region."""
     regions: list[Region] = []
-    next_index = len(page.regions) + 1
+    fresh_ids = region_ids(page)
     for region in page.regions:
         runs: list[list[Line]] = []
         for line in region.lines:
@@ -136,8 +195,7 @@ def split_by_type_size(page: Page) -> list[Region]:
             regions.append(region)
             continue
         for number, run in enumerate(runs):
-            region_id = region.id if number == 0 else f"{page.id}-r{next_index}"
-            next_index += number > 0
+            region_id = region.id if number == 0 else next(fresh_ids)
             lines = [ln.model_copy(update={"id": f"{region_id}-l{k}", "words": [
                 w.model_copy(update={"id": f"{region_id}-l{k}-w{j}"}) for j, w in enumerate(ln.words, start=1)]})
                 for k, ln in enumerate(run, start=1)]
@@ -159,7 +217,7 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
             continue
         height = line_height(region)
         box = boxes[region.id]
-        in_margin = box.bounds[3] < 0.06 * page_height or box.bounds[1] > 0.95 * page_height
+        in_margin = box.bounds[3] < 0.07 * page_height or box.bounds[1] > 0.95 * page_height
         if in_margin and len(region.lines) <= 2:
             typed[region.id] = RegionType.folio if FOLIO_PATTERN.match(region.text) else RegionType.running_header
         elif len(region.lines) <= 4 and TEASER_PATTERN.search(region.text) and height < headline_ratio * body:
@@ -195,7 +253,8 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
         if any(_directly_below(box, boxes[f.id], 2.5 * body) for f in figures) and len(region.lines) <= 4:
             typed[region.id] = RegionType.caption
             continue
-        near_headline = [h for h in headlines if _adjacent_vertically(box, boxes[h.id], 2.5 * body)]
+        heads = [r for r in page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
+        near_headline = [h for h in heads if _adjacent_vertically(box, boxes[h.id], 2.5 * body)]
         if near_headline and len(region.lines) <= 4:
             if line_height(region) >= 1.15 * body and len(region.lines) <= 2:
                 typed[region.id] = RegionType.kicker

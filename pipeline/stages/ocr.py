@@ -18,12 +18,12 @@ from pipeline.config import OcrConfig
 from pipeline.engines.base import EngineLine, EngineWord, OcrEngine
 from pipeline.geometry import Polygon, union_box
 from pipeline.model import Line, Page, Region, RegionType, Word
-from pipeline.stages.base import recorded_step, to_working
+from pipeline.stages.base import recorded_step, region_ids, to_working
 from pipeline.stages.preprocess import load_working
-from pipeline.text import join_fragments
+from pipeline.text import is_cjk, join_fragments
 
-GUTTER_GAP_RATIO = 1.2
-"""A gap wider than this many line heights inside a detected line is a column gutter, not a space."""
+CJK_GUTTER_RATIO = 0.6
+"""A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
 ASSIGN_MIN_OVERLAP = 0.5
 
 
@@ -99,8 +99,22 @@ def read_strips(engine: OcrEngine, image: np.ndarray, strip_height: int, overlap
     return lines
 
 
-def split_at_gutters(line: EngineLine) -> list[EngineLine]:
-    """A detector can run one line across a narrow gutter into the next column; cut it there."""
+def _region_at(point: tuple[float, float], boxes: list[Polygon]) -> int | None:
+    x, y = point
+    for index, box in enumerate(boxes):
+        x0, y0, x1, y1 = box.bounds
+        if x0 <= x <= x1 and y0 <= y <= y1:
+            return index
+    return None
+
+
+def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[EngineLine]:
+    """A detector can run one line across a narrow gutter into the next column; cut it there.
+
+    CJK is set solid, so a gap of more than 0.6 line heights between two CJK characters is a
+    gutter. Justified Latin text opens wide word spaces, so there a gap is a gutter only
+    where the words on its two sides fall in different layout regions.
+    """
     if len(line.words) < 2:
         return [line]
     polygon = Polygon.from_points(line.quad)
@@ -108,9 +122,15 @@ def split_at_gutters(line: EngineLine) -> list[EngineLine]:
     words = sorted(line.words, key=lambda w: Polygon.from_points(w.quad).bounds[0])
     groups: list[list[EngineWord]] = [[words[0]]]
     for previous, word in pairwise(words):
-        gap = Polygon.from_points(word.quad).bounds[0] - Polygon.from_points(previous.quad).bounds[2]
-        if gap > GUTTER_GAP_RATIO * height:
+        before, after = Polygon.from_points(previous.quad), Polygon.from_points(word.quad)
+        gap = after.bounds[0] - before.bounds[2]
+        cjk = bool(previous.text) and bool(word.text) and is_cjk(previous.text[-1]) and is_cjk(word.text[0])
+        if cjk and gap > CJK_GUTTER_RATIO * height:
             groups.append([])
+        elif gap > 0.2 * height:
+            left, right = _region_at(before.center, region_boxes), _region_at(after.center, region_boxes)
+            if left is not None and right is not None and left != right:
+                groups.append([])
         groups[-1].append(word)
     if len(groups) == 1:
         return [line]
@@ -148,10 +168,12 @@ class Ocr:
                     "segment_width": self.config.segment_width, "model": self.engine.model}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings):
             image = load_working(page)
+            region_boxes = [to_working(page, r.polygon) for r in page.regions
+                            if r.type not in (RegionType.figure, RegionType.separator)]
             engine_lines = [
                 part for line in read_strips(self.engine, image, self.config.strip_height,
                                              self.config.strip_overlap, self.config.segment_width)
-                for part in split_at_gutters(line)
+                for part in split_at_gutters(line, region_boxes)
             ]
             page.regions = assign_lines(page, engine_lines, self.engine.name)
         return page
@@ -192,30 +214,27 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
         else:
             orphans.append(line)
     regions: list[Region] = []
-    next_index = len(page.regions) + 1
+    fresh_ids = region_ids(page)
     for index, region in enumerate(text_regions):
         columns = split_columns(members[index]) or [[]]
         for number, column in enumerate(columns):
             region_id = region.id
             if number:
-                region_id = f"{page.id}-r{next_index}"
-                next_index += 1
+                region_id = next(fresh_ids)
             lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(column, start=1)]
             update: dict[str, object] = {"id": region_id, "lines": lines}
             if column:
                 update["polygon"] = _working_union_to_source(page, column)
             regions.append(region.model_copy(update=update))
-    regions = drop_shadowed_empty(regions)
     regions.extend(r for r in page.regions if r.type in (RegionType.figure, RegionType.separator))
     for block in group_orphans(orphans):
-        region_id = f"{page.id}-r{next_index}"
-        next_index += 1
+        region_id = next(fresh_ids)
         lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(block, start=1)]
         regions.append(Region(
             id=region_id, type=RegionType.body, polygon=_working_union_to_source(page, block),
             confidence=0.0, detector_label="ocr-lines", lines=lines,
         ))
-    return regions
+    return drop_shadowed_empty(regions)
 
 
 def group_orphans(lines: list[EngineLine]) -> list[list[EngineLine]]:
@@ -257,6 +276,11 @@ def split_columns(lines: list[EngineLine]) -> list[list[EngineLine]]:
 
 
 def drop_shadowed_empty(regions: list[Region]) -> list[Region]:
-    """A text region left with no lines, lying over one that has them, was a second detection of it."""
+    """A region without lines lying over one with them was a second detection of that text.
+
+    This holds for figures too: a "figure" that is mostly covered by read text was a large
+    headline or a pull quote the layout model took for a picture.
+    """
     with_text = [r for r in regions if r.lines]
-    return [r for r in regions if r.lines or not any(r.polygon.overlap_ratio(o.polygon) >= 0.5 for o in with_text)]
+    return [r for r in regions if r.lines or r.type == RegionType.separator
+            or not any(r.polygon.overlap_ratio(o.polygon) >= 0.5 for o in with_text)]

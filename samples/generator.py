@@ -1,0 +1,548 @@
+"""Synthetic newspaper pages with exact ground truth, the test bed for OCR, layout and articles.
+
+Public API::
+
+    page = generate_page(lang="zh", layout="roundtable", seed=7)      # -> GeneratedPage
+    path = write_page(page, "out", "p1")      # out/p1.png|jpg and out/p1.gt.json
+    write_bundled()                           # regenerates samples/pages/
+
+A page is composed on a column grid (see ``samples.layouts``): running header and folio, optional
+teaser strip and section label, then articles whose body paragraphs flow from column to column
+around pull quotes and figures. Every region's box is the ink of its lines plus a few pixels, in
+the pixels of the final (possibly skewed) image; the JSON format is ``broadsheet-gt/1``, documented
+in :func:`generate_page`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from samples.articles import ArticleText, load_pool
+from samples.compose import ASCENT, ArticleComposer, ArticlePlan, Canvas, FigureItem, Item, TextItem
+from samples.fonts import FontBook
+from samples.imaging import Degradation, synth_photo
+from samples.layouts import ArticleSpec, Layout, Stack, get_layout
+from samples.typeset import Box, union
+
+FORMAT = "broadsheet-gt/1"
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+
+A4 = (2480, 3508, 300)
+"""A4 (210 x 297 mm) at 300 dpi."""
+BROADSHEET = (5100, 8200, 350)
+"""A broadsheet of about 370 x 595 mm at 350 dpi: the large-page benchmark size."""
+SIZES: dict[str, tuple[int, int, int]] = {"a4": A4, "broadsheet": BROADSHEET}
+
+MASTHEAD = {"zh": "长河日报", "en": "THE MORNING LEDGER"}
+SECTIONS = {"zh": ("要闻", "经济", "社会", "文化", "综合"), "en": ("Metro", "Business", "Region", "Nation")}
+# (author or section, title, pointer): the cross-reference strip; the Chinese ones follow the seed page.
+TEASERS = {
+    "zh": (
+        ("刘笑言", "为推进中国式现代化贡献巾帼力量", "→ 6版·论苑"),
+        ("孙玮 黄旦 等", "数字生活与“可沟通”的城市形象建构", "→ 7版·智库"),
+        ("戴燕", "阅读和研究《文选》所不能忘记的", "→ 8版·学人"),
+    ),
+    "en": (
+        ("SCHOOLS", "A four-day week, one year on", "See page A4"),
+        ("OPINION", "What the flood vote says about us", "See page A10"),
+        ("SPORTS", "Harbor City rowers head to nationals", "See page B1"),
+    ),
+}
+WEEKDAYS = {
+    "zh": ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"],
+    "en": list(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
+}
+
+BUNDLED: dict[str, dict[str, Any]] = {
+    "zh_roundtable": {"lang": "zh", "layout": "roundtable", "seed": 5},
+    "zh_two_articles": {"lang": "zh", "layout": "two_articles", "seed": 2},
+    "en_two_articles": {"lang": "en", "layout": "feature", "seed": 3},
+}
+"""The pages shipped in samples/pages/: A4, 300 dpi, light degradation, no filler articles."""
+
+
+@dataclass
+class GeneratedPage:
+    """A rendered page: ``image`` (mode L, before JPEG encoding) and its ``truth`` dict."""
+
+    image: Image.Image
+    truth: dict[str, Any]
+
+    @property
+    def jpeg_quality(self) -> int | None:
+        quality = self.truth["degradation"].get("jpeg_quality")
+        return int(quality) if quality else None
+
+    @property
+    def suffix(self) -> str:
+        return ".jpg" if self.jpeg_quality else ".png"
+
+
+@dataclass
+class _Region:
+    type: str
+    box: Box
+    text: str
+    article: int | None
+
+
+@dataclass
+class _Regions:
+    """Regions in reading order (furniture first, then article by article) plus separators."""
+
+    furniture: list[_Region] = field(default_factory=list)
+    articles: list[list[_Region]] = field(default_factory=list)
+    separators: list[Box] = field(default_factory=list)
+
+
+class _TextPicker:
+    """Hands out article texts: the layout's preferred ones first, then the seeded pool, then repeats."""
+
+    def __init__(self, pool: Sequence[ArticleText], preferred: Sequence[str], rng: random.Random) -> None:
+        by_name = {a.name: a for a in pool}
+        self.queue = [by_name[n] for n in preferred if n in by_name]
+        rest = [a for a in pool if a not in self.queue]
+        rng.shuffle(rest)
+        self.queue += rest
+        self.cycle = list(self.queue)
+        self.used = 0
+
+    def next(self) -> ArticleText:
+        if not self.cycle:
+            raise ValueError("no article texts to set")
+        text = self.cycle[self.used % len(self.cycle)]
+        self.used += 1
+        return text
+
+
+def _waterfill(total: float, naturals: Sequence[float], shares: Sequence[float]) -> list[float]:
+    """Split ``total`` by shares, but never give anyone more than its natural height."""
+    alloc = [0.0] * len(naturals)
+    active = set(range(len(naturals)))
+    remaining = total
+    while active:
+        share_sum = sum(shares[i] for i in active) or 1.0
+        fair = {i: remaining * shares[i] / share_sum for i in active}
+        capped = [i for i in active if naturals[i] <= fair[i]]
+        if not capped:
+            for i in active:
+                alloc[i] = fair[i]
+            break
+        for i in capped:
+            alloc[i] = naturals[i]
+            remaining -= naturals[i]
+            active.discard(i)
+    return alloc
+
+
+class _PageComposer:
+    def __init__(self, cv: Canvas, layout: Layout, picker: _TextPicker, fill: bool) -> None:
+        self.cv, self.layout, self.picker, self.fill = cv, layout, picker, fill
+        self.regions = _Regions()
+        self.plans: list[ArticlePlan] = []
+        self.gap = cv.pt(8)
+        self.rule_t = max(1.0, cv.pt(0.8))
+
+    # -- furniture -------------------------------------------------------------------------------
+    def furniture(self, date: dt.date, section: str) -> tuple[float, float]:
+        """Running header, folio, teasers, section label; returns the content area's top and bottom."""
+        cv, lang, layout = self.cv, self.cv.lang, self.layout
+        folio_text = str(layout.page_number) if lang == "zh" else f"A{layout.page_number}"
+        folio_font = cv.font("sans_bold", 20 if layout.folio_position == "header" else 11)
+        top = cv.mm(9)
+        baseline = top + ASCENT * folio_font.size
+        x0, x1 = cv.left, cv.right
+        if layout.folio_position == "header":
+            folio_tokens = cv.ts.tokens(folio_text, folio_font)
+            folio_w = sum(t.width for t in folio_tokens)
+            odd = layout.page_number % 2 == 1
+            fx = x1 - folio_w if odd else x0
+            ink = cv.ts.draw_line(cv.draw, folio_tokens, fx, baseline, folio_w)
+            folio_region = _Region("folio", self._pad(ink), folio_text, None)
+            x0, x1 = (x0, fx - cv.pt(16)) if odd else (x0 + folio_w + cv.pt(16), x1)
+        if lang == "zh":
+            date_text = f"{date.year}年{date.month}月{date.day}日 {WEEKDAYS['zh'][date.weekday()]}"
+        else:
+            date_text = f"{WEEKDAYS['en'][date.weekday()]}, {date:%B} {date.day}, {date.year}"
+        parts = [
+            (MASTHEAD[lang], cv.font("sans_bold", 11), "left"),
+            (date_text, cv.font("serif", 9), "center"),
+            (section, cv.font("serif", 9), "right"),
+        ]
+        inks = []
+        for text, font, align in parts:
+            inks.append(cv.ts.draw_line(cv.draw, cv.ts.tokens(text, font), x0, baseline, x1 - x0, align=align))
+        header_region = _Region("running_header", self._pad(union(inks)), " ".join(p[0] for p in parts), None)
+        self.regions.furniture.append(header_region)
+        if layout.folio_position == "header":
+            self.regions.furniture.append(folio_region)
+        y = baseline + (1 - ASCENT) * folio_font.size + cv.pt(4)
+        self._separator((cv.left, y, cv.right, y + cv.pt(1.4)))
+        y += cv.pt(1.4) + cv.pt(8)
+        if layout.teasers:
+            y = self._teasers(y)
+        if layout.section_label:
+            font = cv.font("sans_bold", 15)
+            item, bottom = cv.lines_item(
+                "section", [cv.ts.tokens(section, font)], font.size, cv.left, cv.right - cv.left, y, 1.0
+            )
+            ink = self._draw_text(item)
+            if ink is not None:
+                self.regions.furniture.append(_Region("section", self._pad(ink), item.text, None))
+                mid = (ink[1] + ink[3]) / 2
+                self._separator((ink[2] + cv.pt(10), mid - cv.pt(1.2), cv.right, mid + cv.pt(1.2)))
+            y = bottom + cv.pt(10)
+        bottom = cv.height - cv.mm(12)
+        if layout.folio_position == "footer":
+            base = cv.height - cv.mm(8)
+            tokens = cv.ts.tokens(folio_text, folio_font)
+            ink = cv.ts.draw_line(cv.draw, tokens, cv.left, base, cv.right - cv.left, align="center")
+            self.regions.furniture.append(_Region("folio", self._pad(ink), folio_text, None))
+            bottom = min(bottom, base - folio_font.size - cv.pt(8))
+        return y + cv.pt(4), bottom
+
+    def _teasers(self, y: float) -> float:
+        cv = self.cv
+        teasers = TEASERS[cv.lang]
+        cell = (cv.right - cv.left) / len(teasers)
+        pad = cv.pt(6)
+        bottom = y
+        for i, (who, title, pointer) in enumerate(teasers):
+            x = cv.left + i * cell + (pad if i else 0)
+            width = cell - pad * (2 if i else 1)
+            ts = cv.ts
+            lines = ts.wrap(ts.tokens(who, cv.font("serif", 8.5)), width)
+            lines += ts.wrap_balanced(ts.tokens(title, cv.font("serif_bold", 10.5)), width)
+            lines += ts.wrap(ts.tokens(pointer, cv.font("sans_bold", 8.5)), width)
+            size = cv.font("serif_bold", 10.5).size
+            item, item_bottom = cv.lines_item("teaser", lines, size, x, width, y, 1.3)
+            ink = self._draw_text(item)
+            if ink is not None:
+                self.regions.furniture.append(_Region("teaser", self._pad(ink), item.text, None))
+            bottom = max(bottom, item_bottom)
+            if i:
+                x_rule = cv.left + i * cell
+                self._separator((x_rule, y, x_rule + self.rule_t, item_bottom))
+        self._separator((cv.left, bottom + cv.pt(8), cv.right, bottom + cv.pt(8) + self.rule_t))
+        return bottom + cv.pt(18)
+
+    # -- articles --------------------------------------------------------------------------------
+    def _natural(self, src: ArticleText, spec: ArticleSpec, cols: tuple[int, int], height: float) -> float:
+        plan = ArticleComposer(self.cv, src, spec, cols).plan(0.0, height * 3)
+        return plan.bottom if plan else height
+
+    def articles(self, top: float, bottom: float) -> None:
+        rows = [
+            [(stack, [(spec, self.picker.next()) for spec in stack.articles]) for stack in row.stacks]
+            for row in self.layout.rows
+        ]
+        sep = 2 * self.gap + self.rule_t
+        naturals = []
+        for row in rows:
+            stack_heights = []
+            for stack, arts in row:
+                heights = [self._natural(src, spec, stack.columns, bottom - top) for spec, src in arts]
+                stack_heights.append(sum(heights) + sep * (len(arts) - 1))
+            naturals.append(max(stack_heights))
+        shares = [row.share for row in self.layout.rows]
+        y = top
+        for r, row in enumerate(rows):
+            height = bottom - y - sep * (len(rows) - r - 1)
+            alloc = bottom - y if r == len(rows) - 1 else _waterfill(height, naturals[r:], shares[r:])[0]
+            row_bottom = y
+            for stack, arts in row:
+                row_bottom = max(row_bottom, self._stack(stack, arts, y, y + alloc))
+            for stack, _arts in row[1:]:
+                # Side-by-side stacks are divided by a rule in the gutter, as tall as the row.
+                x = self.cv.span(0, stack.columns[0])[1] + self.cv.gutter / 2 - self.rule_t / 2
+                self._separator((x, y, x + self.rule_t, row_bottom))
+            if r < len(rows) - 1:
+                self._separator(
+                    (self.cv.left, row_bottom + self.gap, self.cv.right, row_bottom + self.gap + self.rule_t)
+                )
+                y = row_bottom + sep
+
+    def _stack(self, stack: Stack, arts: list[tuple[ArticleSpec, ArticleText]], top: float, bottom: float) -> float:
+        cv = self.cv
+        sep = 2 * self.gap + self.rule_t
+        naturals = [self._natural(src, spec, stack.columns, bottom - top) for spec, src in arts]
+        alloc = _waterfill(bottom - top - sep * (len(arts) - 1), naturals, [spec.share for spec, _ in arts])
+        y, placed_bottom = top, None
+        queue = list(zip(arts, alloc, strict=True))
+        fillers = 0
+        while True:
+            if queue:
+                (spec, src), height = queue.pop(0)
+                max_bottom = y + height if queue else bottom
+            else:
+                min_height = 10 * cv.pitch + cv.pt(40)
+                if not self.fill or bottom - y < min_height or fillers >= 12:
+                    break
+                fillers += 1
+                src, spec, max_bottom = self.picker.next(), self._filler_spec(stack), bottom
+            plan = ArticleComposer(cv, src, spec, stack.columns).plan(y, max_bottom)
+            if plan is None:
+                if queue:
+                    continue
+                break
+            if placed_bottom is not None:
+                x0, x1 = cv.span(*stack.columns)
+                self._separator((x0, placed_bottom + self.gap, x1, placed_bottom + self.gap + self.rule_t))
+            self.plans.append(plan)
+            placed_bottom = plan.bottom
+            y = plan.bottom + sep
+        return placed_bottom if placed_bottom is not None else top
+
+    def _filler_spec(self, stack: Stack) -> ArticleSpec:
+        rng = self.cv.rng
+        width = stack.columns[1] - stack.columns[0]
+        return ArticleSpec(
+            headline_span=rng.randint(max(1, width - 2), width),
+            headline_pt=(24.0, 30.0),
+            headline_font=rng.choice(["serif_bold", "sans_bold"]),
+            kicker=rng.choice(["below", "none"]),
+            figure="column" if width >= 3 and rng.random() < 0.3 else "none",
+            figure_column=rng.randint(0, max(0, width - 1)),
+            figure_at=0.1,
+            column_rules=rng.random() < 0.3,
+        )
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def draw_articles(self) -> None:
+        for index, plan in enumerate(self.plans):
+            members: list[_Region] = []
+            for item in plan.items:
+                region = self._draw_item(item, index)
+                if region is not None:
+                    members.append(region)
+            self.regions.articles.append(members)
+            for box in plan.rules:
+                self._separator(box)
+
+    def _draw_item(self, item: Item, article: int) -> _Region | None:
+        cv = self.cv
+        if isinstance(item, FigureItem):
+            x0, y0, x1, y1 = (round(v) for v in item.box)
+            photo = synth_photo(x1 - x0, y1 - y0, cv.nprng)
+            cv.image.paste(Image.fromarray(photo), (x0, y0))
+            return _Region("figure", (x0, y0, x1, y1), "", article)
+        ink = self._draw_text(item)
+        return None if ink is None else _Region(item.type, self._pad(ink), item.text, article)
+
+    def _draw_text(self, item: TextItem) -> Box | None:
+        cv = self.cv
+        inks = []
+        for tokens, base, indent, justify in zip(item.lines, item.baselines, item.indents, item.justify, strict=True):
+            inks.append(
+                cv.ts.draw_line(cv.draw, tokens, item.x + indent, base, item.width - indent, justify, item.align)
+            )
+        for rule in item.rules:
+            cv.rule(rule)
+        if item.frame is not None:
+            width = max(1, round(cv.pt(0.8)))
+            cv.draw.rectangle(tuple(round(v) for v in item.frame), outline=0, width=width)
+        return union(inks)
+
+    def _separator(self, box: Box) -> None:
+        self.regions.separators.append(box)
+
+    def draw_separators(self) -> None:
+        for box in self.regions.separators:
+            self.cv.rule(box)
+
+    def _pad(self, box: Box | None) -> Box:
+        assert box is not None, "a text region drew no ink"
+        pad = max(2.0, self.cv.dpi / 100)
+        return (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
+
+
+def _truth_region(
+    region_id: str,
+    kind: str,
+    box: Box,
+    text: str,
+    article: str | None,
+    matrix: np.ndarray,
+    width: int,
+    height: int,
+) -> dict[str, Any]:
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x1, y1, 1.0], [x0, y1, 1.0]]) @ matrix.T
+    corners[:, 0] = corners[:, 0].clip(0, width)
+    corners[:, 1] = corners[:, 1].clip(0, height)
+    polygon = [[round(float(x), 1), round(float(y), 1)] for x, y in corners]
+    xs, ys = corners[:, 0], corners[:, 1]
+    bbox = [
+        max(0, math.floor(xs.min())),
+        max(0, math.floor(ys.min())),
+        min(width, math.ceil(xs.max())),
+        min(height, math.ceil(ys.max())),
+    ]
+    return {"id": region_id, "type": kind, "polygon": polygon, "box": bbox, "article": article, "text": text}
+
+
+def generate_page(
+    lang: str = "zh",
+    layout: str | Layout = "random",
+    seed: int = 0,
+    width: int = A4[0],
+    height: int = A4[1],
+    dpi: int = A4[2],
+    degrade: bool | str | Degradation = True,
+    *,
+    texts: Sequence[ArticleText] | None = None,
+    fill: bool | None = None,
+    name: str = "page",
+) -> GeneratedPage:
+    """Render one newspaper page and its ground truth. Same arguments, same pixels.
+
+    Args:
+        lang: ``"zh"`` or ``"en"``; picks texts from ``samples/text/<lang>_*.txt`` and the rules
+            for line breaking.
+        layout: a preset name from ``samples.layouts.PRESETS``, ``"random"`` (seeded), or a Layout.
+        seed: drives the random layout, text choice, pictures and degradation.
+        width, height, dpi: page size in pixels and its resolution; type sizes are in points, so
+            body text is ~9 pt at any dpi (38 px at 300 dpi). ``SIZES`` has "a4" and "broadsheet".
+        degrade: True for seeded scan damage (skew ±0.3–1.5°, noise, blur, JPEG 70–90), "light"
+            for the milder bundled-page setting, False for a clean PNG, or explicit Degradation.
+        texts: article texts to use instead of the bundled pool.
+        fill: add extra short articles where the chosen ones leave space; default per layout.
+        name: file stem recorded in ``truth["image"]`` (``write_page`` rewrites it).
+
+    Returns:
+        GeneratedPage whose ``truth`` is a ``broadsheet-gt/1`` dict: ``format, image, width, height,
+        dpi, language, layout, seed, degradation{skew_degrees, noise_sigma, blur_radius,
+        jpeg_quality}, regions[{id, type, polygon, box, article, text}], reading_order, articles[{id,
+        headline, region_ids, paragraphs}]``. Polygons are the region's clean box mapped through the
+        skew; ``box`` is the polygon's bounding box; both in final-image pixels. Separators (rules)
+        are regions with empty text and no article and are left out of ``reading_order``; figures
+        are in it, with empty text.
+
+    Raises:
+        FontMissingError: the Noto CJK fonts are not installed.
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    fonts = FontBook.load()
+    rng = random.Random(seed)
+    chosen = layout if isinstance(layout, Layout) else get_layout(layout, rng)
+    cv = Canvas(width, height, dpi, lang, chosen.columns, fonts, rng, np.random.default_rng(seed))
+    pool = list(texts) if texts is not None else load_pool(lang)
+    picker = _TextPicker(pool, chosen.texts.get(lang, ()), rng)
+    composer = _PageComposer(cv, chosen, picker, chosen.fill if fill is None else fill)
+
+    date = dt.date(2023, 1, 2) + dt.timedelta(days=rng.randint(0, 700))
+    first_section = picker.queue[0].section if picker.queue else ""
+    section = first_section if chosen.section_label and first_section else rng.choice(SECTIONS[lang])
+    top, bottom = composer.furniture(date, section)
+    composer.articles(top, bottom)
+    composer.draw_articles()
+    composer.draw_separators()
+
+    degrade_rng = np.random.default_rng([seed, 1])
+    if isinstance(degrade, Degradation):
+        degradation = degrade
+    elif degrade:
+        degradation = Degradation.random(degrade_rng, "light" if degrade == "light" else "normal")
+    else:
+        degradation = Degradation.none()
+    image = degradation.apply(cv.image, degrade_rng)
+    matrix = degradation.matrix(width, height)
+
+    regions: list[dict[str, Any]] = []
+    order: list[str] = []
+    articles: list[dict[str, Any]] = []
+
+    def add(region: _Region) -> str:
+        region_id = f"r{len(regions) + 1}"
+        article = None if region.article is None else f"a{region.article + 1}"
+        regions.append(_truth_region(region_id, region.type, region.box, region.text, article, matrix, width, height))
+        return region_id
+
+    for region in composer.regions.furniture:
+        order.append(add(region))
+    for index, (plan, members) in enumerate(zip(composer.plans, composer.regions.articles, strict=True)):
+        ids = [add(region) for region in members]
+        order.extend(ids)
+        articles.append(
+            {
+                "id": f"a{index + 1}",
+                "headline": plan.headline,
+                "region_ids": ids,
+                "paragraphs": plan.paragraphs,
+            }
+        )
+    for box in composer.regions.separators:
+        add(_Region("separator", box, "", None))
+
+    truth: dict[str, Any] = {
+        "format": FORMAT,
+        "image": f"{name}{'.jpg' if degradation.jpeg_quality else '.png'}",
+        "width": width,
+        "height": height,
+        "dpi": dpi,
+        "language": lang,
+        "layout": chosen.name,
+        "seed": seed,
+        "degradation": degradation.as_dict(),
+        "regions": regions,
+        "reading_order": order,
+        "articles": articles,
+    }
+    return GeneratedPage(image=image, truth=truth)
+
+
+def write_page(page: GeneratedPage, out_dir: Path | str, name: str) -> Path:
+    """Write ``<name>.png`` (or ``.jpg`` when the page has JPEG degradation) and ``<name>.gt.json``.
+
+    Returns the image path. The truth's ``image`` field is set to the image's file name.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    image_path = out / f"{name}{page.suffix}"
+    truth = copy.deepcopy(page.truth)
+    truth["image"] = image_path.name
+    if page.jpeg_quality:
+        page.image.save(image_path, "JPEG", quality=page.jpeg_quality, optimize=True)
+    else:
+        page.image.save(image_path, "PNG", compress_level=6)
+    (out / f"{name}.gt.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return image_path
+
+
+def generate_bundled(name: str) -> GeneratedPage:
+    """One of the pages shipped in samples/pages/ (see ``BUNDLED``)."""
+    spec = BUNDLED[name]
+    return generate_page(spec["lang"], spec["layout"], spec["seed"], *A4, degrade="light", fill=False, name=name)
+
+
+def write_bundled(out_dir: Path | str = PAGES_DIR) -> list[Path]:
+    """Regenerate every bundled page into ``out_dir`` (default samples/pages/)."""
+    return [write_page(generate_bundled(name), out_dir, name) for name in BUNDLED]
+
+
+__all__ = [
+    "A4",
+    "BROADSHEET",
+    "BUNDLED",
+    "FORMAT",
+    "SIZES",
+    "Degradation",
+    "GeneratedPage",
+    "Layout",
+    "generate_bundled",
+    "generate_page",
+    "write_bundled",
+    "write_page",
+]
