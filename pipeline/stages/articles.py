@@ -53,12 +53,13 @@ def owner_headline(region: Polygon, headlines: dict[str, Polygon], attached: boo
     best: tuple[float, str] | None = None
     for headline_id, headline in headlines.items():
         shares_columns = _overlap_x(region, headline) > 0.3 * min(region.width, headline.width)
-        if shares_columns:
-            if headline.bounds[3] > region.bounds[1] + 0.5 * region.height:
-                if not attached or headline.bounds[1] < region.bounds[3] - 0.5 * region.height:
-                    continue
-        elif not (attached is False and headline.bounds[2] <= region.bounds[0] + 0.1 * region.width
-                  and headline.bounds[1] <= region.bounds[1] <= headline.bounds[3] + headline.height):
+        below = headline.bounds[3] <= region.bounds[1] + 0.5 * region.height
+        above = headline.bounds[1] >= region.bounds[3] - 0.5 * region.height
+        level_to_the_left = (headline.bounds[2] <= region.bounds[0] + 0.1 * region.width
+                             and headline.bounds[1] <= region.bounds[1] <= headline.bounds[3] + headline.height)
+        if shares_columns and not (below or (attached and above)):
+            continue
+        if not shares_columns and (attached or not level_to_the_left):
             continue
         if _blocked(region, headline, rules):
             continue

@@ -125,12 +125,12 @@ def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[Engi
         before, after = Polygon.from_points(previous.quad), Polygon.from_points(word.quad)
         gap = after.bounds[0] - before.bounds[2]
         cjk = bool(previous.text) and bool(word.text) and is_cjk(previous.text[-1]) and is_cjk(word.text[0])
-        if cjk and gap > CJK_GUTTER_RATIO * height:
+        left, right = _region_at(before.center, region_boxes), _region_at(after.center, region_boxes)
+        if left is not None and left == right:
+            pass  # both sides in one column: a wide space after 、or in a loose line, not a gutter
+        elif (cjk and gap > CJK_GUTTER_RATIO * height) or (
+                gap > 0.2 * height and left is not None and right is not None):
             groups.append([])
-        elif gap > 0.2 * height:
-            left, right = _region_at(before.center, region_boxes), _region_at(after.center, region_boxes)
-            if left is not None and right is not None and left != right:
-                groups.append([])
         groups[-1].append(word)
     if len(groups) == 1:
         return [line]
