@@ -50,12 +50,11 @@ OcrEngineConfig = Annotated[RapidOcrConfig | TesseractConfig, Field(discriminato
 class OcrConfig(Options):
     engine: OcrEngineConfig = RapidOcrConfig()
     low_confidence: float = 0.8
-    strip_height: int = 1600
-    """The page is read in full-width strips this tall, at native resolution."""
+    tile_width: int = 2600
+    tile_height: int = 2000
+    """The page is read in tiles at most this large, cut along gutters and blank rows; bounds memory."""
     strip_overlap: int = 400
-    """Taller than any line, so every line lies whole inside the strip that owns its centre."""
-    segment_width: int = 2600
-    """Wider strips are cut at gutters: bounds the detector's memory on broadsheet pages."""
+    """Where no blank cut exists, strips overlap by more than a line is tall."""
 
 
 class OutputConfig(Options):

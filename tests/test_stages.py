@@ -13,8 +13,8 @@ from pipeline.config import OcrConfig, PreprocessConfig, RapidOcrConfig, Tessera
 from pipeline.engines import ocr_engine
 from pipeline.evaluate import cer
 from pipeline.stages.ingest import ingest_file, load_gray
-from pipeline.stages.ocr import gutter_cuts, strips
 from pipeline.stages.preprocess import Preprocess, estimate_skew
+from pipeline.stages.tiling import strips, tiles
 from samples.generator import generate_page
 from samples.imaging import Degradation
 
@@ -37,28 +37,53 @@ def test_preprocess_writes_working_image_and_transform(small_page: Path, tmp_pat
     assert done.steps[-1].stage == "preprocess"
 
 
-def test_strip_cores_partition_the_page() -> None:
-    spans = list(strips(5000, 1600, 400))
+def test_strip_cores_partition_the_height() -> None:
+    spans = strips(5000, 1600, 400)
     assert spans[0][2] == 0 and spans[-1][3] == 5000
     for (_, _, _, core_bottom), (_, _, core_top, _) in pairwise(spans):
         assert core_bottom == core_top
     for top, bottom, core_top, core_bottom in spans:
-        assert top <= core_top - 0 and core_bottom <= bottom
-        assert bottom - top <= 1600
+        assert top <= core_top < core_bottom <= bottom and bottom - top <= 1600
 
 
-def test_gutter_cuts_only_at_blank_columns() -> None:
-    strip = np.full((300, 6000), 255, dtype=np.uint8)
-    for left in (0, 2100, 4200):  # three text blocks with 100 px gutters
-        strip[20:280:20, left:left + 2000] = 0
-    cuts = gutter_cuts(strip, max_width=2600)
-    assert cuts[0][0] == 0 and cuts[-1][1] == 6000
-    for left, right in cuts:
-        assert right - left <= 2600
-        assert (strip[:, max(left - 1, 0)] == 255).all() or left == 0
-    headline = strip.copy()
-    headline[100:140, :] = 0  # a line across every gutter: no cut may split it
-    assert gutter_cuts(headline, max_width=2600) == [(0, 6000)]
+def _text_page() -> np.ndarray:
+    """Three columns of 'lines' (dark bars) with 100 px gutters and 20 px leading."""
+    page = np.full((3000, 6000), 255, dtype=np.uint8)
+    for left in (100, 2100, 4100):
+        for top in range(100, 2900, 40):
+            page[top:top + 20, left:left + 1800] = 0
+    return page
+
+
+def test_tiles_cut_only_through_white_and_cover_all_ink() -> None:
+    page = _text_page()
+    cut = tiles(page, max_width=2600, max_height=1000, overlap=400)
+    covered = np.zeros(page.shape, dtype=bool)
+    for tile in cut:
+        assert tile.right - tile.left <= 2600 and tile.bottom - tile.top <= 1000
+        assert tile.core_top == tile.top and tile.core_bottom == tile.bottom, "white space needs no overlap"
+        covered[tile.top:tile.bottom, tile.left:tile.right] = True
+        for edge in (tile.top, tile.bottom - 1):
+            assert (page[edge, tile.left:tile.right] == 255).all(), "a tile edge crossed a line"
+    assert covered[page < 128].all()
+
+
+def test_a_line_across_every_gutter_is_never_cut_sideways() -> None:
+    page = _text_page()
+    page[1500:1560, 100:5900] = 0  # a headline spanning all columns
+    for tile in tiles(page, max_width=2600, max_height=1000, overlap=400):
+        if tile.top <= 1530 < tile.bottom:
+            assert tile.left <= 100 and tile.right >= 5900
+
+
+def test_dense_blocks_fall_back_to_overlapping_strips() -> None:
+    page = np.zeros((5000, 1000), dtype=np.uint8)
+    page[:, ::3] = 255  # ink everywhere: no blank row or column to cut at
+    cut = tiles(page, max_width=2600, max_height=2000, overlap=400)
+    assert len(cut) > 1
+    assert cut[0].core_top == 0 and cut[-1].core_bottom == 5000
+    for first, second in pairwise(cut):
+        assert first.core_bottom == second.core_top and first.bottom > second.top
 
 
 def _truth_text(truth: dict) -> str:

@@ -1,14 +1,12 @@
 """OCR: every text line of the page at native resolution, each assigned to exactly one region.
 
-The engine reads full-width horizontal strips. Strips never cut a line sideways, and their
-overlap is taller than any line, so each line is read whole in the strip that owns its centre
-and dropped from the neighbour that saw only part of it. Reading strips rather than layout
-crops means text the layout model missed is still read; it becomes a region of its own.
+The engine reads tiles cut along white space (see tiling.py), never shrunk. Reading tiles of
+the whole page rather than layout crops means text the layout model missed is still read; it
+becomes a region of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import pairwise
 from statistics import median
 
@@ -20,62 +18,12 @@ from pipeline.geometry import Polygon, union_box
 from pipeline.model import Line, Page, Region, RegionType, Word
 from pipeline.stages.base import recorded_step, region_ids, to_working
 from pipeline.stages.preprocess import load_working
+from pipeline.stages.tiling import PADDING, tiles
 from pipeline.text import is_cjk, join_fragments
 
 CJK_GUTTER_RATIO = 0.6
 """A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
 ASSIGN_MIN_OVERLAP = 0.5
-
-
-def strips(height: int, strip_height: int, overlap: int) -> Iterator[tuple[int, int, int, int]]:
-    """(top, bottom, core_top, core_bottom): cores partition the page; strips overlap by `overlap`."""
-    if height <= strip_height:
-        yield 0, height, 0, height
-        return
-    step = strip_height - overlap
-    top = 0
-    while True:
-        bottom = min(top + strip_height, height)
-        core_top = 0 if top == 0 else top + overlap // 2
-        core_bottom = height if bottom == height else bottom - overlap // 2
-        yield top, bottom, core_top, core_bottom
-        if bottom == height:
-            return
-        top += step
-
-
-def gutter_cuts(strip: np.ndarray, max_width: int) -> list[tuple[int, int]]:
-    """Split a wide strip into segments at blank vertical runs, so no text line is cut.
-
-    A run counts only if it is blank through the whole strip and wider than a word space, which
-    in a strip holding many lines means a gutter or a margin. With no such run near the limit the
-    strip stays whole: a wide headline is never cut.
-    """
-    width = strip.shape[1]
-    if width <= max_width:
-        return [(0, width)]
-    blank = (strip < 128).sum(axis=0) <= 1
-    min_run = max(12, width // 250)
-    centres: list[int] = []
-    start = None
-    for x, is_blank in enumerate([*blank.tolist(), False]):
-        if is_blank and start is None:
-            start = x
-        elif not is_blank and start is not None:
-            if x - start >= min_run:
-                centres.append((start + x) // 2)
-            start = None
-    segments: list[tuple[int, int]] = []
-    left = 0
-    while width - left > max_width:
-        fitting = [c for c in centres if left < c <= left + max_width]
-        later = [c for c in centres if c > left + max_width]
-        cut = fitting[-1] if fitting else later[0] if later else width
-        segments.append((left, cut))
-        left = cut
-    if left < width:
-        segments.append((left, width))
-    return segments
 
 
 def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
@@ -86,16 +34,16 @@ def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
                       words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words))
 
 
-def read_strips(engine: OcrEngine, image: np.ndarray, strip_height: int, overlap: int,
-                max_width: int) -> list[EngineLine]:
+def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height: int,
+               overlap: int) -> list[EngineLine]:
     lines: list[EngineLine] = []
-    for top, bottom, core_top, core_bottom in strips(image.shape[0], strip_height, overlap):
-        strip = image[top:bottom]
-        for left, right in gutter_cuts(strip, max_width):
-            for line in engine.read(np.ascontiguousarray(strip[:, left:right])):
-                centre_y = top + sum(p[1] for p in line.quad) / len(line.quad)
-                if core_top <= centre_y < core_bottom:
-                    lines.append(_shift(line, left, top))
+    for tile in tiles(image, max_width, max_height, overlap):
+        crop = np.pad(image[tile.top:tile.bottom, tile.left:tile.right], PADDING, constant_values=255)
+        for line in engine.read(crop):
+            moved = _shift(line, tile.left - PADDING, tile.top - PADDING)
+            centre_y = sum(p[1] for p in moved.quad) / len(moved.quad)
+            if tile.core_top <= centre_y < tile.core_bottom:
+                lines.append(moved)
     return lines
 
 
@@ -164,15 +112,15 @@ class Ocr:
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
-        settings = {"strip_height": self.config.strip_height, "strip_overlap": self.config.strip_overlap,
-                    "segment_width": self.config.segment_width, "model": self.engine.model}
+        settings = {"tile_width": self.config.tile_width, "tile_height": self.config.tile_height,
+                    "strip_overlap": self.config.strip_overlap, "model": self.engine.model}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings):
             image = load_working(page)
             region_boxes = [to_working(page, r.polygon) for r in page.regions
                             if r.type not in (RegionType.figure, RegionType.separator)]
             engine_lines = [
-                part for line in read_strips(self.engine, image, self.config.strip_height,
-                                             self.config.strip_overlap, self.config.segment_width)
+                part for line in read_tiles(self.engine, image, self.config.tile_width,
+                                            self.config.tile_height, self.config.strip_overlap)
                 for part in split_at_gutters(line, region_boxes)
             ]
             page.regions = assign_lines(page, engine_lines, self.engine.name)
@@ -216,7 +164,7 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for index, region in enumerate(text_regions):
-        columns = split_columns(members[index]) or [[]]
+        columns = [join_same_baseline(column) for column in split_columns(members[index])] or [[]]
         for number, column in enumerate(columns):
             region_id = region.id
             if number:
@@ -227,7 +175,7 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
                 update["polygon"] = _working_union_to_source(page, column)
             regions.append(region.model_copy(update=update))
     regions.extend(r for r in page.regions if r.type in (RegionType.figure, RegionType.separator))
-    for block in group_orphans(orphans):
+    for block in group_orphans(join_same_baseline(orphans)):
         region_id = next(fresh_ids)
         lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(block, start=1)]
         regions.append(Region(
@@ -284,3 +232,35 @@ def drop_shadowed_empty(regions: list[Region]) -> list[Region]:
     with_text = [r for r in regions if r.lines]
     return [r for r in regions if r.lines or r.type == RegionType.separator
             or not any(r.polygon.overlap_ratio(o.polygon) >= 0.5 for o in with_text)]
+
+
+def join_same_baseline(lines: list[EngineLine]) -> list[EngineLine]:
+    """Pieces of one printed line, split by the detector at wide justified spaces, become one line.
+
+    Only call this within one column: pieces side by side in different columns are different lines.
+    """
+    boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].center[1])
+    rows: list[list[tuple[Polygon, EngineLine]]] = []
+    for box, line in boxes:
+        if rows:
+            last = rows[-1][-1][0]
+            shared = min(box.bounds[3], last.bounds[3]) - max(box.bounds[1], last.bounds[1])
+            if shared >= 0.5 * min(box.height, last.height):
+                rows[-1].append((box, line))
+                continue
+        rows.append([(box, line)])
+    joined = []
+    for row in rows:
+        if len(row) == 1:
+            joined.append(row[0][1])
+            continue
+        row.sort(key=lambda item: item[0].bounds[0])
+        pieces = [line for _, line in row]
+        weights = [max(len(p.text), 1) for p in pieces]
+        joined.append(EngineLine(
+            text=join_fragments(p.text for p in pieces),
+            confidence=sum(p.confidence * w for p, w in zip(pieces, weights, strict=True)) / sum(weights),
+            quad=union_box(box for box, _ in row).points,
+            words=tuple(w for p in pieces for w in p.words),
+        ))
+    return joined

@@ -1,0 +1,117 @@
+"""Cutting a page into tiles the OCR engine reads at native resolution.
+
+A tile edge runs only through white space: blank gutters between columns and blank rows
+between lines, found by recursive XY-cut on the page's ink. So no line is ever cut and no
+tile needs to overlap its neighbour. Where no blank cut exists (a block of dense, skewed
+text), the block falls back to strips that overlap by more than a line is tall, and each line
+belongs to the strip that owns its centre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MARGIN = 8
+"""Paper kept around a tile's ink, where its block has it."""
+PADDING = 16
+"""White added around every tile before detection: the detector needs paper around each line."""
+
+
+@dataclass(frozen=True)
+class Tile:
+    top: int
+    bottom: int
+    left: int
+    right: int
+    core_top: int
+    core_bottom: int
+    """A line whose centre lies outside [core_top, core_bottom) belongs to a neighbouring tile."""
+
+
+def strips(height: int, strip_height: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """(top, bottom, core_top, core_bottom): cores partition the height; strips overlap by `overlap`."""
+    if height <= strip_height:
+        return [(0, height, 0, height)]
+    result = []
+    step = strip_height - overlap
+    top = 0
+    while True:
+        bottom = min(top + strip_height, height)
+        core_top = 0 if top == 0 else top + overlap // 2
+        core_bottom = height if bottom == height else bottom - overlap // 2
+        result.append((top, bottom, core_top, core_bottom))
+        if bottom == height:
+            return result
+        top += step
+
+
+def _blank_cut(profile: np.ndarray, min_run: int, tolerance: float) -> int | None:
+    """The centre of the blank run nearest the middle, ignoring runs that touch either end."""
+    blank = profile <= tolerance
+    best: tuple[float, int] | None = None
+    start = None
+    for index, is_blank in enumerate([*blank.tolist(), False]):
+        if is_blank and start is None:
+            start = index
+        elif not is_blank and start is not None:
+            if index - start >= min_run and start > 0 and index < len(profile):
+                centre = (start + index) // 2
+                distance = abs(centre - len(profile) / 2)
+                if best is None or distance < best[0]:
+                    best = (distance, centre)
+            start = None
+    return best[1] if best else None
+
+
+def _trim(ink: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> tuple[int, int, int, int] | None:
+    """Shrink a block to its ink, never past its own bounds; None when it holds no ink."""
+    rows = np.flatnonzero(ink[y0:y1, x0:x1].any(axis=1))
+    cols = np.flatnonzero(ink[y0:y1, x0:x1].any(axis=0))
+    if rows.size == 0:
+        return None
+    return (max(y0, y0 + rows[0] - MARGIN), min(y1, y0 + rows[-1] + 1 + MARGIN),
+            max(x0, x0 + cols[0] - MARGIN), min(x1, x0 + cols[-1] + 1 + MARGIN))
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Ink as booleans, with specks of scan noise opened away so they cannot block a cut."""
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    return ink.astype(bool)
+
+
+def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int) -> list[Tile]:
+    """Tiles covering every bit of ink, each within max_width x max_height where white space allows."""
+    ink = ink_mask(gray)
+    gutter = max(12, gray.shape[1] // 250)
+    result: list[Tile] = []
+    start = _trim(ink, 0, ink.shape[0], 0, ink.shape[1])
+    pending = [start] if start else []
+    while pending:
+        y0, y1, x0, x1 = pending.pop()
+        height, width = y1 - y0, x1 - x0
+        if height <= max_height and width <= max_width:
+            result.append(Tile(y0, y1, x0, x1, y0, y1))
+            continue
+        block = ink[y0:y1, x0:x1]
+        pieces: list[tuple[int, int, int, int]] = []
+        column = _blank_cut(block.sum(axis=0), gutter, 0.002 * height) if width > max_width else None
+        if column is not None:
+            pieces = [(y0, y1, x0, x0 + column), (y0, y1, x0 + column, x1)]
+        else:
+            row = _blank_cut(block.sum(axis=1), 3, 0.002 * width) if height > max_height else None
+            if row is None and width <= max_width:
+                column = _blank_cut(block.sum(axis=0), gutter, 0.002 * height)
+                if column is not None:
+                    pieces = [(y0, y1, x0, x0 + column), (y0, y1, x0 + column, x1)]
+            elif row is not None:
+                pieces = [(y0, y0 + row, x0, x1), (y0 + row, y1, x0, x1)]
+        if pieces:
+            pending.extend(trimmed for piece in pieces if (trimmed := _trim(ink, *piece)))
+            continue
+        for top, bottom, core_top, core_bottom in strips(height, max_height, overlap):
+            result.append(Tile(y0 + top, y0 + bottom, x0, x1, y0 + core_top, y0 + core_bottom))
+    return sorted(result, key=lambda t: (t.top, t.left))
