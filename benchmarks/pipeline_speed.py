@@ -56,11 +56,10 @@ def measure_pipeline(image: Path, out_dir: Path) -> dict[str, float]:
     from pipeline.config import Settings
     from pipeline.output import write_page
     from pipeline.process import build_stages, process_page
+    from pipeline.serialise.validate import preload
     from pipeline.stages.ingest import ingest_file
     from pipeline.stages.layout import Layout
     from pipeline.stages.ocr import Ocr
-
-    from pipeline.serialise.validate import preload
 
     settings = Settings()
     # One-time process costs (model loading, compiling tei_all) are reported apart from the per-page time.

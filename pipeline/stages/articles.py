@@ -26,7 +26,7 @@ from pipeline.stages.reading_order import column_order, xy_cut
 from pipeline.text import join_fragments
 
 ATTACHED_TO_HEADLINE = frozenset({RegionType.kicker, RegionType.byline, RegionType.dateline})
-PARAGRAPH_TYPES = frozenset({RegionType.body, RegionType.sidebar})
+PARAGRAPH_TYPES = frozenset({RegionType.body})
 INDENT_RATIO = 0.6
 """A line starting this many line heights right of its column's edge opens a paragraph."""
 

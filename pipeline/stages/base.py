@@ -47,3 +47,12 @@ def region_ids(page: Page) -> Iterator[str]:
     used = [int(r.id.rsplit("-r", 1)[1]) for r in page.regions if r.id.rsplit("-r", 1)[-1].isdigit()]
     for number in itertools.count(max(used, default=0) + 1):
         yield f"{page.id}-r{number}"
+
+
+def renumbered(region_id: str, lines: list[Line]) -> list[Line]:
+    """Lines moved into a region take ids under it, so ids keep saying where an element lives."""
+    return [
+        line.model_copy(update={"id": f"{region_id}-l{k}", "words": [
+            word.model_copy(update={"id": f"{region_id}-l{k}-w{j}"}) for j, word in enumerate(line.words, start=1)]})
+        for k, line in enumerate(lines, start=1)
+    ]

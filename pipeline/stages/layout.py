@@ -18,7 +18,7 @@ from pipeline.config import LayoutConfig
 from pipeline.engines.base import LayoutBox, LayoutEngine
 from pipeline.geometry import Polygon
 from pipeline.model import Line, Page, Region, RegionType
-from pipeline.stages.base import lines_box, recorded_step, region_ids, to_working
+from pipeline.stages.base import lines_box, recorded_step, region_ids, renumbered, to_working
 from pipeline.stages.preprocess import load_working
 
 CDLA_TO_NEWSPAPER: dict[str, RegionType] = {
@@ -149,7 +149,19 @@ class NewspaperTypes:
         return page
 
 
-MERGEABLE = frozenset({RegionType.body, RegionType.caption, RegionType.byline})
+STACKED_FRAGMENTS = frozenset({RegionType.body, RegionType.caption, RegionType.byline})
+
+
+def _fragments(region: Region, upper: Polygon, lower: Polygon, body: float) -> bool:
+    """Two boxes of one block: stacked within a line's gap in one column, or (a running header) one row."""
+    if region.type == RegionType.running_header:
+        shared = min(upper.bounds[3], lower.bounds[3]) - max(upper.bounds[1], lower.bounds[1])
+        return shared >= 0.5 * min(upper.height, lower.height) and upper.center[0] < lower.center[0]
+    if region.type not in STACKED_FRAGMENTS:
+        return False
+    gap = lower.bounds[1] - upper.bounds[3]
+    return -0.5 * body <= gap <= 0.8 * body and upper.center[1] < lower.center[1] \
+        and _horizontal_overlap(upper, lower) >= 0.8 * min(upper.width, lower.width)
 
 
 def merge_fragments(page: Page, body: float) -> list[Region]:
@@ -161,19 +173,18 @@ def merge_fragments(page: Page, body: float) -> list[Region]:
         boxes = {r.id: to_working(page, r.polygon) for r in regions}
         for upper in regions:
             for lower in regions:
-                if upper is lower or upper.type != lower.type or upper.type not in MERGEABLE:
+                if upper is lower or upper.type != lower.type or not _fragments(upper, boxes[upper.id],
+                                                                                    boxes[lower.id], body):
                     continue
-                a, b = boxes[upper.id], boxes[lower.id]
-                gap = b.bounds[1] - a.bounds[3]
-                if -0.5 * body <= gap <= 0.8 * body and a.center[1] < b.center[1] \
-                        and _horizontal_overlap(a, b) >= 0.8 * min(a.width, b.width):
-                    lines = [ln.model_copy(update={"id": f"{upper.id}-l{k}", "words": [
-                        w.model_copy(update={"id": f"{upper.id}-l{k}-w{j}"}) for j, w in enumerate(ln.words, 1)]})
-                        for k, ln in enumerate([*upper.lines, *lower.lines], start=1)]
-                    joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
-                    regions = [joined if r is upper else r for r in regions if r is not lower]
-                    merged = True
-                    break
+                # Lines in reading order: by row, then left to right within a row.
+                order = sorted([*upper.lines, *lower.lines],
+                               key=lambda ln: (round(to_working(page, ln.polygon).center[1] / body),
+                                               to_working(page, ln.polygon).center[0]))
+                lines = renumbered(upper.id, order)
+                joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
+                regions = [joined if r is upper else r for r in regions if r is not lower]
+                merged = True
+                break
             if merged:
                 break
     return regions
@@ -196,16 +207,35 @@ def split_by_type_size(page: Page) -> list[Region]:
             continue
         for number, run in enumerate(runs):
             region_id = region.id if number == 0 else next(fresh_ids)
-            lines = [ln.model_copy(update={"id": f"{region_id}-l{k}", "words": [
-                w.model_copy(update={"id": f"{region_id}-l{k}-w{j}"}) for j, w in enumerate(ln.words, start=1)]})
-                for k, ln in enumerate(run, start=1)]
+            lines = renumbered(region_id, run)
             regions.append(region.model_copy(update={"id": region_id, "lines": lines,
                                                      "polygon": lines_box(page, lines)}))
     return regions
 
 
+def ruled_sides(box: Polygon, rules: list[Polygon], reach: float) -> set[str]:
+    """Which sides of a box have a printed rule running along them within `reach`."""
+    x0, y0, x1, y1 = box.bounds
+    sides = set()
+    for rule in rules:
+        rx, ry = rule.center
+        if rule.width > rule.height and _horizontal_overlap(rule, box) >= 0.7 * box.width:
+            if y0 - reach <= ry <= y0 + 0.2 * reach:
+                sides.add("top")
+            elif y1 - 0.2 * reach <= ry <= y1 + reach:
+                sides.add("bottom")
+        elif rule.height > rule.width and \
+                min(rule.bounds[3], y1) - max(rule.bounds[1], y0) >= 0.7 * box.height:
+            if x0 - reach <= rx <= x0 + 0.2 * reach:
+                sides.add("left")
+            elif x1 - 0.2 * reach <= rx <= x1 + reach:
+                sides.add("right")
+    return sides
+
+
 def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
     boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
+    rules = [boxes[r.id] for r in page.regions if r.type == RegionType.separator]
     page_height = page.transform.working_height or page.height
     typed: dict[str, RegionType] = {}
     for region in page.regions:
@@ -223,8 +253,12 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
         elif len(region.lines) <= 4 and TEASER_PATTERN.search(region.text) and height < headline_ratio * body:
             # Pattern and shape together: a short block pointing to another page.
             typed[region.id] = RegionType.teaser
+        elif len(sides := ruled_sides(box, rules, 3 * body)) >= 3 and height < headline_ratio * body:
+            typed[region.id] = RegionType.sidebar  # a framed box: 编者按, a fact box
         elif height >= headline_ratio * body:
             typed[region.id] = RegionType.headline
+        elif {"top", "bottom"} <= sides and height >= 1.1 * body and len(region.lines) <= 8:
+            typed[region.id] = RegionType.pull_quote  # larger type set between two rules
         elif height >= 1.2 * body and len(region.lines) >= 2:
             typed[region.id] = RegionType.pull_quote
         else:
@@ -240,8 +274,7 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
         # A lone short label over the headings is the page's section name (学术圆桌, SPORTS).
         if typed[region.id] in (RegionType.body, RegionType.headline) and len(region.lines) == 1 \
                 and len(region.text.replace(" ", "")) <= SECTION_MAX_CHARS \
-                and any(boxes[region.id].bounds[3] <= boxes[h.id].bounds[1] and
-                        _adjacent_vertically(boxes[region.id], boxes[h.id], 6 * body) for h in page.regions
+                and any(0 <= boxes[h.id].bounds[1] - boxes[region.id].bounds[3] <= 6 * body for h in page.regions
                         if typed[h.id] in (RegionType.headline, RegionType.kicker) and h is not region):
             typed[region.id] = RegionType.section
     headlines = [r for r in headlines if typed[r.id] == RegionType.headline]

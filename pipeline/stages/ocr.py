@@ -175,7 +175,7 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
                 update["polygon"] = _working_union_to_source(page, column)
             regions.append(region.model_copy(update=update))
     regions.extend(r for r in page.regions if r.type in (RegionType.figure, RegionType.separator))
-    for block in group_orphans(join_same_baseline(orphans)):
+    for block in map(join_same_baseline, group_orphans(orphans)):
         region_id = next(fresh_ids)
         lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(block, start=1)]
         regions.append(Region(
