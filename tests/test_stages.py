@@ -47,11 +47,12 @@ def test_strip_cores_partition_the_height() -> None:
 
 
 def _text_page() -> np.ndarray:
-    """Three columns of 'lines' (dark bars) with 100 px gutters and 20 px leading."""
+    """Three columns of 'lines' of 30 px 'characters' with 100 px gutters and 20 px leading."""
     page = np.full((3000, 6000), 255, dtype=np.uint8)
     for left in (100, 2100, 4100):
         for top in range(100, 2900, 40):
-            page[top:top + 20, left:left + 1800] = 0
+            for x in range(left, left + 1800, 36):
+                page[top:top + 20, x:x + 30] = 0
     return page
 
 
@@ -70,15 +71,16 @@ def test_tiles_cut_only_through_white_and_cover_all_ink() -> None:
 
 def test_a_line_across_every_gutter_is_never_cut_sideways() -> None:
     page = _text_page()
-    page[1500:1560, 100:5900] = 0  # a headline spanning all columns
+    for x in range(100, 5900, 70):  # a headline spanning all columns
+        page[1500:1560, x:x + 60] = 0
     for tile in tiles(page, max_width=2600, max_height=1000, overlap=400):
         if tile.top <= 1530 < tile.bottom:
             assert tile.left <= 100 and tile.right >= 5900
 
 
 def test_dense_blocks_fall_back_to_overlapping_strips() -> None:
-    page = np.zeros((5000, 1000), dtype=np.uint8)
-    page[:, ::3] = 255  # ink everywhere: no blank row or column to cut at
+    page = np.where(np.random.default_rng(2).random((5000, 1000)) < 0.5, 0, 255).astype(np.uint8)
+    page = np.kron(page[:2500, :500], np.ones((2, 2), dtype=np.uint8))  # specks of 2 px: ink everywhere
     cut = tiles(page, max_width=2600, max_height=2000, overlap=400)
     assert len(cut) > 1
     assert cut[0].core_top == 0 and cut[-1].core_bottom == 5000

@@ -83,16 +83,14 @@ class Preprocess:
             else:
                 working = gray
                 transform = PreprocessTransform(working_width=gray.shape[1], working_height=gray.shape[0])
-            if float(working.std()) < 2.0:
+            if float(working.mean()) < 40:
+                page.flags.append(Flag(code="dark-page", severity=Severity.warning,
+                                       reason="the page is almost entirely dark: a failed or unexposed scan?"))
+            elif float(working.std()) < 2.0:
                 page.flags.append(Flag(code="blank-page", reason="the page has no visible content",
                                        severity=Severity.warning))
-            self.work_dir.mkdir(parents=True, exist_ok=True)
-            target = self.work_dir / f"{page.id}.png"
-            temporary = target.with_suffix(".tmp.png")
-            if not cv2.imwrite(str(temporary), working, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
-                raise OSError(f"cannot write working image {temporary}")
-            temporary.replace(target)
-            page.working_image = str(target)
+            page.working_image = str(self.work_dir / f"{page.id}.png")
+            write_working(page, working)
             page.transform = transform
         return page
 
@@ -104,3 +102,15 @@ def load_working(page: Page) -> np.ndarray:
     if image is None:
         raise OSError(f"cannot read working image {page.working_image}")
     return image
+
+
+def write_working(page: Page, image: np.ndarray) -> None:
+    """Write (or replace) the page's working image, atomically: later stages read it by path."""
+    if page.working_image is None:
+        raise ValueError(f"page {page.id} has no working image path")
+    target = Path(page.working_image)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp.png")
+    if not cv2.imwrite(str(temporary), image, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+        raise OSError(f"cannot write working image {temporary}")
+    temporary.replace(target)

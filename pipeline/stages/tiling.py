@@ -83,9 +83,19 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return ink.astype(bool)
 
 
+def without_rules(ink: np.ndarray) -> np.ndarray:
+    """Ink less the long printed rules: a rule between columns or stories is a fine place to cut."""
+    ink8 = ink.astype(np.uint8)
+    rules = np.zeros_like(ink8)
+    for kernel in ((1, max(100, ink.shape[0] // 12)), (max(100, ink.shape[1] // 12), 1)):
+        rules |= cv2.morphologyEx(ink8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    return (ink8 & (1 - rules)).astype(bool)
+
+
 def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int) -> list[Tile]:
-    """Tiles covering every bit of ink, each within max_width x max_height where white space allows."""
-    ink = ink_mask(gray)
+    """Tiles covering every bit of text, each within max_width x max_height where white space allows."""
+    ink = without_rules(ink_mask(gray))
     gutter = max(12, gray.shape[1] // 250)
     result: list[Tile] = []
     start = _trim(ink, 0, ink.shape[0], 0, ink.shape[1])
@@ -113,5 +123,20 @@ def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int) -> li
             pending.extend(trimmed for piece in pieces if (trimmed := _trim(ink, *piece)))
             continue
         for top, bottom, core_top, core_bottom in strips(height, max_height, overlap):
-            result.append(Tile(y0 + top, y0 + bottom, x0, x1, y0 + core_top, y0 + core_bottom))
+            # A strip is shorter than its block, so a gutter the block lacked (a headline spanning it
+            # lies in one strip only) may run through the strip: cut there to keep tiles narrow.
+            for left, right in _column_segments(ink, y0 + top, y0 + bottom, x0, x1, max_width, gutter):
+                result.append(Tile(y0 + top, y0 + bottom, left, right, y0 + core_top, y0 + core_bottom))
     return sorted(result, key=lambda t: (t.top, t.left))
+
+
+def _column_segments(ink: np.ndarray, y0: int, y1: int, x0: int, x1: int, max_width: int,
+                     gutter: int) -> list[tuple[int, int]]:
+    """Split [x0, x1) at gutters blank through rows y0..y1 until each piece fits max_width, if it can."""
+    if x1 - x0 <= max_width:
+        return [(x0, x1)]
+    column = _blank_cut(ink[y0:y1, x0:x1].sum(axis=0), gutter, 0.002 * (y1 - y0))
+    if column is None:
+        return [(x0, x1)]
+    return [*_column_segments(ink, y0, y1, x0, x0 + column, max_width, gutter),
+            *_column_segments(ink, y0, y1, x0 + column, x1, max_width, gutter)]
