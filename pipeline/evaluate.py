@@ -92,7 +92,7 @@ def match_regions(page: Page, truth_regions: list[dict]) -> dict[str, str]:
     return matched
 
 
-def _pair_f1(truth_groups: dict[str, str | None], predicted_groups: dict[str, str | None]) -> float:
+def pair_f1(truth_groups: dict[str, str | None], predicted_groups: dict[str, str | None]) -> float:
     """Pairwise F1 over items: a pair is positive when both items share a (non-null) group."""
     items = [i for i in truth_groups if i in predicted_groups]
     tp = fp = fn = 0
@@ -153,7 +153,7 @@ def score_page(page: Page | None, truth: dict) -> PageScore:
         paragraphs_matched=found / len(truth_paragraphs) if truth_paragraphs else 1.0,
         region_type_accuracy=type_hits / len(matched) if matched else 0.0,
         region_precision=precision, region_recall=recall, region_f1=f1,
-        article_pair_f1=_pair_f1(truth_article, predicted_article),
+        article_pair_f1=pair_f1(truth_article, predicted_article),
         reading_order_tau=kendall_tau(predicted_order, truth_order),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.evaluate import _pair_f1, cer, kendall_tau
+from pipeline.evaluate import pair_f1, cer, kendall_tau
 from pipeline.geometry import Polygon, union_box
 from pipeline.stages.preprocess import rotate_page
 from pipeline.stages.reading_order import xy_cut
@@ -49,5 +49,5 @@ def test_metrics() -> None:
     assert kendall_tau(["a", "b", "c"], ["a", "b", "c"]) == 1
     assert kendall_tau(["c", "b", "a"], ["a", "b", "c"]) == -1
     truth = {"r1": "a", "r2": "a", "r3": "b", "r4": "b"}
-    assert _pair_f1(truth, {"r1": "x", "r2": "x", "r3": "y", "r4": "y"}) == 1
-    assert _pair_f1(truth, {"r1": "x", "r2": "x", "r3": "x", "r4": "x"}) == pytest.approx(0.5)
+    assert pair_f1(truth, {"r1": "x", "r2": "x", "r3": "y", "r4": "y"}) == 1
+    assert pair_f1(truth, {"r1": "x", "r2": "x", "r3": "x", "r4": "x"}) == pytest.approx(0.5)

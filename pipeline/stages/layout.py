@@ -265,11 +265,22 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
             typed[region.id] = RegionType.body
     headlines = [r for r in page.regions if typed[r.id] == RegionType.headline]
     for small in headlines:
-        # A smaller heading stacked on a headline is its kicker (above) or subheadline (below).
+        # A smaller heading stacked on a headline, and centred on it, is its kicker or subheadline;
+        # one set flush in a single column below it is the headline of the next story.
         if any(_adjacent_vertically(boxes[small.id], boxes[big.id], 1.5 * body)
-               and line_height(small) < 0.75 * line_height(big) for big in headlines if big is not small):
+               and line_height(small) < 0.75 * line_height(big) and _centred_on(boxes[small.id], boxes[big.id])
+               for big in headlines if big is not small):
             typed[small.id] = RegionType.kicker
-    headlines = [r for r in headlines if typed[r.id] == RegionType.headline]
+    for region in page.regions:
+        # Larger type heading a column, with body straight under it and none above, is a headline;
+        # a pull quote without rules sits inside the column's text.
+        if typed[region.id] == RegionType.pull_quote and "top" not in ruled_sides(boxes[region.id], rules, 3 * body):
+            box = boxes[region.id]
+            texts = [boxes[r.id] for r in page.regions if typed[r.id] == RegionType.body]
+            if any(_directly_below(t, box, 1.5 * body) for t in texts) and \
+                    not any(_directly_below(box, t, 1.5 * body) for t in texts):
+                typed[region.id] = RegionType.headline
+    headlines = [r for r in page.regions if typed[r.id] == RegionType.headline]
     for region in page.regions:
         # A lone short label over the headings is the page's section name (学术圆桌, SPORTS).
         if typed[region.id] in (RegionType.body, RegionType.headline) and len(region.lines) == 1 \
@@ -294,6 +305,10 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
             elif len(region.lines) <= 4 and (BYLINE_PATTERN.search(region.text) or len(region.lines) <= 2):
                 typed[region.id] = RegionType.byline
     return [r.model_copy(update={"type": typed[r.id]}) for r in page.regions]
+
+
+def _centred_on(small: Polygon, big: Polygon) -> bool:
+    return small.width >= 0.6 * big.width or abs(small.center[0] - big.center[0]) <= 0.15 * big.width
 
 
 def _horizontal_overlap(a: Polygon, b: Polygon) -> float:

@@ -1,0 +1,61 @@
+"""Article segmentation on real pages: the Topaz Times (13 Dec 1944), scored against people's clippings.
+
+    python -m benchmarks.topaz_articles                 # run the pipeline on the 4 pages, then score
+    python -m benchmarks.topaz_articles --out OUT       # score an existing run of those pages
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from pipeline.clippings import read_clippings, score_clippings
+from pipeline.config import Settings
+from pipeline.model import Page
+from pipeline.output import write_page
+from pipeline.process import build_stages, process_page
+from pipeline.stages.ingest import ingest_file
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPAZ = ROOT.parent / "shared" / "real" / "topaz_times_1944"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run_pages(out: Path) -> None:
+    settings = Settings()
+    stages = build_stages(settings, out / ".work")
+    for image in sorted((TOPAZ / "pages" / "images").glob("*.tif")):
+        for page in ingest_file(image):
+            write_page(process_page(page, stages, settings), out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, help="an existing run over the Topaz pages")
+    args = parser.parse_args()
+    if not TOPAZ.is_dir():
+        raise SystemExit(f"the Topaz Times pages are not at {TOPAZ}")
+    with tempfile.TemporaryDirectory(prefix="broadsheet-topaz-") as folder:
+        out = args.out or Path(folder)
+        if args.out is None:
+            run_pages(out)
+        articles = read_clippings(TOPAZ)
+        scores = [score_clippings(Page.model_validate_json(p.read_bytes()), articles)
+                  for p in sorted((out / "pages").glob("*.json"))]
+    rows = [{"page": s.page, "regions": s.regions, "pair_f1": round(s.pair_f1, 4)} for s in scores]
+    mean = round(sum(r["pair_f1"] for r in rows) / len(rows), 4)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "topaz_articles.json").write_text(json.dumps(
+        {"date": date.today().isoformat(), "cores": os.cpu_count(), "rows": rows, "mean_pair_f1": mean}, indent=1))
+    print("| page | regions scored | article pair F1 |\n| --- | --- | --- |")
+    for r in rows:
+        print(f"| {r['page']} | {r['regions']} | {r['pair_f1']:.3f} |")
+    print(f"| **mean** | | {mean:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
