@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.evaluate import pair_f1, cer, kendall_tau
+from pipeline.evaluate import cer, kendall_tau, pair_f1
 from pipeline.geometry import Polygon, union_box
 from pipeline.stages.preprocess import rotate_page
 from pipeline.stages.reading_order import xy_cut
