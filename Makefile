@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= samples/pages/zh_roundtable.jpg
 OUT ?= out
-APT_PACKAGES := fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
+APT_PACKAGES := fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-script-frak chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup system-packages lint bench clean
@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,paddle]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -44,7 +44,7 @@ stage_task = task(run_stage, name="stage", cache_policy=NO_CACHE)
 def _process(page: Page, settings: Settings, work_dir: Path) -> Page:
     for stage in build_stages(settings, work_dir):
         page = stage_task.with_options(name=stage.name).submit(stage, page).result()
-    return finalise(page, settings.ocr.low_confidence)
+    return finalise(page, settings.ocr.low_confidence, settings.qa)
 
 
 @flow(name="digitise-pages")

@@ -44,17 +44,80 @@ class TesseractConfig(Options):
     languages: str = "chi_sim+eng"
 
 
-OcrEngineConfig = Annotated[RapidOcrConfig | TesseractConfig, Field(discriminator="kind")]
+class PaddleOcrConfig(Options):
+    """PaddleOCR 3 on ONNX Runtime (no PaddlePaddle). By default its model dirs are built from the PP-OCRv6
+    small ONNX files in the rapidocr wheel; point the *_model_dir options at official PaddleOCR model dirs
+    (holding inference.yml and inference.onnx) to use those instead."""
+
+    kind: Literal["paddleocr"] = "paddleocr"
+    text_score: float = 0.5
+    cache_dir: str | None = None
+    """Where the built model dirs go; default $BROADSHEET_PADDLE_MODELS or ~/.cache/broadsheet/paddle-models."""
+    det_model_dir: str | None = None
+    det_model_name: str = "PP-OCRv6_small_det"
+    rec_model_dir: str | None = None
+    rec_model_name: str = "PP-OCRv6_small_rec"
+    threads: int = 0
+    """0 lets ONNX Runtime choose."""
+
+
+class ScriptRoutingConfig(Options):
+    """Each page goes to the engine that reads its script best (see pipeline/engines/routing.py)."""
+
+    kind: Literal["auto"] = "auto"
+    default: Annotated[RapidOcrConfig | PaddleOcrConfig, Field(discriminator="kind")] = RapidOcrConfig()
+    """CJK and modern Latin type."""
+    blackletter: TesseractConfig = TesseractConfig(languages="Fraktur")
+    """Fraktur and other blackletter: Debian's tesseract-ocr-script-frak."""
+
+
+OcrEngineConfig = Annotated[RapidOcrConfig | PaddleOcrConfig | TesseractConfig | ScriptRoutingConfig,
+                            Field(discriminator="kind")]
 
 
 class OcrConfig(Options):
-    engine: OcrEngineConfig = RapidOcrConfig()
+    engine: OcrEngineConfig = ScriptRoutingConfig()
+    """By default each page's script picks its engine: PP-OCR (rapidocr) for CJK and modern Latin, Tesseract
+    Fraktur for blackletter. Name one engine to read every page with it."""
     low_confidence: float = 0.8
     tile_width: int = 2600
     tile_height: int = 2000
     """The page is read in tiles at most this large, cut along gutters and blank rows; bounds memory."""
     strip_overlap: int = 400
     """Where no blank cut exists, strips overlap by more than a line is tall."""
+
+
+class RepairConfig(Options):
+    enabled: bool = True
+    min_duplicate_chars: int = 8
+    """Shorter lines repeat by chance ("发展。"); only longer ones are taken for lines read twice."""
+    duplicate_similarity: float = 90.0
+    """rapidfuzz ratio (0-100) from which a line is an OCR-noisy copy of an earlier one."""
+    join_threshold: float = 0.5
+    """Weighed evidence (0-1) from which two paragraphs are one split paragraph."""
+    flag_below: float = 0.7
+    """A repair less certain than this raises a `repair-uncertain` QA flag."""
+
+
+class QaConfig(Options):
+    """Thresholds of the QA flags (pipeline/qa.py) that send a page to a person."""
+
+    line_confidence: float = 0.6
+    """A line read with less confidence than this counts as a low-confidence line."""
+    low_line_share: float = 0.1
+    """Flag the page when at least this share of its lines is low-confidence ..."""
+    min_low_lines: int = 3
+    """... and there are at least this many of them."""
+    tei_cert_below: float = 0.8
+    """Text whose OCR confidence is below this is marked with @cert in the TEI."""
+    repair_certainty: float = 0.7
+    """A paragraph join or duplicate removal made with less certainty than this is flagged."""
+    rotated_degrees: float = 2.0
+    """Skew beyond this is no longer ordinary scanner skew."""
+    vertical_share: float = 0.25
+    """Flag vertical text when at least this share of the multi-character lines is taller than wide."""
+    picture_share: float = 0.5
+    """Flag a page whose figures cover at least this share of the page."""
 
 
 class OutputConfig(Options):
@@ -67,4 +130,6 @@ class Settings(Options):
     preprocess: PreprocessConfig = PreprocessConfig()
     layout: LayoutConfig = LayoutConfig()
     ocr: OcrConfig = OcrConfig()
+    repair: RepairConfig = RepairConfig()
     output: OutputConfig = OutputConfig()
+    qa: QaConfig = QaConfig()

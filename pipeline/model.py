@@ -90,6 +90,18 @@ class Repair(Strict):
     certainty: float = 1.0
 
 
+class Review(Strict):
+    """What QA staff did to the page in the review app (pipeline/review/); the audit trail is in SQLite."""
+
+    accepted: bool = False
+    accepted_by: str | None = None
+    accepted_at: datetime | None = None
+    corrections: int = 0
+    """Reviewer corrections applied to this page model."""
+    applied_through: int = 0
+    """Id of the last audit-trail row already applied to this model; later rows are re-applied on a re-run."""
+
+
 class Word(Strict):
     id: str
     text: str
@@ -127,6 +139,8 @@ class Paragraph(Strict):
     line_ids: list[str]
     region_ids: list[str]
     text: str
+    kind: Literal["p", "note"] = "p"
+    """"note": an editor's note (编者按) set apart from the article's own text; TEI writes it as a note."""
 
 
 class Article(Strict):
@@ -170,6 +184,7 @@ class Page(Strict):
     articles: list[Article] = Field(default_factory=list)
     repairs: list[Repair] = Field(default_factory=list)
     steps: list[ProcessingStep] = Field(default_factory=list)
+    review: Review | None = None
 
     def region(self, region_id: str) -> Region:
         for region in self.regions:

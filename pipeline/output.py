@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from pipeline import __version__
 from pipeline.atomic import write_bytes_atomic
 from pipeline.model import Flag, Page, PageStatus, Severity
+from pipeline.review.edits import reapply_corrections
 from pipeline.serialise.alto import alto_bytes, build_alto
 from pipeline.serialise.tei import build_tei, tei_bytes
 from pipeline.serialise.validate import validate_alto, validate_tei
@@ -63,6 +64,8 @@ def _relative(target: Path, start: Path) -> str:
 
 def write_page(page: Page, out_dir: Path, validate: bool = True) -> tuple[Page, ManifestPage, list[ManifestArticle]]:
     """Write one page's ALTO, its articles' TEI and its model; return the manifest entries."""
+    # A re-run must never drop reviewers' corrections: they are replayed from the review app's audit trail.
+    page = reapply_corrections(page, out_dir)
     page = page.model_copy(deep=True)
     articles: list[ManifestArticle] = []
     alto_path: str | None = None

@@ -5,28 +5,33 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline.config import Settings
+from pipeline.config import QaConfig, Settings
 from pipeline.engines import layout_engine, ocr_engine
 from pipeline.model import Flag, Page, PageStatus, Severity
+from pipeline.qa import apply_qa
 from pipeline.stages.articles import Articles
 from pipeline.stages.base import Stage
 from pipeline.stages.layout import Layout, NewspaperTypes
 from pipeline.stages.ocr import Ocr
+from pipeline.stages.orientation import Orientation
 from pipeline.stages.preprocess import Preprocess
 from pipeline.stages.reading_order import ReadingOrder
+from pipeline.stages.repair import RepairStage
 
 log = logging.getLogger(__name__)
 
 
 def build_stages(settings: Settings, work_dir: Path) -> list[Stage]:
-    """The page stages in order: preprocess, layout, OCR, typing, reading order, articles."""
+    """The page stages in order: preprocess, orientation, layout, OCR, typing, reading order, articles, repair."""
     return [
         Preprocess(settings.preprocess, work_dir),
+        Orientation(ocr_engine(settings.ocr.engine)),
         Layout(layout_engine(settings.layout), settings.layout),
         Ocr(ocr_engine(settings.ocr.engine), settings.ocr),
         NewspaperTypes(settings.layout),
         ReadingOrder(),
         Articles(),
+        RepairStage(settings.repair),
     ]
 
 
@@ -47,24 +52,12 @@ def run_stage(stage: Stage, page: Page) -> Page:
         return failed
 
 
-def finalise(page: Page, low_confidence: float) -> Page:
-    """Settle the page's status from its flags, adding the flags only a whole page shows."""
-    page = page.model_copy(deep=True)
-    if page.status == PageStatus.failed:
-        return page
-    lines = [line for region in page.regions for line in region.lines]
-    if lines:
-        mean = sum(line.confidence for line in lines) / len(lines)
-        if mean < low_confidence:
-            page.flags.append(Flag(code="low-confidence", severity=Severity.warning,
-                                   reason=f"mean OCR confidence {mean:.2f} is below {low_confidence:.2f}"))
-    elif not any(flag.code == "blank-page" for flag in page.flags):
-        page.flags.append(Flag(code="no-text", severity=Severity.warning, reason="no text was read on the page"))
-    page.status = PageStatus.flagged if page.flags else PageStatus.ok
-    return page
+def finalise(page: Page, low_confidence: float, qa: QaConfig | None = None) -> Page:
+    """Settle the page's status from its flags, adding the QA flags only a whole page shows (pipeline/qa.py)."""
+    return apply_qa(page, qa or QaConfig(), low_confidence)
 
 
 def process_page(page: Page, stages: list[Stage], settings: Settings) -> Page:
     for stage in stages:
         page = run_stage(stage, page)
-    return finalise(page, settings.ocr.low_confidence)
+    return finalise(page, settings.ocr.low_confidence, settings.qa)

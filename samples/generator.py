@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import json
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -392,6 +393,87 @@ def _truth_region(
     return {"id": region_id, "type": kind, "polygon": polygon, "box": bbox, "article": article, "text": text}
 
 
+@dataclass(frozen=True)
+class Defects:
+    """OCR text defects to inject at seeded, recorded places: the test bed for the repair stage.
+
+    ``splits`` paragraphs are cut mid-sentence into two (as a paragraph continued across a frame or
+    a figure is read); ``duplicates`` line-long fragments are printed a second time, alternately at the
+    end of a later paragraph (as in the seed page) and as a block of their own after their source.
+    """
+
+    splits: int = 2
+    duplicates: int = 2
+
+
+_FINAL = frozenset("。！？.!?”\"")
+
+
+def _cut_points(para: str, lang: str) -> list[int]:
+    # Mid-sentence and mid-text: never next to punctuation, and in Latin text only before a lowercase word.
+    if lang == "zh":
+        return [k for k in range(12, len(para) - 12) if para[k - 1].isalpha() and para[k].isalpha()]
+    return [k for k in range(30, len(para) - 30) if para[k - 1] == " " and para[k].islower() and para[k - 2].isalpha()]
+
+
+def _fragment(para: str, lang: str, rng: random.Random) -> str:
+    """A line-long piece of the paragraph with no sentence end in it."""
+    size = rng.randint(12, 20) if lang == "zh" else rng.randint(30, 50)
+    starts = [a for a in range(0, max(1, len(para) - size)) if not any(c in _FINAL for c in para[a:a + size])
+              and para[a + size - 1].isalpha()
+              and (lang == "zh" or ((a == 0 or para[a - 1] == " ") and not para[a + size: a + size + 1].isalpha()))]
+    return para[starts[rng.randrange(len(starts))]:][:size].strip() if starts else ""
+
+
+def inject_defects(text: ArticleText, defects: Defects, rng: random.Random) -> tuple[ArticleText, list[dict[str, Any]]]:
+    """The article with defects injected, and a record of each: kind plus the text needed to find it."""
+    paragraphs = list(text.paragraphs)
+    joiner = "" if text.lang == "zh" else " "
+    records: list[dict[str, Any]] = []
+    pieces: set[str] = set()  # a piece is not cut again, so each recorded split stays findable
+    for _ in range(defects.splits):
+        candidates = [(i, k) for i, para in enumerate(paragraphs) if para not in pieces
+                      for k in _cut_points(para, text.lang)[::7]]
+        if not candidates:
+            break
+        i, k = candidates[rng.randrange(len(candidates))]
+        left, right = paragraphs[i][:k].rstrip(), paragraphs[i][k:].lstrip()
+        paragraphs[i:i + 1] = [left, right]
+        pieces.update((left, right))
+        records.append({"kind": "split", "left": left, "right": right})
+    for n in range(defects.duplicates):
+        ended = [i for i, para in enumerate(paragraphs) if para[-1] in _FINAL]
+        if len(ended) < 2:
+            break
+        source = rng.choice(ended[:-1])
+        fragment = _fragment(paragraphs[source], text.lang, rng)
+        if not fragment:
+            continue
+        if n % 2 == 0:
+            target = rng.choice([i for i in ended if i > source])
+            paragraphs[target] = paragraphs[target] + joiner + fragment
+        else:
+            paragraphs.insert(source + 1, fragment)
+        records.append({"kind": "duplicate", "text": fragment})
+    return replace(text, paragraphs=tuple(paragraphs)), records
+
+
+def _printed_defects(paragraphs: Sequence[str], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The injected defects that made it onto the page (a long article may be cut to fit)."""
+    kept = []
+    for record in records:
+        if record["kind"] == "split":
+            pairs = itertools.pairwise(paragraphs)
+            # The layout may cut the article short inside the right-hand piece.
+            right = next((b for a, b in pairs if a == record["left"]
+                          and (b.startswith(record["right"][:20]) or record["right"].startswith(b))), None)
+            if right is not None:
+                kept.append({"kind": "split", "left": record["left"][-12:], "right": right[:12]})
+        elif any(p.endswith(record["text"]) for p in paragraphs):
+            kept.append(record)
+    return kept
+
+
 def generate_page(
     lang: str = "zh",
     layout: str | Layout = "random",
@@ -404,6 +486,7 @@ def generate_page(
     texts: Sequence[ArticleText] | None = None,
     fill: bool | None = None,
     name: str = "page",
+    defects: Defects | None = None,
 ) -> GeneratedPage:
     """Render one newspaper page and its ground truth. Same arguments, same pixels.
 
@@ -419,6 +502,8 @@ def generate_page(
         texts: article texts to use instead of the bundled pool.
         fill: add extra short articles where the chosen ones leave space; default per layout.
         name: file stem recorded in ``truth["image"]`` (``write_page`` rewrites it).
+        defects: inject seeded OCR text defects (see ``Defects``); each article's truth then also has
+            ``defects[{kind: split, left, right} | {kind: duplicate, text}]``, the defects as printed.
 
     Returns:
         GeneratedPage whose ``truth`` is a ``broadsheet-gt/1`` dict: ``format, image, width, height,
@@ -439,6 +524,11 @@ def generate_page(
     chosen = layout if isinstance(layout, Layout) else get_layout(layout, rng)
     cv = Canvas(width, height, dpi, lang, chosen.columns, fonts, rng, np.random.default_rng(seed))
     pool = list(texts) if texts is not None else load_pool(lang)
+    injected: dict[str, list[dict[str, Any]]] = {}
+    if defects is not None:
+        defect_rng = random.Random(seed * 7919 + 1)
+        for index, text in enumerate(pool):
+            pool[index], injected[text.name] = inject_defects(text, defects, defect_rng)
     picker = _TextPicker(pool, chosen.texts.get(lang, ()), rng)
     composer = _PageComposer(cv, chosen, picker, chosen.fill if fill is None else fill)
 
@@ -481,6 +571,8 @@ def generate_page(
                 "headline": plan.headline,
                 "region_ids": ids,
                 "paragraphs": plan.paragraphs,
+                **({"defects": _printed_defects(plan.paragraphs, injected.get(plan.src.name, []))}
+                   if defects is not None else {}),
             }
         )
     for box in composer.regions.separators:
@@ -538,11 +630,13 @@ __all__ = [
     "BUNDLED",
     "FORMAT",
     "SIZES",
+    "Defects",
     "Degradation",
     "GeneratedPage",
     "Layout",
     "generate_bundled",
     "generate_page",
+    "inject_defects",
     "write_bundled",
     "write_page",
 ]

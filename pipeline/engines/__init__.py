@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 
-from pipeline.config import LayoutConfig, OcrEngineConfig, RapidOcrConfig, TesseractConfig
+from pipeline.config import (
+    LayoutConfig,
+    OcrEngineConfig,
+    PaddleOcrConfig,
+    RapidOcrConfig,
+    ScriptRoutingConfig,
+    TesseractConfig,
+)
 from pipeline.engines.base import LayoutEngine, OcrEngine
 
 
@@ -18,6 +25,14 @@ def ocr_engine(config: OcrEngineConfig) -> OcrEngine:
         from pipeline.engines.tesseract import TesseractEngine
 
         return TesseractEngine(config)
+    if isinstance(config, PaddleOcrConfig):
+        from pipeline.engines.paddle import PaddleOcrEngine
+
+        return PaddleOcrEngine(config)
+    if isinstance(config, ScriptRoutingConfig):
+        from pipeline.engines.routing import build_router
+
+        return build_router(ocr_engine(config.default), lambda: ocr_engine(config.blackletter))
     raise ValueError(f"unknown OCR engine {config!r}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections import defaultdict
 
 import numpy as np
@@ -10,6 +11,18 @@ import numpy as np
 from pipeline.config import TesseractConfig
 from pipeline.engines.base import EngineLine, EngineUnavailableError, EngineWord
 from pipeline.text import join_fragments
+
+
+def _installed_languages() -> set[str]:
+    """`tesseract --list-langs`, unfiltered: pytesseract's list drops script models such as `Fraktur`."""
+    listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False).stdout
+    return {line.strip() for line in listing.splitlines()[1:] if line.strip()}
+
+
+def _debian_package(language: str) -> str:
+    # Script models (Fraktur, Latin, ...) come in tesseract-ocr-script-* packages with short names.
+    scripts = {"Fraktur": "tesseract-ocr-script-frak", "script/Fraktur": "tesseract-ocr-script-frak"}
+    return scripts.get(language, "tesseract-ocr-" + language.replace("_", "-").lower())
 
 
 class TesseractEngine:
@@ -26,12 +39,11 @@ class TesseractEngine:
             raise EngineUnavailableError("the tesseract engine needs pytesseract: pip install pytesseract") from exc
         self._tesseract = pytesseract
         self.version = str(pytesseract.get_tesseract_version())
-        installed = set(pytesseract.get_languages(config=""))
-        missing = [lang for lang in config.languages.split("+") if lang not in installed]
+        missing = [lang for lang in config.languages.split("+") if lang not in _installed_languages()]
         if missing:
             raise EngineUnavailableError(
                 f"Tesseract has no traineddata for {', '.join(missing)}: "
-                f"apt-get install {' '.join('tesseract-ocr-' + m.replace('_', '-').lower() for m in missing)}"
+                f"apt-get install {' '.join(_debian_package(m) for m in missing)}"
             )
         self.languages = config.languages
         self.model = f"tesseract-{config.languages}"

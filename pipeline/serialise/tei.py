@@ -18,6 +18,7 @@ Element choices where TEI offers several (see also schemas/broadsheet-tei.rng, w
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,6 +58,8 @@ __all__ = [
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 UNTITLED = "[untitled article]"
+LOW_CONFIDENCE = 0.8
+"""Text read with less OCR confidence is marked with @cert (QaConfig.tei_cert_below is the same default)."""
 
 # Page furniture and non-article material: an article that claims one of these gets nothing written for it.
 IGNORED_TYPES = frozenset(
@@ -86,6 +89,8 @@ class ZoneView:
     points: tuple[tuple[int, int], ...]
     children: tuple[ZoneView, ...] = ()
     write_points: bool = True
+    cert: float | None = None
+    """OCR confidence of a line read with low confidence (written as @cert); None: not marked."""
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -133,18 +138,21 @@ class Head:
     text: str
     facs: tuple[str, ...]
     sub: bool = False
+    cert: float | None = None
 
 
 @dataclass(frozen=True)
 class Byline:
     text: str
     facs: tuple[str, ...]
+    cert: float | None = None
 
 
 @dataclass(frozen=True)
 class Dateline:
     text: str
     facs: tuple[str, ...]
+    cert: float | None = None
 
 
 @dataclass(frozen=True)
@@ -152,12 +160,16 @@ class Para:
     xml_id: str | None
     text: str
     facs: tuple[str, ...]
+    note: bool = False
+    """An editor's note (编者按): written as ``note type="editorial"``, which TEI allows between paragraphs."""
+    cert: float | None = None
 
 
 @dataclass(frozen=True)
 class Quote:
     text: str
     facs: tuple[str, ...]
+    cert: float | None = None
 
 
 @dataclass(frozen=True)
@@ -350,8 +362,13 @@ def tei_view(
     language: str,
     image_urls: Mapping[str, str],
     created: datetime | None = None,
+    low_confidence: float = LOW_CONFIDENCE,
 ) -> TeiArticle:
-    """Decide everything that goes into the article's TEI document."""
+    """Decide everything that goes into the article's TEI document.
+
+    Text read with an OCR confidence below `low_confidence` carries @cert: the line's zone its own
+    confidence, a head/p/byline/quote the lowest confidence of its lines.
+    """
     ids = IdAllocator()
     root_id = ids.reserve(article.id)
     located = _locate_regions(article, pages)
@@ -363,6 +380,15 @@ def tei_view(
     }
     ordered = [located[rid][1] for rid in article.region_ids if kind_of[rid] not in IGNORED_TYPES]
     member = {r.id for r in ordered}
+    line_confidence = {line.id: line.confidence for page in pages for r in page.regions for line in r.lines}
+
+    def cert(confidences: Iterable[float]) -> float | None:
+        # Rounded down so a value printed as 0.80 never sits on a threshold of 0.8 it is really below.
+        lowest = min(confidences, default=1.0)
+        return math.floor(max(lowest, 0.0) * 100) / 100 if lowest < low_confidence else None
+
+    def region_cert(region: Region) -> float | None:
+        return cert(line.confidence for line in region.lines)
 
     # Facsimile: one surface per page, one zone per article region on it, one nested zone per line.
     zone_of: dict[str, str] = {}
@@ -393,6 +419,7 @@ def tei_view(
                         type="line",
                         points=_points(line.polygon),
                         write_points=not is_plain_box(line.polygon),
+                        cert=cert([line.confidence]),
                     )
                 )
             zones.append(
@@ -444,10 +471,12 @@ def tei_view(
         pid = ids.reserve(para.id)
         para_ids[para.id] = pid
         ordered_spans = sorted((r for r in para.region_ids if r in member), key=position.__getitem__)
-        return Para(xml_id=pid, text=clean_text(para.text), facs=facs(ordered_spans))
+        return Para(xml_id=pid, text=clean_text(para.text), facs=facs(ordered_spans), note=para.kind == "note",
+                    cert=cert(line_confidence[lid] for lid in para.line_ids if lid in line_confidence))
 
     def region_para(region: Region) -> Para:
-        return Para(xml_id=ids.reserve(region.id, "p-"), text=_region_text(region), facs=facs([region.id]))
+        return Para(xml_id=ids.reserve(region.id, "p-"), text=_region_text(region), facs=facs([region.id]),
+                    cert=region_cert(region))
 
     captions = _pair_captions([kind_of[r.id] for r in ordered])
     items: list[BodyItem] = []
@@ -457,22 +486,22 @@ def tei_view(
         text = _region_text(region)
         zone = facs([region.id])
         if kind == RegionType.headline:
-            items.append(Head(text=text, facs=zone))
+            items.append(Head(text=text, facs=zone, cert=region_cert(region)))
         elif kind == RegionType.kicker:
-            items.append(Head(text=text, facs=zone, sub=True))
+            items.append(Head(text=text, facs=zone, sub=True, cert=region_cert(region)))
         elif kind == RegionType.byline:
-            items.append(Byline(text=text, facs=zone))
+            items.append(Byline(text=text, facs=zone, cert=region_cert(region)))
         elif kind == RegionType.dateline:
-            items.append(Dateline(text=text, facs=zone))
+            items.append(Dateline(text=text, facs=zone, cert=region_cert(region)))
         elif kind == RegionType.pull_quote:
-            items.append(Quote(text=text, facs=zone))
+            items.append(Quote(text=text, facs=zone, cert=region_cert(region)))
         elif kind == RegionType.sidebar:
             sidebar_paras = own_paras or [region_para(region)]
             own_paras = []
             items.append(Sidebar(facs=zone, paragraphs=tuple(sidebar_paras)))
         elif kind == RegionType.figure:
             heads = tuple(
-                Head(text=_region_text(ordered[k]), facs=facs([ordered[k].id]))
+                Head(text=_region_text(ordered[k]), facs=facs([ordered[k].id]), cert=region_cert(ordered[k]))
                 for k, fig in sorted(captions.items())
                 if fig == index
             )
@@ -487,11 +516,12 @@ def tei_view(
                 items.append(
                     Figure(
                         facs=facs(ordered[k].id for k in run),
-                        captions=tuple(Head(text=_region_text(ordered[k]), facs=facs([ordered[k].id])) for k in run),
+                        captions=tuple(Head(text=_region_text(ordered[k]), facs=facs([ordered[k].id]),
+                                            cert=region_cert(ordered[k])) for k in run),
                     )
                 )
         elif kind == RegionType.table:
-            body = (Para(xml_id=None, text=text, facs=zone),) if text else ()
+            body = (Para(xml_id=None, text=text, facs=zone, cert=region_cert(region)),) if text else ()
             items.append(Figure(facs=zone, paragraphs=body, type="table"))
         elif kind == RegionType.body and region.id not in covered and text:
             items.append(region_para(region))
@@ -564,9 +594,11 @@ def _sub(parent: etree._Element, name: str, text: str | None = None, **attrib: s
     return el
 
 
-def _set_facs(el: etree._Element, facs: tuple[str, ...]) -> None:
+def _set_facs(el: etree._Element, facs: tuple[str, ...], cert: float | None = None) -> None:
     if facs:
         el.set("facs", " ".join(facs))
+    if cert is not None:
+        el.set("cert", f"{cert:g}")
 
 
 def _write_zone(parent: etree._Element, zone: ZoneView) -> None:
@@ -580,15 +612,17 @@ def _write_zone(parent: etree._Element, zone: ZoneView) -> None:
     el.set("lry", str(lry))
     if zone.write_points:
         el.set("points", " ".join(f"{x},{y}" for x, y in zone.points))
+    if zone.cert is not None:
+        el.set("cert", f"{zone.cert:g}")
     for child in zone.children:
         _write_zone(el, child)
 
 
 def _write_para(parent: etree._Element, para: Para) -> None:
-    el = etree.SubElement(parent, _t("p"))
+    el = etree.SubElement(parent, _t("note"), type="editorial") if para.note else etree.SubElement(parent, _t("p"))
     if para.xml_id:
         el.set(f"{{{XML_NS}}}id", para.xml_id)
-    _set_facs(el, para.facs)
+    _set_facs(el, para.facs, para.cert)
     el.text = para.text
 
 
@@ -596,7 +630,7 @@ def _write_head(parent: etree._Element, head: Head) -> None:
     el = etree.SubElement(parent, _t("head"))
     if head.sub:
         el.set("type", "sub")
-    _set_facs(el, head.facs)
+    _set_facs(el, head.facs, head.cert)
     el.text = head.text
 
 
@@ -606,13 +640,13 @@ def _write_item(div: etree._Element, item: BodyItem) -> None:
             _write_head(div, item)
         case Byline() | Dateline():
             el = etree.SubElement(div, _t("byline" if isinstance(item, Byline) else "dateline"))
-            _set_facs(el, item.facs)
+            _set_facs(el, item.facs, item.cert)
             el.text = item.text
         case Para():
             _write_para(div, item)
         case Quote():
             el = etree.SubElement(div, _t("quote"), type="pullquote")
-            _set_facs(el, item.facs)
+            _set_facs(el, item.facs, item.cert)
             el.text = item.text
         case Figure():
             el = etree.SubElement(div, _t("figure"))
@@ -697,9 +731,11 @@ def build_tei(
     language: str,
     image_urls: Mapping[str, str],
     created: datetime | None = None,
+    low_confidence: float = LOW_CONFIDENCE,
 ) -> etree._ElementTree:
     """The TEI P5 document for one article. `pages` are the pages its regions live on."""
-    return write_tei(tei_view(article, pages, language=language, image_urls=image_urls, created=created))
+    return write_tei(tei_view(article, pages, language=language, image_urls=image_urls, created=created,
+                              low_confidence=low_confidence))
 
 
 def tei_bytes(tree: etree._ElementTree | etree._Element) -> bytes:

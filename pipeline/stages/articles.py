@@ -50,7 +50,7 @@ def owner_headline(region: Polygon, headlines: dict[str, Polygon], attached: boo
     its article). The most recent, i.e. lowest, unblocked candidate wins. Kickers and bylines
     may also sit just above their headline.
     """
-    best: tuple[float, str] | None = None
+    best: tuple[tuple[bool, float], str] | None = None
     for headline_id, headline in headlines.items():
         shares_columns = _overlap_x(region, headline) > 0.3 * min(region.width, headline.width)
         below = headline.bounds[3] <= region.bounds[1] + 0.5 * region.height
@@ -63,7 +63,8 @@ def owner_headline(region: Polygon, headlines: dict[str, Polygon], attached: boo
             continue
         if _blocked(region, headline, rules):
             continue
-        rank = -headline.bounds[1] if not attached else abs(region.center[1] - headline.center[1])
+        # A headline over the region's own columns beats one level with it on the left.
+        rank = (not shares_columns, -headline.bounds[1] if not attached else abs(region.center[1] - headline.center[1]))
         if best is None or rank < best[0]:
             best = (rank, headline_id)
     return best[1] if best else None

@@ -14,6 +14,7 @@ import numpy as np
 
 from pipeline.config import OcrConfig
 from pipeline.engines.base import EngineLine, EngineWord, OcrEngine
+from pipeline.engines.routing import route_page
 from pipeline.geometry import Polygon, union_box
 from pipeline.model import Line, Page, Region, RegionType, Word
 from pipeline.stages.base import recorded_step, region_ids, to_working
@@ -114,16 +115,17 @@ class Ocr:
         page = page.model_copy(deep=True)
         settings = {"tile_width": self.config.tile_width, "tile_height": self.config.tile_height,
                     "strip_overlap": self.config.strip_overlap, "model": self.engine.model}
-        with recorded_step(page, self.name, self.engine.name, self.engine.version, settings):
+        with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             image = load_working(page)
+            engine = route_page(self.engine, page, step, image)
             region_boxes = [to_working(page, r.polygon) for r in page.regions
                             if r.type not in (RegionType.figure, RegionType.separator)]
             engine_lines = [
-                part for line in read_tiles(self.engine, image, self.config.tile_width,
+                part for line in read_tiles(engine, image, self.config.tile_width,
                                             self.config.tile_height, self.config.strip_overlap)
                 for part in split_at_gutters(line, region_boxes)
             ]
-            page.regions = assign_lines(page, engine_lines, self.engine.name)
+            page.regions = assign_lines(page, engine_lines, engine.name)
         return page
 
 
