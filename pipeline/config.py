@@ -95,8 +95,6 @@ class RepairConfig(Options):
     """rapidfuzz ratio (0-100) from which a line is an OCR-noisy copy of an earlier one."""
     join_threshold: float = 0.5
     """Weighed evidence (0-1) from which two paragraphs are one split paragraph."""
-    flag_below: float = 0.7
-    """A repair less certain than this raises a `repair-uncertain` QA flag."""
 
 
 class QaConfig(Options):

@@ -102,14 +102,17 @@ def unclaimed_text_flags(page: Page) -> list[Flag]:
 
 
 def repair_flags(page: Page, config: QaConfig) -> list[Flag]:
-    flagged = {flag.element_id for flag in page.flags if flag.code == "repair-uncertain"}
-    return [
-        Flag(code="repair-uncertain", severity=Severity.warning, element_id=repair.element_id,
-             reason=f"{repair.kind.replace('-', ' ').replace('_', ' ')} made with certainty {repair.certainty:.2f} "
-                    f"(below {config.repair_certainty:.2f}): {repair.before[-40:]!r} -> {repair.after[-40:]!r}")
-        for repair in page.repairs
-        if repair.certainty < config.repair_certainty and repair.element_id not in flagged
-    ]
+    """One flag for a page's uncertain repairs, naming the least certain, unless the repair stage raised it."""
+    if any(flag.code == "repair-uncertain" for flag in page.flags):
+        return []
+    uncertain = sorted((r for r in page.repairs if r.certainty < config.repair_certainty), key=lambda r: r.certainty)
+    if not uncertain:
+        return []
+    worst = uncertain[0]
+    return [Flag(code="repair-uncertain", severity=Severity.warning, element_id=worst.element_id,
+                 reason=f"{len(uncertain)} repair(s) made with certainty below {config.repair_certainty:.2f}; the "
+                        f"least certain: {worst.kind.replace('-', ' ').replace('_', ' ')} ({worst.certainty:.2f}) "
+                        f"{worst.before[-40:]!r} -> {worst.after[-40:]!r}")]
 
 
 def unusual_page_flags(page: Page, config: QaConfig) -> list[Flag]:

@@ -82,7 +82,7 @@ def process_existing(source: Path, settings: Settings) -> Page:
     page = read_existing(source)
     for stage in existing_stages(page, settings):
         page = run_stage(stage, page)
-    return finalise(page, settings.ocr.low_confidence)
+    return finalise(page, settings.ocr.low_confidence, settings.qa)
 
 
 def digitise_existing(sources: Sequence[Path], out_dir: Path, settings: Settings) -> tuple[list[ManifestPage], int]:

@@ -18,7 +18,7 @@ from statistics import median
 from rapidfuzz import fuzz, process
 
 from pipeline.config import RepairConfig
-from pipeline.model import Article, Flag, Line, Page, Paragraph, Region, RegionType, Repair, Severity
+from pipeline.model import Article, Line, Page, Paragraph, Region, RegionType, Repair
 from pipeline.repair.text import (
     MID_SENTENCE,
     SPEAKER,
@@ -63,7 +63,7 @@ class RepairStage:
         page = page.model_copy(deep=True)
         settings = {"min_duplicate_chars": self.config.min_duplicate_chars,
                     "duplicate_similarity": self.config.duplicate_similarity,
-                    "join_threshold": self.config.join_threshold, "flag_below": self.config.flag_below}
+                    "join_threshold": self.config.join_threshold}
         with recorded_step(page, self.name, "broadsheet", "repair-1", settings):
             repair_page(page, self.config)
         return page
@@ -88,15 +88,8 @@ def repair_page(page: Page, config: RepairConfig) -> None:
             _rebuild_text(context, paragraph)
         _join_paragraphs(context, article)
     page.repairs.extend(context.repairs)
-    uncertain = sorted((r for r in context.repairs if r.certainty < config.flag_below), key=lambda r: r.certainty)
-    if uncertain:
-        # One flag per page: a reviewer needs to know where to look first, not a list of every repair.
-        worst = uncertain[0]
-        page.flags.append(Flag(
-            code="repair-uncertain", severity=Severity.warning, element_id=worst.element_id,
-            reason=f"{len(uncertain)} repair(s) made with certainty below {config.flag_below:.2f}; the least "
-                   f"certain: {worst.kind} ({worst.certainty:.2f}) {worst.before[-40:]!r} -> "
-                   f"{worst.after[-40:]!r}; please check"))
+    # Uncertain repairs are flagged by QA (pipeline/qa.py), with its configurable threshold.
+
 
 
 # ------------------------------------------------------------------------------------------ duplicates
