@@ -83,34 +83,15 @@ def ingest_file(source: Path, config: IngestConfig | None = None) -> list[Page]:
     with image:
         dpi = image.info.get("dpi", (None, None))[0]
         for frame, frame_image in enumerate(ImageSequence.Iterator(image)):
-            pid = page_id(source, sha256, frame)
+            identity = {"id": page_id(source, sha256, frame), "source": str(source), "frame": frame, "sha256": sha256}
             try:
                 frame_image.load()
             except (OSError, ValueError, SyntaxError) as exc:
-                pages.append(
-                    Page(
-                        id=pid,
-                        source=str(source),
-                        frame=frame,
-                        sha256=sha256,
-                        status=PageStatus.failed,
-                        flags=[Flag(code="bad-input", reason=f"image data is corrupt: {exc}",
-                                    severity=Severity.error)],
-                    )
-                )
+                pages.append(Page(**identity, status=PageStatus.failed, flags=[
+                    Flag(code="bad-input", reason=f"image data is corrupt: {exc}", severity=Severity.error)]))
                 continue
             width, height = frame_image.size
-            pages.append(
-                Page(
-                    id=pid,
-                    source=str(source),
-                    frame=frame,
-                    sha256=sha256,
-                    width=width,
-                    height=height,
-                    dpi=float(dpi) if dpi else None,
-                )
-            )
+            pages.append(Page(**identity, width=width, height=height, dpi=float(dpi) if dpi else None))
     return pages
 
 
