@@ -35,7 +35,7 @@ def ingest_task(source: str, settings: Settings) -> list[Page]:
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def write_task(page: Page, out_dir: str, settings: Settings) -> tuple[Page, ManifestPage, list[ManifestArticle]]:
-    return write_page(page, Path(out_dir), validate=settings.output.validate_tei)
+    return write_page(page, Path(out_dir), validate=settings.output.validate_tei, cert_below=settings.qa.tei_cert_below)
 
 
 stage_task = task(run_stage, name="stage", cache_policy=NO_CACHE)

@@ -19,7 +19,7 @@ from pipeline.atomic import write_bytes_atomic
 from pipeline.model import Flag, Page, PageStatus, Severity
 from pipeline.review.edits import reapply_corrections
 from pipeline.serialise.alto import alto_bytes, build_alto
-from pipeline.serialise.tei import build_tei, tei_bytes
+from pipeline.serialise.tei import LOW_CONFIDENCE, build_tei, tei_bytes
 from pipeline.serialise.validate import validate_alto, validate_tei
 from pipeline.text import language_of
 
@@ -62,8 +62,12 @@ def _relative(target: Path, start: Path) -> str:
     return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
 
 
-def write_page(page: Page, out_dir: Path, validate: bool = True) -> tuple[Page, ManifestPage, list[ManifestArticle]]:
-    """Write one page's ALTO, its articles' TEI and its model; return the manifest entries."""
+def write_page(page: Page, out_dir: Path, validate: bool = True,
+               cert_below: float = LOW_CONFIDENCE) -> tuple[Page, ManifestPage, list[ManifestArticle]]:
+    """Write one page's ALTO, its articles' TEI and its model; return the manifest entries.
+
+    Text read with confidence below `cert_below` carries @cert in the TEI (QaConfig.tei_cert_below).
+    """
     # A re-run must never drop reviewers' corrections: they are replayed from the review app's audit trail.
     page = reapply_corrections(page, out_dir)
     page = page.model_copy(deep=True)
@@ -74,7 +78,8 @@ def write_page(page: Page, out_dir: Path, validate: bool = True) -> tuple[Page, 
         image_url = _relative(Path(page.source), tei_dir)
         language = language_of(line.text for region in page.regions for line in region.lines)
         for article in page.articles:
-            tree = build_tei(article, [page], language=language, image_urls={page.id: image_url})
+            tree = build_tei(article, [page], language=language, image_urls={page.id: image_url},
+                             low_confidence=cert_below)
             data = tei_bytes(tree)
             valid = True
             if validate:

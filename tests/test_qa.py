@@ -178,3 +178,15 @@ def test_edits_refuse_what_does_not_fit() -> None:
     moved = apply(page, "region-article", f"{PID}-r2", "", "alice")
     assert moved.articles[0].region_ids == [f"{PID}-r1"]
     assert "text-outside-articles" in {f.code for f in settle(moved).flags}
+
+
+def test_tei_cert_threshold_comes_from_settings(tmp_path: Path) -> None:
+    """QaConfig.tei_cert_below decides which text carries @cert in the TEI written for a page."""
+    page = make_page()
+    lowest = min(line.confidence for region in page.regions for line in region.lines)
+    _, _, strict = write_page(page, tmp_path / "strict", validate=False, cert_below=1.01)
+    _, _, lenient = write_page(page, tmp_path / "lenient", validate=False, cert_below=min(lowest, 0.01))
+    strict_tei = (tmp_path / "strict" / strict[0].tei).read_text()
+    lenient_tei = (tmp_path / "lenient" / lenient[0].tei).read_text()
+    assert 'cert="' in strict_tei
+    assert 'cert="' not in lenient_tei

@@ -93,7 +93,8 @@ def digitise_existing(sources: Sequence[Path], out_dir: Path, settings: Settings
     stage_seconds: dict[str, float] = defaultdict(float)
     for source in sources:
         page, entry, page_articles = write_page(process_existing(source, settings), out_dir,
-                                                validate=settings.output.validate_tei)
+                                                validate=settings.output.validate_tei,
+                                                cert_below=settings.qa.tei_cert_below)
         for step in page.steps:
             stage_seconds[step.stage] += step.seconds
         entries.append(entry)
