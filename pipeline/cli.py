@@ -31,7 +31,8 @@ examples:
 
 exit codes:
   0  every page was processed (some may be flagged or failed: see OUT/manifest.json)
-  2  bad command-line usage
+  1  an unexpected error (run again with --verbose for the traceback)
+  2  bad command-line usage (also: images and OCR files mixed in one run)
   3  no input pages found
   4  every page failed
   5  a required engine or package is not installed
