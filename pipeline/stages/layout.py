@@ -120,6 +120,22 @@ def line_height(region: Region) -> float:
     return median(line.polygon.height for line in region.lines) if region.lines else 0.0
 
 
+def _pitch(line: Line) -> float | None:
+    """Width per character: the type size a tall box of two merged lines cannot fake."""
+    characters = len(line.text.replace(" ", ""))
+    return line.polygon.width / characters if characters >= 3 else None
+
+
+def pitch(region: Region) -> float:
+    pitches = [p for line in region.lines if (p := _pitch(line)) is not None]
+    return median(pitches) if pitches else 0.0
+
+
+def body_pitch(page: Page) -> float:
+    pitches = sorted(p for region in page.regions for line in region.lines if (p := _pitch(line)) is not None)
+    return median(pitches[: max(1, (len(pitches) * 2) // 3)]) if pitches else 0.0
+
+
 def body_line_height(page: Page) -> float:
     """The commonest line height on the page is the body type's."""
     heights = sorted(line.polygon.height for region in page.regions for line in region.lines)
@@ -235,6 +251,15 @@ def ruled_sides(box: Polygon, rules: list[Polygon], reach: float) -> set[str]:
 
 def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
     boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
+    page_pitch = body_pitch(page)
+
+    def large_type(region: Region, ratio: float) -> bool:
+        # Tall boxes alone mislead on tight, noisy scans where two lines merge into one box; larger
+        # type also sets fewer characters per width. A region too short to measure goes by height.
+        region_pitch = pitch(region)
+        wide = not region_pitch or not page_pitch or region_pitch >= (1 + (ratio - 1) / 2) * page_pitch
+        return line_height(region) >= ratio * body and wide
+
     rules = [boxes[r.id] for r in page.regions if r.type == RegionType.separator]
     page_height = page.transform.working_height or page.height
     typed: dict[str, RegionType] = {}
@@ -255,11 +280,11 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
             typed[region.id] = RegionType.teaser
         elif len(sides := ruled_sides(box, rules, 3 * body)) >= 3 and height < headline_ratio * body:
             typed[region.id] = RegionType.sidebar  # a framed box: 编者按, a fact box
-        elif height >= headline_ratio * body:
+        elif large_type(region, headline_ratio):
             typed[region.id] = RegionType.headline
-        elif {"top", "bottom"} <= sides and height >= 1.1 * body and len(region.lines) <= 8:
+        elif {"top", "bottom"} <= sides and large_type(region, 1.1) and len(region.lines) <= 8:
             typed[region.id] = RegionType.pull_quote  # larger type set between two rules
-        elif height >= 1.2 * body and len(region.lines) >= 2:
+        elif large_type(region, 1.2) and len(region.lines) >= 2:
             typed[region.id] = RegionType.pull_quote
         else:
             typed[region.id] = RegionType.body
