@@ -23,6 +23,9 @@ from samples.typeset import NO_END, NO_START
 SMALL = (1240, 1754, 150)  # A4 at 150 dpi: same layout as the bundled pages, a quarter of the pixels
 
 # Page -> region types its layout must produce.
+ILLUSTRATED_STORY_TYPES = {
+    "running_header", "folio", "headline", "kicker", "byline", "body", "figure", "caption", "pull_quote", "separator",
+}
 EXPECTED_TYPES = {
     ("zh", "roundtable"): {
         "running_header",
@@ -39,30 +42,8 @@ EXPECTED_TYPES = {
         "pull_quote",
         "separator",
     },
-    ("zh", "two_articles"): {
-        "running_header",
-        "folio",
-        "headline",
-        "kicker",
-        "byline",
-        "body",
-        "figure",
-        "caption",
-        "pull_quote",
-        "separator",
-    },
-    ("en", "feature"): {
-        "running_header",
-        "folio",
-        "headline",
-        "kicker",
-        "byline",
-        "body",
-        "figure",
-        "caption",
-        "pull_quote",
-        "separator",
-    },
+    ("zh", "two_articles"): ILLUSTRATED_STORY_TYPES,
+    ("en", "feature"): ILLUSTRATED_STORY_TYPES,
 }
 PAGE_KEYS = [*EXPECTED_TYPES, ("zh", "random"), ("en", "random")]
 

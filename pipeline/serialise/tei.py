@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
+from typing import Literal
 
 from lxml import etree
 
@@ -36,9 +37,8 @@ from pipeline.serialise.xmlsafe import IdAllocator, clean_text, ncname
 __all__ = [
     "TEI_NS",
     "ApplicationView",
-    "Byline",
+    "Attribution",
     "ChangeView",
-    "Dateline",
     "Figure",
     "Head",
     "Para",
@@ -142,14 +142,10 @@ class Head:
 
 
 @dataclass(frozen=True)
-class Byline:
-    text: str
-    facs: tuple[str, ...]
-    cert: float | None = None
+class Attribution:
+    """A byline or dateline: TEI allows both before the first paragraph or after the last."""
 
-
-@dataclass(frozen=True)
-class Dateline:
+    element: Literal["byline", "dateline"]
     text: str
     facs: tuple[str, ...]
     cert: float | None = None
@@ -186,7 +182,7 @@ class Sidebar:
     paragraphs: tuple[Para, ...]
 
 
-BodyItem = Head | Byline | Dateline | Para | Quote | Figure | Sidebar
+BodyItem = Head | Attribution | Para | Quote | Figure | Sidebar
 
 
 @dataclass(frozen=True)
@@ -350,8 +346,8 @@ def _arrange(items: list[BodyItem]) -> tuple[BodyItem, ...]:
         return tuple(items)
     before, after = items[:first], items[first:]
     late_heads = [it for it in after if isinstance(it, Head)]
-    closing = [it for it in after if isinstance(it, Byline | Dateline)]
-    middle = [it for it in after if not isinstance(it, Head | Byline | Dateline)]
+    closing = [it for it in after if isinstance(it, Attribution)]
+    middle = [it for it in after if not isinstance(it, Head | Attribution)]
     return (*before, *late_heads, *middle, *closing)
 
 
@@ -489,10 +485,9 @@ def tei_view(
             items.append(Head(text=text, facs=zone, cert=region_cert(region)))
         elif kind == RegionType.kicker:
             items.append(Head(text=text, facs=zone, sub=True, cert=region_cert(region)))
-        elif kind == RegionType.byline:
-            items.append(Byline(text=text, facs=zone, cert=region_cert(region)))
-        elif kind == RegionType.dateline:
-            items.append(Dateline(text=text, facs=zone, cert=region_cert(region)))
+        elif kind in (RegionType.byline, RegionType.dateline):
+            element: Literal["byline", "dateline"] = "byline" if kind == RegionType.byline else "dateline"
+            items.append(Attribution(element=element, text=text, facs=zone, cert=region_cert(region)))
         elif kind == RegionType.pull_quote:
             items.append(Quote(text=text, facs=zone, cert=region_cert(region)))
         elif kind == RegionType.sidebar:
@@ -638,8 +633,8 @@ def _write_item(div: etree._Element, item: BodyItem) -> None:
     match item:
         case Head():
             _write_head(div, item)
-        case Byline() | Dateline():
-            el = etree.SubElement(div, _t("byline" if isinstance(item, Byline) else "dateline"))
+        case Attribution():
+            el = etree.SubElement(div, _t(item.element))
             _set_facs(el, item.facs, item.cert)
             el.text = item.text
         case Para():
