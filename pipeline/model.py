@@ -153,6 +153,23 @@ class Article(Strict):
     title: str = ""
 
 
+class IssueMetadata(Strict):
+    """The newspaper issue a page belongs to: from the issue folder's sidecar, else from folder and file names."""
+
+    title: str
+    date: str | None = None
+    """ISO 8601 date of the issue (YYYY-MM-DD)."""
+    edition: str | None = None
+    issue_number: str | None = None
+    volume: str | None = None
+    publisher: str | None = None
+    place: str | None = None
+    language: str | None = None
+    """BCP 47 code of the paper's main language, e.g. zh, en, de."""
+    source: Literal["sidecar", "defaults"] = "defaults"
+    """Where the values came from: a sidecar file, or guesses from names."""
+
+
 class PreprocessTransform(Strict):
     """Maps source-image pixels to the working image the stages see (2x3 affine)."""
 
@@ -170,6 +187,9 @@ class Page(Strict):
     """Path of the input file as given."""
     frame: int = 0
     """Frame index inside a multi-page file."""
+    page_number: int | None = None
+    """The printed page (版) number: from the issue sidecar, else the file name, else the folio."""
+    issue: IssueMetadata | None = None
     sha256: str = ""
     width: int = 0
     height: int = 0
