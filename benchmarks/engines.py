@@ -211,7 +211,7 @@ def line_reliability(lines: list[EngineLine], regions: tuple[TruthRegion, ...]) 
 
 
 def build_engines() -> dict[str, Callable[[], OcrEngine]]:
-    from pipeline.config import PaddleOcrConfig, RapidOcrConfig, TesseractConfig
+    from pipeline.config import PaddleOcrConfig, RapidOcrConfig, ScriptRoutingConfig, TesseractConfig
     from pipeline.engines import ocr_engine
 
     return {
@@ -220,6 +220,7 @@ def build_engines() -> dict[str, Callable[[], OcrEngine]]:
         "tesseract-chi_sim+eng": lambda: ocr_engine(TesseractConfig(languages="chi_sim+eng")),
         "tesseract-eng": lambda: ocr_engine(TesseractConfig(languages="eng")),
         "tesseract-Fraktur": lambda: ocr_engine(TesseractConfig(languages="Fraktur")),
+        "tesseract-Fraktur+frk": lambda: ocr_engine(ScriptRoutingConfig().blackletter),
         "tesseract-deu": lambda: ocr_engine(TesseractConfig(languages="deu")),
     }
 
@@ -227,7 +228,7 @@ def build_engines() -> dict[str, Callable[[], OcrEngine]]:
 ENGINES_FOR_SET = {
     "generated-zh": ("rapidocr", "paddleocr", "tesseract-chi_sim+eng"),
     "generated-en": ("rapidocr", "paddleocr", "tesseract-eng", "tesseract-chi_sim+eng"),
-    "kant-fraktur": ("rapidocr", "paddleocr", "tesseract-Fraktur", "tesseract-deu"),
+    "kant-fraktur": ("rapidocr", "paddleocr", "tesseract-Fraktur", "tesseract-Fraktur+frk", "tesseract-deu"),
     "topaz-en-1944": ("rapidocr", "paddleocr", "tesseract-eng"),
 }
 
@@ -254,7 +255,9 @@ def pipeline_on_kant(pages: list[BenchPage]) -> list[dict[str, object]]:
             rows.append({"page": bench.name, "engine": step.software, "script": step.settings.get("script"),
                          "cer": round(matched_cer(lines, bench.regions), 4),
                          "cer_long_s_folded": round(matched_cer(lines, bench.regions, fold_long_s=True), 4),
-                         "seconds": round(seconds, 2)})
+                         "seconds": round(seconds, 2), "ocr_seconds": round(step.seconds, 2),
+                         "regions_read_twice": step.settings.get("regions_read_twice"),
+                         "regions_rerouted": step.settings.get("regions_rerouted")})
     return rows
 
 
@@ -290,7 +293,7 @@ def run(include_real: bool) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         detector_pages += small_generated_pages(Path(folder))
         detections = []
-        default, blackletter = factories["rapidocr"](), factories["tesseract-Fraktur"]()
+        default, blackletter = factories["rapidocr"](), factories["tesseract-Fraktur+frk"]()
         for bench in detector_pages:
             started = time.perf_counter()
             decision = detect_script(sample_tile(gray(bench.image)), default, blackletter)
@@ -298,7 +301,7 @@ def run(include_real: bool) -> dict[str, object]:
                                "detected": decision.script, "seconds": round(time.perf_counter() - started, 2),
                                **decision.settings()})
             print(json.dumps(detections[-1]), flush=True)
-    routed = {"fraktur": "tesseract-Fraktur", "cjk": "rapidocr", "latin": "rapidocr"}
+    routed = {"fraktur": "tesseract-Fraktur+frk", "cjk": "rapidocr", "latin": "rapidocr"}
     for detection in detections:  # the routed engine's reading is the one measured above
         chosen = next((r for r in results if r["page"] == detection["page"]
                        and r["engine"] == routed[str(detection["detected"])]), None)
@@ -378,7 +381,17 @@ def markdown(report: dict[str, object]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--generated-only", action="store_true", help="skip the real pages in ../shared/real")
+    parser.add_argument("--kant-pipeline-only", action="store_true",
+                        help="only the whole pipeline on the Kant pages: results/engines_kant_pipeline.json")
     args = parser.parse_args()
+    if args.kant_pipeline_only:
+        rows = pipeline_on_kant(kant_pages())
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "engines_kant_pipeline.json").write_text(json.dumps(
+            {"date": date.today().isoformat(), "machine": f"{os.cpu_count()} cores", "pipeline_kant": rows},
+            ensure_ascii=False, indent=1), encoding="utf-8")
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
     report = run(include_real=not args.generated_only)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "engines.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -8,17 +8,26 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
+from pipeline.names import PAGE_SUFFIXES
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
+    from pipeline.issue import Issue
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_NO_INPUT = 3
 EXIT_ALL_FAILED = 4
 EXIT_MISSING_DEPENDENCY = 5
+EXIT_SOME_FAILED = 6
+EXIT_CANNOT_WRITE = 7
 EXIT_INTERRUPTED = 130
 
-INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+INPUT_SUFFIXES = PAGE_SUFFIXES
+"""Images (TIFF, JPEG, PNG, JPEG 2000) and PDFs: see pipeline/names.py."""
 
 RUN_EXAMPLES = """\
 examples:
@@ -27,15 +36,19 @@ examples:
   broadsheet run scans/1784/ --out out/1784                  # Fraktur pages go to Tesseract Fraktur
   broadsheet run page.jpg --out out/ --engine paddleocr
   broadsheet run page1.tif page2.tif --out out/ --quiet
+  broadsheet run inbox/renmin-ribao_2024-03-05/ inbox/renmin-ribao_2024-03-06/ --out out/   (OUT/{issue id}/ each)
+  broadsheet run scans/1944-12-13/ --out out/1944-12-13 --dask tcp://scheduler:8786
   broadsheet run archive/1987/*.txt --out out/1987        (existing OCR: .txt, ALTO .xml, hOCR .html/.hocr)
 
 exit codes:
-  0  every page was processed (some may be flagged or failed: see OUT/manifest.json)
+  0  every page was processed (some may be flagged: see OUT/manifest.json)
   1  an unexpected error (run again with --verbose for the traceback)
   2  bad command-line usage (also: images and OCR files mixed in one run)
   3  no input pages found
   4  every page failed
   5  a required engine or package is not installed
+  6  some pages failed; the rest were written (failed pages and reasons: OUT/quarantine.json)
+  7  the output cannot be written (disk full, or another run is writing to OUT); nothing is half-written
 """
 
 EVAL_EXAMPLES = """\
@@ -44,6 +57,18 @@ examples:
   broadsheet eval out/ samples/pages/zh_roundtable.gt.json --json
 """
 
+
+SERVE_EXAMPLES = """\
+examples:
+  prefect server start &                                     # the local Prefect server (SQLite)
+  export PREFECT_API_URL=http://127.0.0.1:4200/api
+  broadsheet serve --inbox /archive/inbox --out /archive/out --cron "0 2 * * *"
+  broadsheet serve --inbox inbox/ --out out/ --cron "*/30 * * * *" --dask tcp://scheduler:8786 --ocr-slots 4
+  prefect deployment run digitise-inbox/broadsheet-inbox     # a run now, besides the schedule
+
+Copy an issue into the inbox under a hidden name (.2024-03-05) and rename it when complete: hidden folders
+are skipped. OUT/ledger.sqlite3 records each issue digitised by its content hash; a changed issue is new again.
+"""
 
 REVIEW_EXAMPLES = """\
 examples:
@@ -80,18 +105,32 @@ def _parser() -> argparse.ArgumentParser:
         epilog=RUN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                     help="page image files, or folders whose images are read in name order; or existing "
+                     help="page files (one issue, metadata from their folder's name), or issue folders (each "
+                          "an issue: pages in page order, metadata from its sidecar); or existing "
                           "OCR to repair and re-serialise: plain text (.txt), ALTO (.xml), hOCR (.html, .hocr)")
     run.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
-    run.add_argument("--engine", choices=("auto", "rapidocr", "paddleocr", "tesseract"), default="auto",
-                     help="OCR engine. auto (default): each page's script picks it, rapidocr (PP-OCRv6 small on "
-                          "ONNX Runtime) for CJK and modern Latin, Tesseract Fraktur for blackletter; or one "
-                          "engine for every page: rapidocr, paddleocr (PaddleOCR 3 on ONNX Runtime, same "
-                          "PP-OCRv6 weights; needs broadsheet[paddle]) or tesseract")
-    run.add_argument("--tesseract-languages", default="chi_sim+eng", metavar="LANGS",
-                     help="Tesseract languages when --engine tesseract (default: chi_sim+eng)")
+    _add_engine(run)
     run.add_argument("--no-validate", action="store_true", help="skip TEI/ALTO schema validation (faster)")
+    _add_dask(run)
     _add_verbosity(run)
+
+    serve = commands.add_parser(
+        "serve", help="digitise new issue folders from an inbox on a schedule (a Prefect deployment)",
+        description="Register a Prefect deployment with the server at PREFECT_API_URL and serve it: on each "
+                    "scheduled run, every issue folder in INBOX not digitised before (by content) is written to "
+                    "OUT/{issue id}/. Runs until stopped with Ctrl-C.",
+        epilog=SERVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--inbox", type=Path, required=True, metavar="DIR", help="folder of issue folders")
+    serve.add_argument("--out", "-o", type=Path, required=True, metavar="DIR",
+                       help="output root: one folder per issue, and the ledger")
+    serve.add_argument("--cron", default="0 2 * * *", help='when to look in the inbox (default: "0 2 * * *", 02:00)')
+    serve.add_argument("--ocr-slots", type=int, default=1, metavar="N",
+                       help="pages OCR'd at once across all runs (default 1); a page always takes the same slot, "
+                            "so two runs never OCR one page at once")
+    _add_engine(serve)
+    _add_dask(serve)
+    _add_verbosity(serve)
 
     evaluate = commands.add_parser(
         "eval", help="score a run's output against generated ground truth",
@@ -120,6 +159,22 @@ def _parser() -> argparse.ArgumentParser:
                              "standard input when it is not a terminal")
     _add_verbosity(review)
     return parser
+
+
+def _add_engine(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("auto", "rapidocr", "paddleocr", "tesseract"), default="auto",
+                        help="OCR engine. auto (default): each page's script picks it, rapidocr (PP-OCRv6 small on "
+                             "ONNX Runtime) for CJK and modern Latin, Tesseract Fraktur for blackletter; or one "
+                             "engine for every page: rapidocr, paddleocr (PaddleOCR 3 on ONNX Runtime, same "
+                             "PP-OCRv6 weights; needs broadsheet[paddle]) or tesseract")
+    parser.add_argument("--tesseract-languages", default="chi_sim+eng", metavar="LANGS",
+                        help="Tesseract languages when --engine tesseract (default: chi_sim+eng)")
+
+
+def _add_dask(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run the page tasks on a Dask cluster, e.g. tcp://scheduler:8786 (prefect-dask's "
+                             "DaskTaskRunner); without it, pages run one at a time in this process")
 
 
 def _add_verbosity(parser: argparse.ArgumentParser) -> None:
@@ -151,9 +206,12 @@ def _quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    # The ephemeral server's 20 s default start-up is too short on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
-def command_run(args: argparse.Namespace) -> int:
+def _settings(args: argparse.Namespace) -> Settings:
+    """Settings from the options, with the chosen engine loaded once to fail early (exit 5) if it is missing."""
     from pipeline.config import (
         OcrConfig,
         PaddleOcrConfig,
@@ -165,32 +223,92 @@ def command_run(args: argparse.Namespace) -> int:
     from pipeline.engines import ocr_engine
     from pipeline.engines.base import EngineUnavailableError
 
+    engine = {"tesseract": lambda: TesseractConfig(languages=args.tesseract_languages),
+              "paddleocr": PaddleOcrConfig, "rapidocr": RapidOcrConfig,
+              "auto": ScriptRoutingConfig}[args.engine]()
+    settings = Settings(ocr=OcrConfig(engine=engine))
+    if getattr(args, "no_validate", False):
+        settings = settings.model_copy(update={"output": settings.output.model_copy(update={"validate_tei": False})})
+    try:
+        ocr_engine(settings.ocr.engine)
+    except EngineUnavailableError as exc:
+        raise CliError(str(exc), EXIT_MISSING_DEPENDENCY) from exc
+    return settings
+
+
+def _issues(inputs: Sequence[Path]) -> list[Issue]:
+    """Each folder is an issue; loose page files together make one, with metadata guessed from their folder."""
+    from pipeline.batch import loose_issue
+    from pipeline.issue import load_issue
+
+    folders = [path for path in inputs if path.is_dir()]
+    if folders and len(folders) < len(inputs):
+        raise CliError("give issue folders or page files in one run, not both", EXIT_USAGE)
+    return [load_issue(folder) for folder in folders] if folders else [loose_issue(list(inputs))]
+
+
+def command_run(args: argparse.Namespace) -> int:
     sources = collect_inputs(args.inputs)
     if not sources:
         raise CliError("no page images found in the given folders", EXIT_NO_INPUT)
     if any(is_existing_ocr(s) for s in sources):
         return _run_existing(sources, args)
-    engine = {"tesseract": lambda: TesseractConfig(languages=args.tesseract_languages),
-              "paddleocr": PaddleOcrConfig, "rapidocr": RapidOcrConfig,
-              "auto": ScriptRoutingConfig}[args.engine]()
-    settings = Settings(ocr=OcrConfig(engine=engine))
-    settings = settings.model_copy(update={"output": settings.output.model_copy(
-        update={"validate_tei": not args.no_validate})})
-    try:
-        ocr_engine(settings.ocr.engine)
-    except EngineUnavailableError as exc:
-        raise CliError(str(exc), EXIT_MISSING_DEPENDENCY) from exc
+    settings = _settings(args)
+    issues = _issues(args.inputs)
     _quiet_prefect(args.verbose)
-    from flows.digitise import digitise_pages
+    from flows.digitise import dask_task_runner, digitise_issue
+    from pipeline.atomic import FolderBusyError
+    from pipeline.batch import is_out_of_space
 
-    summary = digitise_pages([str(s) for s in sources], str(args.out), settings, show_progress=not args.quiet)
+    run_issue = digitise_issue.with_options(task_runner=dask_task_runner(args.dask)) if args.dask else digitise_issue
+    pages = failed = 0
+    for issue in issues:
+        out = args.out if len(issues) == 1 else args.out / issue.id
+        if not args.quiet:
+            for flag in issue.flags:
+                print(f"issue {issue.id}: {flag.reason}", file=sys.stderr)
+        try:
+            summary = run_issue(issue, str(out), settings, show_progress=not args.quiet)
+        except FolderBusyError as exc:
+            raise CliError(str(exc), EXIT_CANNOT_WRITE) from exc
+        except OSError as exc:
+            if not is_out_of_space(exc):
+                raise
+            raise CliError(f"cannot write to {out}: {exc.strerror or exc}; finished files are whole, "
+                           "re-run when there is room", EXIT_CANNOT_WRITE) from exc
+        pages += summary.pages
+        failed += summary.failed
+        if not args.quiet:
+            print(f"{summary.pages} page(s): {summary.pages - summary.failed - summary.flagged} ok, "
+                  f"{summary.flagged} flagged, {summary.failed} failed ({summary.from_cache} from cache); "
+                  f"{summary.articles} article(s)")
+            print(f"TEI written to {summary.tei_dir}")
+            print(f"manifest: {summary.manifest}")
+            if summary.failed:
+                print(f"failed pages and reasons: {summary.quarantine}")
+    if pages and failed == pages:
+        raise CliError(f"every page failed; the reasons are in quarantine.json under {args.out}", EXIT_ALL_FAILED)
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    if not args.inbox.is_dir():
+        raise CliError(f"inbox {args.inbox} is not a folder", EXIT_NO_INPUT)
+    if args.ocr_slots < 1:
+        raise CliError("--ocr-slots must be at least 1", EXIT_USAGE)
+    settings = _settings(args)
+    _quiet_prefect(args.verbose)
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        raise CliError("PREFECT_API_URL is not set: start a server with 'prefect server start' and export "
+                       "PREFECT_API_URL=http://127.0.0.1:4200/api (see README)", EXIT_USAGE)
+    from flows.inbox import serve_inbox
+
     if not args.quiet:
-        print(f"{summary.pages} page(s): {summary.pages - summary.failed - summary.flagged} ok, "
-              f"{summary.flagged} flagged, {summary.failed} failed; {summary.articles} article(s)")
-        print(f"TEI written to {summary.tei_dir}")
-        print(f"manifest: {summary.manifest}")
-    if summary.pages and summary.failed == summary.pages:
-        raise CliError(f"every page failed; reasons are in {summary.manifest}", EXIT_ALL_FAILED)
+        print(f"serving digitise-inbox/broadsheet-inbox on {PREFECT_API_URL.value()}: {args.inbox} -> {args.out}, "
+              f"schedule {args.cron!r} (Ctrl-C stops it)")
+    serve_inbox(args.inbox, args.out, args.cron, settings, ocr_slots=args.ocr_slots, dask_address=args.dask)
     return EXIT_OK
 
 
@@ -276,7 +394,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    handler = {"run": command_run, "eval": command_eval, "review": command_review}[args.command]
+    handler = {"run": command_run, "serve": command_serve, "eval": command_eval,
+               "review": command_review}[args.command]
     try:
         return handler(args)
     except CliError as exc:

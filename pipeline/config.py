@@ -16,6 +16,18 @@ class IngestConfig(Options):
     """Larger images are refused as decompression bombs (a 60000x60000 page is 3.6e9)."""
     min_side: int = 64
     """Smaller images cannot be a newspaper page."""
+    pdf_dpi: int = Field(300, ge=50, le=1200)
+    """PDF pages are rasterised at this resolution: for OCR, and for layout on born-digital pages."""
+    pdf_scan_native_dpi: bool = True
+    """A scanned PDF page is rasterised at its image's own resolution (at least 100, at most twice pdf_dpi)."""
+    pdf_text_layer: bool = True
+    """Read a born-digital PDF page from its text layer instead of OCR (when the layer passes the checks below)."""
+    pdf_min_characters: int = 20
+    """A text layer with fewer characters is no text layer: the page is OCR'd."""
+    pdf_max_garbage_share: float = 0.1
+    """A text layer with more unmapped glyphs ((cid:NN), private use, U+FFFD) than this share is garbage."""
+    pdf_min_ink_covered: float = 0.6
+    """A text layer whose characters cover less of the page's ink (outside pictures and rules) is not the text."""
 
 
 class PreprocessConfig(Options):
@@ -42,6 +54,9 @@ class RapidOcrConfig(Options):
 class TesseractConfig(Options):
     kind: Literal["tesseract"] = "tesseract"
     languages: str = "chi_sim+eng"
+    heavy_noise_removal: bool = False
+    """Tesseract's textord_heavy_nr: drops specks (bleed-through, foxing) it would otherwise read as stray
+    punctuation. Worth it on old prints; on clean modern pages it can drop a real full stop."""
 
 
 class PaddleOcrConfig(Options):
@@ -67,8 +82,9 @@ class ScriptRoutingConfig(Options):
     kind: Literal["auto"] = "auto"
     default: Annotated[RapidOcrConfig | PaddleOcrConfig, Field(discriminator="kind")] = RapidOcrConfig()
     """CJK and modern Latin type."""
-    blackletter: TesseractConfig = TesseractConfig(languages="Fraktur")
-    """Fraktur and other blackletter: Debian's tesseract-ocr-script-frak."""
+    blackletter: TesseractConfig = TesseractConfig(languages="Fraktur+frk", heavy_noise_removal=True)
+    """Fraktur and other blackletter: Tesseract's Fraktur script model with its German Fraktur model beside it
+    (Debian's tesseract-ocr-script-frak and tesseract-ocr-frk); measured in README, section OCR engines."""
 
 
 OcrEngineConfig = Annotated[RapidOcrConfig | PaddleOcrConfig | TesseractConfig | ScriptRoutingConfig,
@@ -98,7 +114,10 @@ class RepairConfig(Options):
 
 
 class QaConfig(Options):
-    """Thresholds of the QA flags (pipeline/qa.py) that send a page to a person."""
+    """Thresholds of the QA flags (pipeline/qa.py) that send a page to a person.
+
+    Confidence thresholds act on calibrated confidence (expected line accuracy, the same scale for
+    every engine: pipeline/engines/calibration.py), so they mean the same whichever engine read a page."""
 
     line_confidence: float = 0.6
     """A line read with less confidence than this counts as a low-confidence line."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from itertools import combinations
 from pathlib import Path
 from statistics import mean
 
 from pydantic import BaseModel
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import LCSseq, Levenshtein
 
 from pipeline.geometry import Polygon
 from pipeline.model import Page
@@ -92,6 +93,32 @@ def match_regions(page: Page, truth_regions: list[dict]) -> dict[str, str]:
     return matched
 
 
+def region_errors(page: Page, truth_regions: list[dict]) -> Counter[str]:
+    """Where region F1 is lost, as counts of "kind:type" (the truth's type; the prediction's for extras).
+
+    Kinds: ``wrong_type:T->P`` (matched at IoU 0.5, other type), ``split`` (two or more of ours lie
+    mostly inside the truth region), ``merged`` (one of ours covers most of it and more), ``missed``
+    (neither), and ``extra`` (one of ours no truth region matched).
+    """
+    matched = match_regions(page, truth_regions)
+    by_id = {r.id: r for r in page.regions}
+    errors: Counter[str] = Counter()
+    for truth in truth_regions:
+        box = Polygon.from_box(*truth["box"])
+        if truth["id"] in matched:
+            predicted = by_id[matched[truth["id"]]].type.value
+            if predicted != truth["type"]:
+                errors[f"wrong_type:{truth['type']}->{predicted}"] += 1
+            continue
+        inside = sum(r.polygon.overlap_ratio(box) > 0.6 for r in page.regions)
+        covering = any(box.overlap_ratio(r.polygon) > 0.6 for r in page.regions)
+        kind = "split" if inside >= 2 else "merged" if covering else "missed"
+        errors[f"{kind}:{truth['type']}"] += 1
+    used = set(matched.values())
+    errors.update(f"extra:{r.type.value}" for r in page.regions if r.id not in used)
+    return errors
+
+
 def pair_f1(truth_groups: dict[str, str | None], predicted_groups: dict[str, str | None]) -> float:
     """Pairwise F1 over items: a pair is positive when both items share a (non-null) group."""
     items = [i for i in truth_groups if i in predicted_groups]
@@ -119,6 +146,25 @@ def kendall_tau(order: list[str], reference: list[str]) -> float:
     return concordant / len(pairs)
 
 
+def turn_precision_recall(predicted: list[str], truth: list[str]) -> tuple[float, float]:
+    """Interview turns, each given by its speaker's label, in order: a turn is right when it lines up
+    (longest common subsequence) with a truth turn of the same speaker."""
+    common = LCSseq.similarity(predicted, truth)
+    return (common / len(predicted) if predicted else 1.0, common / len(truth) if truth else 1.0)
+
+
+def paragraphs_whole_in_order(truth_articles: list[list[str]], predicted: list[str]) -> list[bool]:
+    """Per truth paragraph: read whole (CER within PARAGRAPH_MATCH_CER) and after its article's previous one."""
+    verdicts = []
+    for paragraphs in truth_articles:
+        previous = -1
+        for truth in paragraphs:
+            at = next((i for i, text in enumerate(predicted) if cer(text, truth) <= PARAGRAPH_MATCH_CER), None)
+            verdicts.append(at is not None and at > previous)
+            previous = at if at is not None else previous
+    return verdicts
+
+
 def score_page(page: Page | None, truth: dict) -> PageScore:
     image = truth["image"]
     if page is None:
@@ -141,7 +187,7 @@ def score_page(page: Page | None, truth: dict) -> PageScore:
     article_scores = [_score_article(page, article) for article in truth["articles"]]
     truth_paragraphs = [p for a in truth["articles"] for p in a["paragraphs"]]
     predicted_paragraphs = [p.text for a in page.articles for p in a.paragraphs]
-    found = sum(any(cer(p, t) <= PARAGRAPH_MATCH_CER for p in predicted_paragraphs) for t in truth_paragraphs)
+    found = sum(paragraphs_whole_in_order([a["paragraphs"] for a in truth["articles"]], predicted_paragraphs))
     truth_order = [t_id for t_id in truth["reading_order"] if t_id in matched]
     predicted_order = [t_id for _, t_id in sorted(
         (page.reading_order.index(matched[t_id]), t_id) for t_id in truth_order

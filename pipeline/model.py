@@ -47,6 +47,8 @@ TEXTLESS_TYPES = frozenset({RegionType.figure, RegionType.separator})
 PAGE_FURNITURE_TYPES = frozenset(
     {RegionType.running_header, RegionType.folio, RegionType.section, RegionType.masthead, RegionType.teaser}
 )
+OUTSIDE_ARTICLE_TYPES = PAGE_FURNITURE_TYPES | {RegionType.advertisement}
+"""Regions that belong to no article: they go in the page's record (ALTO, page model), not in a TEI article."""
 
 
 class PageStatus(StrEnum):
@@ -107,6 +109,8 @@ class Word(Strict):
     text: str
     polygon: Polygon
     confidence: float
+    raw_confidence: float | None = None
+    """The engine's own confidence; `confidence` is it mapped to the shared scale (engines/calibration.py)."""
 
 
 class Line(Strict):
@@ -116,6 +120,8 @@ class Line(Strict):
     confidence: float
     engine: str
     words: list[Word] = Field(default_factory=list)
+    raw_confidence: float | None = None
+    """The engine's own confidence; `confidence` is it mapped to the shared scale (engines/calibration.py)."""
 
 
 class Region(Strict):
@@ -141,6 +147,39 @@ class Paragraph(Strict):
     text: str
     kind: Literal["p", "note"] = "p"
     """"note": an editor's note (编者按) set apart from the article's own text; TEI writes it as a note."""
+    speaker: str | None = None
+    """Id of the `Participant` whose turn this paragraph belongs to (interviews, roundtables)."""
+    speaker_label: str | None = None
+    """The label as printed at the start of `text` ("张占斌：", "Q:"); set on the paragraph that opens a turn."""
+
+
+class Participant(Strict):
+    """A person taking part in an interview or roundtable, from the byline's participant list or a turn label."""
+
+    id: str
+    """An NCName, unique within the article."""
+    name: str
+    role: Literal["host", "guest", "interviewer", "interviewee"]
+    affiliation: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    """Turn labels that stand for this person in the text, besides the name: "主持人", "Q"."""
+
+
+class Continuation(Strict):
+    """A jump line ("下转第4版", "Continued on A6"): kept out of the body text, its page recorded."""
+
+    direction: Literal["to", "from"]
+    """"to": the article continues on `page`; "from": this part continues an article from `page`."""
+    page: int | None
+    """The printed page number; None where the line names no number ("See RIVER, page A6" gives 6)."""
+    text: str
+    line_id: str
+    """The line the jump was printed on (it stays in the ALTO)."""
+    region_id: str
+    keyword: str | None = None
+    """The jump word some papers print instead of a headline ("See RIVER" -> "RIVER")."""
+    joined: bool = False
+    """True once `join_continuations` has merged the two parts into this article."""
 
 
 class Article(Strict):
@@ -151,6 +190,10 @@ class Article(Strict):
     """All member regions in reading order, headline first."""
     paragraphs: list[Paragraph] = Field(default_factory=list)
     title: str = ""
+    participants: list[Participant] = Field(default_factory=list)
+    """Interview and roundtable participants; paragraphs' `speaker` points here."""
+    continuations: list[Continuation] = Field(default_factory=list)
+    """Jump lines of this article (to a later page, from an earlier one)."""
 
 
 class IssueMetadata(Strict):
@@ -168,6 +211,23 @@ class IssueMetadata(Strict):
     """BCP 47 code of the paper's main language, e.g. zh, en, de."""
     source: Literal["sidecar", "defaults"] = "defaults"
     """Where the values came from: a sidecar file, or guesses from names."""
+
+
+class PdfPage(Strict):
+    """How a PDF page was read, and why: its own text layer, or rasterised and OCR'd."""
+
+    mode: Literal["text-layer", "raster"]
+    reason: str
+    dpi: float
+    """The page is rasterised at this resolution; text-layer coordinates are in these pixels too."""
+    scan_pixels: bool = False
+    """The page is its one full-page scan image, decoded as stored (no resampling), at that image's resolution."""
+    characters: int = 0
+    """Characters in the page's text layer."""
+    garbage_share: float | None = None
+    """Share of the text layer's characters with no meaning: unmapped glyphs (cid:NN), private use, U+FFFD."""
+    ink_covered: float | None = None
+    """Share of the page's ink (outside pictures and rules) that lies under the text layer's characters."""
 
 
 class PreprocessTransform(Strict):
@@ -190,6 +250,8 @@ class Page(Strict):
     page_number: int | None = None
     """The printed page (版) number: from the issue sidecar, else the file name, else the folio."""
     issue: IssueMetadata | None = None
+    pdf: PdfPage | None = None
+    """Set for a page of a PDF: whether it is read from its text layer or OCR'd, and why."""
     sha256: str = ""
     width: int = 0
     height: int = 0

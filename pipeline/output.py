@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from pipeline import __version__
 from pipeline.atomic import write_bytes_atomic
-from pipeline.model import Flag, Page, PageStatus, Severity
+from pipeline.model import Flag, IssueMetadata, Page, PageStatus, Severity
 from pipeline.review.edits import reapply_corrections
 from pipeline.serialise.alto import alto_bytes, build_alto
 from pipeline.serialise.tei import LOW_CONFIDENCE, build_tei, tei_bytes
@@ -50,9 +50,26 @@ class ManifestArticle(BaseModel):
     valid: bool = True
 
 
+class ManifestIssue(BaseModel):
+    """The issue the run digitised, with problems found in its folder (a missing or unreadable sidecar)."""
+
+    id: str
+    metadata: IssueMetadata
+    flags: list[ManifestFlag] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, issue_id: str, metadata: IssueMetadata, flags: Sequence[Flag]) -> ManifestIssue:
+        return cls(id=issue_id, metadata=metadata, flags=manifest_flags(flags))
+
+
+def manifest_flags(flags: Sequence[Flag]) -> list[ManifestFlag]:
+    return [ManifestFlag(code=f.code, reason=f.reason, severity=f.severity) for f in flags]
+
+
 class Manifest(BaseModel):
     broadsheet_version: str = __version__
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    issue: ManifestIssue | None = None
     pages: list[ManifestPage] = Field(default_factory=list)
     articles: list[ManifestArticle] = Field(default_factory=list)
     timings: dict[str, float | int | dict[str, float]] = Field(default_factory=dict)
@@ -62,11 +79,13 @@ def _relative(target: Path, start: Path) -> str:
     return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
 
 
-def write_page(page: Page, out_dir: Path, validate: bool = True,
-               cert_below: float = LOW_CONFIDENCE) -> tuple[Page, ManifestPage, list[ManifestArticle]]:
+def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: float = LOW_CONFIDENCE,
+               other_pages: Sequence[Page] = ()) -> tuple[Page, ManifestPage, list[ManifestArticle]]:
     """Write one page's ALTO, its articles' TEI and its model; return the manifest entries.
 
     Text read with confidence below `cert_below` carries @cert in the TEI (QaConfig.tei_cert_below).
+    `other_pages` are the run's other pages: an article continued onto one of them (see
+    `pipeline.continuations.join_continuations`) is written as one TEI file with a surface per page.
     """
     # A re-run must never drop reviewers' corrections: they are replayed from the review app's audit trail.
     page = reapply_corrections(page, out_dir)
@@ -75,11 +94,20 @@ def write_page(page: Page, out_dir: Path, validate: bool = True,
     alto_path: str | None = None
     if page.status != PageStatus.failed:
         tei_dir, alto_dir = out_dir / "tei", out_dir / "alto"
-        image_url = _relative(Path(page.source), tei_dir)
         language = language_of(line.text for region in page.regions for line in region.lines)
+        known = {other.id: other for other in other_pages if other.id != page.id}
         for article in page.articles:
-            tree = build_tei(article, [page], language=language, image_urls={page.id: image_url},
-                             low_confidence=cert_below)
+            known.update(_written_pages(out_dir, [p for p in article.page_ids if p != page.id and p not in known]))
+            missing = [pid for pid in article.page_ids if pid != page.id and pid not in known]
+            if missing:
+                page.flags.append(Flag(code="continuation-page-missing", severity=Severity.error,
+                                       element_id=article.id,
+                                       reason=f"{article.id} runs on to page(s) {', '.join(missing)}, which "
+                                              "were not given to the writer; its TEI was not written"))
+                continue
+            spanned = [page, *(known[pid] for pid in article.page_ids if pid in known)]
+            tree = build_tei(article, spanned, language=language, low_confidence=cert_below,
+                             image_urls={p.id: _relative(Path(p.source), tei_dir) for p in spanned})
             data = tei_bytes(tree)
             valid = True
             if validate:
@@ -106,10 +134,19 @@ def write_page(page: Page, out_dir: Path, validate: bool = True,
     write_bytes_atomic(model_path, page.model_dump_json(indent=1).encode())
     entry = ManifestPage(
         id=page.id, source=page.source, frame=page.frame, status=page.status,
-        flags=[ManifestFlag(code=f.code, reason=f.reason, severity=f.severity) for f in page.flags],
+        flags=manifest_flags(page.flags),
         alto=alto_path, model=f"pages/{page.id}.json",
     )
     return page, entry, articles
+
+
+def _written_pages(out_dir: Path, page_ids: Sequence[str]) -> dict[str, Page]:
+    """Page models this OUT already holds (a review edit rewrites one page of a continued article)."""
+    if not page_ids:
+        return {}
+    # Ids are matched against the files there, never used as paths.
+    on_disk = {path.stem: path for path in (out_dir / "pages").glob("*.json")}
+    return {pid: Page.model_validate_json(on_disk[pid].read_bytes()) for pid in page_ids if pid in on_disk}
 
 
 def read_manifest(out_dir: Path) -> Manifest | None:
@@ -124,13 +161,15 @@ def write_manifest(
     pages: Sequence[ManifestPage],
     articles: Sequence[ManifestArticle],
     timings: dict[str, float | int | dict[str, float]],
+    issue: ManifestIssue | None = None,
 ) -> Manifest:
     """Merge this run's pages into the manifest already in the out dir, newest entry winning."""
     previous = read_manifest(out_dir)
     run_ids = {p.id for p in pages}
     kept_pages = [p for p in previous.pages if p.id not in run_ids] if previous else []
     kept_articles = [a for a in previous.articles if not set(a.pages) & run_ids] if previous else []
-    manifest = Manifest(pages=[*kept_pages, *pages], articles=[*kept_articles, *articles], timings=timings)
+    manifest = Manifest(issue=issue or (previous.issue if previous else None), pages=[*kept_pages, *pages],
+                        articles=[*kept_articles, *articles], timings=timings)
     write_bytes_atomic(out_dir / MANIFEST, json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False,
                                                       indent=1).encode())
     return manifest

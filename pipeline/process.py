@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from pipeline.batch import is_out_of_space, is_transient
 from pipeline.config import QaConfig, Settings
 from pipeline.engines import layout_engine, ocr_engine
 from pipeline.model import Flag, Page, PageStatus, Severity
@@ -44,6 +45,8 @@ def run_stage(stage: Stage, page: Page) -> Page:
     except MemoryError:
         raise
     except Exception as exc:  # a broken page must not sink the batch
+        if is_transient(exc) or is_out_of_space(exc):
+            raise  # the machine's trouble, not the page's: the caller retries or stops the run
         log.debug("stage %s failed on %s", stage.name, page.id, exc_info=True)
         failed = page.model_copy(deep=True)
         failed.status = PageStatus.failed

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pipeline.config import QaConfig
-from pipeline.model import PAGE_FURNITURE_TYPES, TEXTLESS_TYPES, Flag, Page, PageStatus, RegionType, Severity
+from pipeline.model import OUTSIDE_ARTICLE_TYPES, TEXTLESS_TYPES, Flag, Page, PageStatus, RegionType, Severity
 
 # Codes raised here. "repair-uncertain" is shared with the repair stage, which raises it for its own repairs;
 # QA only adds it for a low-certainty repair that carries no such flag yet.
@@ -24,7 +24,7 @@ RECOMPUTED_CODES = frozenset({"text-outside-articles", "tei-invalid", "alto-inva
 
 SEVERITY_RANK = {Severity.error: 3, Severity.warning: 2, Severity.info: 1}
 # Region types whose text is not article text (mirrors the articles stage and the TEI serialiser).
-NON_ARTICLE_TYPES = PAGE_FURNITURE_TYPES | TEXTLESS_TYPES | {RegionType.advertisement}
+NON_ARTICLE_TYPES = OUTSIDE_ARTICLE_TYPES | TEXTLESS_TYPES
 
 
 def _ids(ids: Iterable[str], limit: int = 5) -> str:

@@ -24,6 +24,18 @@ from samples.typeset import Align, Box, Line, Token, Typesetter, line_text
 ASCENT = 0.88
 # Speaker labels of a roundtable (主持人：) and the 本报讯 / 本报X月X日电 lead-in are set in bold.
 _BOLD_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}：|本报讯|本报\S{1,12}?电)")
+JUMP_TO = {"zh": "（下转第{page}版）", "en": "Continued on A{page}"}
+JUMP_FROM = {"zh": "（上接第{page}版）", "en": "Continued from Page {page}"}
+"""Jump lines as printed: at the end of a story's first part, and under the jump head of its rest."""
+DATELINE_CITIES = {"zh": ("北京", "上海", "广州", "杭州", "成都"), "en": ("WASHINGTON", "CHICAGO", "DENVER", "BOSTON")}
+MONTHS_SHORT = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
+
+
+def dateline_text(lang: str, name: str) -> str:
+    """A story's dateline, fixed by the text's name so that setting one draws nothing from the page's seed."""
+    key = sum(map(ord, name))
+    city, month, day = DATELINE_CITIES[lang][key % len(DATELINE_CITIES[lang])], key % 12 + 1, key % 28 + 1
+    return f"本报{city}{month}月{day}日电" if lang == "zh" else f"{city}, {MONTHS_SHORT[month - 1]} {day} —"
 
 
 @dataclass
@@ -40,7 +52,7 @@ class TextItem:
     align: Align = "left"
     size: float = 0.0
     rules: list[Box] = field(default_factory=list)
-    """Filled rectangles drawn with the item (pull-quote rules), not regions of their own."""
+    """Pull-quote rules: separator regions of their own, recorded and drawn with the page's other rules."""
     frame: Box | None = None
     """Outlined rectangle drawn around the item (sidebar box)."""
 
@@ -74,6 +86,8 @@ class ArticlePlan:
     headline: str
     rules: list[Box] = field(default_factory=list)
     """Column rules between the article's columns (separators, not members)."""
+    continuation: dict[str, int] = field(default_factory=dict)
+    """``{"to_page": N}`` and/or ``{"from_page": N}``: the jump lines printed with the article."""
 
 
 @dataclass
@@ -251,6 +265,10 @@ class ArticleComposer:
             y += cv.pt(5)
             kicker, y = cv.block("kicker", src.kicker, kicker_font, x0, width, y, align=align, balanced=True)
         items: list[Item] = [headline] + ([kicker] if kicker else [])
+        if spec.jump_from is not None:
+            jump, y = cv.block("teaser", JUMP_FROM[cv.lang].format(page=spec.jump_from), cv.font("sans_bold", 8.5),
+                               x0, width, y + cv.pt(5))
+            items.append(jump)
         if src.bylines:
             y += cv.pt(8)
             font = cv.font("sans_bold", 8.5)
@@ -259,6 +277,10 @@ class ArticleComposer:
                 lines.extend(cv.ts.wrap(cv.ts.tokens(byline, font), width))
             byline_item, y = cv.lines_item("byline", lines, font.size, x0, width, y, 1.45)
             items.append(byline_item)
+        if spec.dateline:
+            dateline, y = cv.block("dateline", dateline_text(cv.lang, src.name), cv.font("sans_bold", 8.5), x0, width,
+                                   y + cv.pt(6))
+            items.append(dateline)
         paragraphs = list(src.paragraphs)
         if src.sidebar and spec.sidebar and max_bottom - y > cv.pt(150):
             pad = cv.pt(7)
@@ -436,6 +458,8 @@ class ArticleComposer:
         """
         cv, spec = self.cv, self.spec
         size, pitch = cv.body_size, cv.pitch
+        if spec.jump_to is not None:
+            max_bottom -= self._jump_room()
         header, header_bottom, title, paragraphs = self._header(top, max_bottom)
         if header_bottom + 3 * pitch > max_bottom:
             return None
@@ -570,6 +594,12 @@ class ArticleComposer:
             )
             items.append(item)
             bottom = max(bottom, entry.tops[len(take) - 1] + size)
+        if self.spec.jump_to is not None:
+            # Right-aligned under the story's last column, in the room `plan` kept free for it.
+            last = [it for it in items if isinstance(it, TextItem) and it.type == "body"][-1]
+            jump, _ = cv.block("teaser", JUMP_TO[cv.lang].format(page=self.spec.jump_to), cv.font("sans_bold", 8.5),
+                               last.x, last.width, last.bottom + cv.pt(4), align="right")
+            items.append(jump)
         for it in items:
             bottom = max(bottom, it.box[3] if isinstance(it, FigureItem) else it.bottom)
         rules: list[Box] = []
@@ -586,7 +616,12 @@ class ArticleComposer:
         for ln in lines:
             by_para.setdefault(ln.para, []).append(line_text(ln.tokens))
         texts = [self.joiner.join(by_para[i]) for i in sorted(by_para)]
-        return ArticlePlan(self.src, items, top, bottom, texts, title, rules)
+        continuation = {key: page for key, page in (("to_page", self.spec.jump_to), ("from_page", self.spec.jump_from))
+                        if page is not None}
+        return ArticlePlan(self.src, items, top, bottom, texts, title, rules, continuation)
+
+    def _jump_room(self) -> float:
+        return self.cv.pt(4) + self.cv.font("sans_bold", 8.5).size * 1.3
 
     def _band_items(self, band: _Band) -> list[Item]:
         cv = self.cv

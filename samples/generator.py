@@ -33,7 +33,7 @@ from samples.articles import ArticleText, load_pool
 from samples.compose import ASCENT, ArticleComposer, ArticlePlan, Canvas, FigureItem, Item, TextItem
 from samples.fonts import FontBook
 from samples.imaging import Degradation, synth_photo
-from samples.layouts import ArticleSpec, Layout, Stack, get_layout
+from samples.layouts import ArticleSpec, Layout, Row, Stack, get_layout
 from samples.typeset import Box, union
 
 FORMAT = "broadsheet-gt/1"
@@ -59,6 +59,14 @@ TEASERS = {
         ("OPINION", "What the flood vote says about us", "See page A10"),
         ("SPORTS", "Harbor City rowers head to nationals", "See page B1"),
     ),
+}
+ISSUE = {"zh": "第 8127 期", "en": "Vol. CXII No. 38,917"}
+# (text, font role, points) of the display advertisement, top to bottom: name, offer, price, phone.
+ADVERTISEMENT = {
+    "zh": (("长河家电 冬季焕新", "sans_bold", 26), ("节能冰箱 以旧换新 免费送货上门", "serif", 12),
+           ("¥2,999 起", "sans_bold", 22), ("订购热线：400-820-5566", "sans_bold", 11)),
+    "en": (("RIVERSIDE HOME STORE", "sans_bold", 24), ("Winter sale on every sofa and bed", "serif", 12),
+           ("From $499", "sans_bold", 22), ("Call 555-0142 or visit riversidehome.com", "sans_bold", 11)),
 }
 WEEKDAYS = {
     "zh": ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"],
@@ -181,16 +189,19 @@ class _PageComposer:
             (date_text, cv.font("serif", 9), "center"),
             (section, cv.font("serif", 9), "right"),
         ]
-        inks = []
-        for text, font, align in parts:
-            inks.append(cv.ts.draw_line(cv.draw, cv.ts.tokens(text, font), x0, baseline, x1 - x0, align=align))
-        header_region = _Region("running_header", self._pad(union(inks)), " ".join(p[0] for p in parts), None)
-        self.regions.furniture.append(header_region)
+        if layout.masthead:
+            y = self._masthead(top, date_text)
+        else:
+            inks = []
+            for text, font, align in parts:
+                inks.append(cv.ts.draw_line(cv.draw, cv.ts.tokens(text, font), x0, baseline, x1 - x0, align=align))
+            header_region = _Region("running_header", self._pad(union(inks)), " ".join(p[0] for p in parts), None)
+            self.regions.furniture.append(header_region)
+            y = baseline + (1 - ASCENT) * folio_font.size + cv.pt(4)
+            self._separator((cv.left, y, cv.right, y + cv.pt(1.4)))
+            y += cv.pt(1.4) + cv.pt(8)
         if layout.folio_position == "header":
             self.regions.furniture.append(folio_region)
-        y = baseline + (1 - ASCENT) * folio_font.size + cv.pt(4)
-        self._separator((cv.left, y, cv.right, y + cv.pt(1.4)))
-        y += cv.pt(1.4) + cv.pt(8)
         if layout.teasers:
             y = self._teasers(y)
         if layout.section_label:
@@ -212,6 +223,41 @@ class _PageComposer:
             self.regions.furniture.append(_Region("folio", self._pad(ink), folio_text, None))
             bottom = min(bottom, base - folio_font.size - cv.pt(8))
         return y + cv.pt(4), bottom
+
+    def _masthead(self, top: float, date_text: str) -> float:
+        """Page one's nameplate, the issue's date line under it and a heavy rule; returns the y below them."""
+        cv = self.cv
+        width = cv.right - cv.left
+        for kind, text, font, gap in (("masthead", MASTHEAD[cv.lang], cv.font("serif_bold", 46), 0.0),
+                                      ("dateline", f"{date_text}  {ISSUE[cv.lang]}", cv.font("serif", 10), cv.pt(8))):
+            item, top = cv.lines_item(kind, [cv.ts.tokens(text, font)], font.size, cv.left, width, top + gap, 1.0,
+                                      "center")
+            self.regions.furniture.append(_Region(kind, self._pad(self._draw_text(item)), item.text, None))
+        y = top + cv.pt(6)
+        self._separator((cv.left, y, cv.right, y + cv.pt(2.4)))
+        return y + cv.pt(2.4) + cv.pt(8)
+
+    def advertisement(self, bottom: float) -> float:
+        """A framed display advertisement across the page foot; returns the articles' new bottom.
+
+        Picture, large and small type mixed, a price and a phone number: what tells an ad from a sidebar.
+        """
+        cv = self.cv
+        x0, y0, x1, y1 = cv.left, bottom - cv.mm(40), cv.right, bottom
+        pad = cv.pt(9)
+        photo = (round(x0 + pad), round(y0 + pad), round(x0 + pad + 1.4 * (y1 - y0 - 2 * pad)), round(y1 - pad))
+        cv.image.paste(Image.fromarray(synth_photo(photo[2] - photo[0], photo[3] - photo[1], cv.nprng)), photo[:2])
+        inks: list[Box] = [photo]
+        texts = []
+        x, y = photo[2] + 2 * pad, y0 + pad
+        for (text, role, points), gap in zip(ADVERTISEMENT[cv.lang], (0, 6, 10, 8), strict=True):
+            item, y = cv.block("advertisement", text, cv.font(role, points), x, x1 - pad - x, y + cv.pt(gap))
+            inks.append(self._draw_text(item))
+            texts.append(item.text)
+        self.regions.furniture.append(_Region("advertisement", self._pad(union(inks)), "\n".join(texts), None))
+        for side in _frame_sides((x0, y0, x1, y1), max(1, round(cv.pt(1.6)))):
+            self._separator(side)
+        return y0 - cv.pt(12)
 
     def _teasers(self, y: float) -> float:
         cv = self.cv
@@ -348,11 +394,12 @@ class _PageComposer:
             inks.append(
                 cv.ts.draw_line(cv.draw, tokens, item.x + indent, base, item.width - indent, justify, item.align)
             )
+        # A pull quote's rules and a box's frame are printed rules like any other: separator regions.
         for rule in item.rules:
-            cv.rule(rule)
+            self._separator(rule)
         if item.frame is not None:
-            width = max(1, round(cv.pt(0.8)))
-            cv.draw.rectangle(tuple(round(v) for v in item.frame), outline=0, width=width)
+            for side in _frame_sides(item.frame, max(1, round(cv.pt(0.8)))):
+                self._separator(side)
         return union(inks)
 
     def _separator(self, box: Box) -> None:
@@ -366,6 +413,13 @@ class _PageComposer:
         assert box is not None, "a text region drew no ink"
         pad = max(2.0, self.cv.dpi / 100)
         return (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
+
+
+def _frame_sides(frame: Box, width: int) -> list[Box]:
+    """The four sides of an outlined box, as rules of ``width`` pixels drawn inside its rounded edges."""
+    x0, y0, x1, y1 = (round(v) for v in frame)
+    return [(x0, y0, x1 + 1, y0 + width), (x0, y1 + 1 - width, x1 + 1, y1 + 1),
+            (x0, y0, x0 + width, y1 + 1), (x1 + 1 - width, y0, x1 + 1, y1 + 1)]
 
 
 def _truth_region(
@@ -536,6 +590,8 @@ def generate_page(
     first_section = picker.queue[0].section if picker.queue else ""
     section = first_section if chosen.section_label and first_section else rng.choice(SECTIONS[lang])
     top, bottom = composer.furniture(date, section)
+    if chosen.advertisement:
+        bottom = composer.advertisement(bottom)
     composer.articles(top, bottom)
     composer.draw_articles()
     composer.draw_separators()
@@ -571,6 +627,7 @@ def generate_page(
                 "headline": plan.headline,
                 "region_ids": ids,
                 "paragraphs": plan.paragraphs,
+                **({"continuation": plan.continuation} if plan.continuation else {}),
                 **({"defects": _printed_defects(plan.paragraphs, injected.get(plan.src.name, []))}
                    if defects is not None else {}),
             }
@@ -613,6 +670,56 @@ def write_page(page: GeneratedPage, out_dir: Path | str, name: str) -> Path:
     return image_path
 
 
+def generate_jump_pair(
+    lang: str = "zh",
+    seed: int = 0,
+    width: int = A4[0],
+    height: int = A4[1],
+    dpi: int = A4[2],
+    degrade: bool | str | Degradation = "light",
+    *,
+    first_page: int = 1,
+    second_page: int = 4,
+) -> tuple[GeneratedPage, GeneratedPage]:
+    """Two pages of one issue with a story jumped from the first to the second.
+
+    Page ``first_page`` holds the story's start, ending in a jump line ("（下转第4版）" / "Continued on
+    A4"); page ``second_page`` holds another story and then the rest of it under the same headline
+    with a "continued from" line ("（上接第1版）" / "Continued from Page 1"). Each article's truth
+    records ``continuation: {to_page}`` or ``{from_page}``; the jump lines are regions of type
+    ``teaser`` (a line pointing to another page) in their article, outside its paragraphs.
+
+    Raises:
+        ValueError: the story fits on the first page, so there is nothing to continue (use a smaller page).
+    """
+    pool = load_pool(lang)
+    rng = random.Random(seed)
+    ranked = sorted(pool, key=lambda a: (-len(a.body), a.name))
+    story = ranked[0]  # the longest text is surest to outrun its column
+    lead, other = rng.sample(ranked[1:6], 2)
+    # The story gets one column beside a two-column lead, so it runs out of room and jumps.
+    front = Layout(name="jump_front", columns=3, rows=(Row(stacks=(
+        Stack(columns=(0, 2), articles=(ArticleSpec(kicker="none"),)),
+        Stack(columns=(2, 3), articles=(ArticleSpec(kicker="none", headline_pt=(20.0, 24.0), jump_to=second_page),)),
+    )),), page_number=first_page, fill=False, texts={lang: (lead.name, story.name)})
+    first = generate_page(lang, front, seed, width, height, dpi, degrade, texts=[lead, story], fill=False)
+    printed = first.truth["articles"][1]["paragraphs"]
+    last = len(printed) - 1
+    head = printed[last]
+    cut = story.paragraphs[last]
+    rest = ([cut[len(head):].strip()] if cut != head and cut.startswith(head) else []) + list(
+        story.paragraphs[last + 1:])
+    if not rest:
+        raise ValueError(f"{story.name} fits on a {width}x{height} page: nothing is left to continue")
+    remainder = replace(story, name=f"{story.name}_cont", paragraphs=tuple(rest), kicker="", bylines=(),
+                        pull_quote="", sidebar="")
+    back = Layout(name="jump_back", columns=2, rows=(Row(stacks=(Stack(columns=(0, 2), articles=(
+        ArticleSpec(kicker="none"), ArticleSpec(kicker="none", jump_from=first_page))),)),),
+        page_number=second_page, fill=False, texts={lang: (other.name, remainder.name)})
+    second = generate_page(lang, back, seed + 1, width, height, dpi, degrade, texts=[other, remainder], fill=False)
+    return first, second
+
+
 def generate_bundled(name: str) -> GeneratedPage:
     """One of the pages shipped in samples/pages/ (see ``BUNDLED``)."""
     spec = BUNDLED[name]
@@ -635,6 +742,7 @@ __all__ = [
     "GeneratedPage",
     "Layout",
     "generate_bundled",
+    "generate_jump_pair",
     "generate_page",
     "inject_defects",
     "write_bundled",

@@ -46,6 +46,12 @@ class ArticleSpec:
     share: float = 1.0
     """Relative height claim within its stack when the texts overfill the page."""
     column_rules: bool = False
+    jump_to: int | None = None
+    """Print a jump line ("（下转第N版）", "Continued on AN") under the article's last column."""
+    jump_from: int | None = None
+    """Print a "continued from" line ("（上接第N版）", "Continued from Page N") under the headline."""
+    dateline: bool = False
+    """Print a dateline ("本报北京3月5日电", "WASHINGTON, Dec. 12 —") on its own line under the byline."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,10 @@ class Layout:
     """A strip of cross-references ("→ 6版·论苑 …" / "See page A4") under the running header."""
     section_label: bool = False
     """Print the first article's ``section:`` as a label at the top of the content area."""
+    masthead: bool = False
+    """Page one: the paper's nameplate and the issue's date line instead of the running header."""
+    advertisement: bool = False
+    """A framed display advertisement (picture, large mixed type, price, phone) across the page foot."""
     folio_position: Literal["header", "footer"] = "header"
     page_number: int = 5
     fill: bool = True
@@ -175,6 +185,35 @@ PRESETS: dict[str, Layout] = {
             ),
         ),
         page_number=4,
+    ),
+    "front_page": Layout(
+        name="front_page",
+        columns=6,
+        rows=(
+            Row(
+                stacks=(
+                    Stack(
+                        columns=(0, 4),
+                        articles=(
+                            ArticleSpec(
+                                headline_pt=(30.0, 40.0),
+                                figure="top",
+                                figure_span=2,
+                                dateline=True,
+                                pull_quote=True,
+                                pull_quote_column=3,
+                            ),
+                        ),
+                    ),
+                    Stack(columns=(4, 6), articles=(ArticleSpec(headline_pt=(22.0, 26.0), kicker="none",
+                                                                dateline=True),)),
+                ),
+            ),
+        ),
+        masthead=True,
+        advertisement=True,
+        folio_position="footer",
+        page_number=1,
     ),
     "broadsheet": Layout(
         name="broadsheet",

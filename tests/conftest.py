@@ -10,8 +10,12 @@ os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pipeline.model import Page
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "samples" / "pages"
@@ -29,10 +33,11 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def bundled_run(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """The real flow over every bundled page, once per session: OCR is the slow part of the suite."""
-    from flows.digitise import digitise_pages
+    from flows.digitise import digitise_issue
+    from pipeline.batch import loose_issue
 
     out = tmp_path_factory.mktemp("bundled-run")
-    summary = digitise_pages(sorted(str(p) for p in BUNDLED.glob("*.jpg")), str(out))
+    summary = digitise_issue(loose_issue(sorted(BUNDLED.glob("*.jpg"))), str(out))
     return out, summary
 
 
@@ -43,3 +48,53 @@ def small_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     page = generate_page("zh", "random", seed=3, width=1240, height=1754, dpi=150, degrade="light")
     return write_page(page, tmp_path_factory.mktemp("small-page"), "small")
+
+
+@pytest.fixture(scope="session")
+def small_issue(small_page: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An issue folder of two small generated pages (1240×1754 px, 150 dpi), no sidecar."""
+    import shutil
+
+    from samples.generator import generate_page, write_page
+
+    folder = tmp_path_factory.mktemp("issues") / "small-times_2024-03-05"
+    folder.mkdir()
+    shutil.copy(small_page, folder / f"page_01{small_page.suffix}")
+    second = generate_page("zh", "random", seed=5, width=1240, height=1754, dpi=150, degrade="light")
+    write_page(second, folder, "page_02")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_issue_run(prefect_harness: None, small_issue: Path,
+                    tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, float]:
+    """The digitise-issue flow over `small_issue`, locally, once per session: (OUT, summary, seconds)."""
+    import time
+
+    from flows.digitise import digitise_issue
+    from pipeline.issue import load_issue
+
+    out = tmp_path_factory.mktemp("small-issue-run")
+    started = time.perf_counter()
+    summary = digitise_issue(load_issue(small_issue), str(out))
+    return out, summary, time.perf_counter() - started
+
+
+@pytest.fixture(scope="session")
+def jump_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Page]]:
+    """Two small generated pages (150 dpi) of one issue, a story jumped from page 1 to page 4, through every
+    page stage; `page_number` set as ingest would from the issue's sidecar."""
+    from pipeline.config import Settings
+    from pipeline.process import build_stages, process_page
+    from pipeline.stages.ingest import ingest_file
+    from samples.generator import generate_jump_pair, write_page
+
+    folder = tmp_path_factory.mktemp("jump-pair")
+    settings = Settings()
+    pages: list[Page] = []
+    generated = generate_jump_pair("zh", seed=3, width=1240, height=1754, dpi=150)
+    for number, page_image in zip((1, 4), generated, strict=True):
+        [page] = ingest_file(write_page(page_image, folder, f"page{number}"))
+        page = process_page(page, build_stages(settings, folder / ".work"), settings)
+        pages.append(page.model_copy(update={"page_number": number}))
+    return folder, pages

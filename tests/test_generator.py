@@ -44,6 +44,8 @@ EXPECTED_TYPES = {
     },
     ("zh", "two_articles"): ILLUSTRATED_STORY_TYPES,
     ("en", "feature"): ILLUSTRATED_STORY_TYPES,
+    # Page one: nameplate and date line instead of the running header, story datelines, a display ad.
+    ("en", "front_page"): ILLUSTRATED_STORY_TYPES - {"running_header"} | {"masthead", "dateline", "advertisement"},
 }
 PAGE_KEYS = [*EXPECTED_TYPES, ("zh", "random"), ("en", "random")]
 

@@ -13,6 +13,7 @@ from PIL import Image
 from pipeline.config import IngestConfig
 from pipeline.model import PageStatus
 from pipeline.stages.ingest import ingest_file, load_gray
+from tests.conftest import SHARED
 
 
 def _png_header_only(path: Path, width: int, height: int) -> None:
@@ -57,7 +58,8 @@ def test_multipage_tiff_gives_a_page_per_frame(tmp_path: Path) -> None:
     [
         ("empty.png", b"", "empty"),
         ("text.png", b"this is not an image\n" * 20, "not a readable image"),
-        ("page.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("page.pdf", b"%PDF-1.4", "not a readable PDF"),
+        ("notes.docx", b"PK\x03\x04", "unsupported file type"),
     ],
 )
 def test_bad_files_fail_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
@@ -95,3 +97,80 @@ def test_unreadable_and_missing_paths_fail(tmp_path: Path) -> None:
     assert "cannot read" in missing.flags[0].reason
     [directory] = ingest_file(tmp_path)
     assert directory.status == PageStatus.failed
+
+
+def _gradient(width: int = 240, height: int = 320) -> Image.Image:
+    """Gray levels that survive lossless coding exactly and lossy coding nearly."""
+    row = np.linspace(0, 255, width, dtype=np.uint8)
+    return Image.fromarray(np.tile(row, (height, 1)))
+
+
+@pytest.mark.parametrize(("name", "options", "tolerance"), [
+    ("page.png", {}, 0),
+    ("page.jpg", {"quality": 95}, 3),
+    ("page.jp2", {"irreversible": False}, 0),
+    ("page.j2k", {}, 0),
+    ("page.jpx", {}, 0),
+    ("page.tif", {"compression": "tiff_deflate"}, 0),
+])
+def test_every_image_format_loads_as_gray(tmp_path: Path, name: str, options: dict[str, object],
+                                          tolerance: int) -> None:
+    image = _gradient()
+    path = tmp_path / name
+    image.save(path, **options)
+    [page] = ingest_file(path)
+    assert page.status == PageStatus.pending, page.flags
+    assert (page.width, page.height) == (240, 320)
+    gray = load_gray(page)
+    assert gray.shape == (320, 240)
+    assert int(np.abs(gray.astype(int) - np.asarray(image, dtype=int)).max()) <= tolerance
+
+
+def test_bitonal_g4_multipage_tiff(tmp_path: Path) -> None:
+    path = tmp_path / "bitonal.tif"
+    frames = []
+    for k in range(3):
+        pixels = np.full((400, 300), 255, dtype=np.uint8)
+        pixels[50 + 100 * k:100 + 100 * k, 40:260] = 0  # a black bar lower on each page
+        frames.append(Image.fromarray(pixels).convert("1"))
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="group4", dpi=(300, 300))
+    with Image.open(path) as written:
+        assert written.info["compression"] == "group4"
+    pages = ingest_file(path)
+    assert [p.frame for p in pages] == [0, 1, 2]
+    assert [p.page_number for p in pages] == [1, 2, 3]
+    assert pages[0].dpi == 300
+    for k, page in enumerate(pages):
+        gray = load_gray(page)
+        assert set(np.unique(gray)) == {0, 255}
+        dark_rows = np.flatnonzero((gray == 0).any(axis=1))
+        assert (dark_rows.min(), dark_rows.max()) == (50 + 100 * k, 99 + 100 * k)
+
+
+TOPAZ_IMAGES = SHARED / "real" / "topaz_times_1944" / "pages" / "images"
+
+
+def test_real_topaz_g4_pages() -> None:
+    if not TOPAZ_IMAGES.is_dir():
+        pytest.skip(f"the Topaz Times pages are not here ({TOPAZ_IMAGES}): the shared data folder is absent")
+    for path in sorted(TOPAZ_IMAGES.glob("*.tif")):
+        with Image.open(path) as image:
+            assert image.info["compression"] == "group4" and image.mode == "1"
+        [page] = ingest_file(path)
+        assert page.status == PageStatus.pending, page.flags
+        assert page.width > 1000 and page.height > 1800  # 152 dpi scans of a tabloid page
+        gray = load_gray(page)
+        assert gray.shape == (page.height, page.width)
+        assert set(np.unique(gray)) == {0, 255}
+        assert 0.02 < float((gray == 0).mean()) < 0.4  # printed newsprint, neither blank nor black
+
+
+def test_loose_file_gets_issue_defaults_from_its_names(tmp_path: Path) -> None:
+    folder = tmp_path / "topaz-times_1944-12-13"
+    folder.mkdir()
+    path = folder / "page_03.png"
+    Image.new("L", (200, 300), 255).save(path)
+    [page] = ingest_file(path)
+    assert page.issue is not None
+    assert (page.issue.title, page.issue.date, page.issue.source) == ("Topaz Times", "1944-12-13", "defaults")
+    assert page.page_number == 3

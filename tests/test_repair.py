@@ -177,3 +177,17 @@ def test_bundled_pages_are_repaired_and_lose_no_text(bundled_run: tuple[Path, ob
         # A line is only dropped when a copy of it stays on the page.
         for repair in removed:
             assert repair.before.strip()[:6] in kept
+
+
+def test_alike_lines_in_different_places_are_both_kept() -> None:
+    """A story repeats phrases; only the same printed line read twice (same place, or identical) is dropped."""
+    page = _scan_page()
+    lines = page.regions[0].lines
+    lines[1].text, lines[2].text = "told the council that the", "told the council that he had"
+    lines[3].text = "told the council that he had"
+    lines[3].polygon = Polygon.from_box(100, 222, 900, 252)  # overlaps line 3: the same line, read twice
+    repaired = RepairStage(RepairConfig())(page)
+    texts = [ln.text for ln in repaired.regions[0].lines]
+    assert texts.count("told the council that he had") == 1
+    assert "told the council that the" in texts
+    assert [r.kind for r in repaired.repairs].count("duplicate-line") == 1

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.config import RapidOcrConfig, ScriptRoutingConfig, TesseractConfig
+from pipeline.config import ScriptRoutingConfig, TesseractConfig
 from pipeline.engines import ocr_engine
 from pipeline.engines.base import EngineUnavailableError
-from pipeline.engines.routing import Script, ScriptRouter, build_router, detect_script, route_page
+from pipeline.engines.routing import Script, ScriptRouter, detect_script, route_page
+from pipeline.engines.tesseract import TesseractEngine
 from pipeline.evaluate import cer
 from pipeline.model import Page, ProcessingStep
 from tests.conftest import BUNDLED, SHARED
@@ -61,8 +64,8 @@ def test_fraktur_is_detected_read_by_tesseract_fraktur_and_recorded(
     page = Page(id="p", source="kant.tif", sha256="0" * 64, width=10, height=10)
     step = ProcessingStep(stage="ocr", software=router.name, version=router.version, settings={"model": router.model})
     engine = route_page(router, page, step, image)
-    assert engine.name == step.software == "tesseract" and engine.model == "tesseract-Fraktur"
-    assert step.settings["script"] == "fraktur" and step.settings["model"] == "tesseract-Fraktur"
+    assert engine.name == step.software == "tesseract" and engine.model == "tesseract-Fraktur+frk"
+    assert step.settings["script"] == "fraktur" and step.settings["model"] == "tesseract-Fraktur+frk"
     assert step.settings["routing"] == "script" and float(step.settings["script_long_s_share"] or 0) >= 0.01
     lines = sorted(engine.read(image), key=lambda line: line.quad[0][1])
     assert cer(normalise("".join(line.text for line in lines), False), normalise(truth, False)) <= 0.08
@@ -77,12 +80,30 @@ def test_cjk_and_modern_latin_stay_with_pp_ocr(router: ScriptRouter, name: str, 
     assert engine is router.default and engine.name == "rapidocr"
 
 
-def test_a_missing_blackletter_engine_falls_back_with_a_flag() -> None:
-    def missing() -> None:
-        raise EngineUnavailableError("apt-get install tesseract-ocr-script-frak")
+def _tessdata_without_fraktur(folder: Path) -> Path:
+    """A Tesseract data folder as on a machine without tesseract-ocr-script-frak: English only."""
+    from pipeline.engines.tesseract import _installed_languages
 
-    router = build_router(ocr_engine(RapidOcrConfig()), missing)
-    assert router.blackletter is None
+    assert "Fraktur" in _installed_languages()
+    listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=True).stdout
+    installed = Path(listing.splitlines()[0].split('"')[1])
+    folder.mkdir()
+    shutil.copy(installed / "eng.traineddata", folder / "eng.traineddata")
+    return folder
+
+
+def test_a_missing_fraktur_model_names_the_debian_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TESSDATA_PREFIX", str(_tessdata_without_fraktur(tmp_path / "tessdata")))
+    with pytest.raises(EngineUnavailableError, match="apt-get install tesseract-ocr-script-frak tesseract-ocr-frk"):
+        TesseractEngine(ScriptRoutingConfig().blackletter)
+
+
+def test_a_missing_blackletter_model_falls_back_with_a_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TESSDATA_PREFIX", str(_tessdata_without_fraktur(tmp_path / "tessdata")))
+    # A configuration of its own: ocr_engine caches engines by configuration, and the default one is built.
+    router = ocr_engine(ScriptRoutingConfig(blackletter=TesseractConfig(languages="Fraktur", heavy_noise_removal=True)))
+    assert isinstance(router, ScriptRouter) and router.blackletter is None
+    assert router.other_engine(router.default) is None
     page = Page(id="p", source="en.jpg", sha256="0" * 64, width=10, height=10)
     step = ProcessingStep(stage="ocr", software=router.name, version=router.version)
     engine = route_page(router, page, step, _bundled_crop("en_two_articles"))
@@ -91,14 +112,44 @@ def test_a_missing_blackletter_engine_falls_back_with_a_flag() -> None:
     assert "tesseract-ocr-script-frak" in page.flags[0].reason
 
 
-def test_a_missing_fraktur_model_names_the_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.engines import tesseract
-
-    monkeypatch.setattr(tesseract, "_installed_languages", lambda: {"eng"})
-    with pytest.raises(EngineUnavailableError, match="tesseract-ocr-script-frak"):
-        tesseract.TesseractEngine(TesseractConfig(languages="Fraktur"))
-
-
 def test_detector_reads_little_text_as_the_default_script(router: ScriptRouter) -> None:
     blank = np.full((200, 400), 255, np.uint8)
     assert detect_script(blank, router.default, router.blackletter).script == Script.latin
+
+
+@needs_kant
+@pytest.mark.slow
+def test_a_fraktur_block_on_a_modern_page_is_read_by_tesseract_fraktur(tmp_path: Path) -> None:
+    """A modern English column over a Fraktur paragraph: the page is Latin, yet the paragraph's region
+    goes to Tesseract Fraktur, and each line says which engine read it."""
+    from benchmarks.engines import normalise, read_page_xml
+    from pipeline.config import Settings
+    from pipeline.process import build_stages, process_page
+    from pipeline.stages.ingest import ingest_file
+
+    column = _gray(BUNDLED / "en_two_articles.jpg")[2040:3370, 125:880]
+    fraktur = _gray(KANT / "OCR-D-IMG" / "INPUT_0017.tif")[1044:1600, 100:935]
+    gap = 60
+    canvas = np.full((column.shape[0] + fraktur.shape[0] + gap + 200, fraktur.shape[1] + 200), 255, np.uint8)
+    canvas[100:100 + column.shape[0], 100:100 + column.shape[1]] = column
+    top = 100 + column.shape[0] + gap
+    canvas[top:top + fraktur.shape[0], 100:100 + fraktur.shape[1]] = fraktur
+    path = tmp_path / "latin_with_fraktur.png"
+    Image.fromarray(canvas).save(path, dpi=(300, 300))
+
+    settings = Settings()
+    [page] = ingest_file(path)
+    page = process_page(page, build_stages(settings, tmp_path / "work"), settings)
+    step = next(s for s in page.steps if s.stage == "ocr")
+    assert step.software == "rapidocr" and step.settings["script"] == Script.latin
+    lines = [line for region in page.regions for line in region.lines]
+    upper = [line for line in lines if line.polygon.bounds[3] < top - gap / 2]
+    lower = sorted((line for line in lines if line.polygon.bounds[1] > top - gap / 2),
+                   key=lambda line: line.polygon.bounds[1])
+    assert len(upper) >= 20 and {line.engine for line in upper} == {"rapidocr"}
+    assert len(lower) >= 10 and {line.engine for line in lower} == {"tesseract"}
+    assert "tesseract-Fraktur+frk" in str(step.settings["regions_rerouted"])
+    [paragraph] = [r for r in read_page_xml(KANT / "OCR-D-GT-PAGE" / "PAGE_0017_PAGE.xml")
+                   if r.text.startswith("ufkla")]
+    read = normalise("".join(line.text for line in lower), False)
+    assert cer(read, normalise("A" + paragraph.text, False)) <= 0.10

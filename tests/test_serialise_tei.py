@@ -15,6 +15,7 @@ from lxml import etree
 from pipeline.geometry import Polygon
 from pipeline.model import (
     Article,
+    IssueMetadata,
     Line,
     Page,
     Paragraph,
@@ -307,11 +308,14 @@ def test_header_records_sources_engines_language_and_ids() -> None:
     header = root.find("t:teiHeader", NS)
     assert header.findtext("t:fileDesc/t:titleStmt/t:title", namespaces=NS) == "全国人大常委会审议新法草案"
     assert header.find("t:fileDesc/t:publicationStmt/t:date", NS).get("when") == "2024-05-01T08:00:00+00:00"
-    bibl = header.find("t:fileDesc/t:sourceDesc/t:bibl", NS)
-    assert bibl.findtext("t:idno[@type='source']", namespaces=NS) == "scans/renmin-2024-05-01.tif"
-    assert bibl.findtext("t:idno[@type='page']", namespaces=NS) == "p1"
-    assert bibl.findtext("t:idno[@type='sha256']", namespaces=NS) == "ab" * 32
-    assert bibl.findtext("t:biblScope[@unit='page']", namespaces=NS) == "1"
+    monogr = header.find("t:fileDesc/t:sourceDesc/t:biblStruct/t:monogr", NS)
+    assert monogr.findtext("t:idno[@type='source']", namespaces=NS) == "scans/renmin-2024-05-01.tif"
+    assert monogr.findtext("t:idno[@type='page']", namespaces=NS) == "p1"
+    assert monogr.findtext("t:idno[@type='sha256']", namespaces=NS) == "ab" * 32
+    assert monogr.findtext("t:biblScope[@unit='page']", namespaces=NS) == "1"
+    # No issue metadata on the page: guessed from names. "scans/" names no paper; the file name holds the date.
+    assert monogr.findtext("t:title[@level='j']", namespaces=NS) == "Unknown newspaper"
+    assert monogr.find("t:imprint/t:date", NS).get("when") == "2024-05-01"
     apps = {a.get("ident"): a for a in header.iterfind("t:encodingDesc/t:appInfo/t:application", NS)}
     assert set(apps) == {"rapidocr", "rapid-layout", "tesseract", "broadsheet"}
     assert apps["rapidocr"].get("version") == "3.10.0"
@@ -322,6 +326,37 @@ def test_header_records_sources_engines_language_and_ids() -> None:
     assert apps["tesseract"].get("version") == "5.3.0"
     assert "version: 5.3.0-beta" in [d.text for d in apps["tesseract"].iterfind("t:desc", NS)]
     assert header.find("t:profileDesc/t:langUsage/t:language", NS).get("ident") == "zh"
+
+
+def test_issue_metadata_fills_the_biblstruct_and_validates() -> None:
+    page, article = zh_page()
+    page.page_number = 4
+    page.issue = IssueMetadata(title="人民日报", date="2024-05-01", edition="海外版", issue_number="27402",
+                               volume="76", publisher="人民日报社", place="北京", language="zh", source="sidecar")
+    tree = build_tei(article, [page], language="zh", image_urls={"p1": "images/p1.jpg"}, created=CREATED)
+    monogr = tree.getroot().find("t:teiHeader/t:fileDesc/t:sourceDesc/t:biblStruct/t:monogr", NS)
+    assert monogr.getparent().get("corresp") == "#" + tree.getroot().find("t:facsimile/t:surface", NS).get(XML_ID)
+    assert monogr.findtext("t:title[@level='j']", namespaces=NS) == "人民日报"
+    assert monogr.findtext("t:edition", namespaces=NS) == "海外版"
+    assert monogr.find("t:textLang", NS).get("mainLang") == "zh"
+    assert monogr.find("t:imprint/t:date", NS).get("when") == "2024-05-01"
+    assert monogr.findtext("t:imprint/t:pubPlace", namespaces=NS) == "北京"
+    assert monogr.findtext("t:imprint/t:publisher", namespaces=NS) == "人民日报社"
+    scopes = {scope.get("unit"): scope.text for scope in monogr.iterfind("t:biblScope", NS)}
+    assert scopes == {"volume": "76", "issue": "27402", "page": "4"}
+    report = validate.validate_tei(tree)
+    assert report.valid, report
+
+
+def test_our_schema_requires_the_issue_title_and_page() -> None:
+    tree = zh_tree()
+    monogr = tree.getroot().find("t:teiHeader/t:fileDesc/t:sourceDesc/t:biblStruct/t:monogr", NS)
+    monogr.remove(monogr.find("t:biblScope[@unit='page']", NS))
+    assert not validate.validate_tei(tree).valid
+    tree = zh_tree()
+    monogr = tree.getroot().find("t:teiHeader/t:fileDesc/t:sourceDesc/t:biblStruct/t:monogr", NS)
+    monogr.remove(monogr.find("t:title", NS))
+    assert not validate.validate_tei(tree).valid
 
 
 def test_repairs_on_article_regions_become_changes() -> None:

@@ -14,12 +14,18 @@ script is told from one sample of the page read by both engines:
 
 The sample is the page's largest text tile of at most SAMPLE_WIDTH x SAMPLE_HEIGHT, so the
 check costs one small read per engine. Its accuracy is measured by benchmarks/engines.py.
+
+A page can hold more than one script. After the page's engine has read it, the OCR stage asks
+`needs_second_reading` of each region and has `other_engine` read the doubtful ones; calibrated
+confidence (calibration.py) makes the two engines' readings comparable.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -82,7 +88,18 @@ def sample_tile(image: np.ndarray) -> np.ndarray:
     return np.pad(crop, PADDING, constant_values=255)
 
 
-def _mean_confidence(lines: list[EngineLine]) -> float:
+class ReadText(Protocol):
+    """A line as an engine read it or as the page model holds it."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
+def mean_confidence(lines: Sequence[ReadText]) -> float:
+    """Confidence per character: a long line weighs more than a stray mark."""
     weights = [max(len(line.text), 1) for line in lines]
     return sum(line.confidence * w for line, w in zip(lines, weights, strict=True)) / sum(weights) if lines else 0.0
 
@@ -95,21 +112,41 @@ def detect_script(sample: np.ndarray, default: OcrEngine, blackletter: OcrEngine
     """The script of a text sample; `blackletter` None skips the Fraktur check (engine not installed)."""
     default_lines = default.read(sample)
     text = "".join(line.text for line in default_lines)
-    default_confidence = _mean_confidence(default_lines)
+    default_confidence = mean_confidence(default_lines)
     if cjk_share(text) >= CJK_SHARE:
         return ScriptDecision(Script.cjk, default_confidence)
     if len(_letters(default_lines)) < MIN_LETTERS or blackletter is None:
         return ScriptDecision(Script.latin, default_confidence)
     fraktur_lines = blackletter.read(sample)
-    fraktur_confidence = _mean_confidence(fraktur_lines)
+    fraktur_confidence = mean_confidence(fraktur_lines)
     letters = _letters(fraktur_lines)
     long_s = letters.count("ſ") / len(letters) if letters else 0.0
     fraktur = long_s >= LONG_S_SHARE
     return ScriptDecision(Script.fraktur if fraktur else Script.latin, default_confidence, fraktur_confidence, long_s)
 
 
+REGION_CONFIDENT = 0.9
+"""A region read with at least this calibrated confidence keeps its page's engine without a second reading."""
+
+
+def needs_second_reading(text: str, calibrated_confidence: float, page_script: str) -> bool:
+    """Whether a region may be in another script than its page, so that the other engine should read it too.
+
+    CJK is only ever read by PP-OCR, and a confident reading is kept. On a Fraktur page, a region whose
+    reading shows long s at the blackletter rate is Fraktur. Anything else (an antiqua heading on a Fraktur
+    page, a blackletter masthead on a modern page, or text too short to tell) is read by both engines and
+    the reading with the higher calibrated confidence wins.
+    """
+    if cjk_share(text) >= CJK_SHARE or calibrated_confidence >= REGION_CONFIDENT:
+        return False
+    letters = [c for c in text if c.isalpha()]
+    long_s = letters.count("ſ") / len(letters) if letters else 0.0
+    return not (page_script == Script.fraktur and len(letters) >= MIN_LETTERS and long_s >= LONG_S_SHARE)
+
+
 class ScriptRouter:
-    """The OCR stage asks it which engine reads a page (see `route_page`).
+    """The OCR stage asks it which engine reads a page (see `route_page`), and which other engine reads a
+    doubtful region (`other_engine`).
 
     Anything else that reads with it (the orientation check reads small samples four ways) gets
     the default engine: routing is a per-page decision, and PP-OCR is the fast reader.
@@ -126,6 +163,13 @@ class ScriptRouter:
 
     def read(self, image: np.ndarray) -> list[EngineLine]:
         return self.default.read(image)
+
+    def other_engine(self, engine: OcrEngine) -> OcrEngine | None:
+        """The engine a region is read with when its page's engine may not suit it; None without a second one
+        (or for a page this router did not read, such as a PDF text layer)."""
+        if self.blackletter is None or not any(engine is e for e in (self.default, self.blackletter)):
+            return None
+        return self.default if engine is self.blackletter else self.blackletter
 
     def route(self, image: np.ndarray) -> tuple[OcrEngine, ScriptDecision]:
         decision = detect_script(sample_tile(image), self.default, self.blackletter)

@@ -47,10 +47,11 @@ class TesseractEngine:
             )
         self.languages = config.languages
         self.model = f"tesseract-{config.languages}"
+        self._options = "--psm 3" + (" -c textord_heavy_nr=1" if config.heavy_noise_removal else "")
 
     def read(self, image: np.ndarray) -> list[EngineLine]:
         data = self._tesseract.image_to_data(
-            image, lang=self.languages, config="--psm 3", output_type=self._tesseract.Output.DICT
+            image, lang=self.languages, config=self._options, output_type=self._tesseract.Output.DICT
         )
         grouped: dict[tuple[int, int, int], list[EngineWord]] = defaultdict(list)
         for i, text in enumerate(data["text"]):

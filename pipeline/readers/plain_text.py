@@ -34,7 +34,8 @@ PLAUSIBLE = 0.8
 """Share of Han characters known (to the corpus, or by their code level), from which a decoding is believed."""
 
 TEASER = re.compile(r"^\s*(?:→|->|⇒)\s*(?:第\s*)?\d+\s*版|^\s*(?:See|Continued on) (?:page )?[A-Z]?\d+", re.I)
-BYLINE = re.compile(r"^\s*(?:■|●|◆)|^\s*(?:本报记者|记者|通讯员|特约撰稿|嘉\s*宾|主\s*持\s*人)|^\s*By [A-Z]")
+BYLINE = re.compile(r"^\s*(?:■|●|◆)|^\s*(?:本报记者|记者|通讯员|特约撰稿|嘉\s*宾|主\s*持\s*人)"
+                    r"|^\s*(?:Interview(?:ed)? by|By) [A-Z]")
 NOTE = re.compile(r"^\s*(?:编者按|编者的话|Editor'?s note)\b", re.I)
 QUOTES_LABEL = re.compile(r"^\s*(?:观点|观点摘编|Viewpoints?)\s*$", re.I)
 CREDIT = re.compile(r"(?:新华社|中新社|视觉中国|人民图片|资料图片|供图|记者\s*\S{2,4}\s*摄|\S{2,4}摄)(?:图|发)?\s*$"

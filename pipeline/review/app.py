@@ -27,7 +27,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from PIL import Image
 
 from pipeline.atomic import write_bytes_atomic
 from pipeline.cli import INPUT_SUFFIXES
@@ -36,6 +35,7 @@ from pipeline.output import MANIFEST, Manifest, ManifestArticle, ManifestPage, r
 from pipeline.qa import SEVERITY_RANK, severity_key
 from pipeline.review.edits import ACTIONS, EditError, apply, article_of, current_value, settle
 from pipeline.review.store import DB_NAME, ReviewStore, Session
+from pipeline.stages.ingest import page_image
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "broadsheet_session"
@@ -96,9 +96,7 @@ class ReviewApp:
             return None
         key = (page.id, path.stat().st_mtime)
         if key not in self._images:
-            with Image.open(path) as image:
-                image.seek(page.frame)
-                rgb = image.convert("RGB")
+            rgb = page_image(page, "RGB", path)
             rgb.thumbnail((IMAGE_SIDE, IMAGE_SIDE))
             buffer = io.BytesIO()
             rgb.save(buffer, "JPEG", quality=85)

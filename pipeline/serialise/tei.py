@@ -11,6 +11,10 @@ Element choices where TEI offers several (see also schemas/broadsheet-tei.rng, w
 * pull quote -> ``quote type="pullquote" @facs`` (model.common, so it sits between paragraphs).
 * sidebar -> ``floatingText type="sidebar" @facs`` with ``body/p @facs`` (a text inside the text).
 * table region -> ``figure type="table" @facs`` with one ``p`` of its text (we have lines, not cells).
+* interview turn -> ``sp who="#person" @facs`` with ``speaker`` (the printed label) and ``p``; the people are
+  ``profileDesc/particDesc/listPerson/person``. TEI's drama-flavoured ``sp`` is its element for any spoken turn.
+* jump line, and the jump head over a continued part -> ``note type="continuation"`` (``@subtype`` to, from,
+  head; ``@n`` the page), which TEI allows anywhere in a div, so it stays where it was printed.
 * a TEI ``div`` only allows heads/bylines/datelines *before* its paragraphs (bylines/datelines may also
   close it), so headline/kicker heads are always moved to the top, and bylines/datelines that come
   after the first paragraph are moved to the end of the div. Reading order is otherwise kept.
@@ -25,12 +29,24 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 from typing import Literal
 
 from lxml import etree
 
 from pipeline.geometry import Polygon
-from pipeline.model import MODEL_VERSION, Article, Page, Paragraph, ProcessingStep, Region, RegionType
+from pipeline.model import (
+    MODEL_VERSION,
+    Article,
+    Continuation,
+    IssueMetadata,
+    Page,
+    Paragraph,
+    ProcessingStep,
+    Region,
+    RegionType,
+)
+from pipeline.names import guess_metadata
 from pipeline.serialise.alto import is_plain_box
 from pipeline.serialise.xmlsafe import IdAllocator, clean_text, ncname
 
@@ -41,12 +57,15 @@ __all__ = [
     "ChangeView",
     "Figure",
     "Head",
+    "Jump",
     "Para",
+    "PersonView",
     "Quote",
     "Sidebar",
     "SourceView",
     "SurfaceView",
     "TeiArticle",
+    "Turn",
     "ZoneView",
     "build_tei",
     "join_lines",
@@ -115,6 +134,8 @@ class SourceView:
     page_number: int
     sha256: str
     surface_id: str
+    issue: IssueMetadata
+    """XML-safe: every value cleaned, blanks as None."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +180,43 @@ class Para:
     note: bool = False
     """An editor's note (编者按): written as ``note type="editorial"``, which TEI allows between paragraphs."""
     cert: float | None = None
+    who: str | None = None
+    """xml:id of the person whose turn this paragraph is part of (interviews, roundtables)."""
+    speaker: str | None = None
+    """The turn label, without its colon, when this paragraph opens a turn; already cut from `text`."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's turn: ``sp who="#person"`` with the label in ``speaker`` and the paragraphs as ``p``."""
+
+    who: str
+    speaker: str | None
+    paragraphs: tuple[Para, ...]
+
+    @property
+    def facs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for para in self.paragraphs for f in para.facs))
+
+
+@dataclass(frozen=True)
+class Jump:
+    """A jump line or a jump head: ``note type="continuation"`` (subtype to, from or head) where it was printed."""
+
+    subtype: Literal["to", "from", "head"]
+    text: str
+    facs: tuple[str, ...]
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A participant in ``particDesc/listPerson``."""
+
+    xml_id: str
+    role: str
+    name: str
+    affiliation: str | None
 
 
 @dataclass(frozen=True)
@@ -182,7 +240,7 @@ class Sidebar:
     paragraphs: tuple[Para, ...]
 
 
-BodyItem = Head | Attribution | Para | Quote | Figure | Sidebar
+BodyItem = Head | Attribution | Para | Quote | Figure | Sidebar | Turn | Jump
 
 
 @dataclass(frozen=True)
@@ -200,6 +258,7 @@ class TeiArticle:
     surfaces: tuple[SurfaceView, ...]
     div_facs: tuple[str, ...]
     body: tuple[BodyItem, ...] = field(default=())
+    persons: tuple[PersonView, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------- text
@@ -240,6 +299,14 @@ def _region_text(region: Region) -> str:
 
 
 # ---------------------------------------------------------------------------------------- building
+
+
+def _issue_view(page: Page) -> IssueMetadata:
+    """The page's issue, XML-safe; a page ingested before issues were recorded gets the guesses ingest makes."""
+    issue = page.issue or guess_metadata(Path(page.source).parent, Path(page.source))
+    values = {key: clean_text(value).strip() or None for key, value in issue.model_dump(exclude={"source"}).items()
+              if isinstance(value, str)}
+    return issue.model_copy(update={**values, "title": values.get("title") or "Unknown newspaper"})
 
 
 def _points(polygon: Polygon) -> tuple[tuple[int, int], ...]:
@@ -340,7 +407,7 @@ def _pair_captions(kinds: Sequence[RegionType]) -> dict[int, int | None]:
 
 def _arrange(items: list[BodyItem]) -> tuple[BodyItem, ...]:
     """Reorder only as far as TEI's div content model forces (see module docstring)."""
-    common = (Para, Quote, Sidebar)
+    common = (Para, Quote, Sidebar, Turn)
     first = next((i for i, item in enumerate(items) if isinstance(item, common)), None)
     if first is None:
         return tuple(items)
@@ -368,13 +435,19 @@ def tei_view(
     ids = IdAllocator()
     root_id = ids.reserve(article.id)
     located = _locate_regions(article, pages)
+    jumps_in: dict[str, list[Continuation]] = {}
+    for jump in article.continuations:
+        jumps_in.setdefault(jump.region_id, []).append(jump)
+    jump_lines = {jump.line_id for jump in article.continuations}
+    person_ids = {person.id: ids.reserve(person.id) for person in article.participants}
 
     # The article stage's choice of headline wins over the layout label of that region.
     kind_of = {
         rid: RegionType.headline if rid == article.headline_region_id else located[rid][1].type
         for rid in article.region_ids
     }
-    ordered = [located[rid][1] for rid in article.region_ids if kind_of[rid] not in IGNORED_TYPES]
+    # A region holding only jump lines is typed like furniture but keeps its zone: the jump note points there.
+    ordered = [located[rid][1] for rid in article.region_ids if kind_of[rid] not in IGNORED_TYPES or rid in jumps_in]
     member = {r.id for r in ordered}
     line_confidence = {line.id: line.confidence for page in pages for r in page.regions for line in r.lines}
 
@@ -439,9 +512,10 @@ def tei_view(
             SourceView(
                 page_id=clean_text(page.id),
                 source=clean_text(page.source),
-                page_number=page.frame + 1,
+                page_number=page.page_number or page.frame + 1,
                 sha256=clean_text(page.sha256),
                 surface_id=surface_id,
+                issue=_issue_view(page),
             )
         )
 
@@ -467,21 +541,38 @@ def tei_view(
         pid = ids.reserve(para.id)
         para_ids[para.id] = pid
         ordered_spans = sorted((r for r in para.region_ids if r in member), key=position.__getitem__)
-        return Para(xml_id=pid, text=clean_text(para.text), facs=facs(ordered_spans), note=para.kind == "note",
-                    cert=cert(line_confidence[lid] for lid in para.line_ids if lid in line_confidence))
+        text, label = clean_text(para.text), clean_text(para.speaker_label or "").strip()
+        who = person_ids.get(para.speaker) if para.speaker else None
+        speaker = None
+        if who and label and text.startswith(label):
+            # The label goes into <speaker>, so it is not repeated in the turn's text.
+            text, speaker = text[len(label):].lstrip(), label.rstrip(":：").strip() or None
+        return Para(xml_id=pid, text=text, facs=facs(ordered_spans), note=para.kind == "note",
+                    cert=cert(line_confidence[lid] for lid in para.line_ids if lid in line_confidence),
+                    who=who, speaker=speaker)
+
+    def text_of(region: Region) -> str:
+        return join_lines(line.text for line in region.lines if line.id not in jump_lines)
 
     def region_para(region: Region) -> Para:
-        return Para(xml_id=ids.reserve(region.id, "p-"), text=_region_text(region), facs=facs([region.id]),
+        return Para(xml_id=ids.reserve(region.id, "p-"), text=text_of(region), facs=facs([region.id]),
                     cert=region_cert(region))
+
+    def jump_view(jump: Continuation) -> Jump:
+        return Jump(subtype=jump.direction, text=clean_text(jump.text), facs=facs([jump.region_id]), page=jump.page)
 
     captions = _pair_captions([kind_of[r.id] for r in ordered])
     items: list[BodyItem] = []
     for index, region in enumerate(ordered):
         own_paras = [para_view(p) for p in anchored.get(region.id, [])]
         kind = kind_of[region.id]
-        text = _region_text(region)
+        text = text_of(region)
         zone = facs([region.id])
-        if kind == RegionType.headline:
+        jumps = jumps_in.get(region.id, [])
+        items.extend(jump_view(j) for j in jumps if j.direction == "from")
+        if kind == RegionType.headline and len(article.page_ids) > 1 and region.id != article.headline_region_id:
+            items.append(Jump(subtype="head", text=text, facs=zone))  # the jump head over a continued part
+        elif kind == RegionType.headline:
             items.append(Head(text=text, facs=zone, cert=region_cert(region)))
         elif kind == RegionType.kicker:
             items.append(Head(text=text, facs=zone, sub=True, cert=region_cert(region)))
@@ -521,6 +612,7 @@ def tei_view(
         elif kind == RegionType.body and region.id not in covered and text:
             items.append(region_para(region))
         items.extend(own_paras)
+        items.extend(jump_view(j) for j in jumps if j.direction == "to")
     items.extend(para_view(p) for p in orphans)
 
     headline_text = next((_region_text(r) for r in ordered if kind_of[r.id] == RegionType.headline), "")
@@ -543,8 +635,26 @@ def tei_view(
         changes=changes,
         surfaces=tuple(surfaces),
         div_facs=facs(r.id for r in ordered),
-        body=_arrange(items),
+        body=_arrange(_turns(items)),
+        persons=tuple(PersonView(xml_id=person_ids[p.id], role=p.role, name=clean_text(p.name),
+                                 affiliation=clean_text(p.affiliation) if p.affiliation else None)
+                      for p in article.participants),
     )
+
+
+def _turns(items: list[BodyItem]) -> list[BodyItem]:
+    """Paragraphs of one speaker become one turn; a new label, another speaker or any other item ends it."""
+    out: list[BodyItem] = []
+    for item in items:
+        if not isinstance(item, Para) or item.who is None or item.note:
+            out.append(item)
+            continue
+        last = out[-1] if out else None
+        if isinstance(last, Turn) and last.who == item.who and item.speaker is None:
+            out[-1] = Turn(who=last.who, speaker=last.speaker, paragraphs=(*last.paragraphs, item))
+        else:
+            out.append(Turn(who=item.who, speaker=item.speaker, paragraphs=(item,)))
+    return out
 
 
 def _changes(
@@ -652,12 +762,54 @@ def _write_item(div: etree._Element, item: BodyItem) -> None:
                 _write_head(el, head)
             for para in item.paragraphs:
                 _write_para(el, para)
+        case Turn():
+            el = etree.SubElement(div, _t("sp"), who=f"#{item.who}")
+            _set_facs(el, item.facs)
+            if item.speaker:
+                _sub(el, "speaker", item.speaker)
+            for para in item.paragraphs:
+                _write_para(el, para)
+        case Jump():
+            el = etree.SubElement(div, _t("note"), type="continuation", subtype=item.subtype)
+            if item.page is not None:
+                el.set("n", str(item.page))
+            _set_facs(el, item.facs)
+            el.text = item.text
         case Sidebar():
             el = etree.SubElement(div, _t("floatingText"), type="sidebar")
             _set_facs(el, item.facs)
             body = etree.SubElement(el, _t("body"))
             for para in item.paragraphs:
                 _write_para(body, para)
+
+
+def _write_source(source_desc: etree._Element, src: SourceView) -> None:
+    """One biblStruct per page: the newspaper issue (monogr) narrowed to the page, with the scan's identifiers."""
+    issue = src.issue
+    monogr = _sub(_sub(source_desc, "biblStruct", corresp=f"#{src.surface_id}"), "monogr")
+    _sub(monogr, "title", issue.title, level="j")
+    _sub(monogr, "idno", src.source, type="source")
+    _sub(monogr, "idno", src.page_id, type="page")
+    if src.sha256:
+        _sub(monogr, "idno", src.sha256, type="sha256")
+    if issue.language:
+        _sub(monogr, "textLang", mainLang=issue.language)
+    if issue.edition:
+        _sub(monogr, "edition", issue.edition)
+    imprint = _sub(monogr, "imprint")
+    if issue.place:
+        _sub(imprint, "pubPlace", issue.place)
+    if issue.publisher:
+        _sub(imprint, "publisher", issue.publisher)
+    if issue.date:
+        _sub(imprint, "date", issue.date, when=issue.date)
+    else:
+        _sub(imprint, "date", "undated")
+    if issue.volume:
+        _sub(monogr, "biblScope", issue.volume, unit="volume")
+    if issue.issue_number:
+        _sub(monogr, "biblScope", issue.issue_number, unit="issue")
+    _sub(monogr, "biblScope", str(src.page_number), unit="page")
 
 
 def write_tei(view: TeiArticle) -> etree._ElementTree:
@@ -676,12 +828,7 @@ def write_tei(view: TeiArticle) -> etree._ElementTree:
     _sub(pub, "idno", view.article_id, type="article")
     source_desc = _sub(file_desc, "sourceDesc")
     for src in view.sources:
-        bibl = _sub(source_desc, "bibl", corresp=f"#{src.surface_id}")
-        _sub(bibl, "idno", src.source, type="source")
-        _sub(bibl, "idno", src.page_id, type="page")
-        if src.sha256:
-            _sub(bibl, "idno", src.sha256, type="sha256")
-        _sub(bibl, "biblScope", str(src.page_number), unit="page")
+        _write_source(source_desc, src)
 
     app_info = _sub(_sub(header, "encodingDesc"), "appInfo")
     for app in view.applications:
@@ -690,8 +837,17 @@ def write_tei(view: TeiArticle) -> etree._ElementTree:
         for desc in app.descs:
             _sub(el, "desc", desc)
 
-    lang_usage = _sub(_sub(header, "profileDesc"), "langUsage")
+    profile_desc = _sub(header, "profileDesc")
+    lang_usage = _sub(profile_desc, "langUsage")
     _sub(lang_usage, "language", ident=view.lang)
+    if view.persons:
+        list_person = _sub(_sub(profile_desc, "particDesc"), "listPerson")
+        for person in view.persons:
+            el = _sub(list_person, "person", role=person.role)
+            el.set(f"{{{XML_NS}}}id", person.xml_id)
+            _sub(el, "persName", person.name)
+            if person.affiliation:
+                _sub(el, "affiliation", person.affiliation)
 
     if view.changes:
         revision = _sub(header, "revisionDesc")

@@ -11,7 +11,7 @@ from statistics import median
 
 from pipeline.geometry import Polygon
 from pipeline.model import (
-    PAGE_FURNITURE_TYPES,
+    OUTSIDE_ARTICLE_TYPES,
     Article,
     Flag,
     Line,
@@ -35,10 +35,15 @@ def _overlap_x(a: Polygon, b: Polygon) -> float:
     return min(a.bounds[2], b.bounds[2]) - max(a.bounds[0], b.bounds[0])
 
 
+def _frames(rule: Polygon, region: Polygon) -> bool:
+    """A rule hugging a region's top, little wider than it: the rule over a pull quote, not a story's end."""
+    return rule.width <= 1.6 * region.width and region.bounds[1] - rule.center[1] <= 0.3 * region.height
+
+
 def _blocked(region: Polygon, headline: Polygon, rules: list[Polygon]) -> bool:
     """A rule across the columns between a headline and a region ends the headline's article there."""
     return any(headline.bounds[3] <= rule.center[1] <= region.bounds[1] and rule.width >= 1.3 * region.width
-               and _overlap_x(rule, region) >= 0.8 * region.width for rule in rules)
+               and _overlap_x(rule, region) >= 0.8 * region.width and not _frames(rule, region) for rule in rules)
 
 
 def owner_headline(region: Polygon, headlines: dict[str, Polygon], attached: bool,
@@ -55,8 +60,10 @@ def owner_headline(region: Polygon, headlines: dict[str, Polygon], attached: boo
         shares_columns = _overlap_x(region, headline) > 0.3 * min(region.width, headline.width)
         below = headline.bounds[3] <= region.bounds[1] + 0.5 * region.height
         above = headline.bounds[1] >= region.bounds[3] - 0.5 * region.height
+        # The columns beside a headline may start a little above it, level with its kicker.
         level_to_the_left = (headline.bounds[2] <= region.bounds[0] + 0.1 * region.width
-                             and headline.bounds[1] <= region.bounds[1] <= headline.bounds[3] + headline.height)
+                             and headline.bounds[1] - 0.5 * headline.height <= region.bounds[1]
+                             <= headline.bounds[3] + headline.height)
         if shares_columns and not (below or (attached and above)):
             continue
         if not shares_columns and (attached or not level_to_the_left):
@@ -135,7 +142,9 @@ def segment(page: Page) -> tuple[list[Article], list[str], list[str]]:
     members: dict[str | None, list[Region]] = {headline_id: [] for headline_id in headlines}
     furniture: list[Region] = []
     for region in page.regions:
-        if region.type in PAGE_FURNITURE_TYPES:
+        if region.type in OUTSIDE_ARTICLE_TYPES or (region.type == RegionType.dateline and not any(
+                headline.center[1] < boxes[region.id].bounds[1] for headline in headlines.values())):
+            # A dateline above every headline is the issue's date line under the masthead, not a story's.
             furniture.append(region)
         elif region.type != RegionType.headline:
             owner = owner_headline(boxes[region.id], headlines, region.type in ATTACHED_TO_HEADLINE, rules)

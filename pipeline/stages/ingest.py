@@ -1,13 +1,17 @@
-"""Ingest: a file becomes one page record per frame, or a failed page with a reason.
+"""Ingest: a file becomes one page record per frame (or PDF page), or a failed page with a reason.
 
 Nothing here raises for bad input: a bad file is a page with status failed, so one broken
-scan never sinks a batch.
+scan never sinks a batch. Images: TIFF (multi-page, bitonal G4), JPEG, PNG, JPEG 2000. PDFs:
+each page is read from its text layer or rasterised for OCR (pipeline/pdf.py decides, per page).
+A loose file gets issue metadata guessed from its folder and name; `pipeline.issue` replaces it
+with the issue's own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +19,8 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from pipeline.config import IngestConfig
 from pipeline.model import Flag, Page, PageStatus, Severity
-
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+from pipeline.names import PAGE_SUFFIXES, PDF_SUFFIXES, guess_metadata, page_number_from_name
+from pipeline.pdf import PdfError, decide, decision_step, open_pdf, page_count, page_pixels, rasterise
 
 
 class BadInputError(ValueError):
@@ -62,19 +66,7 @@ def _open_checked(source: Path, config: IngestConfig) -> Image.Image:
     return image
 
 
-def ingest_file(source: Path, config: IngestConfig | None = None) -> list[Page]:
-    """Read a file's header and every frame, returning one page per frame."""
-    config = config or IngestConfig()
-    source = Path(source)
-    if source.suffix.lower() not in IMAGE_SUFFIXES:
-        return [failed_page(source, f"unsupported file type {source.suffix or '(none)'}")]
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        return [failed_page(source, f"cannot read file: {exc.strerror or exc}", code="unreadable")]
-    if not data:
-        return [failed_page(source, "file is empty (0 bytes)")]
-    sha256 = hashlib.sha256(data).hexdigest()
+def _read_image(source: Path, sha256: str, config: IngestConfig) -> list[Page]:
     try:
         image = _open_checked(source, config)
     except BadInputError as exc:
@@ -95,9 +87,77 @@ def ingest_file(source: Path, config: IngestConfig | None = None) -> list[Page]:
     return pages
 
 
+def _read_pdf(source: Path, sha256: str, config: IngestConfig) -> list[Page]:
+    """One page per PDF page, each with its reading decision; a page that breaks fails alone."""
+    try:
+        with open_pdf(source) as document:
+            pages: list[Page] = []
+            for frame, pdf_page in enumerate(document.pages):
+                identity = {"id": page_id(source, sha256, frame), "source": str(source), "frame": frame,
+                            "sha256": sha256}
+                try:
+                    started = time.perf_counter()
+                    decision = decide(pdf_page, config, source)
+                    step = decision_step(decision, round(time.perf_counter() - started, 4))
+                    width, height = page_pixels(pdf_page, decision)
+                    if width * height > config.max_pixels:
+                        raise BadInputError(f"page {frame + 1} is {width}x{height} pixels at {decision.dpi:g} dpi, "
+                                            f"over the {config.max_pixels:,} pixel limit; lower ingest.pdf_dpi")
+                except Exception as exc:  # pdfminer and pdfium raise many types for a damaged page
+                    reason = str(exc) if isinstance(exc, BadInputError) else (
+                        f"PDF page {frame + 1} cannot be read: {type(exc).__name__}: {exc}")
+                    pages.append(Page(**identity, status=PageStatus.failed,
+                                      flags=[Flag(code="bad-input", reason=reason, severity=Severity.error)]))
+                    continue
+                pages.append(Page(**identity, width=width, height=height, dpi=decision.dpi, pdf=decision,
+                                  steps=[step]))
+            return pages or [failed_page(source, "PDF has no pages", sha256=sha256)]
+    except PdfError as exc:
+        return [failed_page(source, str(exc), sha256=sha256)]
+
+
+def ingest_file(source: Path, config: IngestConfig | None = None) -> list[Page]:
+    """Read a file's header and every frame (or PDF page), returning one page per frame."""
+    config = config or IngestConfig()
+    source = Path(source)
+    suffix = source.suffix.lower()
+    if suffix not in PAGE_SUFFIXES:
+        return [failed_page(source, f"unsupported file type {source.suffix or '(none)'}")]
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        return [failed_page(source, f"cannot read file: {exc.strerror or exc}", code="unreadable")]
+    if not data:
+        return [failed_page(source, "file is empty (0 bytes)")]
+    sha256 = hashlib.sha256(data).hexdigest()
+    pages = _read_pdf(source, sha256, config) if suffix in PDF_SUFFIXES else _read_image(source, sha256, config)
+    metadata = guess_metadata(source.parent, source)
+    first = page_number_from_name(source) or 1
+    return [page.model_copy(update={"issue": metadata, "page_number": first + page.frame}) for page in pages]
+
+
+def frame_count(source: Path) -> int:
+    """Pages in a file (frames of a TIFF, pages of a PDF); 1 where the file cannot tell, so numbering goes on."""
+    try:
+        if source.suffix.lower() in PDF_SUFFIXES:
+            return max(1, page_count(source))
+        with Image.open(source) as image:
+            return max(1, int(getattr(image, "n_frames", 1)))
+    except (OSError, ValueError, SyntaxError, PdfError, UnidentifiedImageError):
+        return 1
+
+
+def page_image(page: Page, mode: str = "L", source: Path | None = None) -> Image.Image:
+    """The page's frame decoded into `mode` (a PDF page rasterised at its dpi); `source` overrides where the file
+    is looked for (the review app resolves recorded paths)."""
+    path = source or Path(page.source)
+    if page.pdf is not None:
+        return Image.fromarray(rasterise(path, page.frame, page.pdf, (page.width, page.height))).convert(mode)
+    with Image.open(path) as image:
+        image.seek(page.frame)
+        return image.convert(mode)
+
+
 def load_gray(page: Page) -> np.ndarray:
     """The page's frame as 8-bit grayscale, decoded from the source file."""
-    with Image.open(page.source) as image:
-        image.seek(page.frame)
-        frame = image.convert("L")
-        return np.asarray(frame, dtype=np.uint8)
+    return np.asarray(page_image(page), dtype=np.uint8)

@@ -14,9 +14,11 @@ import numpy as np
 
 from pipeline.config import OcrConfig
 from pipeline.engines.base import EngineLine, EngineWord, OcrEngine
-from pipeline.engines.routing import route_page
+from pipeline.engines.calibration import calibrated
+from pipeline.engines.pdf_text import PdfTextLayer, reads_text_layer
+from pipeline.engines.routing import ScriptRouter, mean_confidence, needs_second_reading, route_page
 from pipeline.geometry import Polygon, union_box
-from pipeline.model import Line, Page, Region, RegionType, Word
+from pipeline.model import Line, Page, ProcessingStep, Region, RegionType, Word
 from pipeline.stages.base import recorded_step, region_ids, to_working
 from pipeline.stages.preprocess import load_working
 from pipeline.stages.tiling import PADDING, tiles
@@ -25,6 +27,13 @@ from pipeline.text import is_cjk, join_fragments
 CJK_GUTTER_RATIO = 0.6
 """A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
 ASSIGN_MIN_OVERLAP = 0.5
+GUTTER_MIN_LINES = 4
+GUTTER_SHARE = 0.6
+"""Share of a block's lines that must cross a white band for it to be a gutter."""
+GUTTER_MIN_WIDTH = 0.2
+"""Narrowest gutter, in line heights."""
+GUTTER_INKED_SHARE = 0.25
+"""Most of a gutter's crossing lines that may have ink in it: lines printed across both columns."""
 
 
 def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
@@ -78,25 +87,83 @@ def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[Engi
         if left is not None and left == right:
             pass  # both sides in one column: a wide space after 、or in a loose line, not a gutter
         elif (cjk and gap > CJK_GUTTER_RATIO * height) or (
-                gap > 0.2 * height and left is not None and right is not None):
+                not cjk and gap > 0.2 * height and left is not None and right is not None):
+            # Solid-set CJK has no word spaces, so only a wide gap is a gutter, whatever the layout boxes say.
             groups.append([])
         groups[-1].append(word)
     if len(groups) == 1:
         return [line]
-    parts = []
-    for group in groups:
-        box = union_box(Polygon.from_points(w.quad) for w in group)
-        x0, _, x1, _ = box.bounds
-        _, y0, _, y1 = polygon.bounds
-        parts.append(
-            EngineLine(
-                text=join_fragments(w.text for w in group),
-                confidence=float(np.mean([w.confidence for w in group])),
-                quad=Polygon.from_box(x0, y0, x1, y1).points,
-                words=tuple(group),
-            )
-        )
-    return parts
+    return [_line_of_words(group, polygon) for group in groups]
+
+
+def _line_of_words(words: list[EngineWord], line_box: Polygon) -> EngineLine:
+    """Part of a line: these words, at the full line's height."""
+    x0, _, x1, _ = union_box(Polygon.from_points(w.quad) for w in words).bounds
+    _, y0, _, y1 = line_box.bounds
+    return EngineLine(
+        text=join_fragments(w.text for w in words),
+        confidence=float(np.mean([w.confidence for w in words])),
+        quad=Polygon.from_box(x0, y0, x1, y1).points,
+        words=tuple(words),
+    )
+
+
+def column_gutters(lines: list[EngineLine]) -> list[float]:
+    """The x of each white band that runs down a block through its lines: a gutter a layout box spans.
+
+    The detector may read straight across a narrow gutter, so line boxes cross it; their words do
+    not. A word space in justified text lines up with a space in the next line only by chance, so a
+    band counts only when most lines of the block cross it without ink and there is text on both sides.
+    A few lines may run through it with ink: a caption or deck set across both columns in the same box.
+    """
+    worded = [(Polygon.from_points(line.quad), line) for line in lines if line.words]
+    if len(worded) < GUTTER_MIN_LINES:
+        return []
+    text = "".join(line.text for _, line in worded)
+    # Solid-set CJK character boxes leave thin white bands at every character boundary, the same in every line.
+    cjk = sum(map(is_cjk, text)) > 0.5 * len(text)
+    height = median(box.height for box, _ in worded)
+    min_width = (CJK_GUTTER_RATIO if cjk else GUTTER_MIN_WIDTH) * height
+    left = min(box.bounds[0] for box, _ in worded)
+    width = int(max(box.bounds[2] for box, _ in worded) - left) + 1
+    crossing, inked = np.zeros(width), np.zeros(width)
+    for box, line in worded:
+        crossing[int(box.bounds[0] - left):int(box.bounds[2] - left)] += 1
+        for word in line.words:
+            x0, _, x1, _ = Polygon.from_points(word.quad).bounds
+            inked[int(x0 - left):int(x1 - left) + 1] += 1
+    white = (crossing >= GUTTER_SHARE * len(worded)) & (inked <= GUTTER_INKED_SHARE * crossing) \
+        & (crossing - inked >= GUTTER_MIN_LINES)
+    gutters: list[float] = []
+    start = None
+    for x, is_white in enumerate([*white, False]):
+        if is_white and start is None:
+            start = x
+        elif not is_white and start is not None:
+            if x - start >= min_width and start >= 3 * height and x <= width - 3 * height:
+                gutters.append(left + (start + x) / 2)
+            start = None
+    return gutters
+
+
+def spans_gutter(line: EngineLine, gutters: list[float]) -> bool:
+    """A line printed across a gutter (a word lies on it), not one the detector read across."""
+    return any(Polygon.from_points(w.quad).bounds[0] < gutter < Polygon.from_points(w.quad).bounds[2]
+               for w in line.words for gutter in gutters)
+
+
+def split_at_columns(line: EngineLine, gutters: list[float]) -> list[EngineLine]:
+    """A line read across gutters, cut into one part per column; a line printed across them stays whole."""
+    if not gutters or not line.words or spans_gutter(line, gutters):
+        return [line]
+    box = Polygon.from_points(line.quad)
+    parts: dict[int, list[EngineWord]] = {}
+    for word in sorted(line.words, key=lambda w: Polygon.from_points(w.quad).center[0]):
+        column = sum(Polygon.from_points(word.quad).center[0] > gutter for gutter in gutters)
+        parts.setdefault(column, []).append(word)
+    if len(parts) == 1:
+        return [line]
+    return [_line_of_words(words, box) for _, words in sorted(parts.items())]
 
 
 def _to_source(page: Page, quad: tuple[tuple[float, float], ...]) -> Polygon:
@@ -117,16 +184,47 @@ class Ocr:
                     "strip_overlap": self.config.strip_overlap, "model": self.engine.model}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             image = load_working(page)
-            engine = route_page(self.engine, page, step, image)
             region_boxes = [to_working(page, r.polygon) for r in page.regions
                             if r.type not in (RegionType.figure, RegionType.separator)]
-            engine_lines = [
-                part for line in read_tiles(engine, image, self.config.tile_width,
-                                            self.config.tile_height, self.config.strip_overlap)
-                for part in split_at_gutters(line, region_boxes)
-            ]
+            if reads_text_layer(page):
+                # A born-digital PDF page: its characters are the text, exact, so there is nothing to OCR.
+                engine: OcrEngine = PdfTextLayer(page)
+                step.software, step.version = engine.name, engine.version
+                step.settings = {"model": engine.model, "pdf_mode": "text-layer", "dpi": page.dpi}
+                read = engine.read(image)
+            else:
+                engine = route_page(self.engine, page, step, image)
+                read = read_tiles(engine, image, self.config.tile_width, self.config.tile_height,
+                                  self.config.strip_overlap)
+            engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
             page.regions = assign_lines(page, engine_lines, engine.name)
+            if isinstance(self.engine, ScriptRouter):
+                route_regions(self.engine, engine, page, image, step)
         return page
+
+
+def route_regions(router: ScriptRouter, engine: OcrEngine, page: Page, image: np.ndarray,
+                  step: ProcessingStep) -> None:
+    """A region whose script may differ from its page's is read by the other engine too (see
+    routing.needs_second_reading); the reading with the higher calibrated confidence is kept. Each
+    line records its engine, and the step lists the regions that changed engine."""
+    other = router.other_engine(engine)
+    if other is None:
+        return
+    read_twice, rerouted = 0, []
+    for index, region in enumerate(page.regions):
+        if not region.lines or not needs_second_reading(region.text, mean_confidence(region.lines),
+                                                        str(step.settings.get("script"))):
+            continue
+        read_twice += 1
+        x0, y0, x1, y1 = (max(0, round(v)) for v in to_working(page, region.polygon).bounds)
+        crop = np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255)
+        lines = join_same_baseline([_shift(line, x0 - PADDING, y0 - PADDING) for line in other.read(crop)])
+        candidate = [_line_model(page, line, f"{region.id}-l{k}", other.name) for k, line in enumerate(lines, start=1)]
+        if candidate and mean_confidence(candidate) > mean_confidence(region.lines):
+            page.regions[index] = region.model_copy(update={"lines": candidate})
+            rerouted.append(f"{region.id}={other.model}")
+    step.settings.update({"regions_read_twice": read_twice, "regions_rerouted": " ".join(rerouted) or "none"})
 
 
 def _working_union_to_source(page: Page, lines: list[EngineLine]) -> Polygon:
@@ -139,11 +237,12 @@ def _line_model(page: Page, line: EngineLine, line_id: str, engine: str) -> Line
         id=line_id,
         text=line.text,
         polygon=_to_source(page, line.quad),
-        confidence=round(line.confidence, 4),
+        confidence=round(calibrated(engine, line.confidence), 4),
+        raw_confidence=round(line.confidence, 4),
         engine=engine,
         words=[
             Word(id=f"{line_id}-w{k}", text=w.text, polygon=_to_source(page, w.quad),
-                 confidence=round(w.confidence, 4))
+                 confidence=round(calibrated(engine, w.confidence), 4), raw_confidence=round(w.confidence, 4))
             for k, w in enumerate(line.words, start=1)
         ],
     )
@@ -166,7 +265,14 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for index, region in enumerate(text_regions):
-        columns = [join_same_baseline(column) for column in split_columns(members[index])] or [[]]
+        gutters = column_gutters(members[index])
+        parts = [part for line in members[index] for part in split_at_columns(line, gutters)]
+        # Lines printed across the gutter (a caption under a two-column photo) are a block of their own:
+        # kept among the columns they would chain them into one.
+        across = [line for line in parts if spans_gutter(line, gutters)]
+        within = [line for line in parts if not spans_gutter(line, gutters)]
+        blocks = split_columns(within) + ([across] if across else [])
+        columns = [join_same_baseline(block) for block in blocks] or [[]]
         for number, column in enumerate(columns):
             region_id = region.id
             if number:

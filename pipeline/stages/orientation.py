@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from pipeline.engines.base import EngineLine, OcrEngine
+from pipeline.engines.pdf_text import reads_text_layer
 from pipeline.geometry import Polygon
 from pipeline.model import Flag, Page, PreprocessTransform, Severity
 from pipeline.stages.base import recorded_step
@@ -113,6 +114,9 @@ class Orientation:
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
         with recorded_step(page, self.name, self.engine.name, self.engine.version, {"sample": SAMPLE_SIDE}) as step:
+            if reads_text_layer(page):
+                step.settings["skipped"] = "PDF text layer: upright by construction"
+                return page
             gray = load_working(page)
             if float(gray.std()) < 2.0:
                 return page

@@ -8,7 +8,9 @@ import cv2
 import numpy as np
 
 from pipeline import __version__
+from pipeline.atomic import write_bytes_atomic
 from pipeline.config import PreprocessConfig
+from pipeline.engines.pdf_text import reads_text_layer
 from pipeline.model import Flag, Page, PreprocessTransform, Severity
 from pipeline.stages.base import recorded_step
 from pipeline.stages.ingest import load_gray
@@ -72,7 +74,9 @@ class Preprocess:
         settings = {"deskew": self.config.deskew, "max_skew_degrees": self.config.max_skew_degrees}
         with recorded_step(page, self.name, "broadsheet/opencv", f"{__version__}/{cv2.__version__}", settings):
             gray = load_gray(page)
-            degrees = estimate_skew(gray, self.config.max_skew_degrees) if self.config.deskew else 0.0
+            # A born-digital PDF page is level by construction, and its text layer's coordinates must stay exact.
+            deskew = self.config.deskew and not reads_text_layer(page)
+            degrees = estimate_skew(gray, self.config.max_skew_degrees) if deskew else 0.0
             if abs(degrees) >= self.config.max_skew_degrees - 0.05:
                 page.flags.append(
                     Flag(code="skew-limit", reason=f"skew reached the {self.config.max_skew_degrees}° search "
@@ -108,9 +112,9 @@ def write_working(page: Page, image: np.ndarray) -> None:
     """Write (or replace) the page's working image, atomically: later stages read it by path."""
     if page.working_image is None:
         raise ValueError(f"page {page.id} has no working image path")
-    target = Path(page.working_image)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(".tmp.png")
-    if not cv2.imwrite(str(temporary), image, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
-        raise OSError(f"cannot write working image {temporary}")
-    temporary.replace(target)
+    # Encoded in memory, then written by write_bytes_atomic: a full disk raises OSError with its errno
+    # (cv2.imwrite only returns False), so the run stops with a clear error instead of failing every page.
+    encoded, data = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not encoded:
+        raise ValueError(f"cannot encode the working image of {page.id}")
+    write_bytes_atomic(Path(page.working_image), data.tobytes())

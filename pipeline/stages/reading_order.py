@@ -70,10 +70,11 @@ def column_order(items: Sequence[Item]) -> list[str]:
         else:
             slots.append((x0, x1))
 
-    def slot_of(box: Polygon) -> int:
+    def slot_of(box: Polygon) -> float:
         for index, (left, right) in enumerate(slots):
             if min(box.bounds[2], right) - max(box.bounds[0], left) > 0.3 * min(box.width, right - left):
                 return index
-        return min(range(len(slots)), key=lambda i: abs(slots[i][0] - box.bounds[0]))
+        # In no slot (wide columns the layout model drew as one box): read it where it stands, between slots.
+        return sum((left + right) / 2 < box.center[0] for left, right in slots) - 0.5
 
     return [item_id for item_id, _ in sorted(items, key=lambda item: (slot_of(item[1]), item[1].bounds[1]))]

@@ -18,6 +18,8 @@ from statistics import median
 from rapidfuzz import fuzz, process
 
 from pipeline.config import RepairConfig
+from pipeline.continuations import mark_jumps
+from pipeline.interviews import mark_turns
 from pipeline.model import Article, Line, Page, Paragraph, Region, RegionType, Repair
 from pipeline.repair.text import (
     MID_SENTENCE,
@@ -65,7 +67,10 @@ class RepairStage:
                     "duplicate_similarity": self.config.duplicate_similarity,
                     "join_threshold": self.config.join_threshold}
         with recorded_step(page, self.name, "broadsheet", "repair-1", settings):
+            # Jump lines leave the text before paragraphs are rejoined; turns are read from the repaired text.
+            mark_jumps(page)
             repair_page(page, self.config)
+            mark_turns(page)
         return page
 
 
@@ -102,7 +107,7 @@ def _body_lines(context: _Context, article: Article) -> list[tuple[Paragraph, Li
 
 def _remove_duplicates(context: _Context, article: Article) -> None:
     config = context.config
-    seen_lines: list[str] = []
+    seen_lines: list[Line] = []
     earlier = ""
     removed: set[str] = set()
     for _, line in _body_lines(context, article):
@@ -118,13 +123,11 @@ def _remove_duplicates(context: _Context, article: Article) -> None:
             earlier += line.text
             continue
         text = line.text.strip()
-        if len(text) >= config.min_duplicate_chars and seen_lines:
-            match = process.extractOne(text, seen_lines, scorer=fuzz.ratio, score_cutoff=config.duplicate_similarity)
-            if match is not None:
-                context.record("duplicate-line", line.id, line.text, "", _certainty(match[1]))
-                removed.add(line.id)
-                continue
-        seen_lines.append(text)
+        if len(text) >= config.min_duplicate_chars and (score := _read_twice(line, seen_lines, config)) is not None:
+            context.record("duplicate-line", line.id, line.text, "", _certainty(score))
+            removed.add(line.id)
+            continue
+        seen_lines.append(line)
     if not removed:
         return
     for region in context.page.regions:
@@ -134,6 +137,23 @@ def _remove_duplicates(context: _Context, article: Article) -> None:
     article.paragraphs = [p for p in article.paragraphs if p.line_ids]
     for line_id in removed:
         context.lines.pop(line_id, None)
+
+
+def _read_twice(line: Line, earlier: list[Line], config: RepairConfig) -> float | None:
+    """Similarity to an earlier line that is the same printed line read twice; None when there is none.
+
+    Two lines alike in text are one line read twice only where they lie on the same place of the page
+    (overlapping layout boxes, tile seams) or are long and identical: short lines such as "told the
+    council that he" recur in a story.
+    """
+    box = line.polygon
+    for match, score, index in process.extract(line.text.strip(), [ln.text.strip() for ln in earlier],
+                                               scorer=fuzz.ratio, score_cutoff=config.duplicate_similarity):
+        other = earlier[index].polygon
+        same_place = box.intersection_area(other) >= 0.3 * min(box.area, other.area)
+        if same_place or (score >= 98 and len(match) >= 2 * config.min_duplicate_chars):
+            return score
+    return None
 
 
 def _copy_in(fragment: str, earlier: str, config: RepairConfig) -> float | None:

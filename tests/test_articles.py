@@ -1,0 +1,129 @@
+"""Typing and article grouping on hand-built pages whose geometry is known exactly.
+
+Each page is a few regions with lines of realistic size (body type 30 px high, 15 px a
+character); the typing, reading-order and article stages run on it as they do on a scan.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+
+from pipeline.config import LayoutConfig
+from pipeline.geometry import Polygon
+from pipeline.model import Line, Page, Region, RegionType
+from pipeline.stages.articles import Articles
+from pipeline.stages.layout import NewspaperTypes
+from pipeline.stages.reading_order import ReadingOrder
+
+_ids = count(1)
+
+
+def _region(kind: RegionType, rows: list[tuple[str, float, float, float, float]]) -> Region:
+    region_id = f"r{next(_ids)}"
+    lines = [Line(id=f"{region_id}-l{k}", text=text, polygon=Polygon.from_box(x0, y0, x1, y1), confidence=0.95,
+                  engine="rapidocr") for k, (text, x0, y0, x1, y1) in enumerate(rows, start=1)]
+    box = Polygon.from_box(min(r[1] for r in rows), min(r[2] for r in rows), max(r[3] for r in rows),
+                           max(r[4] for r in rows)) if rows else Polygon.from_box(0, 0, 1, 1)
+    return Region(id=region_id, type=kind, polygon=box, confidence=0.9, detector_label="text", lines=lines)
+
+
+def _column(x0: float, y0: float, rows: int, width: float = 280) -> Region:
+    """Body text: 30 px lines, 15 px a character, first line indented."""
+    chars = int(width / 15)
+    indent = [30] + [0] * (rows - 1)
+    return _region(RegionType.body, [("x" * chars, x0 + indent[k], y0 + 36 * k, x0 + width, y0 + 36 * k + 30)
+                                     for k in range(rows)])
+
+
+def _heading(text: str, x0: float, y0: float, height: float) -> Region:
+    return _region(RegionType.headline, [(text, x0, y0, x0 + len(text) * height / 2, y0 + height)])
+
+
+def _rule(x0: float, y: float, x1: float) -> Region:
+    return Region(id=f"r{next(_ids)}", type=RegionType.separator, polygon=Polygon.from_box(x0, y, x1, y + 3),
+                  confidence=0.9, detector_label="rule-horizontal")
+
+
+def _segment(regions: list[Region]) -> Page:
+    page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=regions)
+    for stage in (NewspaperTypes(LayoutConfig()), ReadingOrder(), Articles()):
+        page = stage(page)
+    return page
+
+
+def _owner(page: Page, region: Region) -> str | None:
+    return next((a.id for a in page.articles if region.id in a.region_ids), None)
+
+
+def test_a_deck_as_large_as_its_headline_stays_in_its_story() -> None:
+    """Typewritten papers set the deck in the headline's size, cut by the detector into pieces along one row."""
+    headline = _heading("EVACUEE PROPERTY OFFICE FUNCTIONS", 100, 100, 54)
+    decks = [_heading("Real Estate Information", 130, 170, 52), _heading("Presented", 770, 170, 52)]
+    columns = [_column(100 + 320 * k, 250, 20) for k in range(3)]
+    page = _segment([headline, *decks, *columns])
+    typed = {r.id: r.type for r in page.regions}
+    assert [typed[d.id] for d in decks] == [RegionType.kicker, RegionType.kicker]
+    assert len(page.articles) == 1 and all(_owner(page, c) == page.articles[0].id for c in columns)
+
+
+def test_a_headline_under_a_wider_one_with_text_beside_it_starts_the_next_story() -> None:
+    lead = _heading("PERMITS TO RETURN", 100, 100, 60)  # over two columns
+    beside = _column(490, 180, 24)  # the lead's text already runs in the second column
+    second = _heading("FAMILIES MAY GO", 100, 175, 50)
+    under_second = _column(100, 240, 20)
+    page = _segment([lead, beside, second, under_second])
+    assert next(r.type for r in page.regions if r.id == second.id) == RegionType.headline
+    assert len(page.articles) == 2
+    assert _owner(page, beside) == _owner(page, lead) != _owner(page, under_second) == _owner(page, second)
+
+
+def test_a_pull_quote_between_its_rules_belongs_to_the_story_around_it() -> None:
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    left, right_top, right_bottom = _column(100, 200, 30), _column(420, 200, 8), _column(420, 700, 14)
+    quote = _region(RegionType.body, [("We cannot keep asking", 440, 520, 740, 560),
+                                      ("the same three blocks", 440, 570, 740, 610)])
+    rules = [_rule(400, 500, 720), _rule(400, 640, 720)]
+    page = _segment([headline, left, right_top, quote, right_bottom, *rules])
+    assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
+    assert len(page.articles) == 1 and _owner(page, quote) == page.articles[0].id
+    order = page.articles[0].region_ids
+    assert order.index(left.id) < order.index(right_top.id) < order.index(quote.id) < order.index(right_bottom.id)
+
+
+def test_columns_beside_a_headline_that_start_level_with_its_kicker_join_its_story() -> None:
+    upper = _heading("Small Orchards Turn to Drones", 100, 100, 70)
+    upper_text = [_column(100 + 320 * k, 200, 12) for k in range(3)]
+    rule = _rule(90, 660, 1400)
+    kicker = _region(RegionType.body, [("Ridership beats forecasts", 100, 690, 480, 722)])
+    headline = _heading("Old Rail", 100, 730, 80)
+    under = _column(100, 830, 14)
+    beside = [_column(420 + 320 * k, 690, 20) for k in range(3)]  # tops level with the kicker, above the headline
+    page = _segment([upper, *upper_text, rule, kicker, headline, under, *beside])
+    story = _owner(page, headline)
+    assert story is not None and _owner(page, under) == story
+    assert all(_owner(page, c) == story for c in beside)
+    assert all(_owner(page, c) == _owner(page, upper) != story for c in upper_text)
+
+
+def test_an_advertisement_under_a_headline_belongs_to_no_article() -> None:
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    column = _column(100, 200, 20)
+    advert = _region(RegionType.advertisement,
+                     [("SALE 50% OFF", 420, 300, 900, 400), ("Call 555-0100", 420, 420, 900, 460)])
+    page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=[headline, column, advert])
+    page = Articles()(ReadingOrder()(page))
+    assert _owner(page, column) == page.articles[0].id and _owner(page, advert) is None
+    assert advert.id in page.reading_order
+
+
+def test_the_date_line_under_the_masthead_belongs_to_no_story() -> None:
+    date_line = _region(RegionType.dateline, [("Sunday, October 13, 2024", 400, 40, 800, 70)])
+    headline = _heading("Riverside Barrier Wins", 100, 100, 70)
+    story_dateline = _region(RegionType.dateline, [("DENVER, Nov. 11 —", 100, 190, 360, 220)])
+    column = _column(100, 240, 20)
+    regions = [date_line, headline, story_dateline, column]
+    page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=regions)
+    page = Articles()(ReadingOrder()(page))
+    assert _owner(page, date_line) is None and date_line.id in page.reading_order
+    assert _owner(page, story_dateline) == _owner(page, column) == page.articles[0].id
+    assert not any(f.code == "text-outside-articles" for f in page.flags)

@@ -1,0 +1,87 @@
+"""Gutters inside one layout box: a box over two columns must not interleave or join their lines."""
+
+from __future__ import annotations
+
+import random
+
+from pipeline.engines.base import EngineLine, EngineWord
+from pipeline.geometry import Polygon
+from pipeline.stages.ocr import column_gutters, spans_gutter, split_at_columns, split_columns
+
+LINE_HEIGHT = 46
+CHAR_WIDTH = 19
+
+
+def _justified_words(rng: random.Random, left: float, right: float, y: float) -> list[EngineWord]:
+    """Words of random lengths spread over [left, right], as a justified line sets them."""
+    lengths: list[int] = []
+    while sum(lengths) * CHAR_WIDTH + 10 * len(lengths) < right - left - 6 * CHAR_WIDTH:
+        lengths.append(rng.randint(2, 9))
+    spare = (right - left) - sum(lengths) * CHAR_WIDTH
+    gap = spare / max(len(lengths) - 1, 1)
+    words, x = [], left
+    for length in lengths:
+        width = length * CHAR_WIDTH
+        words.append(EngineWord("w" * length, 0.95, Polygon.from_box(x, y, x + width, y + LINE_HEIGHT).points))
+        x += width + gap
+    return words
+
+
+def _line(words: list[EngineWord]) -> EngineLine:
+    box = Polygon.from_points([p for w in words for p in w.quad])
+    return EngineLine(" ".join(w.text for w in words), 0.95, box.points, tuple(words))
+
+
+def _two_column_block(rng: random.Random, rows: int, gutter: float) -> list[EngineLine]:
+    """Each row read straight across the gutter, as the detector does when the gutter is narrow."""
+    lines = []
+    for row in range(rows):
+        y = 100 + row * LINE_HEIGHT
+        left = _justified_words(rng, 100, 800, y)
+        right = _justified_words(rng, 800 + gutter, 1500 + gutter, y)
+        lines.append(_line(left + right))
+    return lines
+
+
+def test_a_narrow_gutter_read_across_splits_into_two_columns() -> None:
+    rng = random.Random(7)
+    lines = _two_column_block(rng, rows=12, gutter=24)
+    gutters = column_gutters(lines)
+    assert len(gutters) == 1 and 800 <= gutters[0] <= 824
+    columns = split_columns([part for line in lines for part in split_at_columns(line, gutters)])
+    assert [len(column) for column in columns] == [12, 12]
+    assert all(Polygon.from_points(line.quad).bounds[2] <= 801 for line in columns[0])
+    assert all(Polygon.from_points(line.quad).bounds[0] >= 823 for line in columns[1])
+
+
+def test_word_spaces_of_one_column_are_not_gutters() -> None:
+    rng = random.Random(11)
+    lines = [_line(_justified_words(rng, 100, 800, 100 + row * LINE_HEIGHT)) for row in range(30)]
+    assert column_gutters(lines) == []
+    assert split_at_columns(lines[0], column_gutters(lines)) == [lines[0]]
+
+
+def test_too_few_lines_to_tell_a_gutter() -> None:
+    lines = _two_column_block(random.Random(3), rows=3, gutter=40)
+    assert column_gutters(lines) == []
+
+
+def test_a_caption_set_across_both_columns_becomes_a_block_of_its_own() -> None:
+    rng = random.Random(5)
+    caption = [_line(_justified_words(rng, 100, 1524, 100 + row * LINE_HEIGHT)) for row in range(2)]
+    body = [line for line in _two_column_block(rng, rows=12, gutter=24)
+            if Polygon.from_points(line.quad).bounds[1] >= 100]
+    body = [EngineLine(line.text, line.confidence, _shifted(line.quad), tuple(
+        EngineWord(w.text, w.confidence, _shifted(w.quad)) for w in line.words)) for line in body]
+    lines = caption + body
+    gutters = column_gutters(lines)
+    assert len(gutters) == 1
+    parts = [part for line in lines for part in split_at_columns(line, gutters)]
+    assert [line for line in parts if spans_gutter(line, gutters)] == caption
+    columns = split_columns([line for line in parts if not spans_gutter(line, gutters)])
+    assert [len(column) for column in columns] == [12, 12]
+
+
+def _shifted(quad: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    """Below the two caption lines."""
+    return tuple((x, y + 2 * LINE_HEIGHT) for x, y in quad)

@@ -1,0 +1,160 @@
+"""Layout and newspaper typing on pixels and page models built for each case: no OCR, so these run in seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.config import LayoutConfig
+from pipeline.engines.base import LayoutBox
+from pipeline.evaluate import region_errors
+from pipeline.geometry import Polygon
+from pipeline.model import Line, Page, PreprocessTransform, Region, RegionType
+from pipeline.stages.layout import NewspaperTypes, detect_photos, detect_rules, split_at_column_gutters, with_photos
+from samples.generator import generate_page
+
+WIDTH, HEIGHT = 2480, 3508
+REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "real"
+
+
+def _region(number: int, kind: RegionType, box: tuple[float, float, float, float],
+            texts: list[str] = (), line_height: float = 0.0) -> Region:
+    """A region whose lines are stacked from its top, each `line_height` tall and as wide as the region."""
+    x0, y0, x1, _ = box
+    step = line_height * 1.3
+    lines = [Line(id=f"p-r{number}-l{k}", text=text, confidence=0.9, engine="test",
+                  polygon=Polygon.from_box(x0, y0 + k * step, x1, y0 + k * step + line_height))
+             for k, text in enumerate(texts)]
+    return Region(id=f"p-r{number}", type=kind, polygon=Polygon.from_box(*box), confidence=0.9,
+                  detector_label="text", lines=lines)
+
+
+def _front_page() -> Page:
+    """Page one: nameplate, its date line, a headline with byline and dateline in one block, body, a framed ad."""
+    regions = [
+        _region(1, RegionType.body, (700, 120, 1780, 300), ["长河日报"], 180),
+        _region(2, RegionType.body, (900, 330, 1580, 375), ["2024年5月6日 星期一 第 8127 期"], 45),
+        _region(3, RegionType.headline, (150, 500, 1500, 650), ["千亩连片稻田开镰秋粮丰收在望"], 150),
+        _region(4, RegionType.body, (150, 700, 600, 805), ["本报记者 李娜 实习生 周雨桐", "本报上海7月23日电"], 45),
+    ]
+    for column in range(4):  # body text fixes the page's body type size: 45 px lines of 11 characters
+        x = 150 + column * 550
+        lines = ["农机农艺融合一喷多促"] * 30
+        regions.append(_region(10 + column, RegionType.body, (x, 900, x + 400, 2700), lines, 45))
+    frame = [(150, 2900, 2330, 2907), (150, 3300, 2330, 3307), (150, 2900, 157, 3307), (2323, 2900, 2330, 3307)]
+    regions += [_region(20 + k, RegionType.separator, box) for k, box in enumerate(frame)]
+    regions += [
+        Region(id="p-r30", type=RegionType.figure, polygon=Polygon.from_box(180, 2930, 700, 3280), confidence=0.9,
+               detector_label="figure"),
+        _region(31, RegionType.body, (760, 2940, 1700, 3040), ["长河家电 冬季焕新"], 100),
+        _region(32, RegionType.body, (760, 3060, 1500, 3105), ["节能冰箱 以旧换新"], 45),
+        _region(33, RegionType.body, (760, 3120, 1100, 3200), ["¥2,999 起"], 80),
+        _region(34, RegionType.body, (760, 3220, 1400, 3265), ["订购热线：400-820-5566"], 45),
+    ]
+    return Page(id="p", source="front.png", width=WIDTH, height=HEIGHT, regions=regions,
+                transform=PreprocessTransform(working_width=WIDTH, working_height=HEIGHT))
+
+
+def test_masthead_datelines_and_advertisement_are_typed() -> None:
+    typed = NewspaperTypes(LayoutConfig())(_front_page())
+    by_text = {region.text: region for region in typed.regions}
+    assert by_text["长河日报"].type == RegionType.masthead
+    assert by_text["2024年5月6日 星期一 第 8127 期"].type == RegionType.dateline  # under the masthead
+    assert by_text["本报记者 李娜 实习生 周雨桐"].type == RegionType.byline
+    assert by_text["本报上海7月23日电"].type == RegionType.dateline  # split off the byline's block
+    [advert] = [r for r in typed.regions if r.type == RegionType.advertisement]
+    assert advert.text.splitlines() == ["长河家电 冬季焕新", "节能冰箱 以旧换新", "¥2,999 起", "订购热线：400-820-5566"]
+    assert advert.polygon.bounds == (180, 2930, 1700, 3280), "the ad holds its picture"
+    assert not any(r.type == RegionType.figure for r in typed.regions), "the picture is part of the ad"
+    assert sum(r.type == RegionType.separator for r in typed.regions) == 4, "the frame stays as rules"
+    lines = [line.id for region in typed.regions for line in region.lines]
+    assert len(lines) == len(set(lines)) == sum(len(r.lines) for r in _front_page().regions)
+
+
+def test_a_framed_box_of_body_type_is_a_sidebar_not_an_ad() -> None:
+    page = _front_page()
+    boxed = _region(35, RegionType.body, (180, 2930, 2300, 3280), ["编者按：订购热线：400-820-5566"] * 6, 45)
+    plain = [r for r in page.regions if int(r.id.rsplit("r", 1)[1]) < 30] + [boxed]
+    typed = NewspaperTypes(LayoutConfig())(page.model_copy(update={"regions": plain}))
+    assert not any(r.type == RegionType.advertisement for r in typed.regions), "a phone number alone makes no ad"
+    assert typed.region("p-r35").type == RegionType.sidebar
+
+
+def test_short_vertical_rules_are_found_but_letter_stems_are_not() -> None:
+    image = np.full((1400, 1000), 255, np.uint8)
+    image[100:180, 500:503] = 0  # a rule between two teaser boxes: short, alone in white space
+    image[100:180, 200:204] = 0  # the stem of a large character, with strokes joining it
+    for y in (100, 140, 176):
+        image[y:y + 4, 180:230] = 0
+    image[600:604, 100:900] = 0  # a horizontal rule
+    found = detect_rules(image)
+    assert ("vertical", (500.0, 100.0, 503.0, 180.0)) in found
+    assert not any(box[0] <= 204 and box[2] >= 200 for kind, box in found if kind == "vertical")
+    assert ("horizontal", (100.0, 600.0, 900.0, 604.0)) in found
+
+
+def test_a_text_box_across_two_columns_is_cut_at_the_gutter() -> None:
+    image = np.full((HEIGHT, WIDTH), 255, np.uint8)
+    for top in range(500, 1000, 50):
+        image[top:top + 30, 150:1150] = 0
+        image[top:top + 30, 1200:2200] = 0
+    image[450:1050, 1173:1176] = 0  # a column rule in the gutter does not hide it
+    two_columns = LayoutBox("text", (140, 490, 2210, 1010), 0.9)
+    title = LayoutBox("title", (140, 490, 2210, 1010), 0.9)
+    parts = split_at_column_gutters(image, [two_columns, title], [(1173, 450, 1176, 1050)])
+    assert [p.label for p in parts] == ["text", "text", "title"]
+    (left, *_), (right_x0, *_) = parts[0].box, parts[1].box
+    assert left == 140 and 1150 <= right_x0 <= 1200 and parts[0].box[2] == right_x0
+
+
+def test_photos_are_found_and_correct_the_model_figures() -> None:
+    image = np.full((HEIGHT, WIDTH), 255, np.uint8)
+    image[300:800, 300:900] = np.random.default_rng(1).integers(70, 190, (500, 600), dtype=np.uint8)
+    image[1000:1030, 300:1200] = 0  # a line of bold type is not a picture
+    [photo] = detect_photos(image)
+    assert photo == pytest.approx((300, 300, 900, 800), abs=12)
+    swallowed = [LayoutBox("figure", (280, 280, 2000, 2000), 0.5), LayoutBox("text", (300, 1000, 1200, 1030), 0.9)]
+    assert [b.box for b in with_photos(swallowed, [photo])] == [photo, (300, 1000, 1200, 1030)]
+    assert [b.label for b in with_photos([], [photo])] == ["figure"]
+    cut_short = [LayoutBox("figure", (300, 500, 900, 800), 0.5)]
+    assert with_photos(cut_short, [photo])[0].box == pytest.approx((300, 300, 900, 800), abs=12)
+
+
+def test_generated_truth_records_pull_quote_rules_and_frame_sides() -> None:
+    truth = generate_page("zh", "roundtable", 5, 1240, 1754, 150, degrade=False).truth
+    rules = [Polygon.from_box(*r["box"]) for r in truth["regions"] if r["type"] == "separator"]
+
+    def rules_around(kind: str) -> int:
+        [box] = [Polygon.from_box(*r["box"]) for r in truth["regions"] if r["type"] == kind]
+        grown = Polygon.from_box(box.bounds[0] - 40, box.bounds[1] - 40, box.bounds[2] + 40, box.bounds[3] + 40)
+        return sum(rule.overlap_ratio(grown) > 0.9 for rule in rules)
+
+    assert rules_around("pull_quote") == 2, "a pull quote is set between two rules"
+    assert rules_around("sidebar") == 4, "a sidebar's frame is four rules"
+
+
+def test_region_errors_say_how_f1_was_lost() -> None:
+    truth = [{"id": "t1", "type": "body", "box": [0, 0, 100, 400]},
+             {"id": "t2", "type": "body", "box": [120, 0, 220, 400]},
+             {"id": "t3", "type": "headline", "box": [0, 500, 220, 560]}]
+    page = Page(id="p", source="p.png", width=300, height=600, regions=[
+        _region(1, RegionType.body, (0, 0, 220, 400)), _region(2, RegionType.kicker, (0, 500, 220, 560))])
+    assert region_errors(page, truth) == {"merged:body": 2, "wrong_type:headline->kicker": 1, "extra:body": 1}
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason=f"real pages absent: {REAL} (see ../shared/real/README.md)")
+def test_real_region_truth_is_mapped_to_our_types() -> None:
+    from pipeline.real_truth import kant_truth, topaz_truth
+
+    kant = kant_truth(REAL / "kant_aufklaerung_1784" / "data" / "OCR-D-GT-PAGE" / "PAGE_0017_PAGE.xml")
+    assert kant["image"] == "INPUT_0017.tif"
+    assert [r["type"] for r in kant["regions"]].count("headline") == 5
+    assert {r["type"] for r in kant["regions"]} == {"headline", "body", "folio"}, "drop capital left out"
+    topaz = REAL / "topaz_times_1944"
+    front, zones = topaz_truth(topaz, "ttt_19441101-19450131_0059", 1940)
+    assert [(r["type"], r["box"]) for r in front["regions"]] == [("masthead", [0, 0, 1161, 260])]
+    assert len(zones) == 7
+    inside, _ = topaz_truth(topaz, "ttt_19441101-19450131_0062", 1954)
+    assert [r["type"] for r in inside["regions"]] == ["running_header", "section"]
