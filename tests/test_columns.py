@@ -67,21 +67,15 @@ def test_too_few_lines_to_tell_a_gutter() -> None:
 
 
 def test_a_caption_set_across_both_columns_becomes_a_block_of_its_own() -> None:
+    """The detector read each column's lines apart; only the caption over both runs through the gutter."""
     rng = random.Random(5)
     caption = [_line(_justified_words(rng, 100, 1524, 100 + row * LINE_HEIGHT)) for row in range(2)]
-    body = [line for line in _two_column_block(rng, rows=12, gutter=24)
-            if Polygon.from_points(line.quad).bounds[1] >= 100]
-    body = [EngineLine(line.text, line.confidence, _shifted(line.quad), tuple(
-        EngineWord(w.text, w.confidence, _shifted(w.quad)) for w in line.words)) for line in body]
+    body = [_line(_justified_words(rng, left, left + 700, 100 + row * LINE_HEIGHT))
+            for row in range(2, 14) for left in (100, 824)]
     lines = caption + body
     gutters = column_gutters(lines)
-    assert len(gutters) == 1
+    assert len(gutters) == 1 and 800 <= gutters[0] <= 824
     parts = [part for line in lines for part in split_at_columns(line, gutters)]
     assert [line for line in parts if spans_gutter(line, gutters)] == caption
     columns = split_columns([line for line in parts if not spans_gutter(line, gutters)])
     assert [len(column) for column in columns] == [12, 12]
-
-
-def _shifted(quad: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
-    """Below the two caption lines."""
-    return tuple((x, y + 2 * LINE_HEIGHT) for x, y in quad)

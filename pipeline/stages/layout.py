@@ -316,9 +316,11 @@ def merge_fragments(page: Page, body: float) -> list[Region]:
         merged = False
         boxes = {r.id: to_working(page, r.polygon) for r in regions}
         for upper in regions:
-            for lower in regions:
-                if upper is lower or upper.type != lower.type or not _fragments(upper, boxes[upper.id],
-                                                                                    boxes[lower.id], body):
+            below = [r for r in regions if r is not upper and r.type == upper.type
+                     and _fragments(upper, boxes[upper.id], boxes[r.id], body)]
+            for lower in below:
+                # A block over two columns side by side (a caption under a wide photo) is no fragment of either.
+                if any(_horizontal_overlap(boxes[other.id], boxes[lower.id]) <= 0 for other in below):
                     continue
                 # Lines in reading order: by row, then left to right within a row.
                 order = sorted([*upper.lines, *lower.lines],

@@ -28,8 +28,6 @@ CJK_GUTTER_RATIO = 0.6
 """A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
 ASSIGN_MIN_OVERLAP = 0.5
 GUTTER_MIN_LINES = 4
-GUTTER_SHARE = 0.6
-"""Share of a block's lines that must cross a white band for it to be a gutter."""
 GUTTER_MIN_WIDTH = 0.2
 """Narrowest gutter, in line heights."""
 GUTTER_INKED_SHARE = 0.25
@@ -109,12 +107,13 @@ def _line_of_words(words: list[EngineWord], line_box: Polygon) -> EngineLine:
 
 
 def column_gutters(lines: list[EngineLine]) -> list[float]:
-    """The x of each white band that runs down a block through its lines: a gutter a layout box spans.
+    """The x of each white band that runs down a block between text on both sides: a gutter a layout box spans.
 
-    The detector may read straight across a narrow gutter, so line boxes cross it; their words do
-    not. A word space in justified text lines up with a space in the next line only by chance, so a
-    band counts only when most lines of the block cross it without ink and there is text on both sides.
-    A few lines may run through it with ink: a caption or deck set across both columns in the same box.
+    Words, not line boxes, tell it: the detector may read straight across a narrow gutter, so a line
+    box can cross it while its words do not. A word space in justified text lines up with a space in
+    the next line only by chance, so a band counts only when nearly every line leaves it free. A few
+    lines may run through it with ink (a caption set across both columns in the same box) when the
+    block is long enough to tell them from chance.
     """
     worded = [(Polygon.from_points(line.quad), line) for line in lines if line.words]
     if len(worded) < GUTTER_MIN_LINES:
@@ -125,22 +124,38 @@ def column_gutters(lines: list[EngineLine]) -> list[float]:
     height = median(box.height for box, _ in worded)
     min_width = (CJK_GUTTER_RATIO if cjk else GUTTER_MIN_WIDTH) * height
     left = min(box.bounds[0] for box, _ in worded)
-    width = int(max(box.bounds[2] for box, _ in worded) - left) + 1
-    crossing, inked = np.zeros(width), np.zeros(width)
-    for box, line in worded:
-        crossing[int(box.bounds[0] - left):int(box.bounds[2] - left)] += 1
-        for word in line.words:
-            x0, _, x1, _ = Polygon.from_points(word.quad).bounds
+    width = int(max(box.bounds[2] for box, _ in worded) - left) + 2
+    inked, starts, ends = np.zeros(width), np.zeros(width), np.zeros(width)
+    word_starts, word_ends = np.zeros(width), np.zeros(width)
+    for _, line in worded:
+        spans = [Polygon.from_points(word.quad).bounds for word in line.words]
+        for x0, _, x1, _ in spans:
             inked[int(x0 - left):int(x1 - left) + 1] += 1
-    white = (crossing >= GUTTER_SHARE * len(worded)) & (inked <= GUTTER_INKED_SHARE * crossing) \
-        & (crossing - inked >= GUTTER_MIN_LINES)
+            word_starts[int(x0 - left)] += 1
+            word_ends[int(x1 - left)] += 1
+        starts[int(min(b[0] for b in spans) - left)] += 1
+        ends[int(max(b[2] for b in spans) - left)] += 1
+    ink_left = np.cumsum(starts)  # lines with a word left of x
+    ink_right = len(worded) - np.cumsum(ends)  # lines with a word right of x
+    # Ink is weighed against the columns on either side: a block may hold many columns of unequal length.
+    reach = int(3 * height)
+    nearby = np.lib.stride_tricks.sliding_window_view(np.pad(inked, reach), 2 * reach + 1).max(axis=1)
+    allowed = np.where(nearby >= 2 * GUTTER_MIN_LINES, np.floor(GUTTER_INKED_SHARE * nearby), 0)
+    white = (inked <= allowed) & (ink_left - inked >= GUTTER_MIN_LINES) & (ink_right - inked >= GUTTER_MIN_LINES)
     gutters: list[float] = []
     start = None
     for x, is_white in enumerate([*white, False]):
         if is_white and start is None:
             start = x
         elif not is_white and start is not None:
-            if x - start >= min_width and start >= 3 * height and x <= width - 3 * height:
+            # Columns are justified: lines end flush just before a gutter and start flush just after it.
+            # Lines read across it end and start there in their words; they leave it without any ink.
+            before, after = slice(max(0, start - int(height / 2)), start + 1), slice(x, x + int(height / 2) + 1)
+            lines_flush = min(ends[before].sum(), starts[after].sum()) >= GUTTER_MIN_LINES
+            words_flush = min(word_ends[before].sum(), word_starts[after].sum()) >= GUTTER_MIN_LINES \
+                and not inked[start:x].any()
+            if x - start >= min_width and start >= 3 * height and x <= width - 3 * height \
+                    and (lines_flush or words_flush):
                 gutters.append(left + (start + x) / 2)
             start = None
     return gutters
@@ -219,7 +234,8 @@ def route_regions(router: ScriptRouter, engine: OcrEngine, page: Page, image: np
         read_twice += 1
         x0, y0, x1, y1 = (max(0, round(v)) for v in to_working(page, region.polygon).bounds)
         crop = np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255)
-        lines = join_same_baseline([_shift(line, x0 - PADDING, y0 - PADDING) for line in other.read(crop)])
+        shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in other.read(crop)]
+        lines = [line for block in column_blocks(shifted) for line in block]
         candidate = [_line_model(page, line, f"{region.id}-l{k}", other.name) for k, line in enumerate(lines, start=1)]
         if candidate and mean_confidence(candidate) > mean_confidence(region.lines):
             page.regions[index] = region.model_copy(update={"lines": candidate})
@@ -265,14 +281,7 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for index, region in enumerate(text_regions):
-        gutters = column_gutters(members[index])
-        parts = [part for line in members[index] for part in split_at_columns(line, gutters)]
-        # Lines printed across the gutter (a caption under a two-column photo) are a block of their own:
-        # kept among the columns they would chain them into one.
-        across = [line for line in parts if spans_gutter(line, gutters)]
-        within = [line for line in parts if not spans_gutter(line, gutters)]
-        blocks = split_columns(within) + ([across] if across else [])
-        columns = [join_same_baseline(block) for block in blocks] or [[]]
+        columns = column_blocks(members[index]) or [[]]
         for number, column in enumerate(columns):
             region_id = region.id
             if number:
@@ -310,6 +319,19 @@ def group_orphans(lines: list[EngineLine]) -> list[list[EngineLine]]:
         else:
             blocks.append([(box, line)])
     return [[line for _, line in block] for block in blocks]
+
+
+def column_blocks(lines: list[EngineLine]) -> list[list[EngineLine]]:
+    """A region's lines as blocks read one after another: each column, then lines printed across them.
+
+    Lines printed across the gutter (a caption under a two-column photo) are a block of their own:
+    kept among the columns they would chain them into one.
+    """
+    gutters = column_gutters(lines)
+    parts = [part for line in lines for part in split_at_columns(line, gutters)]
+    across = [line for line in parts if spans_gutter(line, gutters)]
+    within = [line for line in parts if not spans_gutter(line, gutters)]
+    return [join_same_baseline(block) for block in [*split_columns(within), *([across] if across else [])]]
 
 
 def split_columns(lines: list[EngineLine]) -> list[list[EngineLine]]:
