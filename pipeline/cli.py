@@ -99,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run", help="digitise page images into TEI articles and ALTO pages",
-        description="OCR, lay out and segment newspaper pages (PNG, JPEG, TIFF incl. multi-page) and write "
+        description="OCR, lay out and segment newspaper pages (PNG, JPEG, TIFF incl. multi-page and G4, "
+                    "JPEG 2000, PDF: text layer or scan) and write "
                     "OUT/tei/*.xml (one per article), OUT/alto/*.xml (one per page), OUT/pages/*.json "
                     "(the page model) and OUT/manifest.json. Runs as a Prefect flow with no server needed.",
         epilog=RUN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
