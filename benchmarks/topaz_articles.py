@@ -1,7 +1,7 @@
 """Article segmentation on real pages: the Topaz Times (13 Dec 1944), scored against people's clippings.
 
     python -m benchmarks.topaz_articles                 # run the pipeline on the 4 pages, then score
-    python -m benchmarks.topaz_articles --out OUT       # score an existing run of those pages
+    python -m benchmarks.topaz_articles --out OUT       # run into OUT and keep it, or score the run already there
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ def run_pages(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, help="an existing run over the Topaz pages")
+    parser.add_argument("--out", type=Path, help="where the run goes, kept; a run already there is scored as it is")
     args = parser.parse_args()
     if not TOPAZ.is_dir():
         raise SystemExit(f"the Topaz Times pages are not at {TOPAZ}")
     with tempfile.TemporaryDirectory(prefix="broadsheet-topaz-") as folder:
         out = args.out or Path(folder)
-        if args.out is None:
+        if not any((out / "pages").glob("*.json")):
             run_pages(out)
         articles = read_clippings(TOPAZ)
         scores = [score_clippings(Page.model_validate_json(p.read_bytes()), articles)

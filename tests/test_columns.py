@@ -6,7 +6,7 @@ import random
 
 from pipeline.engines.base import EngineLine, EngineWord
 from pipeline.geometry import Polygon
-from pipeline.stages.ocr import column_gutters, spans_gutter, split_at_columns, split_columns
+from pipeline.stages.ocr import column_blocks, column_gutters, spans_gutter, split_at_columns, split_columns
 
 LINE_HEIGHT = 46
 CHAR_WIDTH = 19
@@ -79,3 +79,13 @@ def test_a_caption_set_across_both_columns_becomes_a_block_of_its_own() -> None:
     assert [line for line in parts if spans_gutter(line, gutters)] == caption
     columns = split_columns([line for line in parts if not spans_gutter(line, gutters)])
     assert [len(column) for column in columns] == [12, 12]
+
+
+def test_two_body_lines_split_at_wide_justified_spaces_stay_one_column() -> None:
+    """'replacing      bridges, / rebuilding      five': the detector's pieces, not two columns."""
+    rows = [[(100, 290), (333, 495)], [(100, 277), (416, 497)]]
+    pieces = [_line([EngineWord("w" * 8, 0.95, Polygon.from_box(x0, y, x1, y + LINE_HEIGHT).points)])
+              for row, y in zip(rows, (100, 150), strict=True) for x0, x1 in row]
+    [column] = column_blocks(pieces, body_text=True)
+    assert len(column) == 2 and all(len(line.words) == 2 for line in column)
+    assert len(column_blocks(pieces)) == 2, "headlines of two stories may stand side by side in one box"

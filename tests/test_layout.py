@@ -12,7 +12,14 @@ from pipeline.engines.base import LayoutBox
 from pipeline.evaluate import region_errors
 from pipeline.geometry import Polygon
 from pipeline.model import Line, Page, PreprocessTransform, Region, RegionType
-from pipeline.stages.layout import NewspaperTypes, detect_photos, detect_rules, split_at_column_gutters, with_photos
+from pipeline.stages.layout import (
+    NewspaperTypes,
+    cut_at_figures,
+    detect_photos,
+    detect_rules,
+    split_at_column_gutters,
+    with_photos,
+)
 from samples.generator import generate_page
 
 WIDTH, HEIGHT = 2480, 3508
@@ -107,6 +114,59 @@ def test_a_text_box_across_two_columns_is_cut_at_the_gutter() -> None:
     assert [p.label for p in parts] == ["text", "text", "title"]
     (left, *_), (right_x0, *_) = parts[0].box, parts[1].box
     assert left == 140 and 1150 <= right_x0 <= 1200 and parts[0].box[2] == right_x0
+
+
+def test_a_column_box_drawn_over_its_picture_is_cut_above_and_below_it() -> None:
+    column = LayoutBox("text", (1487, 2248, 1933, 3366), 0.9)
+    picture = LayoutBox("figure", (1504, 2382, 1913, 2643), 0.8)
+    beside = LayoutBox("text", (1000, 2248, 1450, 3366), 0.9)  # the next column: no picture in it
+    parts = cut_at_figures([column, picture, beside])
+    assert [p.box for p in parts] == [(1487, 2248, 1933, 2382), (1487, 2643, 1933, 3366), picture.box, beside.box]
+
+
+def _stacked_lines(region_number: int, x0: float, top: float, rows: list[tuple[str, float, float]]) -> list[Line]:
+    """Lines of (text, height, width) set one under another from `top`, a tenth of a line apart."""
+    lines, y = [], top
+    for k, (text, height, width) in enumerate(rows, start=1):
+        lines.append(Line(id=f"p-r{region_number}-l{k}", text=text, confidence=0.9, engine="test",
+                          polygon=Polygon.from_box(x0, y, x0 + width, y + height)))
+        y += height * 1.1
+    return lines
+
+
+def _captioned_column(gap: float, caption_height: float, caption_pitch: float) -> Page:
+    """A picture, then one box the model drew over its caption and the column under it."""
+    caption = [("资料图片市民在地铁九号线", caption_height, 12 * caption_pitch)] * 3
+    column = [("农机农艺融合一喷多促见效", 45, 12 * 41)] * 8
+    lines = _stacked_lines(5, 150, 1000, caption)
+    lines += _stacked_lines(5, 150, lines[-1].polygon.bounds[3] + gap, column)
+    lines = [line.model_copy(update={"id": f"p-r5-l{k}"}) for k, line in enumerate(lines, start=1)]
+    boxed = Region(id="p-r5", type=RegionType.body, confidence=0.9, detector_label="text", lines=lines,
+                   polygon=Polygon.from_box(150, 1000, 150 + 12 * 41, lines[-1].polygon.bounds[3]))
+    picture = Region(id="p-r4", type=RegionType.figure, polygon=Polygon.from_box(150, 600, 642, 990),
+                     confidence=0.9, detector_label="figure")
+    others = [_region(10 + k, RegionType.body, (700 + 550 * k, 600, 1192 + 550 * k, 2400),
+                      ["农机农艺融合一喷多促见效"] * 30, 45) for k in range(3)]
+    return Page(id="p", source="p.png", width=WIDTH, height=HEIGHT, regions=[picture, boxed, *others],
+                transform=PreprocessTransform(working_width=WIDTH, working_height=HEIGHT))
+
+
+def test_a_caption_boxed_with_the_column_under_it_is_split_off_at_the_wider_gap() -> None:
+    typed = NewspaperTypes(LayoutConfig())(_captioned_column(gap=45, caption_height=40, caption_pitch=34))
+    [caption] = [r for r in typed.regions if r.type == RegionType.caption]
+    assert len(caption.lines) == 3 and caption.id == "p-r5"
+    [rest] = [r for r in typed.regions if r.type == RegionType.body and r.text.startswith("农机") and len(r.lines) == 8]
+    assert rest.polygon.bounds[1] > caption.polygon.bounds[3]
+
+
+@pytest.mark.parametrize(("gap", "caption_height", "caption_pitch"), [
+    (45, 45, 41),  # a spaced paragraph break: the same type on both sides
+    (4, 40, 34),  # smaller type, but set on the column's own leading: no break to split at
+])
+def test_a_column_stays_whole_without_both_a_wide_gap_and_a_change_of_type(
+        gap: float, caption_height: float, caption_pitch: float) -> None:
+    typed = NewspaperTypes(LayoutConfig())(_captioned_column(gap, caption_height, caption_pitch))
+    assert len(typed.region("p-r5").lines) == 11
 
 
 def test_photos_are_found_and_correct_the_model_figures() -> None:

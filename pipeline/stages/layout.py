@@ -56,6 +56,10 @@ PHOTO_MIN_SIDE = 0.08
 """A picture found in the pixels is at least this share of the page's width on each side."""
 SAME_TYPE_SIZE = 1.3
 """Adjacent lines whose heights differ by more than this factor are set in different type."""
+CLOSE_TYPE_SIZE = 1.1
+"""Blocks whose line heights or widths per character differ by this factor are set in different type."""
+SPACED_BREAK = 0.4
+"""A gap between lines of at least this share of the body's line height can end a block."""
 FOLIO_PATTERN = re.compile(r"^\s*(第?\s*[0-9０-９]{1,3}\s*版?|[A-Z]?[0-9]{1,3}|Page\s+[0-9]+)\s*$", re.IGNORECASE)
 TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
 SECTION_MAX_CHARS = 8
@@ -200,6 +204,26 @@ def split_at_column_gutters(image: np.ndarray, boxes: list[LayoutBox],
     return result
 
 
+def cut_at_figures(boxes: list[LayoutBox]) -> list[LayoutBox]:
+    """A text box the model drew down a column and over a picture set in it is the text above and below.
+
+    Left whole, its box covers the picture, which is then dropped as a second detection of the
+    text, and the caption under the picture is read into the column.
+    """
+    figures = [Polygon.from_box(*b.box) for b in boxes if b.label == "figure"]
+    result: list[LayoutBox] = []
+    for box in boxes:
+        parts = [box.box]
+        if box.label == "text":
+            for figure in sorted(figures, key=lambda f: f.bounds[1]):
+                fx0, fy0, fx1, fy1 = figure.bounds
+                x0, y0, x1, y1 = parts[-1]
+                if min(x1, fx1) - max(x0, fx0) >= 0.7 * (x1 - x0) and y0 < fy0 and fy1 < y1:
+                    parts[-1:] = [(x0, y0, x1, fy0), (x0, fy1, x1, y1)]
+        result += [LayoutBox(box.label, part, box.score) for part in parts]
+    return result
+
+
 class Layout:
     name = "layout"
 
@@ -219,7 +243,8 @@ class Layout:
                      for orientation, box in detect_rules(image)
                      # Straight edges inside a photo are not printed rules.
                      if not any(Polygon.from_box(*box).overlap_ratio(f) > 0.5 for f in figures)]
-            boxes = split_at_column_gutters(image, boxes, [r.box for r in rules if r.label == "rule-vertical"])
+            boxes = split_at_column_gutters(image, cut_at_figures(boxes),
+                                            [r.box for r in rules if r.label == "rule-vertical"])
             boxes += rules
             page.regions = [
                 Region(
@@ -287,6 +312,7 @@ class NewspaperTypes:
             page.regions = split_datelines(page)
             body = body_line_height(page)
             if body > 0:
+                page.regions = split_at_spaced_type_changes(page, body)
                 page.regions = classify(page, body, self.config.headline_height_ratio)
                 page.regions = merge_advertisements(page, body, self.config.headline_height_ratio)
                 page.regions = merge_fragments(page, body)
@@ -350,6 +376,52 @@ def split_by_type_size(page: Page) -> list[Region]:
                 runs.append([line])
         regions += _split_into_runs(page, region, runs, fresh_ids)
     return regions
+
+
+def split_at_spaced_type_changes(page: Page, body: float) -> list[Region]:
+    """A caption the model boxed with the column under it ends at a wider gap, where the type grows.
+
+    Caption type is often only a point smaller than the body's, too close for
+    `split_by_type_size`, so a change of size counts only together with a gap of
+    `SPACED_BREAK` lines; blocks of one type either side of a gap (spaced paragraphs) stay one.
+    """
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for region in page.regions:
+        boxes = [upright(page, line) for line in region.lines]
+        one_column = all(_horizontal_overlap(a, b) > 0.5 * min(a.width, b.width) for a, b in pairwise(boxes))
+        running_text = region.type in (RegionType.body, RegionType.caption) or \
+            (region.type == RegionType.table and not is_grid(page, region))
+        if not running_text or len(region.lines) < 2 or not one_column:
+            regions.append(region)
+            continue
+        ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
+        blocks: list[list[Line]] = [[ordered[0]]]
+        for above, below in pairwise(ordered):
+            if upright(page, below).bounds[1] - upright(page, above).bounds[3] >= SPACED_BREAK * body:
+                blocks.append([below])
+            else:
+                blocks[-1].append(below)
+        runs = [blocks[0]]
+        for block in blocks[1:]:
+            if _same_type(page, runs[-1], block):
+                runs[-1] += block
+            else:
+                runs.append(block)
+        regions += _split_into_runs(page, region, runs, fresh_ids)
+    return regions
+
+
+def _same_type(page: Page, upper: list[Line], lower: list[Line]) -> bool:
+    """Two blocks of lines set in one type: their line heights, and widths per character, agree."""
+    def ratio(a: float, b: float) -> float:
+        return max(a, b) / max(min(a, b), 1e-6)
+
+    heights = [median(upright(page, line).height for line in block) for block in (upper, lower)]
+    if ratio(*heights) >= CLOSE_TYPE_SIZE:
+        return False
+    pitches = [[p for line in block if (p := _pitch(page, line)) is not None] for block in (upper, lower)]
+    return not all(pitches) or ratio(*(median(p) for p in pitches)) < CLOSE_TYPE_SIZE
 
 
 def _split_into_runs(page: Page, region: Region, runs: list[list[Line]], fresh_ids: Iterator[str]) -> list[Region]:

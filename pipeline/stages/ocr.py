@@ -281,7 +281,7 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for index, region in enumerate(text_regions):
-        columns = column_blocks(members[index]) or [[]]
+        columns = column_blocks(members[index], region.type == RegionType.body) or [[]]
         for number, column in enumerate(columns):
             region_id = region.id
             if number:
@@ -321,12 +321,18 @@ def group_orphans(lines: list[EngineLine]) -> list[list[EngineLine]]:
     return [[line for _, line in block] for block in blocks]
 
 
-def column_blocks(lines: list[EngineLine]) -> list[list[EngineLine]]:
+def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list[EngineLine]]:
     """A region's lines as blocks read one after another: each column, then lines printed across them.
 
     Lines printed across the gutter (a caption under a two-column photo) are a block of their own:
-    kept among the columns they would chain them into one.
+    kept among the columns they would chain them into one. A box of body text a few lines tall
+    cannot show a gutter apart from the wide spaces of justified lines (often wider than a gutter),
+    so it is one column, as the layout model drew it; headlines of two stories do stand side by
+    side in one box.
     """
+    rows = join_same_baseline(lines)
+    if body_text and len(rows) < GUTTER_MIN_LINES:
+        return [rows] if rows else []
     gutters = column_gutters(lines)
     parts = [part for line in lines for part in split_at_columns(line, gutters)]
     across = [line for line in parts if spans_gutter(line, gutters)]
