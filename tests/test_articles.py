@@ -90,6 +90,19 @@ def test_a_pull_quote_between_its_rules_belongs_to_the_story_around_it() -> None
     assert order.index(left.id) < order.index(right_top.id) < order.index(quote.id) < order.index(right_bottom.id)
 
 
+def test_a_heading_in_a_column_under_the_rule_that_ends_the_story_above_starts_a_story() -> None:
+    """Topaz Times: LETTERS PROTEST sits in column three, straight under the last line of the story above."""
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    left, right_top = _column(100, 200, 30), _column(420, 200, 8)
+    rule = _rule(420, 492, 700)  # the column's width: the end of the story above
+    heading = _region(RegionType.body, [("LETTERS PROTEST", 430, 500, 690, 540),
+                                        ("VETERAN OUSTING", 430, 548, 690, 588)])
+    right_bottom = _column(420, 600, 14)
+    page = _segment([headline, left, right_top, rule, heading, right_bottom])
+    assert next(r.type for r in page.regions if r.id == heading.id) == RegionType.headline
+    assert _owner(page, right_top) == _owner(page, left) != _owner(page, right_bottom) == _owner(page, heading)
+
+
 def test_columns_beside_a_headline_that_start_level_with_its_kicker_join_its_story() -> None:
     upper = _heading("Small Orchards Turn to Drones", 100, 100, 70)
     upper_text = [_column(100 + 320 * k, 200, 12) for k in range(3)]

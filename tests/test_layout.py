@@ -14,7 +14,7 @@ from pipeline.geometry import Polygon
 from pipeline.model import Line, Page, PreprocessTransform, Region, RegionType
 from pipeline.stages.layout import (
     NewspaperTypes,
-    cut_at_figures,
+    cut_at_insets,
     detect_photos,
     detect_rules,
     split_at_column_gutters,
@@ -116,12 +116,14 @@ def test_a_text_box_across_two_columns_is_cut_at_the_gutter() -> None:
     assert left == 140 and 1150 <= right_x0 <= 1200 and parts[0].box[2] == right_x0
 
 
-def test_a_column_box_drawn_over_its_picture_is_cut_above_and_below_it() -> None:
+def test_a_column_box_drawn_over_its_picture_or_a_headline_is_cut_above_and_below_it() -> None:
     column = LayoutBox("text", (1487, 2248, 1933, 3366), 0.9)
     picture = LayoutBox("figure", (1504, 2382, 1913, 2643), 0.8)
     beside = LayoutBox("text", (1000, 2248, 1450, 3366), 0.9)  # the next column: no picture in it
-    parts = cut_at_figures([column, picture, beside])
-    assert [p.box for p in parts] == [(1487, 2248, 1933, 2382), (1487, 2643, 1933, 3366), picture.box, beside.box]
+    heading = LayoutBox("title", (1010, 2700, 1440, 2780), 0.9)  # a headline inside the next column's box
+    parts = cut_at_insets([column, picture, beside, heading])
+    assert [p.box for p in parts] == [(1487, 2248, 1933, 2382), (1487, 2643, 1933, 3366), picture.box,
+                                      (1000, 2248, 1450, 2700), (1000, 2780, 1450, 3366), heading.box]
 
 
 def _stacked_lines(region_number: int, x0: float, top: float, rows: list[tuple[str, float, float]]) -> list[Line]:

@@ -204,22 +204,27 @@ def split_at_column_gutters(image: np.ndarray, boxes: list[LayoutBox],
     return result
 
 
-def cut_at_figures(boxes: list[LayoutBox]) -> list[LayoutBox]:
-    """A text box the model drew down a column and over a picture set in it is the text above and below.
+INSET_LABELS = frozenset({"figure", "title"})
+"""Blocks set inside a column's flow that the model may also cover with the column's text box."""
 
-    Left whole, its box covers the picture, which is then dropped as a second detection of the
-    text, and the caption under the picture is read into the column.
+
+def cut_at_insets(boxes: list[LayoutBox]) -> list[LayoutBox]:
+    """A text box the model drew down a column and over a picture or a headline set in it is the text above and below.
+
+    Left whole, its box covers the inset, which is then dropped as a second detection of the
+    text: a caption under the picture is read into the column, and a headline the OCR cannot
+    read (hand-lettered outline type) no longer ends the story above it.
     """
-    figures = [Polygon.from_box(*b.box) for b in boxes if b.label == "figure"]
+    insets = sorted((Polygon.from_box(*b.box) for b in boxes if b.label in INSET_LABELS), key=lambda i: i.bounds[1])
     result: list[LayoutBox] = []
     for box in boxes:
         parts = [box.box]
         if box.label == "text":
-            for figure in sorted(figures, key=lambda f: f.bounds[1]):
-                fx0, fy0, fx1, fy1 = figure.bounds
+            for inset in insets:
+                ix0, iy0, ix1, iy1 = inset.bounds
                 x0, y0, x1, y1 = parts[-1]
-                if min(x1, fx1) - max(x0, fx0) >= 0.7 * (x1 - x0) and y0 < fy0 and fy1 < y1:
-                    parts[-1:] = [(x0, y0, x1, fy0), (x0, fy1, x1, y1)]
+                if min(x1, ix1) - max(x0, ix0) >= 0.7 * (x1 - x0) and y0 < iy0 and iy1 < y1:
+                    parts[-1:] = [(x0, y0, x1, iy0), (x0, iy1, x1, y1)]
         result += [LayoutBox(box.label, part, box.score) for part in parts]
     return result
 
@@ -243,7 +248,7 @@ class Layout:
                      for orientation, box in detect_rules(image)
                      # Straight edges inside a photo are not printed rules.
                      if not any(Polygon.from_box(*box).overlap_ratio(f) > 0.5 for f in figures)]
-            boxes = split_at_column_gutters(image, cut_at_figures(boxes),
+            boxes = split_at_column_gutters(image, cut_at_insets(boxes),
                                             [r.box for r in rules if r.label == "rule-vertical"])
             boxes += rules
             page.regions = [
@@ -383,7 +388,9 @@ def split_at_spaced_type_changes(page: Page, body: float) -> list[Region]:
 
     Caption type is often only a point smaller than the body's, too close for
     `split_by_type_size`, so a change of size counts only together with a gap of
-    `SPACED_BREAK` lines; blocks of one type either side of a gap (spaced paragraphs) stay one.
+    `SPACED_BREAK` lines; blocks of one type either side of a gap (spaced paragraphs) stay one,
+    and so does a larger heading over its text, which the book and typewritten pages set in
+    type too close to the body's to be typed a headline once alone.
     """
     regions: list[Region] = []
     fresh_ids = region_ids(page)
@@ -404,24 +411,22 @@ def split_at_spaced_type_changes(page: Page, body: float) -> list[Region]:
                 blocks[-1].append(below)
         runs = [blocks[0]]
         for block in blocks[1:]:
-            if _same_type(page, runs[-1], block):
-                runs[-1] += block
-            else:
+            if _smaller_type(page, runs[-1], block):
                 runs.append(block)
+            else:
+                runs[-1] += block
         regions += _split_into_runs(page, region, runs, fresh_ids)
     return regions
 
 
-def _same_type(page: Page, upper: list[Line], lower: list[Line]) -> bool:
-    """Two blocks of lines set in one type: their line heights, and widths per character, agree."""
-    def ratio(a: float, b: float) -> float:
-        return max(a, b) / max(min(a, b), 1e-6)
-
+def _smaller_type(page: Page, upper: list[Line], lower: list[Line]) -> bool:
+    """Whether the upper block is set in smaller type than the lower: lower lines, or narrower characters."""
     heights = [median(upright(page, line).height for line in block) for block in (upper, lower)]
-    if ratio(*heights) >= CLOSE_TYPE_SIZE:
-        return False
+    if heights[1] >= CLOSE_TYPE_SIZE * heights[0]:
+        return True
+    # One line against one line tells too little: a heading may be letter-spaced.
     pitches = [[p for line in block if (p := _pitch(page, line)) is not None] for block in (upper, lower)]
-    return not all(pitches) or ratio(*(median(p) for p in pitches)) < CLOSE_TYPE_SIZE
+    return all(pitches) and max(map(len, pitches)) >= 2 and median(pitches[1]) >= CLOSE_TYPE_SIZE * median(pitches[0])
 
 
 def _split_into_runs(page: Page, region: Region, runs: list[list[Line]], fresh_ids: Iterator[str]) -> list[Region]:
@@ -548,12 +553,12 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
         # Larger type heading a column, with body straight under it and none above, is a headline;
         # a pull quote sits inside the column's text, or between two rules. A rule above alone is the
         # rule that ends the previous story, which a headline sits under.
-        if typed[region.id] == RegionType.pull_quote \
-                and not {"top", "bottom"} <= ruled_sides(boxes[region.id], rules, 3 * body):
+        sides = ruled_sides(boxes[region.id], rules, 3 * body)
+        if typed[region.id] == RegionType.pull_quote and not {"top", "bottom"} <= sides:
             box = boxes[region.id]
             texts = [boxes[r.id] for r in page.regions if typed[r.id] == RegionType.body]
             if any(_directly_below(t, box, 1.5 * body) for t in texts) and \
-                    not any(_directly_below(box, t, 1.5 * body) for t in texts):
+                    ("top" in sides or not any(_directly_below(box, t, 1.5 * body) for t in texts)):
                 typed[region.id] = RegionType.headline
     headlines = [r for r in page.regions if typed[r.id] == RegionType.headline]
 

@@ -335,8 +335,10 @@ def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list
         return [rows] if rows else []
     gutters = column_gutters(lines)
     parts = [part for line in lines for part in split_at_columns(line, gutters)]
-    across = [line for line in parts if spans_gutter(line, gutters)]
-    within = [line for line in parts if not spans_gutter(line, gutters)]
+    across: list[EngineLine] = []
+    within: list[EngineLine] = []
+    for line in parts:
+        (across if spans_gutter(line, gutters) else within).append(line)
     return [join_same_baseline(block) for block in [*split_columns(within), *([across] if across else [])]]
 
 
