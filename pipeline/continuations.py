@@ -54,6 +54,12 @@ def jump_line(text: str) -> tuple[str, int | None, str | None] | None:
     return None
 
 
+def opens_continued_story(lines: list[Line]) -> bool:
+    """A jump head ("Continued from page 2", 上接第1版) with the story's text under it in one block."""
+    found = jump_line(lines[0].text) if len(lines) >= 2 else None
+    return found is not None and found[0] == "from"
+
+
 def _continuation(line: Line, region_id: str) -> Continuation | None:
     found = jump_line(line.text)
     if found is None:

@@ -103,6 +103,22 @@ def test_a_heading_in_a_column_under_the_rule_that_ends_the_story_above_starts_a
     assert _owner(page, right_top) == _owner(page, left) != _owner(page, right_bottom) == _owner(page, heading)
 
 
+def test_text_continued_from_another_page_under_an_unread_headline_is_a_story_of_its_own() -> None:
+    """Topaz Times p. 3: EVACUEES' RECEPTION is hand-lettered and unread; its jump head opens the block."""
+    headline = _heading("KEITHAHNS SPEAK ON INDIAN LIFE", 100, 100, 60)
+    above = _column(100, 180, 12)
+    rest = _region(RegionType.body, [("(Continued from page 2)", 130, 620, 360, 650),
+                                     *(("x" * 18, 100, 656 + 36 * k, 380, 686 + 36 * k) for k in range(3))])
+    under = _column(100, 800, 6)
+    page = _segment([headline, above, rest, under])
+    assert next(r.type for r in page.regions if r.id == rest.id) == RegionType.body, "no teaser: the story goes on"
+    assert rest.id in {r.id for r in page.regions}, "not merged into the story above"
+    story = _owner(page, rest)
+    assert story is not None and story != _owner(page, above) and _owner(page, under) == story
+    continued = next(a for a in page.articles if a.id == story)
+    assert continued.headline_region_id is None and continued.region_ids[0] == rest.id
+
+
 def test_columns_beside_a_headline_that_start_level_with_its_kicker_join_its_story() -> None:
     upper = _heading("Small Orchards Turn to Drones", 100, 100, 70)
     upper_text = [_column(100 + 320 * k, 200, 12) for k in range(3)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from statistics import median
 
+from pipeline.continuations import opens_continued_story
 from pipeline.geometry import Polygon
 from pipeline.model import (
     OUTSIDE_ARTICLE_TYPES,
@@ -77,6 +78,12 @@ def owner_headline(region: Polygon, headlines: dict[str, Polygon], attached: boo
     return best[1] if best else None
 
 
+def _heads(headline: Polygon, region: Polygon) -> bool:
+    """A headline printed just above the region, over its column."""
+    gap = region.bounds[1] - headline.bounds[3]
+    return -0.5 * region.height <= gap <= 2 * headline.height and _overlap_x(region, headline) > 0.5 * region.width
+
+
 def article_rules(separators: list[Polygon]) -> list[Polygon]:
     """Horizontal rules that can end an article: not the top or bottom edge of a framed box."""
     horizontal = [r for r in separators if r.width > r.height]
@@ -139,6 +146,11 @@ def segment(page: Page) -> tuple[list[Article], list[str], list[str]]:
     order_index = {region_id: i for i, region_id in enumerate(page.reading_order)}
     headlines = {r.id: boxes[r.id] for r in page.regions if r.type == RegionType.headline}
     rules = article_rules([boxes[r.id] for r in page.regions if r.type == RegionType.separator])
+    # Text opening with "Continued from page 2" and no headline just above it is the rest of another
+    # page's story (its jump headline may be hand-lettered and unread): it starts an article, as a headline does.
+    jump_heads = {r.id for r in page.regions if r.type in PARAGRAPH_TYPES and r.lines and opens_continued_story(r.lines)
+                  and not any(_heads(h, boxes[r.id]) for h in headlines.values())}
+    headlines |= {region_id: boxes[region_id] for region_id in jump_heads}
     members: dict[str | None, list[Region]] = {headline_id: [] for headline_id in headlines}
     furniture: list[Region] = []
     for region in page.regions:
@@ -146,7 +158,7 @@ def segment(page: Page) -> tuple[list[Article], list[str], list[str]]:
                 headline.center[1] < boxes[region.id].bounds[1] for headline in headlines.values())):
             # A dateline above every headline is the issue's date line under the masthead, not a story's.
             furniture.append(region)
-        elif region.type != RegionType.headline:
+        elif region.type != RegionType.headline and region.id not in jump_heads:
             owner = owner_headline(boxes[region.id], headlines, region.type in ATTACHED_TO_HEADLINE, rules)
             members.setdefault(owner, []).append(region)
     articles: list[Article] = []
@@ -163,9 +175,10 @@ def segment(page: Page) -> tuple[list[Article], list[str], list[str]]:
             [(r.id, boxes[r.id]) for r in rest])
         by_id = {r.id: r for r in page.regions}
         ordered = [by_id[i] for i in ordered_ids]
-        title = join_fragments(line.text for line in by_id[headline_id].lines) if headline_id else ""
+        heading = headline_id if headline_id not in jump_heads else None
+        title = join_fragments(line.text for line in by_id[heading].lines) if heading else ""
         articles.append(Article(
-            id=article_id, page_ids=[page.id], headline_region_id=headline_id, region_ids=ordered_ids,
+            id=article_id, page_ids=[page.id], headline_region_id=heading, region_ids=ordered_ids,
             paragraphs=build_paragraphs(page, ordered, article_id), title=title,
         ))
         reading_order.extend(ordered_ids)

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from pipeline.config import LayoutConfig
+from pipeline.continuations import opens_continued_story
 from pipeline.engines.base import LayoutBox, LayoutEngine
 from pipeline.geometry import Polygon, union_box
 from pipeline.model import Line, Page, Region, RegionType
@@ -60,6 +61,7 @@ CLOSE_TYPE_SIZE = 1.1
 """Blocks whose line heights or widths per character differ by this factor are set in different type."""
 SPACED_BREAK = 0.4
 """A gap between lines of at least this share of the body's line height can end a block."""
+CAPITALS_MIN_LETTERS = 6
 FOLIO_PATTERN = re.compile(r"^\s*(第?\s*[0-9０-９]{1,3}\s*版?|[A-Z]?[0-9]{1,3}|Page\s+[0-9]+)\s*$", re.IGNORECASE)
 TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
 SECTION_MAX_CHARS = 8
@@ -347,8 +349,9 @@ def merge_fragments(page: Page, body: float) -> list[Region]:
         merged = False
         boxes = {r.id: to_working(page, r.polygon) for r in regions}
         for upper in regions:
+            # A block opening with "Continued from page 2" is another story's rest, whatever its spacing.
             below = [r for r in regions if r is not upper and r.type == upper.type
-                     and _fragments(upper, boxes[upper.id], boxes[r.id], body)]
+                     and _fragments(upper, boxes[upper.id], boxes[r.id], body) and not opens_continued_story(r.lines)]
             for lower in below:
                 # A block over two columns side by side (a caption under a wide photo) is no fragment of either.
                 if any(_horizontal_overlap(boxes[other.id], boxes[lower.id]) <= 0 for other in below):
@@ -535,8 +538,9 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
             typed[region.id] = RegionType.masthead
         elif in_margin and len(region.lines) <= 2:
             typed[region.id] = RegionType.folio if FOLIO_PATTERN.match(region.text) else RegionType.running_header
-        elif len(region.lines) <= 4 and TEASER_PATTERN.search(region.text) and height < headline_ratio * body:
-            # Pattern and shape together: a short block pointing to another page.
+        elif len(region.lines) <= 4 and TEASER_PATTERN.search(region.text) and height < headline_ratio * body \
+                and not opens_continued_story(region.lines):
+            # Pattern and shape together: a short block pointing to another page, not the story continued here.
             typed[region.id] = RegionType.teaser
         elif len(ruled_sides(box, frames(box, rules, 3 * body), 3 * body)) >= 3 and height < headline_ratio * body:
             typed[region.id] = RegionType.sidebar  # a framed box: 编者按, a fact box
@@ -552,13 +556,14 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
     for region in page.regions:
         # Larger type heading a column, with body straight under it and none above, is a headline;
         # a pull quote sits inside the column's text, or between two rules. A rule above alone is the
-        # rule that ends the previous story, which a headline sits under.
+        # rule that ends the previous story, which a headline sits under; a line of capitals is a
+        # headline's, as pull quotes quote sentences.
         sides = ruled_sides(boxes[region.id], rules, 3 * body)
         if typed[region.id] == RegionType.pull_quote and not {"top", "bottom"} <= sides:
             box = boxes[region.id]
             texts = [boxes[r.id] for r in page.regions if typed[r.id] == RegionType.body]
-            if any(_directly_below(t, box, 1.5 * body) for t in texts) and \
-                    ("top" in sides or not any(_directly_below(box, t, 1.5 * body) for t in texts)):
+            if any(_directly_below(t, box, 1.5 * body) for t in texts) and ("top" in sides or capitals(
+                    region.lines[0].text) or not any(_directly_below(box, t, 1.5 * body) for t in texts)):
                 typed[region.id] = RegionType.headline
     headlines = [r for r in page.regions if typed[r.id] == RegionType.headline]
 
@@ -612,6 +617,12 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
                 and not large_type(region, headline_ratio) and _under_heading(region, page.regions, typed, boxes, body):
             typed[region.id] = RegionType.dateline
     return [r.model_copy(update={"type": typed[r.id]}) for r in page.regions]
+
+
+def capitals(text: str) -> bool:
+    """A line of Latin capitals (SHARECROP OFFERS): a headline's, where a pull quote quotes a sentence."""
+    letters = [c for c in text if c.isalpha() and c.isascii()]
+    return len(letters) >= CAPITALS_MIN_LETTERS and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
 def _under_heading(region: Region, regions: list[Region], typed: dict[str, RegionType],
