@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from pipeline import __version__
 from pipeline.atomic import write_bytes_atomic
 from pipeline.config import Settings
-from pipeline.issue import Issue, guess_metadata, issue_id, page_number_from_name
 from pipeline.model import Page, PageStatus
 from pipeline.output import Manifest
 
@@ -132,14 +131,3 @@ def qa_summary_rows(manifest: Manifest) -> list[dict[str, str | int]]:
              "flags": ", ".join(f"{code}×{n}" if n > 1 else code
                                 for code, n in Counter(f.code for f in page.flags).items())}
             for page in manifest.pages]
-
-
-def loose_issue(files: list[Path]) -> Issue:
-    """Page files given one by one: an issue with metadata guessed from their folder, pages in the order given."""
-    folder = files[0].parent if files else Path(".")
-    metadata = guess_metadata(folder)
-    numbers: dict[str, int] = {}
-    for position, path in enumerate(files, start=1):
-        numbers[path.name] = page_number_from_name(path) or position
-    return Issue(folder=folder, id=issue_id(metadata, folder), metadata=metadata, files=list(files),
-                 page_numbers=numbers, flags=[])

@@ -239,8 +239,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _issues(inputs: Sequence[Path]) -> list[Issue]:
     """Each folder is an issue; loose page files together make one, with metadata guessed from their folder."""
-    from pipeline.batch import loose_issue
-    from pipeline.issue import load_issue
+    from pipeline.issue import load_issue, loose_issue
 
     folders = [path for path in inputs if path.is_dir()]
     if folders and len(folders) < len(inputs):

@@ -176,6 +176,15 @@ def _order_and_number(files: list[Path], listed: dict[str, int] | list[str] | No
     return files, _numbered(files, {})
 
 
+def loose_issue(files: list[Path]) -> Issue:
+    """Page files given one by one: an issue with metadata guessed from their folder, pages in the order given."""
+    folder = files[0].parent if files else Path(".")
+    metadata = guess_metadata(folder)
+    numbers = _numbered(files, {p.name: page_number_from_name(p) for p in files})
+    return Issue(folder=folder, id=issue_id(metadata, folder), metadata=metadata, files=list(files),
+                 page_numbers=numbers, flags=[])
+
+
 def load_issue(folder: Path) -> Issue:
     """Resolve an issue folder: its sidecar (or guesses from names), its page files in order and their numbers."""
     folder = Path(folder)

@@ -34,7 +34,7 @@ def prefect_harness() -> Iterator[None]:
 def bundled_run(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """The real flow over every bundled page, once per session: OCR is the slow part of the suite."""
     from flows.digitise import digitise_issue
-    from pipeline.batch import loose_issue
+    from pipeline.issue import loose_issue
 
     out = tmp_path_factory.mktemp("bundled-run")
     summary = digitise_issue(loose_issue(sorted(BUNDLED.glob("*.jpg"))), str(out))

@@ -6,7 +6,14 @@ import random
 
 from pipeline.engines.base import EngineLine, EngineWord
 from pipeline.geometry import Polygon
-from pipeline.stages.ocr import column_blocks, column_gutters, spans_gutter, split_at_columns, split_columns
+from pipeline.stages.ocr import (
+    column_blocks,
+    column_gutters,
+    spans_gutter,
+    split_at_columns,
+    split_at_gutters,
+    split_columns,
+)
 
 LINE_HEIGHT = 46
 CHAR_WIDTH = 19
@@ -89,3 +96,15 @@ def test_two_body_lines_split_at_wide_justified_spaces_stay_one_column() -> None
     [column] = column_blocks(pieces, body_text=True)
     assert len(column) == 2 and all(len(line.words) == 2 for line in column)
     assert len(column_blocks(pieces)) == 2, "headlines of two stories may stand side by side in one box"
+
+
+def test_a_line_run_across_a_tight_typewritten_gutter_is_cut_between_the_two_columns_boxes() -> None:
+    """Topaz Times: 'Sakanari,' ends 4 px before 'Japanese' starts, each in its own column's layout box."""
+    spans = [("George", 138, 212), ("Ryoichi", 222, 308), ("Sakanari,", 318, 434), ("Japanese", 438, 536),
+             ("American", 558, 656), ("Commit-", 666, 752)]
+    line = _line([EngineWord(text, 0.9, Polygon.from_box(x0, 1222, x1, 1259).points) for text, x0, x1 in spans])
+    columns = [Polygon.from_box(91, 241, 433, 1422), Polygon.from_box(415, 1050, 760, 1310)]
+    left, right = split_at_gutters(line, columns)
+    assert (left.text, right.text) == ("George Ryoichi Sakanari,", "Japanese American Commit-")
+    one_box = [Polygon.from_box(91, 1200, 760, 1300)]
+    assert split_at_gutters(line, one_box) == [line], "words in one box are one column's"

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from pipeline.config import IngestConfig
-from pipeline.issue import ingest_issue, load_issue
+from pipeline.issue import ingest_issue, load_issue, loose_issue
 from pipeline.model import PageStatus, Severity
 
 
@@ -145,3 +145,13 @@ def test_an_empty_folder_is_an_issue_error(tmp_path: Path) -> None:
     issue = load_issue(folder)
     assert issue.files == [] and "no-pages" in {flag.code for flag in issue.flags}
     assert ingest_issue(issue, IngestConfig()) == []
+
+
+def test_loose_files_are_numbered_in_the_order_given_counting_each_page_of_a_multipage_file(tmp_path: Path) -> None:
+    folder = tmp_path / "Topaz Times 1944-12-13"
+    _pages(folder, "cover.png")
+    _pages(folder, "inside.tif", frames=3)
+    _pages(folder, "back.png")
+    issue = loose_issue([folder / "cover.png", folder / "inside.tif", folder / "back.png"])
+    assert issue.page_numbers == {"cover.png": 1, "inside.tif": 2, "back.png": 5}
+    assert issue.metadata.date == "1944-12-13"

@@ -113,3 +113,13 @@ def test_cli_runs_existing_ocr_and_refuses_a_mix(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     assert main(["run", str(empty), "--out", str(tmp_path / "out3"), "--quiet"]) == 4
+
+
+def test_a_jump_line_in_a_plain_text_block_does_not_take_the_text_above_it(tmp_path: Path) -> None:
+    path = tmp_path / "jump.txt"
+    path.write_text("# River barrier approved\n\nThe council voted 7 to 2 on Tuesday night.\n"
+                    "Work starts in spring.\nContinued on page 3\n", encoding="utf-8")
+    page = process_existing(path, Settings())
+    assert "Work starts in spring." in page.articles[0].paragraphs[-1].text
+    assert [c.page for c in page.articles[0].continuations] == [3]
+    assert not any("Continued" in p.text for p in page.articles[0].paragraphs)

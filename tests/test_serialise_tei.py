@@ -292,6 +292,15 @@ def test_article_is_valid_against_all_three_schemas(make: object) -> None:
     assert report.warnings == []
 
 
+def test_the_text_is_dated_when_its_pages_were_processed_so_rewrites_are_identical() -> None:
+    page, article = zh_page()
+    first, second = (tei_bytes(build_tei(article, [page], language="zh", image_urls={"p1": "p1.jpg"}))
+                     for _ in range(2))
+    assert first == second
+    when = max(step.started for step in page.steps).replace(microsecond=0).isoformat()
+    assert etree.fromstring(first).find(f".//{{{TEI_NS}}}publicationStmt/{{{TEI_NS}}}date").get("when") == when
+
+
 def test_bytes_and_tree_validate_the_same() -> None:
     tree = zh_tree()
     data = tei_bytes(tree)

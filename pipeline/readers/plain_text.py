@@ -139,6 +139,15 @@ def _blocks(text: str) -> list[list[tuple[int, str]]]:
     return [b for b in blocks if b]
 
 
+def _teasers_apart(blocks: list[list[tuple[int, str]]]) -> list[list[tuple[int, str]]]:
+    """A teaser line ends the text above it ("…said. / Continued on page 3") when no blank line does."""
+    split: list[list[tuple[int, str]]] = []
+    for block in blocks:
+        first = next((k for k, (_, raw) in enumerate(block) if TEASER.search(_clean_markup(raw))), 0)
+        split += [block[:first], block[first:]] if first else [block]
+    return split
+
+
 def _headline_row(blocks: list[list[tuple[int, str]]]) -> int | None:
     for block in blocks:
         for row, raw in block:
@@ -157,7 +166,7 @@ def page_from_text(text: str, source: Path, sha256: str) -> Page:
     """The page model of a plain-text OCR dump: regions typed from the text, one article."""
     pid = page_id(source, sha256, 0)
     builder = _Builder(pid)
-    blocks = _blocks(text)
+    blocks = _teasers_apart(_blocks(text))
     headline_row = _headline_row(blocks)
     if headline_row is None:
         raise ValueError("no text to read")

@@ -620,7 +620,10 @@ def tei_view(
 
     changes = _changes(article, pages, zone_of, line_zone_of, para_ids)
 
-    when = created or datetime.now(UTC)
+    # By default the text's date is when its pages were last processed, so re-writing a cached page
+    # gives the same file, byte for byte.
+    processed = [step.started for page in pages for step in page.steps]
+    when = created or (max(processed) if processed else datetime.now(UTC))
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)  # the pipeline's clocks are UTC (see ProcessingStep.started)
 

@@ -62,6 +62,7 @@ CLOSE_TYPE_SIZE = 1.1
 SPACED_BREAK = 0.4
 """A gap between lines of at least this share of the body's line height can end a block."""
 CAPITALS_MIN_LETTERS = 6
+"""A line of capitals needs this many letters to tell a headline's capitals from an acronym."""
 FOLIO_PATTERN = re.compile(r"^\s*(第?\s*[0-9０-９]{1,3}\s*版?|[A-Z]?[0-9]{1,3}|Page\s+[0-9]+)\s*$", re.IGNORECASE)
 TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
 SECTION_MAX_CHARS = 8

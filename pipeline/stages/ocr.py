@@ -55,13 +55,10 @@ def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height:
     return lines
 
 
-def _region_at(point: tuple[float, float], boxes: list[Polygon]) -> int | None:
+def _regions_at(point: tuple[float, float], boxes: list[Polygon]) -> set[int]:
     x, y = point
-    for index, box in enumerate(boxes):
-        x0, y0, x1, y1 = box.bounds
-        if x0 <= x <= x1 and y0 <= y <= y1:
-            return index
-    return None
+    return {index for index, box in enumerate(boxes)
+            if box.bounds[0] <= x <= box.bounds[2] and box.bounds[1] <= y <= box.bounds[3]}
 
 
 def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[EngineLine]:
@@ -69,7 +66,9 @@ def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[Engi
 
     CJK is set solid, so a gap of more than 0.6 line heights between two CJK characters is a
     gutter. Justified Latin text opens wide word spaces, so there a gap is a gutter only
-    where the words on its two sides fall in different layout regions.
+    where the words on its two sides fall in different layout regions, side by side: no region
+    holds both. The gap may then be as narrow as the engine's word boxes leave it (a tightly
+    set typewritten page).
     """
     if len(line.words) < 2:
         return [line]
@@ -81,11 +80,10 @@ def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[Engi
         before, after = Polygon.from_points(previous.quad), Polygon.from_points(word.quad)
         gap = after.bounds[0] - before.bounds[2]
         cjk = bool(previous.text) and bool(word.text) and is_cjk(previous.text[-1]) and is_cjk(word.text[0])
-        left, right = _region_at(before.center, region_boxes), _region_at(after.center, region_boxes)
-        if left is not None and left == right:
+        left, right = _regions_at(before.center, region_boxes), _regions_at(after.center, region_boxes)
+        if left & right:
             pass  # both sides in one column: a wide space after 、or in a loose line, not a gutter
-        elif (cjk and gap > CJK_GUTTER_RATIO * height) or (
-                not cjk and gap > 0.2 * height and left is not None and right is not None):
+        elif (cjk and gap > CJK_GUTTER_RATIO * height) or (not cjk and gap >= 0 and left and right):
             # Solid-set CJK has no word spaces, so only a wide gap is a gutter, whatever the layout boxes say.
             groups.append([])
         groups[-1].append(word)
