@@ -55,9 +55,12 @@ def jump_line(text: str) -> tuple[str, int | None, str | None] | None:
 
 
 def opens_continued_story(lines: list[Line]) -> bool:
-    """A jump head ("Continued from page 2", 上接第1版) with the story's text under it in one block."""
-    found = jump_line(lines[0].text) if len(lines) >= 2 else None
-    return found is not None and found[0] == "from"
+    """A jump head ("Continued from page 2", 上接第1版) with the story's text under it in one block.
+
+    The jump line may come second, under the jump headline in the same block.
+    """
+    heads = [jump_line(line.text) for line in lines[:2][:len(lines) - 1]]
+    return any(found is not None and found[0] == "from" for found in heads)
 
 
 def _continuation(line: Line, region_id: str) -> Continuation | None:

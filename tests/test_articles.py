@@ -107,7 +107,8 @@ def test_text_continued_from_another_page_under_an_unread_headline_is_a_story_of
     """Topaz Times p. 3: EVACUEES' RECEPTION is hand-lettered and unread; its jump head opens the block."""
     headline = _heading("KEITHAHNS SPEAK ON INDIAN LIFE", 100, 100, 60)
     above = _column(100, 180, 12)
-    rest = _region(RegionType.body, [("(Continued from page 2)", 130, 620, 360, 650),
+    rest = _region(RegionType.body, [("EVACUEES' RECEPTION", 110, 584, 380, 614),
+                                     ("(Continued from page 2)", 130, 620, 360, 650),
                                      *(("x" * 18, 100, 656 + 36 * k, 380, 686 + 36 * k) for k in range(3))])
     under = _column(100, 800, 6)
     page = _segment([headline, above, rest, under])
@@ -117,6 +118,23 @@ def test_text_continued_from_another_page_under_an_unread_headline_is_a_story_of
     assert story is not None and story != _owner(page, above) and _owner(page, under) == story
     continued = next(a for a in page.articles if a.id == story)
     assert continued.headline_region_id is None and continued.region_ids[0] == rest.id
+
+
+def test_a_headline_typed_in_capitals_in_the_block_of_its_story_starts_that_story() -> None:
+    """Topaz Times p. 4: NEW WASH. HOSTEL / EXTENDS INVITATION, in the body's typewriter type, boxed with its text."""
+    headline = _heading("WASHINGTON OFFICE SENDS WARNING", 100, 100, 60)
+    left, right_top = _column(100, 180, 30), _column(420, 180, 10)
+    block = _region(RegionType.body, [("NEW WASH. HOSTEL", 440, 560, 660, 590),
+                                      ("EXTENDS INVITATION", 430, 596, 670, 626),
+                                      *(("x" * 18, 420, 640 + 36 * k, 700, 670 + 36 * k) for k in range(8))])
+    listing = _region(RegionType.body, [("NEW YORK CITY, NEW YORK:", 100, 1300, 380, 1330),
+                                        *(("x" * 18, 100, 1336 + 36 * k, 380, 1366 + 36 * k) for k in range(4))])
+    page = _segment([headline, left, right_top, block, listing])
+    [head] = [r for r in page.regions if r.type == RegionType.headline and r.text.startswith("NEW WASH")]
+    rest = next(r for r in page.regions if r.text.startswith("x") and r.polygon.bounds[1] == 640)
+    assert _owner(page, rest) == _owner(page, head) != _owner(page, right_top) == _owner(page, left)
+    assert any(r.text.startswith("NEW YORK CITY") and r.type == RegionType.body for r in page.regions), \
+        "one line of capitals heading a list is no headline"
 
 
 def test_columns_beside_a_headline_that_start_level_with_its_kicker_join_its_story() -> None:

@@ -108,3 +108,15 @@ def test_a_line_run_across_a_tight_typewritten_gutter_is_cut_between_the_two_col
     assert (left.text, right.text) == ("George Ryoichi Sakanari,", "Japanese American Commit-")
     one_box = [Polygon.from_box(91, 1200, 760, 1300)]
     assert split_at_gutters(line, one_box) == [line], "words in one box are one column's"
+
+
+def test_a_gutter_whose_edge_a_few_long_words_run_into_is_still_found() -> None:
+    """Typewritten columns end ragged: two of eight lines reach a few pixels into the white band."""
+    rng = random.Random(5)
+    rows = []
+    for row, end in enumerate([748, 745, 753, 757, 751, 762, 754, 763]):
+        y = 100 + row * LINE_HEIGHT
+        rows.append(_line([*_justified_words(rng, 100, end, y), *_justified_words(rng, 773, 1300, y)]))
+    [gutter] = column_gutters(rows)
+    assert 757 <= gutter <= 773
+    assert [len(block) for block in column_blocks(rows)] == [8, 8]

@@ -318,6 +318,7 @@ class NewspaperTypes:
                            {"headline_height_ratio": self.config.headline_height_ratio}):
             page.regions = split_by_type_size(page)
             page.regions = split_datelines(page)
+            page.regions = split_capital_heads(page)
             body = body_line_height(page)
             if body > 0:
                 page.regions = split_at_spaced_type_changes(page, body)
@@ -330,16 +331,24 @@ class NewspaperTypes:
 STACKED_FRAGMENTS = frozenset({RegionType.body, RegionType.caption, RegionType.byline})
 
 
-def _fragments(region: Region, upper: Polygon, lower: Polygon, body: float) -> bool:
-    """Two boxes of one block: stacked within a line's gap in one column, or (a running header) one row."""
-    if region.type == RegionType.running_header:
-        shared = min(upper.bounds[3], lower.bounds[3]) - max(upper.bounds[1], lower.bounds[1])
-        return shared >= 0.5 * min(upper.height, lower.height) and upper.center[0] < lower.center[0]
-    if region.type not in STACKED_FRAGMENTS:
+def _fragments(upper: Region, lower: Region, boxes: dict[str, Polygon], body: float) -> bool:
+    """Two boxes of one block: stacked within a line's gap in one column, or (a running header) one row.
+
+    A column of several lines does not continue in a block half as wide again: that one runs
+    on into the next column (a box the model drew over two columns' ends).
+    """
+    top, bottom = boxes[upper.id], boxes[lower.id]
+    if upper.type == RegionType.running_header:
+        shared = min(top.bounds[3], bottom.bounds[3]) - max(top.bounds[1], bottom.bounds[1])
+        return shared >= 0.5 * min(top.height, bottom.height) and top.center[0] < bottom.center[0]
+    if upper.type not in STACKED_FRAGMENTS:
         return False
-    gap = lower.bounds[1] - upper.bounds[3]
-    return -0.5 * body <= gap <= 0.8 * body and upper.center[1] < lower.center[1] \
-        and _horizontal_overlap(upper, lower) >= 0.8 * min(upper.width, lower.width)
+    narrow, wide = sorted([(top.width, len(upper.lines)), (bottom.width, len(lower.lines))])
+    if wide[0] > 1.5 * narrow[0] and narrow[1] >= 3:
+        return False
+    gap = bottom.bounds[1] - top.bounds[3]
+    return -0.5 * body <= gap <= 0.8 * body and top.center[1] < bottom.center[1] \
+        and _horizontal_overlap(top, bottom) >= 0.8 * min(top.width, bottom.width)
 
 
 def merge_fragments(page: Page, body: float) -> list[Region]:
@@ -352,7 +361,7 @@ def merge_fragments(page: Page, body: float) -> list[Region]:
         for upper in regions:
             # A block opening with "Continued from page 2" is another story's rest, whatever its spacing.
             below = [r for r in regions if r is not upper and r.type == upper.type
-                     and _fragments(upper, boxes[upper.id], boxes[r.id], body) and not opens_continued_story(r.lines)]
+                     and _fragments(upper, r, boxes, body) and not opens_continued_story(r.lines)]
             for lower in below:
                 # A block over two columns side by side (a caption under a wide photo) is no fragment of either.
                 if any(_horizontal_overlap(boxes[other.id], boxes[lower.id]) <= 0 for other in below):
@@ -401,9 +410,7 @@ def split_at_spaced_type_changes(page: Page, body: float) -> list[Region]:
     for region in page.regions:
         boxes = [upright(page, line) for line in region.lines]
         one_column = all(_horizontal_overlap(a, b) > 0.5 * min(a.width, b.width) for a, b in pairwise(boxes))
-        running_text = region.type in (RegionType.body, RegionType.caption) or \
-            (region.type == RegionType.table and not is_grid(page, region))
-        if not running_text or len(region.lines) < 2 or not one_column:
+        if not running_text(page, region) or len(region.lines) < 2 or not one_column:
             regions.append(region)
             continue
         ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
@@ -420,6 +427,31 @@ def split_at_spaced_type_changes(page: Page, body: float) -> list[Region]:
             else:
                 runs[-1] += block
         regions += _split_into_runs(page, region, runs, fresh_ids)
+    return regions
+
+
+def running_text(page: Page, region: Region) -> bool:
+    """Text set in lines, as the model typed it: body, a caption, or a "table" without cells side by side."""
+    return region.type in (RegionType.body, RegionType.caption) or \
+        (region.type == RegionType.table and not is_grid(page, region))
+
+
+def split_capital_heads(page: Page) -> list[Region]:
+    """Headline lines typed in capitals at the top of a block of text are a region of their own.
+
+    A typewritten paper sets its headlines in the body's type, in capitals, and the model often
+    boxes them with the story under them. It takes two lines of capitals (a place name heading a
+    list is one) over at least two lines that are not.
+    """
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for region in page.regions:
+        ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
+        head = next((k for k, line in enumerate(ordered) if not capitals(line.text)), len(ordered))
+        if not running_text(page, region) or head < 2 or len(ordered) - head < 2 or capitals(ordered[head + 1].text):
+            regions.append(region)
+            continue
+        regions += _split_into_runs(page, region, [ordered[:head], ordered[head:]], fresh_ids)
     return regions
 
 
@@ -566,6 +598,14 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
             if any(_directly_below(t, box, 1.5 * body) for t in texts) and ("top" in sides or capitals(
                     region.lines[0].text) or not any(_directly_below(box, t, 1.5 * body) for t in texts)):
                 typed[region.id] = RegionType.headline
+    for region in page.regions:
+        # Two to four lines of capitals over the text of a column: a typewritten paper's headline.
+        box = boxes[region.id]
+        if typed[region.id] == RegionType.body and 2 <= len(region.lines) <= 4 \
+                and all(capitals(line.text) for line in region.lines) \
+                and any(_directly_below(boxes[r.id], box, 1.5 * body) for r in page.regions
+                        if typed[r.id] == RegionType.body and r is not region):
+            typed[region.id] = RegionType.headline
     headlines = [r for r in page.regions if typed[r.id] == RegionType.headline]
 
     def smaller_stacked(small: Region, big: Region) -> bool:

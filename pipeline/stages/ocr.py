@@ -150,8 +150,15 @@ def column_gutters(lines: list[EngineLine]) -> list[float]:
             # Lines read across it end and start there in their words; they leave it without any ink.
             before, after = slice(max(0, start - int(height / 2)), start + 1), slice(x, x + int(height / 2) + 1)
             lines_flush = min(ends[before].sum(), starts[after].sum()) >= GUTTER_MIN_LINES
-            words_flush = min(word_ends[before].sum(), word_starts[after].sum()) >= GUTTER_MIN_LINES \
-                and not inked[start:x].any()
+            # The band may begin in the ragged ends of a few long words; the words must leave its core bare.
+            core = np.flatnonzero(inked[start:x] == 0)
+            words_flush = False
+            if core.size:
+                bare_start, bare_end = start + int(core[0]), start + int(core[-1]) + 1
+                bare_before = slice(max(0, bare_start - int(height / 2)), bare_start + 1)
+                bare_after = slice(bare_end, bare_end + int(height / 2) + 1)
+                words_flush = min(word_ends[bare_before].sum(), word_starts[bare_after].sum()) >= GUTTER_MIN_LINES \
+                    and not inked[bare_start:bare_end].any()
             if x - start >= min_width and start >= 3 * height and x <= width - 3 * height \
                     and (lines_flush or words_flush):
                 gutters.append(left + (start + x) / 2)
