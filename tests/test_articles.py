@@ -137,6 +137,19 @@ def test_a_headline_typed_in_capitals_in_the_block_of_its_story_starts_that_stor
         "one line of capitals heading a list is no headline"
 
 
+def test_a_long_participant_list_under_a_roundtable_headline_is_its_byline_and_a_first_turn_is_not() -> None:
+    names = ["主持人：刘迪本报记者", "嘉宾：张占斌中央党校（国家行政学院）", "中国式现代化研究中心主任、一级教授",
+             "殷德生华东师范大学特聘教授、经济与管理", "学院院长", "刘志阳上海财经大学商学院联席教授、创业",
+             "学院执行副院长"]
+    turn = ["主持人：今年9月，习近平总书记到东北考察"] + ["时提出了一个全新的概念，引起广泛关注。"] * 5
+    for texts, kind in ((names, RegionType.byline), (turn, RegionType.body)):
+        headline = _heading("新质生产力释放高质量发展新动能", 100, 100, 60)
+        block = _region(RegionType.body, [(text, 100, 180 + 36 * k, 100 + 15 * len(text), 210 + 36 * k)
+                                          for k, text in enumerate(texts)])
+        page = _segment([headline, block, _column(100, 460, 12), _column(420, 180, 20)])
+        assert next(r.type for r in page.regions if r.id == block.id) == kind, texts[0]
+
+
 def test_columns_beside_a_headline_that_start_level_with_its_kicker_join_its_story() -> None:
     upper = _heading("Small Orchards Turn to Drones", 100, 100, 70)
     upper_text = [_column(100 + 320 * k, 200, 12) for k in range(3)]

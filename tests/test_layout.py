@@ -17,6 +17,7 @@ from pipeline.stages.layout import (
     cut_at_insets,
     detect_photos,
     detect_rules,
+    in_rows,
     split_at_column_gutters,
     with_photos,
 )
@@ -169,6 +170,17 @@ def test_a_column_stays_whole_without_both_a_wide_gap_and_a_change_of_type(
         gap: float, caption_height: float, caption_pitch: float) -> None:
     typed = NewspaperTypes(LayoutConfig())(_captioned_column(gap, caption_height, caption_pitch))
     assert len(typed.region("p-r5").lines) == 11
+
+
+def test_lines_of_small_type_merged_from_two_boxes_keep_their_rows() -> None:
+    """Rows 22 px apart with 26 px boxes: rounding to the body's 43 px rows swapped the lower, further-left line."""
+    rows = [(1123, 822, "the plan said they supported flood"), (1145, 823, "protection in principle but worried"),
+            (1167, 821, "about the price. About a third of the")]
+    lines = [Line(id=f"p-r1-l{k}", text=text, confidence=0.9, engine="test",
+                  polygon=Polygon.from_box(x, top, 1180, top + 26)) for k, (top, x, text) in enumerate(rows)]
+    page = Page(id="p", source="p.png", width=1240, height=1754,
+                transform=PreprocessTransform(working_width=1240, working_height=1754))
+    assert [line.text for line in in_rows(page, lines[::-1])] == [text for _, _, text in rows]
 
 
 def test_photos_are_found_and_correct_the_model_figures() -> None:

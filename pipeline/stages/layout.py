@@ -61,6 +61,12 @@ CLOSE_TYPE_SIZE = 1.1
 """Blocks whose line heights or widths per character differ by this factor are set in different type."""
 SPACED_BREAK = 0.4
 """A gap between lines of at least this share of the body's line height can end a block."""
+PARTICIPANT_LIST = re.compile(r"\s*(主持人|嘉\s*宾|采访人|受访人|受访者)\s*[:：]"
+                              r"|\s*(Moderator|Host|Participants|Panel)\s*:")
+"""How a roundtable's list of its people opens."""
+PARTICIPANT_LIST_MAX_LINES = 10
+SENTENCE_PUNCTUATION = re.compile(r"[，。！？；]|[a-z][.?!;](\s|$)")
+"""Punctuation inside or ending a sentence, which a list of names and posts does not have."""
 CAPITALS_MIN_LETTERS = 6
 """A line of capitals needs this many letters to tell a headline's capitals from an acronym."""
 FOLIO_PATTERN = re.compile(r"^\s*(第?\s*[0-9０-９]{1,3}\s*版?|[A-Z]?[0-9]{1,3}|Page\s+[0-9]+)\s*$", re.IGNORECASE)
@@ -366,11 +372,7 @@ def merge_fragments(page: Page, body: float) -> list[Region]:
                 # A block over two columns side by side (a caption under a wide photo) is no fragment of either.
                 if any(_horizontal_overlap(boxes[other.id], boxes[lower.id]) <= 0 for other in below):
                     continue
-                # Lines in reading order: by row, then left to right within a row.
-                order = sorted([*upper.lines, *lower.lines],
-                               key=lambda ln: (round(to_working(page, ln.polygon).center[1] / body),
-                                               to_working(page, ln.polygon).center[0]))
-                lines = renumbered(upper.id, order)
+                lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines]))
                 joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
                 regions = [joined if r is upper else r for r in regions if r is not lower]
                 merged = True
@@ -378,6 +380,23 @@ def merge_fragments(page: Page, body: float) -> list[Region]:
             if merged:
                 break
     return regions
+
+
+def in_rows(page: Page, lines: list[Line]) -> list[Line]:
+    """Lines in reading order: row by row, left to right within a row.
+
+    A row is lines sharing half their height; rounding positions to rows of the body's height
+    instead would put two lines of small type in one row and swap them.
+    """
+    rows: list[list[tuple[Polygon, Line]]] = []
+    for box, line in sorted(((upright(page, ln), ln) for ln in lines), key=lambda item: item[0].center[1]):
+        last = rows[-1][-1][0] if rows else None
+        if last is not None and min(box.bounds[3], last.bounds[3]) - max(box.bounds[1], last.bounds[1]) \
+                >= 0.5 * min(box.height, last.height):
+            rows[-1].append((box, line))
+        else:
+            rows.append([(box, line)])
+    return [line for row in rows for _, line in sorted(row, key=lambda item: item[0].bounds[0])]
 
 
 def split_by_type_size(page: Page) -> list[Region]:
@@ -648,7 +667,9 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
             continue
         heads = [r for r in page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
         near_headline = [h for h in heads if _adjacent_vertically(box, boxes[h.id], 2.5 * body)]
-        if near_headline and len(region.lines) <= 4:
+        if near_headline and is_participant_list(region):
+            typed[region.id] = RegionType.byline  # a roundtable's people, one or two lines each
+        elif near_headline and len(region.lines) <= 4:
             if line_height(page, region) >= 1.15 * body and len(region.lines) <= 2:
                 typed[region.id] = RegionType.kicker
             elif len(region.lines) <= 4 and (BYLINE_PATTERN.search(region.text) or len(region.lines) <= 2):
@@ -658,6 +679,15 @@ def classify(page: Page, body: float, headline_ratio: float) -> list[Region]:
                 and not large_type(region, headline_ratio) and _under_heading(region, page.regions, typed, boxes, body):
             typed[region.id] = RegionType.dateline
     return [r.model_copy(update={"type": typed[r.id]}) for r in page.regions]
+
+
+def is_participant_list(region: Region) -> bool:
+    """主持人：刘迪 本报记者 / 嘉宾：张占斌 中央党校…: names and posts, no sentence, however many lines it runs to.
+
+    A host's first turn also opens with 主持人：, but as a sentence.
+    """
+    return len(region.lines) <= PARTICIPANT_LIST_MAX_LINES and bool(PARTICIPANT_LIST.match(region.text)) \
+        and not SENTENCE_PUNCTUATION.search(region.text)
 
 
 def capitals(text: str) -> bool:
