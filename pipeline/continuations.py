@@ -59,7 +59,7 @@ def opens_continued_story(lines: list[Line]) -> bool:
 
     The jump line may come second, under the jump headline in the same block.
     """
-    heads = [jump_line(line.text) for line in lines[:2][:len(lines) - 1]]
+    heads = [jump_line(line.text) for line in lines[:min(2, len(lines) - 1)]]
     return any(found is not None and found[0] == "from" for found in heads)
 
 

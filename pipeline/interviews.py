@@ -33,7 +33,9 @@ ROLE_WORDS: dict[str, Role] = {
 }
 """Words that stand for a role rather than a name, as list headings in a byline and as turn labels."""
 
-_BYLINE_ROLE = re.compile(r"(?P<role>主持人|嘉宾|采访人|受访人|受访者|记者)\s*[:：]")
+LIST_HEADINGS = ("主持人", "嘉宾", "采访人", "受访人", "受访者")
+"""Headings of a byline's list of people (主持人：刘迪 本报记者 嘉宾：张占斌 …), each one of the ROLE_WORDS."""
+_BYLINE_ROLE = re.compile(rf"(?P<role>{'|'.join(LIST_HEADINGS)}|记者)\s*[:：]")
 _INTERVIEW_BY = re.compile(rf"\b(?:Interview(?:ed)? by|Interviewer:?)\s+(?P<name>{_LATIN_NAME})")
 _HAN_NAME = re.compile(rf"[{_HAN}·]{{2,4}}")
 _BULLETS = re.compile(r"[■●◆]")

@@ -20,6 +20,7 @@ from pipeline.config import LayoutConfig
 from pipeline.continuations import opens_continued_story
 from pipeline.engines.base import LayoutBox, LayoutEngine
 from pipeline.geometry import Polygon, union_box
+from pipeline.interviews import LIST_HEADINGS
 from pipeline.model import Line, Page, Region, RegionType
 from pipeline.stages.base import lines_box, recorded_step, region_ids, renumbered, to_working
 from pipeline.stages.preprocess import load_working
@@ -61,7 +62,8 @@ CLOSE_TYPE_SIZE = 1.1
 """Blocks whose line heights or widths per character differ by this factor are set in different type."""
 SPACED_BREAK = 0.4
 """A gap between lines of at least this share of the body's line height can end a block."""
-PARTICIPANT_LIST = re.compile(r"\s*(主持人|嘉\s*宾|采访人|受访人|受访者)\s*[:：]"
+# OCR may space a heading's characters apart (嘉 宾).
+PARTICIPANT_LIST = re.compile(r"\s*(" + "|".join(r"\s*".join(heading) for heading in LIST_HEADINGS) + r")\s*[:：]"
                               r"|\s*(Moderator|Host|Participants|Panel)\s*:")
 """How a roundtable's list of its people opens."""
 PARTICIPANT_LIST_MAX_LINES = 10

@@ -335,8 +335,7 @@ def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list
     so it is one column, as the layout model drew it; headlines of two stories do stand side by
     side in one box.
     """
-    rows = join_same_baseline(lines)
-    if body_text and len(rows) < GUTTER_MIN_LINES:
+    if body_text and len(rows := join_same_baseline(lines)) < GUTTER_MIN_LINES:
         return [rows] if rows else []
     gutters = column_gutters(lines)
     parts = [part for line in lines for part in split_at_columns(line, gutters)]
