@@ -29,7 +29,7 @@ system-packages:
 	fi
 
 test: $(STAMP) system-packages
-	$(BIN)/ruff check pipeline flows samples tests benchmarks
+	$(BIN)/ruff check pipeline flows samples tests benchmarks evaluation
 	DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m pytest -q -rs
 
 bench: $(STAMP) system-packages

@@ -1,0 +1,76 @@
+"""Pages read up to OCR once, kept on disk: the loop for work on typing, reading order, articles and repair.
+
+OCR is nearly all of a page's time; the stages after it need only the page model (lines and their
+boxes), not the image. `read_cached` runs ingest → preprocess → orientation → layout → OCR and
+stores the page model as JSON, keyed by the file's bytes, the frame and the settings those stages
+read. The key does not cover their code: after changing a stage before OCR, pass `refresh=True`
+(or delete the cache folder). `finish` then runs the later stages as `pipeline.process` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.engines import layout_engine, ocr_engine
+from pipeline.model import Page, PageStatus
+from pipeline.process import finalise, run_stage
+from pipeline.stages.articles import Articles
+from pipeline.stages.base import Stage
+from pipeline.stages.ingest import ingest_file
+from pipeline.stages.layout import Layout, NewspaperTypes
+from pipeline.stages.ocr import Ocr
+from pipeline.stages.orientation import Orientation
+from pipeline.stages.preprocess import Preprocess
+from pipeline.stages.reading_order import ReadingOrder
+from pipeline.stages.repair import RepairStage
+
+CACHE_FORMAT = "post-ocr-1"
+
+
+def _key(sha256: str, frame: int, settings: Settings) -> str:
+    read = settings.model_dump(mode="json", include={"ingest", "preprocess", "layout", "ocr"})
+    payload = json.dumps({"format": CACHE_FORMAT, "sha256": sha256, "frame": frame, "settings": read}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def reading_stages(settings: Settings, work_dir: Path) -> list[Stage]:
+    return [Preprocess(settings.preprocess, work_dir), Orientation(ocr_engine(settings.ocr.engine)),
+            Layout(layout_engine(settings.layout), settings.layout), Ocr(ocr_engine(settings.ocr.engine), settings.ocr)]
+
+
+def later_stages(settings: Settings) -> list[Stage]:
+    return [NewspaperTypes(settings.layout), ReadingOrder(), Articles(), RepairStage(settings.repair)]
+
+
+def read_cached(source: Path, cache_dir: Path, settings: Settings | None = None, refresh: bool = False) -> list[Page]:
+    """Every page of a file, read up to and including OCR; from the cache when it holds them."""
+    settings = settings or Settings()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    pages = ingest_file(Path(source), settings.ingest)
+    read: list[Page] = []
+    with tempfile.TemporaryDirectory() as work:
+        stages = reading_stages(settings, Path(work))
+        for page in pages:
+            path = cache_dir / f"{page.id}-{_key(page.sha256, page.frame, settings)}.json"
+            if page.status != PageStatus.failed and path.exists() and not refresh:
+                read.append(Page.model_validate_json(path.read_bytes()))
+                continue
+            for stage in stages:
+                page = run_stage(stage, page)
+            page = page.model_copy(update={"working_image": None})
+            if page.status != PageStatus.failed:
+                path.write_text(page.model_dump_json(), encoding="utf-8")
+            read.append(page)
+    return read
+
+
+def finish(page: Page, settings: Settings | None = None) -> Page:
+    """The stages after OCR (typing, reading order, articles, repair) and QA, as a full run does them."""
+    settings = settings or Settings()
+    for stage in later_stages(settings):
+        page = run_stage(stage, page)
+    return finalise(page, settings.ocr.low_confidence, settings.qa)
