@@ -229,7 +229,7 @@ class _PageComposer:
         cv = self.cv
         width = cv.right - cv.left
         for kind, text, font, gap in (("masthead", MASTHEAD[cv.lang], cv.font("serif_bold", 46), 0.0),
-                                      ("dateline", f"{date_text}  {ISSUE[cv.lang]}", cv.font("serif", 10), cv.pt(8))):
+                                      ("masthead", f"{date_text}  {ISSUE[cv.lang]}", cv.font("serif", 10), cv.pt(8))):
             item, top = cv.lines_item(kind, [cv.ts.tokens(text, font)], font.size, cv.left, width, top + gap, 1.0,
                                       "center")
             self.regions.furniture.append(_Region(kind, self._pad(self._draw_text(item)), item.text, None))

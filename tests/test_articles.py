@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from itertools import count
 
-from pipeline.config import LayoutConfig
+from pipeline.config import TypingConfig
 from pipeline.geometry import Polygon
 from pipeline.model import Line, Page, Region, RegionType
 from pipeline.stages.articles import Articles
-from pipeline.stages.layout import NewspaperTypes
 from pipeline.stages.reading_order import ReadingOrder
+from pipeline.stages.typing import NewspaperTypes
 
 _ids = count(1)
 
@@ -46,7 +46,7 @@ def _rule(x0: float, y: float, x1: float) -> Region:
 
 def _segment(regions: list[Region]) -> Page:
     page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=regions)
-    for stage in (NewspaperTypes(LayoutConfig()), ReadingOrder(), Articles()):
+    for stage in (NewspaperTypes(TypingConfig()), ReadingOrder(), Articles()):
         page = stage(page)
     return page
 
@@ -177,13 +177,16 @@ def test_an_advertisement_under_a_headline_belongs_to_no_article() -> None:
 
 
 def test_the_date_line_under_the_masthead_belongs_to_no_story() -> None:
-    date_line = _region(RegionType.dateline, [("Sunday, October 13, 2024", 400, 40, 800, 70)])
-    headline = _heading("Riverside Barrier Wins", 100, 100, 70)
-    story_dateline = _region(RegionType.dateline, [("DENVER, Nov. 11 —", 100, 190, 360, 220)])
-    column = _column(100, 240, 20)
-    regions = [date_line, headline, story_dateline, column]
-    page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=regions)
-    page = Articles()(ReadingOrder()(page))
+    """The issue's date line is part of the masthead (furniture); a story's own dateline is the story's."""
+    masthead = _region(RegionType.body, [("THE MORNING LEDGER", 300, 20, 1000, 150)])
+    date_line = _region(RegionType.body, [("Sunday, October 13, 2024", 450, 170, 850, 200)])
+    headline = _heading("Riverside Barrier Wins", 100, 300, 70)
+    story_dateline = _region(RegionType.body, [("DENVER, Nov. 11 —", 100, 390, 360, 420)])
+    columns = [_column(100 + 320 * k, 440, 30) for k in range(3)]
+    page = _segment([masthead, date_line, headline, story_dateline, *columns])
+    typed = {r.id: r.type for r in page.regions}
+    assert typed[masthead.id] == typed[date_line.id] == RegionType.masthead
+    assert typed[story_dateline.id] == RegionType.dateline
     assert _owner(page, date_line) is None and date_line.id in page.reading_order
-    assert _owner(page, story_dateline) == _owner(page, column) == page.articles[0].id
+    assert _owner(page, story_dateline) == _owner(page, columns[0]) == page.articles[0].id
     assert not any(f.code == "text-outside-articles" for f in page.flags)

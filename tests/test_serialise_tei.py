@@ -492,11 +492,17 @@ def test_forbidden_control_characters_are_stripped() -> None:
     assert clean_text("a\tb\nc\rd") == "a\tb\nc\rd"  # the whitespace controls XML allows stay
 
 
-def test_untitled_article_without_head_fails_schematron_only() -> None:
+def test_an_article_without_a_headline_is_written_untitled_and_a_bare_div_without_head_fails_schematron_only() -> None:
     page, article = zh_page()
-    article = article.model_copy(update={"region_ids": article.region_ids[1:], "headline_region_id": None, "title": ""})
+    article = article.model_copy(update={"region_ids": article.region_ids[1:], "headline_region_id": None,
+                                         "title": "党的二十大以来…", "title_from": "text"})
     tree = build_tei(article, [page], language="zh", image_urls={"p1": "images/p1.jpg"}, created=CREATED)
-    assert tree.findtext("t:teiHeader/t:fileDesc/t:titleStmt/t:title", namespaces=NS) == "[untitled article]"
+    title = tree.find("t:teiHeader/t:fileDesc/t:titleStmt/t:title", NS)
+    assert (title.text, title.get("type")) == ("党的二十大以来…", "supplied")
+    assert body(tree).get("subtype") == "untitled" and body(tree).find("t:head", NS) is None
+    report = validate.validate_tei(tree)
+    assert report.valid and not report.warnings, report
+    del body(tree).attrib["subtype"]  # a div that neither has a head nor says it has none
     report = validate.validate_tei(tree)
     assert not report.valid
     assert report.failed_schemas == ["broadsheet-sch"]  # tei_all has no opinion on newspaper heads
