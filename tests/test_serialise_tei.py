@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from lxml import etree
 
 from pipeline.geometry import Polygon
 from pipeline.model import (
+    MODEL_VERSION,
     Article,
     IssueMetadata,
     Line,
@@ -634,3 +636,16 @@ def test_page_model_json_schema_is_current() -> None:
     script = ROOT / "schemas" / "make_page_model_schema.py"
     result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_page_model_of_version_1_0_still_reads() -> None:
+    """1.1 added `Page.body_type` and `Article.title_from`, with defaults: page JSON written before reads as it was."""
+    page, article = zh_page()
+    data = json.loads(page.model_copy(update={"articles": [article]}).model_dump_json())
+    data["model_version"] = "1.0"
+    data.pop("body_type")
+    for entry in data["articles"]:
+        entry.pop("title_from")
+    old = Page.model_validate(data)
+    assert old.model_version == "1.0" and old.body_type is None and old.articles[0].title_from == "headline"
+    assert Page.model_fields["model_version"].default == MODEL_VERSION == "1.1"

@@ -547,8 +547,8 @@ def tei_view(
         who = person_ids.get(para.speaker) if para.speaker else None
         speaker = None
         if who and label and text.startswith(label):
-            # The label goes into <speaker>, so it is not repeated in the turn's text.
-            text, speaker = text[len(label):].lstrip(), label.rstrip(":：").strip() or None
+            # The label goes into <speaker> as printed, colon and all, so it is not repeated in the turn's text.
+            text, speaker = text[len(label):].lstrip(), label or None
         return Para(xml_id=pid, text=text, facs=facs(ordered_spans), note=para.kind == "note",
                     cert=cert(line_confidence[lid] for lid in para.line_ids if lid in line_confidence),
                     who=who, speaker=speaker)

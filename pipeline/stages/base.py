@@ -38,7 +38,7 @@ def recorded_step(
         page.steps.append(step)
 
 
-def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseModel) -> str:
+def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseModel | None = None) -> str:
     """A stage's recorded version, derived from its rules: the source of the modules that hold them and its settings.
 
     A hand-kept version string stays put while rules change; this one cannot.
@@ -46,7 +46,8 @@ def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseMode
     digest = hashlib.sha256()
     for module in modules:
         digest.update(inspect.getsource(module).encode())
-    digest.update(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode())
+    if config is not None:
+        digest.update(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode())
     return f"{prefix}-{digest.hexdigest()[:12]}"
 
 

@@ -26,6 +26,8 @@ DATELINE_PATTERN = re.compile(
     r"本报\S{0,8}?\d{1,2}月\d{1,2}日电|(^|\n)[A-Z][A-Z.' -]{2,}, ([A-Z][a-z]{2,4}\.?|May|June|July) \d{1,2}\b")
 """本报北京3月5日电, WASHINGTON, Dec. 12: a place-and-date line, as a story's dateline opens."""
 STACKED_FRAGMENTS = frozenset({RegionType.body, RegionType.caption, RegionType.byline})
+HEADINGS = frozenset({RegionType.headline, RegionType.kicker})
+"""Types whose one-line pieces on one row are one heading cut at a wide space."""
 
 
 def directly_below(box: Polygon, above: Polygon, max_gap: float) -> bool:
@@ -35,8 +37,10 @@ def directly_below(box: Polygon, above: Polygon, max_gap: float) -> bool:
 
 
 def adjacent_vertically(box: Polygon, other: Polygon, max_gap: float) -> bool:
-    return directly_below(box, other, max_gap) or (directly_below(other, box, max_gap)
-                                                   and horizontal_overlap(box, other) > 0.5 * box.width)
+    """Stacked one over the other within `max_gap`, either way round, over half of the narrower one's width."""
+    gap = max(box.bounds[1] - other.bounds[3], other.bounds[1] - box.bounds[3])
+    return -0.5 * min(box.height, other.height) <= gap <= max_gap \
+        and horizontal_overlap(box, other) > 0.5 * min(box.width, other.width)
 
 
 def is_grid(page: Page, region: Region, config: TypingConfig) -> bool:
@@ -243,12 +247,13 @@ def _fragments(upper: Region, lower: Region, boxes: dict[str, Polygon], body: fl
 
 def _headline_pieces(left: Region, right: Region, boxes: dict[str, Polygon], rules: list[Polygon],
                      columns: list[Polygon], config: TypingConfig) -> bool:
-    """Two pieces of one headline row, cut at a wide space: same row and size, close, no rule between them.
+    """Two pieces of one heading row (a headline, a kicker), cut at a wide space: same row and size, close, no rule
+    between them.
 
     Two stories' headlines set flush over two columns side by side each start where a column of text
     under them starts; the cut in one headline falls anywhere.
     """
-    if left.type != RegionType.headline or right.type != RegionType.headline or len(left.lines) != 1 \
+    if left.type not in HEADINGS or right.type != left.type or len(left.lines) != 1 \
             or len(right.lines) != 1:
         return False
     a, b = boxes[left.id], boxes[right.id]
@@ -284,11 +289,11 @@ def merge_fragments(page: Page, body: float, config: TypingConfig) -> list[Regio
                               or _headline_pieces(upper, r, boxes, rules, columns, config))]
             for lower in below:
                 # A block over two columns side by side (a caption under a wide photo) is no fragment of either.
-                if upper.type != RegionType.headline and any(
+                if upper.type not in HEADINGS and any(
                         horizontal_overlap(boxes[other.id], boxes[lower.id]) <= 0 for other in below):
                     continue
                 lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines]))
-                if upper.type == RegionType.headline:
+                if upper.type in HEADINGS:
                     lines = _one_row(upper.id, lines)
                 joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
                 regions = [joined if r is upper else r for r in regions if r is not lower]

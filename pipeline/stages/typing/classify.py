@@ -80,7 +80,8 @@ class Classifier:
             return RegionType.masthead
         in_margin = box.bounds[3] < config.margin_top * self.page_height \
             or box.bounds[1] > config.margin_bottom * self.page_height
-        if in_margin and len(region.lines) <= config.margin_max_lines and not self.kicker_over_headline(region):
+        if in_margin and len(region.lines) <= config.margin_max_lines and not self.kicker_over_headline(region) \
+                and not (self.heads_text_below(region) and self.heading_evidence(region) >= config.heading_evidence):
             return RegionType.folio if FOLIO_PATTERN.match(region.text) else RegionType.running_header
         if len(region.lines) <= config.teaser_max_lines and TEASER_PATTERN.search(region.text) \
                 and not self.meter.large(region, config.headline_height_ratio) and not opens_continued_story(
@@ -119,6 +120,15 @@ class Classifier:
                     and _centred_on(box, under) and not self.rule_between(box, under):
                 return True
         return False
+
+    def heads_text_below(self, region: Region) -> bool:
+        """Text of several lines straight under the block in its column, no rule between: what a heading heads
+        (a running header is ruled off from the page's text, or stands apart from it)."""
+        box, reach = self.boxes[region.id], self.config.stacked_gap * self.body
+        return any(len(other.lines) >= 3
+                   and -0.5 * box.height <= self.boxes[other.id].bounds[1] - box.bounds[3] <= reach
+                   and horizontal_overlap(self.boxes[other.id], box) > 0.5 * box.width
+                   and not self.rule_between(box, self.boxes[other.id]) for other in self.page.regions)
 
     def rule_between(self, upper: Polygon, lower: Polygon) -> bool:
         return any(rule.width > rule.height and upper.bounds[3] - 2 <= rule.center[1] <= lower.bounds[1] + 2
@@ -227,8 +237,8 @@ class Classifier:
         column = self.column_of(region)
         sides = ruled_sides(box, [r for r in self.rules if column is None or r.width >= config.short_rule
                                   * min(column.width, box.width)], config.frame_reach * self.body, config)
-        styled = meter.large(region, config.larger_type) or QUOTE_MARKS.search(region.text) is not None
-        if {"top", "bottom"} <= sides and (styled or len(region.lines) >= 2) and len(sides) < 3:
+        styled = meter.other_type(region) or QUOTE_MARKS.search(region.text) is not None
+        if {"top", "bottom"} <= sides and styled and len(sides) < 3:
             return True  # set between two rules in its column
         if not meter.large(region, config.larger_type):
             return False
@@ -319,7 +329,7 @@ class Classifier:
             if typed[region.id] in (RegionType.body, RegionType.headline) and len(region.lines) == 1 \
                     and len(region.text.replace(" ", "")) <= config.section_max_chars \
                     and any(0 <= boxes[h.id].bounds[1] - boxes[region.id].bounds[3] <= config.section_reach * self.body
-                            for h in self.page.regions
+                            and horizontal_overlap(boxes[h.id], boxes[region.id]) > 0 for h in self.page.regions
                             if typed[h.id] in (RegionType.headline, RegionType.kicker) and h is not region):
                 typed[region.id] = RegionType.section
 
@@ -330,18 +340,25 @@ class Classifier:
             if typed[region.id] not in (RegionType.body, RegionType.pull_quote):
                 continue
             box = boxes[region.id]
-            if len(region.lines) <= config.caption_max_lines and any(self.captions(region, f) for f in figures):
+            reach = config.attached_reach * self.body
+            # Set with a headline: next to it, no rule between (a rule ends the story above a headline).
+            heads = [r for r in self.page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
+            near_headline = [h for h in heads if adjacent_vertically(box, boxes[h.id], reach)
+                             and not self.rule_between(*sorted((box, boxes[h.id]), key=lambda b: b.bounds[1]))]
+            under_headline = [h for h in near_headline if boxes[h.id].center[1] < box.center[1]]
+            signed = bool(under_headline) and bool(BYLINE_PATTERN.search(region.text))
+            if len(region.lines) <= config.caption_max_lines and not signed \
+                    and any(self.captions(region, f) for f in figures):
                 typed[region.id] = RegionType.caption
                 continue
-            heads = [r for r in self.page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
-            reach = config.attached_reach * self.body
-            near_headline = [h for h in heads if adjacent_vertically(box, boxes[h.id], reach)]
-            if near_headline and is_participant_list(region, config):
+            if typed[region.id] == RegionType.pull_quote:
+                continue  # set apart by its rules or its place in the text, not with the headline
+            if under_headline and is_participant_list(region, config):
                 typed[region.id] = RegionType.byline  # a roundtable's people, one or two lines each
             elif near_headline and len(region.lines) <= config.byline_max_lines:
                 if self.meter.style(region).size >= config.kicker_size and len(region.lines) <= 2:
                     typed[region.id] = RegionType.kicker
-                elif BYLINE_PATTERN.search(region.text) or len(region.lines) <= 2:
+                elif under_headline and (BYLINE_PATTERN.search(region.text) or len(region.lines) <= 2):
                     typed[region.id] = RegionType.byline
 
     def captions(self, region: Region, figure: Polygon) -> bool:
@@ -350,11 +367,7 @@ class Classifier:
         reach = config.caption_reach * self.body
         if directly_below(box, figure, reach):
             return True
-        style = self.meter.style(region)
-        other_type = abs(style.size - 1) >= config.close_type_size - 1 or (
-            style.pitch and abs(style.pitch - 1) >= config.close_type_size - 1) or (
-            style.weight is not None and abs(style.weight - 1) >= config.bold_weight - 1)
-        if not other_type:
+        if not self.meter.other_type(region):
             return False
         if directly_below(figure, box, reach) and horizontal_overlap(box, figure) > 0.5 * box.width:
             return True

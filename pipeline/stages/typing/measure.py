@@ -142,6 +142,20 @@ class TypeMeter:
         style = self.style(region)
         return style.size >= ratio and (not style.pitch or style.pitch >= 1 + (ratio - 1) / 2)
 
+    def other_type(self, region: Region) -> bool:
+        """Set in another type than the body's: another size, width or weight (a caption's face, a quote's).
+
+        Width per character counts over three lines or more: justified Latin lines of few words are set wide.
+        """
+        style, config = self.style(region), self.config
+        apart = config.close_type_size
+
+        def differs(ratio: float) -> bool:
+            return ratio >= apart or ratio <= 1 / apart
+
+        return differs(style.size) or (bool(style.pitch) and len(region.lines) >= 3 and differs(style.pitch)) or (
+            style.weight is not None and (style.weight >= config.bold_weight or style.weight <= 1 / config.bold_weight))
+
     def bold(self, region: Region) -> bool:
         weight = self.style(region).weight
         return weight is not None and weight >= self.config.bold_weight
