@@ -20,7 +20,7 @@ from pipeline.model import Page, Region, RegionType
 from pipeline.stages.base import to_working
 from pipeline.stages.typing.blocks import DATELINE_PATTERN, adjacent_vertically, directly_below, is_grid
 from pipeline.stages.typing.frames import SENTENCE_PUNCTUATION, box_rules, find_frames, ruled_sides
-from pipeline.stages.typing.measure import TypeMeter
+from pipeline.stages.typing.measure import TypeMeter, capitals
 
 # OCR may space a heading's characters apart (嘉 宾).
 PARTICIPANT_LIST = re.compile(r"\s*(" + "|".join(r"\s*".join(heading) for heading in LIST_HEADINGS) + r")\s*[:：]"
@@ -240,8 +240,8 @@ class Classifier:
         styled = meter.other_type(region) or QUOTE_MARKS.search(region.text) is not None
         if {"top", "bottom"} <= sides and styled and len(sides) < 3:
             return True  # set between two rules in its column
-        if not meter.large(region, config.larger_type):
-            return False
+        if not meter.large(region, config.larger_type) or capitals(region.lines[0].text, config):
+            return False  # a line of capitals opens a headline: pull quotes quote sentences
         quote = 1.0 * (QUOTE_MARKS.search(region.text) is not None) + (len(region.lines) >= 2) \
             + 1.5 * self.inside_text(region) + 0.5 * (SENTENCE_END.search(region.lines[-1].text) is not None)
         head = 1.0 * meter.bold(region) + meter.style(region).capitals + ("top" in sides) \
@@ -367,7 +367,10 @@ class Classifier:
         reach = config.caption_reach * self.body
         if directly_below(box, figure, reach):
             return True
-        if not self.meter.other_type(region):
+        # Over or beside a picture, only a face of its own tells a caption from the column's text; larger type
+        # there is a pull quote's.
+        if not self.meter.other_type(region) or self.meter.large(region, config.larger_type) \
+                or self.typed[region.id] == RegionType.pull_quote:
             return False
         if directly_below(figure, box, reach) and horizontal_overlap(box, figure) > 0.5 * box.width:
             return True
