@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from samples.articles import ArticleText, sentences
 from samples.fonts import FontBook, FreeTypeFont
 from samples.layouts import ArticleSpec
-from samples.typeset import Align, Box, Line, Token, Typesetter, line_text
+from samples.typeset import NO_START, Align, Box, Line, Token, Typesetter, line_text
 
 # Baseline below the top of the em box; Noto CJK ideographs sit in [-0.88, +0.12] em around it.
 ASCENT = 0.88
@@ -406,7 +406,11 @@ class ArticleComposer:
         return [*parts[0], *between, *parts[1]]
 
     def _headline_designed(self, x: float, width: float, top: float, align: Align) -> tuple[TextItem, float]:
-        """A headline on exactly ``headline_lines`` lines (1 or 2; 0 means 1 where it fits), largest size first."""
+        """A headline on ``headline_lines`` lines (1 or 2) at the largest size that allows it, else as few as fit.
+
+        Two lines break between a two-part headline's parts where each fits a line, else where they even out;
+        a headline short enough for one line is split at its middle.
+        """
         cv, spec = self.cv, self.spec
         low, high = spec.headline_pt
         sizes = [high - i * 2.0 for i in range(int((high - max(12.0, low * 0.6)) / 2.0) + 1)]
@@ -417,32 +421,33 @@ class ArticleComposer:
             parts = self._headline_tokens(font)
             joined = self._joined(parts, font)
             one = cv.ts.wrap(joined, width)
+            lines: list[list[Token]] | None = None
             if want == 1 and len(one) == 1:
-                return cv.lines_item("headline", one, font.size, x, width, top, 1.2, align)
-            if want == 2:
-                if len(parts) == 2 and all(sum(t.width for t in p) <= width for p in parts):
-                    return cv.lines_item("headline", parts, font.size, x, width, top, 1.2, align)
-                two = cv.ts.wrap_balanced(joined, width)
-                if len(parts) == 1 and len(two) == 2:
-                    return cv.lines_item("headline", two, font.size, x, width, top, 1.2, align)
+                lines = one
+            elif want == 2 and len(parts) == 2 and all(sum(t.width for t in p) <= width for p in parts):
+                lines = parts
+            elif want == 2 and len(one) == 1:
+                lines = self._split_middle(joined)
+            elif want == 2 and len(cv.ts.wrap_balanced(joined, width)) == 2:
+                lines = cv.ts.wrap_balanced(joined, width)
+            if lines:
+                return cv.lines_item("headline", lines, font.size, x, width, top, 1.2, align)
             if fallback is None and points <= (high + low) / 2:
                 fallback = (font, cv.ts.wrap_balanced(joined, width))
-        if want == 2:
-            # Too short for two lines at any size: break it where its halves are most even.
-            font = cv.font(spec.headline_font, low)
-            joined = self._joined(self._headline_tokens(font), font)
-            cuts = [i for i, t in enumerate(joined) if t.space] if cv.lang != "zh" else list(range(1, len(joined)))
-            if cuts:
-                half = sum(t.width for t in joined) / 2
-                cut = min(cuts, key=lambda i: abs(sum(t.width for t in joined[:i]) - half))
-                lines = [[t for t in part if not t.space] if cv.lang == "zh" else part
-                         for part in (joined[:cut], joined[cut:])]
-                lines = [ln[:-1] if ln and ln[-1].space else ln for ln in lines]
-                lines = [ln[1:] if ln and ln[0].space else ln for ln in lines]
-                return cv.lines_item("headline", [ln for ln in lines if ln], font.size, x, width, top, 1.2, align)
         assert fallback is not None
         font, lines = fallback
         return cv.lines_item("headline", lines, font.size, x, width, top, 1.2, align)
+
+    def _split_middle(self, joined: list[Token]) -> list[list[Token]]:
+        """A one-line headline in two lines of about equal width: at a space in Latin, anywhere in Chinese."""
+        cuts = [i for i, t in enumerate(joined) if t.space] if self.cv.lang != "zh" else [
+            i for i in range(1, len(joined)) if joined[i].text[0] not in NO_START]
+        if not cuts:
+            return [joined]
+        half = sum(t.width for t in joined) / 2
+        cut = min(cuts, key=lambda i: abs(sum(t.width for t in joined[:i]) - half))
+        halves = [joined[:cut], joined[cut:]]
+        return [[t for t in (h[1:] if h and h[0].space else h)] for h in halves if any(not t.space for t in h)]
 
     # -- figure ----------------------------------------------------------------------------------
     def _caption_text(self) -> str:

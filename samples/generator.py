@@ -135,7 +135,9 @@ class _Regions:
 class _TextPicker:
     """Hands out article texts: the layout's preferred ones first, then the seeded pool, then repeats."""
 
-    def __init__(self, pool: Sequence[ArticleText], preferred: Sequence[str], rng: random.Random) -> None:
+    def __init__(self, pool: Sequence[ArticleText], preferred: Sequence[str], rng: random.Random,
+                 repeat: bool = True) -> None:
+        self.repeat = repeat
         by_name = {a.name: a for a in pool}
         self.queue = [by_name[n] for n in preferred if n in by_name]
         rest = [a for a in pool if a not in self.queue]
@@ -143,6 +145,10 @@ class _TextPicker:
         self.queue += rest
         self.cycle = list(self.queue)
         self.used = 0
+
+    def left(self) -> bool:
+        """Whether a text is left to hand out (always, when texts may repeat)."""
+        return self.repeat or self.used < len(self.cycle)
 
     def next(self) -> ArticleText:
         if not self.cycle:
@@ -383,7 +389,7 @@ class _PageComposer:
                 max_bottom = y + height if queue else bottom
             else:
                 min_height = 10 * cv.pitch + cv.pt(40)
-                if not self.fill or bottom - y < min_height or fillers >= 12:
+                if not self.fill or bottom - y < min_height or fillers >= 12 or not self.picker.left():
                     break
                 fillers += 1
                 src, spec, max_bottom = self.picker.next(), self.filler(stack), bottom

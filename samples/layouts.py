@@ -25,7 +25,8 @@ class ArticleSpec:
     """Columns the headline block spans from the article's first column; None: all of them."""
     headline_pt: tuple[float, float] = (24.0, 40.0)
     """Smallest and largest headline size in points; the largest that fits the span wins."""
-    headline_font: Literal["serif_bold", "sans_bold"] = "serif_bold"
+    headline_font: str = "serif_bold"
+    """A font role: "serif_bold", "sans_bold", or a role a designed page adds ("headline")."""
     headline_align: Literal["left", "center"] | None = None
     """None: centred for Chinese, left for English."""
     kicker: KickerPosition = "below"
