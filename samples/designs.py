@@ -676,12 +676,25 @@ def generate_designed_page(
     return page
 
 
+MODERN_ONLY = frozenset({"column_widths", "head_rule", "kicker", "headline_lines", "headline_break", "headline_align",
+                         "headline_span", "caption_position", "caption_face", "credit_line", "pull_quote",
+                         "pull_quote_at", "box", "box_tint", "roundtable", "advertisement", "ad_frame", "continuation",
+                         "story_rules", "headline_family"})
+"""Switches an 1850s page draws (so that every switch is drawn independently) but does not use."""
+
+
 def switch_values(truth: dict[str, Any]) -> dict[str, Any]:
-    """The categorical switches of a designed page's truth, as ``switch -> value``, for breakdowns."""
+    """The categorical switches of a designed page's truth, as ``switch -> value``, for breakdowns.
+
+    A switch the page's era does not use reads "n/a" (an 1850s page has no kickers; a modern one no
+    1850s headings), so a breakdown by value counts only the pages that show it.
+    """
     design = truth.get("design", {})
-    values = {key: design[key] for key in SWITCHES if key in design}
-    values["body_family"] = design.get("body_family")
-    values["headline_family"] = design.get("headline_family")
+    old = design.get("era") == "1850s"
+    values = {}
+    for key in (*SWITCHES, "body_family", "headline_family"):
+        unused = key in MODERN_ONLY if old else key == "heading_1850s"
+        values[key] = "n/a" if unused else design.get(key)
     return values
 
 
