@@ -86,11 +86,16 @@ def read_page(lang: str, page_seed: int, name: str, dpi: int, size: str | None, 
 
 
 def run(seed: int, pages: int, dpi: int, cache: Path, out: Path, size: str | None,
-        jobs: int = 1) -> list[dict[str, Any]]:
+        jobs: int = 1, cached_only: bool = False) -> list[dict[str, Any]]:
     settings = Settings()
     images = cache / "pages"
     drawn = [(lang, page_seed, f"d{index:03d}_{lang}_{page_seed}")
              for index, (lang, page_seed) in enumerate(page_seeds(seed, pages))]
+    if cached_only:
+        # Page ids begin with the image's stem; the cache file name with the page id.
+        drawn = [page for page in drawn if any((cache / "ocr").glob(f"{page[2]}-*.json"))]
+        print(f"{len(drawn)} of {pages} pages are read already; the others are left out", flush=True)
+        pages = len(drawn)
     read_seconds: dict[str, float] = {}
     if jobs > 1:
         # OCR is nearly all the time: read the pages into the cache in parallel, then finish them in order.
@@ -209,6 +214,8 @@ def main() -> None:
     parser.add_argument("--size", choices=["a4", "broadsheet", "drawn"], default="a4",
                         help="page size (default a4, practical on 2 cores; drawn: A4 or broadsheet as the design drew)")
     parser.add_argument("--jobs", type=int, default=1, help="pages read (OCR) in parallel processes")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="only the pages of this seed the cache has read already (no OCR at all)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                         help="pages and their OCR are kept here; a re-run only repeats the later stages")
     parser.add_argument("--out", type=Path, help="OUT folder of the run (default: <cache>/out-<seed>)")
@@ -218,8 +225,9 @@ def main() -> None:
     out = args.out or args.cache / f"out-{seed}-{args.dpi}-{args.size}"
     started = time.perf_counter()
     size = None if args.size == "drawn" else args.size
-    rows = run(seed, args.pages, args.dpi, args.cache / f"seed-{seed}-{args.dpi}-{args.size}", out, size, args.jobs)
-    result = {"date": date.today().isoformat(), "seed": seed, "pages": args.pages, "dpi": args.dpi, "size": args.size,
+    rows = run(seed, args.pages, args.dpi, args.cache / f"seed-{seed}-{args.dpi}-{args.size}", out, size, args.jobs,
+               args.cached_only)
+    result = {"date": date.today().isoformat(), "seed": seed, "pages": len(rows), "dpi": args.dpi, "size": args.size,
               "cores": os.cpu_count(), "wall_s": round(time.perf_counter() - started, 1), "out": str(out),
               "summary": summary(rows), "rows": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
