@@ -15,7 +15,12 @@ Results go to benchmarks/results/random_designs.json.
 
     python -m benchmarks.random_designs                        # 100 pages, fresh seed, A4 at 150 dpi
     python -m benchmarks.random_designs --pages 10 --seed 42   # replay 10 pages of seed 42
-    python -m benchmarks.random_designs --seed 42 --cache .cache/designs   # later stages only: seconds
+    python -m benchmarks.random_designs --seed 42              # again: OCR from the cache, later stages re-run
+    python -m benchmarks.random_designs --seed 42 --cached-only  # only the pages the cache has read
+    python -m benchmarks.random_designs --jobs 3 --size drawn  # OCR in 3 processes; broadsheet pages too
+
+The cache (default .cache/random_designs/seed-<seed>-<dpi>-<size>/) keeps the generated pages and
+their post-OCR page models; the OUT folder of the last run is beside it.
 """
 
 from __future__ import annotations
