@@ -54,12 +54,13 @@ def read_cached(source: Path, cache_dir: Path, settings: Settings | None = None,
     pages = ingest_file(Path(source), settings.ingest)
     read: list[Page] = []
     with tempfile.TemporaryDirectory() as work:
-        stages = reading_stages(settings, Path(work))
+        stages: list[Stage] = []  # built on the first miss: a run from the cache loads no model
         for page in pages:
             path = cache_dir / f"{page.id}-{_key(page.sha256, page.frame, settings)}.json"
             if page.status != PageStatus.failed and path.exists() and not refresh:
                 read.append(Page.model_validate_json(path.read_bytes()))
                 continue
+            stages = stages or reading_stages(settings, Path(work))
             for stage in stages:
                 page = run_stage(stage, page)
             page = page.model_copy(update={"working_image": None})
