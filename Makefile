@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= samples/pages/zh_roundtable.jpg
 OUT ?= out
-APT_PACKAGES := fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-script-frak tesseract-ocr-frk chromium
+APT_PACKAGES := fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-script-frak tesseract-ocr-frk chromium fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf fonts-urw-base35
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup system-packages lint bench clean
