@@ -45,6 +45,12 @@ ADVERTS = {
            ("NORTHFIELD HARDWARE", "Everything for the winter garden", "Snow shovels from $19.99",
             "Open seven days, 8 a.m. to 8 p.m.")),
 }
+TEASER_TITLES = {
+    "zh": ("城市更新进行时", "冬季供暖准备就绪", "老街区里的新书店", "一条河与一座城", "乡村快递最后一公里",
+           "社区食堂开到家门口"),
+    "en": ("A week of concerts in the park", "How the school vote was won", "The bakery that never closes",
+           "Ferry fares to rise in spring", "Inside the new county archive", "Ten walks for a winter weekend"),
+}
 _SPEAKER = re.compile(r"^([^：:]{1,12})[：:]")
 
 
@@ -304,15 +310,12 @@ class PageMarkup:
         if not d.teasers:
             return ""
         used = {a.text for a in d.articles}
-        others = [t for t in self.pool if t.name not in used]
+        titles = [t.headline for t in self.pool if t.name not in used]
+        spare = [t for t in TEASER_TITLES[d.lang] if t not in titles]
+        titles += self.rng.sample(spare, len(spare))
         cells = []
         for k in range(d.teasers):
-            page = d.page_number + 2 + k
-            if others:
-                title = others[k % len(others)].headline
-            else:
-                title = self.rng.choice(("城市更新进行时", "冬季供暖准备就绪")) if d.lang == "zh" else self.rng.choice(
-                    ("A week of concerts in the park", "How the school vote was won"))
+            page, title = d.page_number + 2 + k, titles[k]
             pointer = f"→ 第{page}版" if d.lang == "zh" else f"Page A{page}"
             cells.append(f'<div class="teaser" data-region="teaser"><div class="teaser-title">{_e(title)}</div>'
                          f"<div>{_e(pointer)}</div></div>")
