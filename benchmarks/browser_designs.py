@@ -13,7 +13,8 @@ and `write_manifest` into OUT/png and OUT/pdf. Reported per format, mean and wor
 
 and the worst pages with their designs. `--cache DIR` keeps the rendered pages (DIR/pages) and the post-OCR page
 models (DIR/ocr): a replay with the same `--seed` and `--cache` re-runs only the stages after OCR, in seconds
-per page, to measure a rule change on the same pages.
+per page, to measure a rule change on the same pages. OCR of the PNGs is nearly all of a run's time: `--formats pdf`
+runs the PDFs alone, in minutes; a smaller `--pages` with the same `--seed` runs the first designs of that run.
 
     python -m benchmarks.browser_designs                                  # 40 pages, a fresh seed
     python -m benchmarks.browser_designs --pages 8 --dpi 150              # a quick look
@@ -124,8 +125,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--broadsheet-share", type=float, default=0.25, help="share of broadsheet-size designs")
     parser.add_argument("--cache", type=Path, help="keep rendered pages and post-OCR page models here")
     parser.add_argument("--out", type=Path, help="the run's OUT folder (default: a temporary one)")
+    parser.add_argument("--formats", default="png,pdf", help="which outputs to run, e.g. pdf (default png,pdf)")
     parser.add_argument("--worst", type=int, default=8, help="how many of the worst pages to list")
     args = parser.parse_args(argv)
+    formats = [f for f in FORMATS if f in args.formats.split(",")]
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # Chromium's CFF fonts have no FontBBox: harmless
 
     run_seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
@@ -139,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         files = render_all(specs, cache / "pages", args.dpi, args.pdf_dpi)
         render_seconds = time.perf_counter() - started
         rows: list[dict[str, Any]] = []
-        for fmt in FORMATS:
+        for fmt in formats:
             entries, articles, scored = [], [], []
             for spec in specs:
                 path = files[spec.name, fmt]
@@ -179,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"{fmt} {spec.name:28} conserved {row['conservation']:6.1%}  art F1 {row['article_pair_f1']:.2f}"
                       f"  body CER {row['body_cer']:6.1%}  paras {row['paragraphs_matched']:5.0%}"
                       f"  articles {row['found_articles']}/{row['truth_articles']}", flush=True)
-    by_format = {fmt: summarise([r for r in rows if r["format"] == fmt]) for fmt in FORMATS}
+    by_format = {fmt: summarise([r for r in rows if r["format"] == fmt]) for fmt in formats}
     by_format["all"] = summarise(rows)
     print(f"\n{'':5} {'pages':>5} {'conserved':>18} {'article F1':>18} {'body CER':>18} {'paragraphs':>18}")
     print(f"{'':5} {'':>5} {'mean / worst 10%':>18} {'mean / worst 10%':>18} {'mean / worst 10%':>18} "
@@ -199,11 +202,12 @@ def main(argv: list[str] | None = None) -> None:
         kinds.update(r["region_errors"])
     print("\nregion errors over all pages (truth type, or ours for extras):", dict(kinds.most_common(15)))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "browser_designs.json").write_text(json.dumps({
+    results = RESULTS / f"browser_designs{'' if len(formats) == len(FORMATS) else '_' + formats[0]}.json"
+    results.write_text(json.dumps({
         "date": date.today().isoformat(), "cores": os.cpu_count(), "seed": run_seed, "dpi": args.dpi,
         "pdf_dpi": args.pdf_dpi, "render_seconds": round(render_seconds, 1), "summary": by_format, "rows": rows,
     }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"\nresults: {RESULTS / 'browser_designs.json'}")
+    print(f"\nresults: {results}")
 
 
 if __name__ == "__main__":

@@ -210,7 +210,7 @@ def render_page(lang: str, seed: int, out_dir: Path | str, *, size: str = "a4", 
             degradation, rng = _degradation(degrade, seed)
             image = degradation.apply(image, rng)
             path = out / f"{name}.png"
-            image.save(path, "PNG", compress_level=6)
+            image.save(path, "PNG", compress_level=6, dpi=(dpi, dpi))
             result.paths["png"] = path
             result.truths["png"] = build_truth(layout, design, seed, path.name, image.width, image.height, dpi,
                                                degradation, {**source, "output": "screenshot"})
