@@ -449,8 +449,26 @@ def write_alto(view: AltoPage) -> etree._ElementTree:
 
 
 def build_alto(page: Page, *, image_url: str) -> etree._ElementTree:
-    """The ALTO 4.4 document for one page; `image_url` is the source image the coordinates refer to."""
-    return write_alto(alto_view(page, image_url=image_url))
+    """The ALTO 4.4 document for one page; `image_url` is the source image the coordinates refer to.
+
+    Every polygon is clamped to the page first: a box drawn upright in the deskewed image and turned back
+    can reach a few pixels past the page's edge, and ALTO's readers (ours included) refuse such a block.
+    """
+    return write_alto(alto_view(on_page(page), image_url=image_url))
+
+
+def on_page(page: Page) -> Page:
+    """The page with every region, line and word polygon clamped to its width and height."""
+    if not page.width or not page.height:
+        return page
+    width, height = page.width, page.height
+    regions = [region.model_copy(update={
+        "polygon": region.polygon.clamp(width, height),
+        "lines": [line.model_copy(update={
+            "polygon": line.polygon.clamp(width, height),
+            "words": [word.model_copy(update={"polygon": word.polygon.clamp(width, height)}) for word in line.words]})
+            for line in region.lines]}) for region in page.regions]
+    return page.model_copy(update={"regions": regions})
 
 
 def alto_bytes(tree: etree._ElementTree | etree._Element) -> bytes:

@@ -57,8 +57,13 @@ def to_working(page: Page, polygon: Polygon) -> Polygon:
 
 
 def lines_box(page: Page, lines: list[Line]) -> Polygon:
-    """The box around some lines, drawn upright in the working image and mapped back to the source."""
-    return union_box(to_working(page, line.polygon) for line in lines).transform(page.transform.to_source)
+    """The box around some lines, drawn upright in the working image and mapped back to the source.
+
+    Turned back through the skew, an upright box over a wide row of lines reaches past the page's edge: it is
+    clamped to the page, so every coordinate written stays on it.
+    """
+    box = union_box(to_working(page, line.polygon) for line in lines).transform(page.transform.to_source)
+    return box.clamp(page.width, page.height) if page.width and page.height else box
 
 
 def region_ids(page: Page) -> Iterator[str]:

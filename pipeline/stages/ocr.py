@@ -250,7 +250,9 @@ def route_regions(router: ScriptRouter, engine: OcrEngine, page: Page, image: np
 
 def _working_union_to_source(page: Page, lines: list[EngineLine]) -> Polygon:
     """A region's box is drawn in the working image, where it is upright, then mapped back."""
-    return union_box(Polygon.from_points(line.quad) for line in lines).transform(page.transform.to_source)
+    box = union_box(Polygon.from_points(line.quad) for line in lines).transform(page.transform.to_source)
+    # Turned back through the skew, an upright box over a page-wide line reaches past the page's edge.
+    return box.clamp(page.width, page.height) if page.width and page.height else box
 
 
 def _line_model(page: Page, line: EngineLine, line_id: str, engine: str) -> Line:
