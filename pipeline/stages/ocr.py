@@ -7,6 +7,7 @@ becomes a region of its own.
 
 from __future__ import annotations
 
+import logging
 from itertools import pairwise
 from statistics import median
 
@@ -27,6 +28,8 @@ from pipeline.text import is_cjk, join_fragments
 CJK_GUTTER_RATIO = 0.6
 """A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
 ASSIGN_MIN_OVERLAP = 0.5
+log = logging.getLogger(__name__)
+
 GUTTER_MIN_LINES = 4
 GUTTER_MIN_WIDTH = 0.2
 """Narrowest gutter, in line heights."""
@@ -204,6 +207,7 @@ class Ocr:
         settings = {"tile_width": self.config.tile_width, "tile_height": self.config.tile_height,
                     "strip_overlap": self.config.strip_overlap, "model": self.engine.model}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
+            log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = load_working(page)
             region_boxes = [to_working(page, r.polygon) for r in page.regions
                             if r.type not in (RegionType.figure, RegionType.separator)]
