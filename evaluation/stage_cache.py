@@ -21,12 +21,13 @@ from pipeline.process import finalise, run_stage
 from pipeline.stages.articles import Articles
 from pipeline.stages.base import Stage
 from pipeline.stages.ingest import ingest_file
-from pipeline.stages.layout import Layout, NewspaperTypes
+from pipeline.stages.layout import Layout
 from pipeline.stages.ocr import Ocr
 from pipeline.stages.orientation import Orientation
 from pipeline.stages.preprocess import Preprocess
 from pipeline.stages.reading_order import ReadingOrder
 from pipeline.stages.repair import RepairStage
+from pipeline.stages.typing import NewspaperTypes
 
 CACHE_FORMAT = "post-ocr-1"
 
@@ -43,7 +44,7 @@ def reading_stages(settings: Settings, work_dir: Path) -> list[Stage]:
 
 
 def later_stages(settings: Settings) -> list[Stage]:
-    return [NewspaperTypes(settings.layout), ReadingOrder(), Articles(), RepairStage(settings.repair)]
+    return [NewspaperTypes(settings.typing), ReadingOrder(), Articles(settings.articles), RepairStage(settings.repair)]
 
 
 def read_cached(source: Path, cache_dir: Path, settings: Settings | None = None, refresh: bool = False) -> list[Page]:
@@ -53,12 +54,13 @@ def read_cached(source: Path, cache_dir: Path, settings: Settings | None = None,
     pages = ingest_file(Path(source), settings.ingest)
     read: list[Page] = []
     with tempfile.TemporaryDirectory() as work:
-        stages = reading_stages(settings, Path(work))
+        stages: list[Stage] = []  # built on the first miss: a run from the cache loads no model
         for page in pages:
             path = cache_dir / f"{page.id}-{_key(page.sha256, page.frame, settings)}.json"
             if page.status != PageStatus.failed and path.exists() and not refresh:
                 read.append(Page.model_validate_json(path.read_bytes()))
                 continue
+            stages = stages or reading_stages(settings, Path(work))
             for stage in stages:
                 page = run_stage(stage, page)
             page = page.model_copy(update={"working_image": None})

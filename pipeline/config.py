@@ -47,8 +47,146 @@ class LayoutConfig(Options):
     detect_side: int = 1600
     """Long side of the downscaled copy the layout model sees; OCR still reads full-resolution crops."""
     confidence: float = 0.35
+
+
+class TypingConfig(Options):
+    """How the newspaper-types stage (pipeline/stages/typing/) tells headlines, kickers, bylines, captions, pull
+    quotes, furniture and the rest apart. Sizes are ratios to the page's own body type (line height, width per
+    character, stroke weight), measured on the page itself; lengths in body lines are multiples of its line height."""
+
     headline_height_ratio: float = 1.6
-    """A text block whose lines are this many times taller than body lines is a heading."""
+    """Type this many times the body's height (and wider set) is a headline's on height alone."""
+    larger_type: float = 1.15
+    """Type at least this many times the body's height counts as larger: evidence of a heading or a pull quote."""
+    much_larger_type: float = 1.3
+    """... and from this ratio it is strong evidence."""
+    bold_weight: float = 1.22
+    """Strokes this many times as heavy as the body's, relative to the type's height, are bold."""
+    letter_spacing: float = 1.35
+    """Characters set this many times wider apart than the body's, for their height, are letter-spaced."""
+    heading_evidence: float = 2.0
+    """A short block is a heading when its evidence adds up to this: larger or much larger type (1 / 2), bold (1),
+    capitals (1), centred in its column (1), letter-spaced (1), a short rule beside it (1), space around it (0.5)."""
+    heading_max_lines: int = 4
+    """A heading runs to at most this many lines (more for much larger type: `display_max_lines`)."""
+    display_max_lines: int = 8
+    heading_space: float = 0.6
+    """Space of at least this many body lines above a block (or a column's top) and ..."""
+    heading_space_below: float = 0.25
+    """... this many below it is the space a heading is set in."""
+    centred_margin: float = 0.08
+    """A line is centred in its column when both margins are at least this share of the column and ..."""
+    centred_balance: float = 0.12
+    """... differ by at most this share of it."""
+    short_rule: float = 0.6
+    """A rule at most this share of the column wide, centred on it, is a short rule between items (a dash rule)."""
+    rule_reach: float = 2.0
+    """Rules within this many body lines of a block's top or bottom are its rules."""
+    capitals_min_letters: int = 6
+    """A line of capitals needs this many letters to tell a heading's capitals from an acronym."""
+    capitals_share: float = 0.8
+    """Share of upper-case letters that makes a line one of capitals."""
+    body_share: float = 0.67
+    """The body type is measured on this share of the page's lines, the smallest: more body than heads on any page."""
+    same_type_size: float = 1.3
+    """Adjacent lines whose heights differ by more than this factor are set in different type (one box, two types)."""
+    close_type_size: float = 1.1
+    """Blocks whose line heights or widths per character differ by this factor are set in different type."""
+    spaced_break: float = 0.4
+    """A gap between lines of at least this many body lines can end a block."""
+    same_headline_gap: float = 1.6
+    """Pieces of one headline row cut apart at a wide space (a full-width comma, wide word spacing) are one headline
+    when the gap between them is at most this many times the type's height, and no rule stands between them."""
+    masthead_top: float = 0.15
+    """A masthead ends within this share of the page's height from the top ..."""
+    masthead_height_ratio: float = 2.5
+    """... and its type is at least this many times the body's height ..."""
+    masthead_width: float = 0.25
+    """... and it is at least this share of the page wide, centred within `masthead_centre` of the page's width."""
+    masthead_centre: float = 0.1
+    margin_top: float = 0.07
+    """A block ending within this share of the page's height from the top, or ..."""
+    margin_bottom: float = 0.95
+    """... starting below this share, is in the margin: a running header or a folio, if it has at most
+    `margin_max_lines` lines and is not the kicker of a headline under it."""
+    margin_max_lines: int = 2
+    teaser_max_lines: int = 4
+    """A teaser (a pointer to another page) has at most this many lines."""
+    section_max_chars: int = 8
+    """A section label (学术圆桌, SPORTS) is one line of at most this many characters over the headings ..."""
+    section_reach: float = 6.0
+    """... within this many body lines above one."""
+    caption_max_lines: int = 5
+    """A caption runs to at most this many lines ..."""
+    caption_reach: float = 2.5
+    """... and sits within this many body lines of its picture: under, over or beside it."""
+    attached_reach: float = 2.5
+    """Kickers, decks and bylines sit within this many body lines of their headline."""
+    byline_max_lines: int = 4
+    participant_list_max_lines: int = 10
+    """A roundtable's list of its people (主持人：… 嘉宾：…) may run to this many lines."""
+    deck_ratio: float = 0.75
+    """A heading under this share of a headline's height stacked next to it is its kicker or deck ..."""
+    same_size_deck: float = 1.05
+    """... and one up to this share only below it (a typewritten paper's deck is as large as its headline)."""
+    kicker_size: float = 1.15
+    """A one- or two-line block this many times the body's height next to a headline is a kicker, not a byline."""
+    stacked_gap: float = 1.5
+    """Blocks stacked within this many body lines are set directly one over the other."""
+    dateline_reach: float = 3.0
+    """A dateline sits within this many body lines under the masthead or its story's head block."""
+    pull_quote_max_lines: int = 8
+    ad_max_running_lines: int = 8
+    """A frame holding more lines of running text (sentences, in blocks of three lines or more) than this is a
+    framed story or box, not an advertisement, whatever pictures and phone numbers it shows."""
+    frame_reach: float = 3.0
+    """A rule within this many body lines of a box's side is that side's rule (frames, ruled sides)."""
+    ruled_overlap: float = 0.7
+    """A rule runs along a side when it covers this share of it."""
+    table_cell_chars: int = 14
+    """A grid whose lines hold fewer characters than this (median) is a table; longer lines side by side are columns
+    of running text, however the layout model labelled them."""
+    fragment_gap: float = 0.8
+    """Two boxes of one block stacked within this many body lines in one column are one region."""
+    fragment_overlap: float = 0.8
+    """... when they overlap by this share of the narrower one."""
+
+
+class ArticlesConfig(Options):
+    """How the articles stage (pipeline/stages/articles.py) weighs geometry. Lengths in body line heights
+    are relative to the page's body type; shares are of the block being placed unless said otherwise."""
+
+    shares_columns: float = 0.3
+    """A head stands over a block's columns when they overlap by this share of the narrower of the two."""
+    head_overlaps_block: float = 0.5
+    """A block may start this share of its own height above the bottom of the head it belongs to."""
+    beside_above: float = 0.5
+    """A block beside a narrow head (its article's text runs on in the columns to the right) may start this many
+    head heights above the head's top (level with its kicker) ..."""
+    beside_below: float = 1.0
+    """... and at most this many head heights below the head's top."""
+    beside_margin: float = 0.1
+    """A head beside a block ends left of the block's left edge plus this share of the block's width."""
+    story_break: float = 1.5
+    """White space above a block of at least this many body lines in its column ends the story above it there,
+    so a block level with a head beside it goes to that head rather than the one over its column."""
+    rule_covers: float = 0.6
+    """A rule ends a story for a block below it when it runs under at least this share of the block's width ..."""
+    header_rule_gap: float = 2.5
+    """... unless it lies within this many body lines under the head's block (headline, deck, byline): the rule
+    that many papers draw between a headline block and the story's text."""
+    quote_rule_gap: float = 0.8
+    """A rule within this many body lines of a pull quote, and at most `quote_rule_width` times as wide, is the
+    pull quote's own rule."""
+    quote_rule_width: float = 1.6
+    frame_inside: float = 0.8
+    """A region lies in a frame (a box closed by rules) when this share of it is inside."""
+    title_words: int = 8
+    """An article with no headline is titled from this many of its first words (Latin) ..."""
+    title_characters: int = 16
+    """... or characters (CJK), with an ellipsis."""
+    indent: float = 0.6
+    """A line starting this many line heights right of its column's edge opens a paragraph."""
 
 
 class RapidOcrConfig(Options):
@@ -171,6 +309,8 @@ class Settings(Options):
     preprocess: PreprocessConfig = PreprocessConfig()
     orientation: OrientationConfig = OrientationConfig()
     layout: LayoutConfig = LayoutConfig()
+    typing: TypingConfig = TypingConfig()
+    articles: ArticlesConfig = ArticlesConfig()
     ocr: OcrConfig = OcrConfig()
     repair: RepairConfig = RepairConfig()
     output: OutputConfig = OutputConfig()

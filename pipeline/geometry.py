@@ -106,3 +106,18 @@ def union_box(polygons: Iterable[Polygon]) -> Polygon:
     return Polygon.from_box(
         min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)
     )
+
+
+def horizontal_overlap(a: Polygon, b: Polygon) -> float:
+    """How far two boxes overlap along x; negative: the gap between them."""
+    return min(a.bounds[2], b.bounds[2]) - max(a.bounds[0], b.bounds[0])
+
+
+def vertical_overlap(a: Polygon, b: Polygon) -> float:
+    """How far two boxes overlap along y; negative: the gap between them."""
+    return min(a.bounds[3], b.bounds[3]) - max(a.bounds[1], b.bounds[1])
+
+
+def same_row(a: Polygon, b: Polygon, share: float = 0.5) -> bool:
+    """Side by side on one row: sharing at least `share` of the lower one's height."""
+    return vertical_overlap(a, b) >= share * min(a.height, b.height)

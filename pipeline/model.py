@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.geometry import Polygon
 
-MODEL_VERSION = "1.0"
+MODEL_VERSION = "1.1"
+"""1.1 added fields with defaults only (Page.body_type, Article.title_from): page JSON of 1.0 still reads."""
 
 
 class Strict(BaseModel):
@@ -190,6 +191,9 @@ class Article(Strict):
     """All member regions in reading order, headline first."""
     paragraphs: list[Paragraph] = Field(default_factory=list)
     title: str = ""
+    title_from: Literal["headline", "text"] = "headline"
+    """"text": the article has no headline on the page (the rest of a story from another page, text before any
+    headline), so its title is made from its first words."""
     participants: list[Participant] = Field(default_factory=list)
     """Interview and roundtable participants; paragraphs' `speaker` points here."""
     continuations: list[Continuation] = Field(default_factory=list)
@@ -240,8 +244,19 @@ class PreprocessTransform(Strict):
     working_height: int = 0
 
 
+class BodyType(Strict):
+    """The page's body type, measured by the newspaper-types stage: what headings and captions differ from."""
+
+    line_height: float
+    """Median height of a body line, in working-image pixels."""
+    pitch: float
+    """Median width per character of a body line."""
+    weight: float | None = None
+    """Stroke width over line height of body lines; None where the page image was not at hand."""
+
+
 class Page(Strict):
-    model_version: Literal["1.0"] = MODEL_VERSION
+    model_version: Literal["1.0", "1.1"] = MODEL_VERSION
     id: str
     source: str
     """Path of the input file as given."""
@@ -259,6 +274,8 @@ class Page(Strict):
     working_image: str | None = None
     """Path of the preprocessed image the layout and OCR stages read."""
     transform: PreprocessTransform = Field(default_factory=PreprocessTransform)
+    body_type: BodyType | None = None
+    """Set by the newspaper-types stage; the later stages measure against it."""
     status: PageStatus = PageStatus.pending
     flags: list[Flag] = Field(default_factory=list)
     regions: list[Region] = Field(default_factory=list)

@@ -12,12 +12,13 @@ from pipeline.model import Flag, Page, PageStatus, Severity
 from pipeline.qa import apply_qa
 from pipeline.stages.articles import Articles
 from pipeline.stages.base import Stage
-from pipeline.stages.layout import Layout, NewspaperTypes
+from pipeline.stages.layout import Layout
 from pipeline.stages.ocr import Ocr
 from pipeline.stages.orientation import Orientation
 from pipeline.stages.preprocess import Preprocess
 from pipeline.stages.reading_order import ReadingOrder
 from pipeline.stages.repair import RepairStage
+from pipeline.stages.typing import NewspaperTypes
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,9 @@ def build_stages(settings: Settings, work_dir: Path) -> list[Stage]:
         Orientation(ocr_engine(settings.ocr.engine), settings.orientation),
         Layout(layout_engine(settings.layout), settings.layout),
         Ocr(ocr_engine(settings.ocr.engine), settings.ocr),
-        NewspaperTypes(settings.layout),
+        NewspaperTypes(settings.typing),
         ReadingOrder(),
-        Articles(),
+        Articles(settings.articles),
         RepairStage(settings.repair),
     ]
 

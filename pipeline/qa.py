@@ -17,7 +17,7 @@ from pipeline.model import OUTSIDE_ARTICLE_TYPES, TEXTLESS_TYPES, Flag, Page, Pa
 # QA only adds it for a low-certainty repair that carries no such flag yet.
 QA_CODES = frozenset({
     "low-confidence", "low-confidence-lines", "no-text", "empty-region", "text-outside-regions",
-    "article-no-headline", "rotated-page", "vertical-text", "mostly-pictures",
+    "article-no-headline", "article-untitled", "rotated-page", "vertical-text", "mostly-pictures",
 })
 # Raised elsewhere but settled again after a reviewer's edit (pipeline.review.edits recomputes them).
 RECOMPUTED_CODES = frozenset({"text-outside-articles", "tei-invalid", "alto-invalid"})
@@ -82,7 +82,12 @@ def article_flags(page: Page) -> list[Flag]:
         headline = None
         if article.headline_region_id is not None:
             headline = next((r for r in page.regions if r.id == article.headline_region_id), None)
-        if headline is None or not headline.text.strip():
+        if headline is None and article.title_from == "text":
+            flags.append(Flag(code="article-untitled", severity=Severity.info, element_id=article.id,
+                              reason=f"article {article.id} has no headline on the page (text before any headline, "
+                                     "or the rest of a story from another page): its TEI title is made from its "
+                                     f"first words, {article.title!r}"))
+        elif headline is None or not headline.text.strip():
             why = "its headline region holds no text" if headline is not None else "no headline was found for it"
             flags.append(Flag(code="article-no-headline", severity=Severity.warning, element_id=article.id,
                               reason=f"article {article.id} has no headline: {why}; its TEI title is a stand-in"))

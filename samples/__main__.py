@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from samples.designs import generate_designed_page
 from samples.fonts import FontMissingError
 from samples.generator import BUNDLED, PAGES_DIR, SIZES, generate_page, write_bundled, write_page
 from samples.layouts import PRESETS, Layout, random_layout
@@ -22,6 +23,7 @@ examples:
   python -m samples generate --lang zh --layout broadsheet --size broadsheet --seed 1 --out out --name big
   python -m samples generate --lang zh --width 1240 --height 1754 --dpi 150 --out out --name small
   python -m samples layouts                       # list the layout presets
+  python -m samples designed --lang zh --seed 7 --dpi 150 --out out --name d7   # design-randomised page
 
 Each page is written as NAME.png (NAME.jpg when JPEG degradation is on) plus NAME.gt.json
 (format broadsheet-gt/1: regions with polygons, reading order, articles and their paragraphs).
@@ -57,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, default=Path("out"))
     gen.add_argument("--name", default="page")
 
+    designed = sub.add_parser("designed", help="render a design-randomised page (samples.designs)")
+    designed.add_argument("--lang", choices=["zh", "en"], default="zh")
+    designed.add_argument("--seed", type=int, default=0)
+    designed.add_argument("--dpi", type=int, default=150)
+    designed.add_argument("--size", choices=sorted(SIZES), help="page size (default: as the design drew)")
+    designed.add_argument("--no-degrade", action="store_true", help="clean page: no skew, noise, blur or JPEG")
+    designed.add_argument("--out", type=Path, default=Path("out"))
+    designed.add_argument("--name", default="page")
+
     sub.add_parser("layouts", help="list layout presets")
     return parser
 
@@ -79,6 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, layout in PRESETS.items():
                 print(f"{name:14} {layout.columns} columns, {layout.article_count} article(s)")
             print(f"{'random':14} seeded: 3-6 columns, 1-3 articles")
+        elif args.command == "designed":
+            started = time.perf_counter()
+            page = generate_designed_page(args.lang, args.seed, args.dpi, size=args.size,
+                                          degrade=not args.no_degrade, name=args.name)
+            path = write_page(page, args.out, args.name)
+            design = ", ".join(f"{k}={v}" for k, v in page.truth["design"].items())
+            print(f"{path}  {time.perf_counter() - started:.1f} s\n{design}")
         else:
             width, height, dpi = _size(args)
             started = time.perf_counter()

@@ -21,7 +21,7 @@ import itertools
 import json
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image
 
 from samples.articles import ArticleText, load_pool
-from samples.compose import ASCENT, ArticleComposer, ArticlePlan, Canvas, FigureItem, Item, TextItem
+from samples.compose import ASCENT, TINT, ArticleComposer, ArticlePlan, Canvas, FigureItem, Item, TextItem
 from samples.fonts import FontBook
 from samples.imaging import Degradation, synth_photo
 from samples.layouts import ArticleSpec, Layout, Row, Stack, get_layout
@@ -68,6 +68,23 @@ ADVERTISEMENT = {
     "en": (("RIVERSIDE HOME STORE", "sans_bold", 24), ("Winter sale on every sofa and bed", "serif", 12),
            ("From $499", "sans_bold", 22), ("Call 555-0142 or visit riversidehome.com", "sans_bold", 11)),
 }
+ADVERTISEMENTS = {
+    "zh": (ADVERTISEMENT["zh"],
+           (("金穗粮油", "sans_bold", 22), ("五常大米 新米上市", "serif", 12), ("每袋 ¥69.9", "sans_bold", 18),
+            ("门店：城东路88号", "serif", 10)),
+           (("诚聘", "sans_bold", 26), ("本报诚聘夜班编辑、摄影记者各两名", "serif", 11),
+            ("待遇从优", "sans_bold", 16), ("简历请寄：hr@changhe.example", "sans_bold", 10)),
+           (("江南旅行社", "serif_bold", 20), ("黄山三日游 含门票住宿", "serif", 12), ("¥1,280/人", "sans_bold", 20),
+            ("咨询电话：0571-8899 6677", "sans_bold", 10))),
+    "en": (ADVERTISEMENT["en"],
+           (("HARBOR CITY BANK", "sans_bold", 20), ("Home loans from 5.9% APR", "serif", 12),
+            ("Apply today", "sans_bold", 18), ("Member FDIC. Call 555-0199", "serif", 9)),
+           (("NOW HIRING", "sans_bold", 24), ("Drivers and warehouse staff, all shifts", "serif", 11),
+            ("$21/hour", "sans_bold", 20), ("Apply at 14 Mill Road", "sans_bold", 10)),
+           (("GRAND THEATRE", "serif_bold", 22), ("The Winter's Tale, nightly at 7:30", "serif", 12),
+            ("Tickets $18", "sans_bold", 18), ("Box office 555-0177", "sans_bold", 10))),
+}
+"""Display advertisements a designed page draws from: four lines each, as ``ADVERTISEMENT``."""
 WEEKDAYS = {
     "zh": ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"],
     "en": list(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
@@ -118,7 +135,9 @@ class _Regions:
 class _TextPicker:
     """Hands out article texts: the layout's preferred ones first, then the seeded pool, then repeats."""
 
-    def __init__(self, pool: Sequence[ArticleText], preferred: Sequence[str], rng: random.Random) -> None:
+    def __init__(self, pool: Sequence[ArticleText], preferred: Sequence[str], rng: random.Random,
+                 repeat: bool = True) -> None:
+        self.repeat = repeat
         by_name = {a.name: a for a in pool}
         self.queue = [by_name[n] for n in preferred if n in by_name]
         rest = [a for a in pool if a not in self.queue]
@@ -126,6 +145,10 @@ class _TextPicker:
         self.queue += rest
         self.cycle = list(self.queue)
         self.used = 0
+
+    def left(self) -> bool:
+        """Whether a text is left to hand out (always, when texts may repeat)."""
+        return self.repeat or self.used < len(self.cycle)
 
     def next(self) -> ArticleText:
         if not self.cycle:
@@ -156,8 +179,10 @@ def _waterfill(total: float, naturals: Sequence[float], shares: Sequence[float])
 
 
 class _PageComposer:
-    def __init__(self, cv: Canvas, layout: Layout, picker: _TextPicker, fill: bool) -> None:
+    def __init__(self, cv: Canvas, layout: Layout, picker: _TextPicker, fill: bool,
+                 filler: Callable[[Stack], ArticleSpec] | None = None) -> None:
         self.cv, self.layout, self.picker, self.fill = cv, layout, picker, fill
+        self.filler = filler or self._filler_spec
         self.regions = _Regions()
         self.plans: list[ArticlePlan] = []
         self.gap = cv.pt(8)
@@ -229,7 +254,7 @@ class _PageComposer:
         cv = self.cv
         width = cv.right - cv.left
         for kind, text, font, gap in (("masthead", MASTHEAD[cv.lang], cv.font("serif_bold", 46), 0.0),
-                                      ("dateline", f"{date_text}  {ISSUE[cv.lang]}", cv.font("serif", 10), cv.pt(8))):
+                                      ("masthead", f"{date_text}  {ISSUE[cv.lang]}", cv.font("serif", 10), cv.pt(8))):
             item, top = cv.lines_item(kind, [cv.ts.tokens(text, font)], font.size, cv.left, width, top + gap, 1.0,
                                       "center")
             self.regions.furniture.append(_Region(kind, self._pad(self._draw_text(item)), item.text, None))
@@ -243,21 +268,40 @@ class _PageComposer:
         Picture, large and small type mixed, a price and a phone number: what tells an ad from a sidebar.
         """
         cv = self.cv
-        x0, y0, x1, y1 = cv.left, bottom - cv.mm(40), cv.right, bottom
+        y0 = bottom - cv.mm(40)
+        self.display_ad((cv.left, y0, cv.right, bottom), ADVERTISEMENT[cv.lang])
+        return y0 - cv.pt(12)
+
+    def display_ad(self, box: Box, lines: Sequence[tuple[str, str, float]], framed: bool = True,
+                   photo: bool = True, fit: bool = False) -> None:
+        """An advertisement in ``box``: a picture (when ``photo``) and lines of (text, font role, points).
+
+        With ``fit``, lines that would run out of the box are left out (a designed ad of any size).
+        """
+        cv = self.cv
+        x0, y0, x1, y1 = box
         pad = cv.pt(9)
-        photo = (round(x0 + pad), round(y0 + pad), round(x0 + pad + 1.4 * (y1 - y0 - 2 * pad)), round(y1 - pad))
-        cv.image.paste(Image.fromarray(synth_photo(photo[2] - photo[0], photo[3] - photo[1], cv.nprng)), photo[:2])
-        inks: list[Box] = [photo]
+        inks: list[Box | None] = []
+        x = x0 + pad
+        # The picture takes the left of a wide ad; a narrow one (a column ad) sets its type alone.
+        if photo and x1 - x0 > 2.4 * (y1 - y0):
+            picture = (round(x0 + pad), round(y0 + pad), round(x0 + pad + 1.4 * (y1 - y0 - 2 * pad)), round(y1 - pad))
+            cv.image.paste(Image.fromarray(synth_photo(picture[2] - picture[0], picture[3] - picture[1], cv.nprng)),
+                           picture[:2])
+            inks.append(picture)
+            x = picture[2] + 2 * pad
         texts = []
-        x, y = photo[2] + 2 * pad, y0 + pad
-        for (text, role, points), gap in zip(ADVERTISEMENT[cv.lang], (0, 6, 10, 8), strict=True):
+        y = y0 + pad
+        for (text, role, points), gap in zip(lines, (0, 6, 10, 8), strict=True):
             item, y = cv.block("advertisement", text, cv.font(role, points), x, x1 - pad - x, y + cv.pt(gap))
+            if fit and item.bottom > y1 - pad / 2:
+                break
             inks.append(self._draw_text(item))
             texts.append(item.text)
         self.regions.furniture.append(_Region("advertisement", self._pad(union(inks)), "\n".join(texts), None))
-        for side in _frame_sides((x0, y0, x1, y1), max(1, round(cv.pt(1.6)))):
-            self._separator(side)
-        return y0 - cv.pt(12)
+        if framed:
+            for side in _frame_sides((x0, y0, x1, y1), max(1, round(cv.pt(1.6)))):
+                self._separator(side)
 
     def _teasers(self, y: float) -> float:
         cv = self.cv
@@ -285,8 +329,8 @@ class _PageComposer:
         return bottom + cv.pt(18)
 
     # -- articles --------------------------------------------------------------------------------
-    def _natural(self, src: ArticleText, spec: ArticleSpec, cols: tuple[int, int], height: float) -> float:
-        plan = ArticleComposer(self.cv, src, spec, cols).plan(0.0, height * 3)
+    def _natural(self, src: ArticleText, spec: ArticleSpec, stack: Stack, height: float) -> float:
+        plan = ArticleComposer(self.cv, src, spec, stack.columns, stack.text_columns).plan(0.0, height * 3)
         return plan.bottom if plan else height
 
     def articles(self, top: float, bottom: float) -> None:
@@ -299,7 +343,10 @@ class _PageComposer:
         for row in rows:
             stack_heights = []
             for stack, arts in row:
-                heights = [self._natural(src, spec, stack.columns, bottom - top) for spec, src in arts]
+                if stack.advertisement:
+                    stack_heights.append(self.cv.mm(stack.ad_height_mm))
+                    continue
+                heights = [self._natural(src, spec, stack, bottom - top) for spec, src in arts]
                 stack_heights.append(sum(heights) + sep * (len(arts) - 1))
             naturals.append(max(stack_heights))
         shares = [row.share for row in self.layout.rows]
@@ -311,6 +358,8 @@ class _PageComposer:
             for stack, arts in row:
                 row_bottom = max(row_bottom, self._stack(stack, arts, y, y + alloc))
             for stack, _arts in row[1:]:
+                if not stack.gutter_rule:
+                    continue
                 # Side-by-side stacks are divided by a rule in the gutter, as tall as the row.
                 x = self.cv.span(0, stack.columns[0])[1] + self.cv.gutter / 2 - self.rule_t / 2
                 self._separator((x, y, x + self.rule_t, row_bottom))
@@ -323,7 +372,13 @@ class _PageComposer:
     def _stack(self, stack: Stack, arts: list[tuple[ArticleSpec, ArticleText]], top: float, bottom: float) -> float:
         cv = self.cv
         sep = 2 * self.gap + self.rule_t
-        naturals = [self._natural(src, spec, stack.columns, bottom - top) for spec, src in arts]
+        if stack.advertisement:
+            x0, x1 = cv.span(*stack.columns)
+            ad_bottom = min(bottom, top + cv.mm(stack.ad_height_mm))
+            self.display_ad((x0, top, x1, ad_bottom), ADVERTISEMENTS[cv.lang][stack.ad_variant % len(
+                ADVERTISEMENTS[cv.lang])], framed=stack.advertisement == "framed", photo=stack.ad_photo, fit=True)
+            return ad_bottom
+        naturals = [self._natural(src, spec, stack, bottom - top) for spec, src in arts]
         alloc = _waterfill(bottom - top - sep * (len(arts) - 1), naturals, [spec.share for spec, _ in arts])
         y, placed_bottom = top, None
         queue = list(zip(arts, alloc, strict=True))
@@ -334,11 +389,14 @@ class _PageComposer:
                 max_bottom = y + height if queue else bottom
             else:
                 min_height = 10 * cv.pitch + cv.pt(40)
-                if not self.fill or bottom - y < min_height or fillers >= 12:
+                if not self.fill or bottom - y < min_height or fillers >= 12 or not self.picker.left():
                     break
                 fillers += 1
-                src, spec, max_bottom = self.picker.next(), self._filler_spec(stack), bottom
-            plan = ArticleComposer(cv, src, spec, stack.columns).plan(y, max_bottom)
+                src, spec, max_bottom = self.picker.next(), self.filler(stack), bottom
+            # A framed article keeps its frame's padding inside the room it is given.
+            inset = cv.pt(6) if spec.frame else 0.0
+            plan = ArticleComposer(cv, src, spec, stack.columns, stack.text_columns).plan(y + inset,
+                                                                                          max_bottom - inset)
             if plan is None:
                 if queue:
                     continue
@@ -346,6 +404,12 @@ class _PageComposer:
             if placed_bottom is not None:
                 x0, x1 = cv.span(*stack.columns)
                 self._separator((x0, placed_bottom + self.gap, x1, placed_bottom + self.gap + self.rule_t))
+            if spec.frame:
+                x0, x1 = cv.span(*stack.columns)
+                half = cv.gutter / 2 - self.rule_t
+                for side in _frame_sides((x0 - half, y, x1 + half, plan.bottom + inset), max(1, round(self.rule_t))):
+                    self._separator(side)
+                plan.bottom += inset
             self.plans.append(plan)
             placed_bottom = plan.bottom
             y = plan.bottom + sep
@@ -390,6 +454,8 @@ class _PageComposer:
     def _draw_text(self, item: TextItem) -> Box | None:
         cv = self.cv
         inks = []
+        if item.tint is not None:
+            cv.draw.rectangle(tuple(round(v) for v in item.tint), fill=TINT)
         for tokens, base, indent, justify in zip(item.lines, item.baselines, item.indents, item.justify, strict=True):
             inks.append(
                 cv.ts.draw_line(cv.draw, tokens, item.x + indent, base, item.width - indent, justify, item.align)
@@ -595,7 +661,14 @@ def generate_page(
     composer.articles(top, bottom)
     composer.draw_articles()
     composer.draw_separators()
+    return _finish(composer, chosen.name, seed, degrade, name, injected if defects is not None else None)
 
+
+def _finish(composer: _PageComposer, layout_name: str, seed: int, degrade: bool | str | Degradation, name: str,
+            injected: dict[str, list[dict[str, Any]]] | None = None) -> GeneratedPage:
+    """Degrade the drawn page and write its ground truth (see ``generate_page``)."""
+    cv = composer.cv
+    width, height, lang = cv.width, cv.height, cv.lang
     degrade_rng = np.random.default_rng([seed, 1])
     if isinstance(degrade, Degradation):
         degradation = degrade
@@ -629,7 +702,8 @@ def generate_page(
                 "paragraphs": plan.paragraphs,
                 **({"continuation": plan.continuation} if plan.continuation else {}),
                 **({"defects": _printed_defects(plan.paragraphs, injected.get(plan.src.name, []))}
-                   if defects is not None else {}),
+                   if injected is not None else {}),
+                **({"design": plan.design} if plan.design else {}),
             }
         )
     for box in composer.regions.separators:
@@ -640,9 +714,9 @@ def generate_page(
         "image": f"{name}{'.jpg' if degradation.jpeg_quality else '.png'}",
         "width": width,
         "height": height,
-        "dpi": dpi,
+        "dpi": cv.dpi,
         "language": lang,
-        "layout": chosen.name,
+        "layout": layout_name,
         "seed": seed,
         "degradation": degradation.as_dict(),
         "regions": regions,

@@ -25,7 +25,8 @@ class ArticleSpec:
     """Columns the headline block spans from the article's first column; None: all of them."""
     headline_pt: tuple[float, float] = (24.0, 40.0)
     """Smallest and largest headline size in points; the largest that fits the span wins."""
-    headline_font: Literal["serif_bold", "sans_bold"] = "serif_bold"
+    headline_font: str = "serif_bold"
+    """A font role: "serif_bold", "sans_bold", or a role a designed page adds ("headline")."""
     headline_align: Literal["left", "center"] | None = None
     """None: centred for Chinese, left for English."""
     kicker: KickerPosition = "below"
@@ -52,6 +53,31 @@ class ArticleSpec:
     """Print a "continued from" line ("（上接第N版）", "Continued from Page N") under the headline."""
     dateline: bool = False
     """Print a dateline ("本报北京3月5日电", "WASHINGTON, Dec. 12 —") on its own line under the byline."""
+    # The switches below are drawn by samples.designs; their defaults leave every preset as it was.
+    headline_lines: int = 0
+    """1 or 2: set the headline on exactly that many lines (a two-part headline breaks between its parts);
+    0: the fewest lines at the largest size that fits."""
+    headline_gap: float = 0.0
+    """Width in ems of the space between a headline's parts (a Chinese headline's wide gap); 0: a plain space."""
+    kicker_font: str = "serif"
+    byline_font: str = "sans_bold"
+    head_rule: Literal["none", "headline", "article"] = "none"
+    """A rule between the headline/byline block and the body: as wide as the headline, or as the article."""
+    head_rule_pt: float = 0.8
+    caption_position: Literal["below", "above", "beside"] = "below"
+    caption_font: str = "serif"
+    caption_credit: str = ""
+    """A credit line set under the photo, right-aligned (a caption region of its own)."""
+    pull_quote_style: Literal["rules", "tint"] = "rules"
+    pull_quote_font: str = "serif_bold"
+    box: Literal["none", "column"] = "none"
+    """A framed box (fact box, editor's note) of the text's ``sidebar:`` set inside a body column."""
+    box_at: float = 0.3
+    box_tint: bool = False
+    headless: bool = False
+    """The rest of a story from another page: no headline, only the jump line above its body."""
+    frame: bool = False
+    """A frame around the whole article (a roundtable, a boxed story)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,16 @@ class Stack:
     columns: tuple[int, int]
     """Grid columns [first, last) this stack occupies."""
     articles: tuple[ArticleSpec, ...]
+    text_columns: int | None = None
+    """Columns of text set across the stack's width, when not one per grid column: a wide lead column."""
+    advertisement: str = ""
+    """Not articles but a display advertisement of this style at the stack's top ("framed", "open")."""
+    ad_height_mm: float = 0.0
+    ad_variant: int = 0
+    """Which of ``samples.generator.ADVERTISEMENTS`` it prints."""
+    ad_photo: bool = True
+    gutter_rule: bool = True
+    """A rule in the gutter on the stack's left, as tall as the row (side-by-side stacks only)."""
 
 
 @dataclass(frozen=True)

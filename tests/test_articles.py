@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from itertools import count
 
-from pipeline.config import LayoutConfig
+from pipeline.config import TypingConfig
 from pipeline.geometry import Polygon
-from pipeline.model import Line, Page, Region, RegionType
+from pipeline.model import OUTSIDE_ARTICLE_TYPES, Line, Page, Region, RegionType
 from pipeline.stages.articles import Articles
-from pipeline.stages.layout import NewspaperTypes
 from pipeline.stages.reading_order import ReadingOrder
+from pipeline.stages.typing import NewspaperTypes
 
 _ids = count(1)
 
@@ -46,7 +46,7 @@ def _rule(x0: float, y: float, x1: float) -> Region:
 
 def _segment(regions: list[Region]) -> Page:
     page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=regions)
-    for stage in (NewspaperTypes(LayoutConfig()), ReadingOrder(), Articles()):
+    for stage in (NewspaperTypes(TypingConfig()), ReadingOrder(), Articles()):
         page = stage(page)
     return page
 
@@ -61,8 +61,8 @@ def test_a_deck_as_large_as_its_headline_stays_in_its_story() -> None:
     decks = [_heading("Real Estate Information", 130, 170, 52), _heading("Presented", 770, 170, 52)]
     columns = [_column(100 + 320 * k, 250, 20) for k in range(3)]
     page = _segment([headline, *decks, *columns])
-    typed = {r.id: r.type for r in page.regions}
-    assert [typed[d.id] for d in decks] == [RegionType.kicker, RegionType.kicker]
+    [deck] = [r for r in page.regions if r.type == RegionType.kicker]
+    assert deck.text == "Real Estate Information Presented", "the pieces of the deck's row are one deck"
     assert len(page.articles) == 1 and all(_owner(page, c) == page.articles[0].id for c in columns)
 
 
@@ -177,13 +177,187 @@ def test_an_advertisement_under_a_headline_belongs_to_no_article() -> None:
 
 
 def test_the_date_line_under_the_masthead_belongs_to_no_story() -> None:
-    date_line = _region(RegionType.dateline, [("Sunday, October 13, 2024", 400, 40, 800, 70)])
-    headline = _heading("Riverside Barrier Wins", 100, 100, 70)
-    story_dateline = _region(RegionType.dateline, [("DENVER, Nov. 11 —", 100, 190, 360, 220)])
-    column = _column(100, 240, 20)
-    regions = [date_line, headline, story_dateline, column]
-    page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=regions)
-    page = Articles()(ReadingOrder()(page))
+    """The issue's date line is part of the masthead (furniture); a story's own dateline is the story's."""
+    masthead = _region(RegionType.body, [("THE MORNING LEDGER", 300, 20, 1000, 150)])
+    date_line = _region(RegionType.body, [("Sunday, October 13, 2024", 450, 170, 850, 200)])
+    headline = _heading("Riverside Barrier Wins", 100, 300, 70)
+    story_dateline = _region(RegionType.body, [("DENVER, Nov. 11 —", 100, 390, 360, 420)])
+    columns = [_column(100 + 320 * k, 440, 30) for k in range(3)]
+    page = _segment([masthead, date_line, headline, story_dateline, *columns])
+    typed = {r.id: r.type for r in page.regions}
+    assert typed[masthead.id] == typed[date_line.id] == RegionType.masthead
+    assert typed[story_dateline.id] == RegionType.dateline
     assert _owner(page, date_line) is None and date_line.id in page.reading_order
-    assert _owner(page, story_dateline) == _owner(page, column) == page.articles[0].id
+    assert _owner(page, story_dateline) == _owner(page, columns[0]) == page.articles[0].id
     assert not any(f.code == "text-outside-articles" for f in page.flags)
+
+
+def _frame(x0: float, y0: float, x1: float, y1: float) -> list[Region]:
+    """A box closed by four printed rules."""
+    def rule(box: tuple[float, float, float, float], label: str) -> Region:
+        return Region(id=f"r{next(_ids)}", type=RegionType.separator, polygon=Polygon.from_box(*box),
+                      confidence=0.9, detector_label=label)
+    return [rule((x0, y0, x1, y0 + 3), "rule-horizontal"), rule((x0, y1 - 3, x1, y1), "rule-horizontal"),
+            rule((x0, y0, x0 + 3, y1), "rule-vertical"), rule((x1 - 3, y0, x1, y1), "rule-vertical")]
+
+
+def _conserved(page: Page) -> None:
+    """Every region of article text is in exactly one article."""
+    claimed = [rid for article in page.articles for rid in article.region_ids]
+    content = [r.id for r in page.regions if r.lines and r.type not in OUTSIDE_ARTICLE_TYPES]
+    assert all(claimed.count(rid) == 1 for rid in content), [r for r in content if claimed.count(r) != 1]
+    assert not any(f.code == "text-outside-articles" for f in page.flags)
+
+
+def test_a_rule_under_the_headline_block_does_not_end_the_story() -> None:
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    byline = _region(RegionType.body, [("By Mary Smith", 100, 190, 300, 220)])
+    rule = _rule(90, 240, 1040)  # the rule many papers draw between the head block and the text
+    columns = [_column(100 + 320 * k, 262, 20) for k in range(3)]
+    page = _segment([headline, byline, rule, *columns])
+    _conserved(page)
+    assert len(page.articles) == 1 and all(_owner(page, c) == page.articles[0].id for c in columns)
+    assert page.articles[0].paragraphs
+
+
+def test_a_rule_between_two_stories_still_ends_the_first() -> None:
+    first = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    first_text = [_column(100 + 320 * k, 200, 12) for k in range(3)]
+    rule = _rule(90, 660, 1040)
+    second = _heading("Old Rail Line Reopens", 100, 690, 70)
+    second_text = [_column(100 + 320 * k, 790, 12) for k in range(3)]
+    page = _segment([first, *first_text, rule, second, *second_text])
+    _conserved(page)
+    assert {_owner(page, c) for c in first_text} == {_owner(page, first)}
+    assert {_owner(page, c) for c in second_text} == {_owner(page, second)} != {_owner(page, first)}
+
+
+def test_text_before_any_headline_is_an_untitled_article_and_nothing_is_left_out() -> None:
+    rest = _column(100, 100, 10)  # the rest of a story from another page, at the top of the page
+    headline = _heading("Old Rail Line Reopens", 100, 520, 70)
+    under = _column(100, 620, 10)
+    page = _segment([rest, headline, under])
+    _conserved(page)
+    untitled = next(a for a in page.articles if rest.id in a.region_ids)
+    assert untitled.headline_region_id is None and untitled.title_from == "text"
+    assert untitled.title.endswith("…") and untitled.paragraphs
+    assert _owner(page, under) == _owner(page, headline) != untitled.id
+
+
+def test_a_block_with_no_headline_over_its_column_continues_the_story_before_it() -> None:
+    headline = _heading("Harbour Dredging Starts", 100, 100, 60)  # over the first column only
+    first = _column(100, 180, 30)
+    # The second column runs on from the first; its top is far below the headline's, so it is not "beside" it.
+    second = _column(420, 600, 20)
+    page = _segment([headline, first, second])
+    _conserved(page)
+    assert _owner(page, second) == _owner(page, first) == _owner(page, headline)
+
+
+def test_a_framed_roundtable_is_a_story_with_every_turn() -> None:
+    frame = _frame(80, 80, 1060, 1500)
+    headline = _heading("新质生产力释放高质量发展新动能", 120, 120, 70)
+    note = _region(RegionType.body, [("编者按：今年9月，习近平总书记提出了一个全新的概念。", 120, 220, 1000, 250)])
+    turns = [_region(RegionType.body, [(f"嘉宾{k}：新质生产力是创新起主导作用的先进生产力质态。", 120 + 320 * k,
+                                        300 + 36 * j, 400 + 320 * k, 330 + 36 * j) for j in range(25)])
+             for k in range(3)]
+    page = _segment([*frame, headline, note, *turns])
+    _conserved(page)
+    assert {_owner(page, t) for t in turns} == {_owner(page, headline)} == {_owner(page, note)}
+    assert not any(r.type in (RegionType.sidebar, RegionType.advertisement) for r in page.regions
+                   if r.id in {t.id for t in turns})
+
+
+def test_a_framed_box_without_a_headline_is_a_sidebar_of_the_story_around_it() -> None:
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    columns = [_column(100, 200, 30), _column(740, 200, 30)]
+    frame = _frame(410, 200, 730, 700)
+    box = _region(RegionType.body, [("x" * 18, 430, 220 + 36 * k, 710, 250 + 36 * k) for k in range(10)])
+    page = _segment([headline, *columns, *frame, box])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == box.id) == RegionType.sidebar
+    assert _owner(page, box) == _owner(page, headline)
+
+
+def test_a_one_line_headline_cut_at_a_full_width_comma_is_one_headline() -> None:
+    left = _region(RegionType.headline, [("稳就业，", 300, 100, 540, 180)])
+    right = _region(RegionType.headline, [("惠民生", 620, 100, 860, 180)])
+    columns = [_column(100 + 320 * k, 220, 20) for k in range(3)]
+    page = _segment([left, right, *columns])
+    _conserved(page)
+    heads = [r for r in page.regions if r.type == RegionType.headline]
+    assert [r.text for r in heads] == ["稳就业，惠民生"] and len(page.articles) == 1
+
+
+def test_two_stories_headlines_side_by_side_stay_two() -> None:
+    left = _region(RegionType.headline, [("Port Deal", 100, 100, 380, 160)])
+    right = _region(RegionType.headline, [("New Mayor", 420, 100, 700, 160)])
+    columns = [_column(100, 200, 20), _column(420, 200, 20)]
+    page = _segment([left, right, *columns])
+    assert len([r for r in page.regions if r.type == RegionType.headline]) == 2 and len(page.articles) == 2
+
+
+def test_a_kicker_over_a_headline_at_the_top_of_the_page_is_no_running_header() -> None:
+    kicker = _region(RegionType.body, [("SPECIAL REPORT", 100, 60, 400, 92)])
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    columns = [_column(100 + 320 * k, 200, 40) for k in range(3)]
+    page = _segment([kicker, headline, *columns])
+    assert next(r.type for r in page.regions if r.id == kicker.id) == RegionType.kicker
+    assert _owner(page, kicker) == _owner(page, headline)
+
+
+def test_a_pull_quote_between_two_rules_at_the_top_of_a_column_is_a_pull_quote() -> None:
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    left = _column(100, 200, 30)
+    rules = [_rule(420, 200, 700), _rule(420, 330, 700)]
+    quote = _region(RegionType.body, [("“We cannot keep asking", 430, 215, 690, 250),
+                                      ("the same three blocks”", 430, 265, 690, 300)])
+    right = _column(420, 350, 25)
+    page = _segment([headline, left, *rules, quote, right])
+    assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
+    _conserved(page)
+    assert _owner(page, quote) == _owner(page, left) == _owner(page, right)
+
+
+def test_columns_of_text_the_layout_model_boxed_as_a_table_are_the_story() -> None:
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    left, right = _column(100, 200, 20), _column(420, 200, 20)
+    table = Region(id=f"r{next(_ids)}", type=RegionType.table, polygon=Polygon.from_box(100, 200, 700, 920),
+                   confidence=0.9, detector_label="table",
+                   lines=[line.model_copy(update={"id": f"t-l{k}"}) for k, line in
+                          enumerate([ln for pair in zip(left.lines, right.lines, strict=True) for ln in pair])])
+    page = _segment([headline, table])
+    _conserved(page)
+    assert not any(r.type == RegionType.table for r in page.regions)
+    [article] = page.articles
+    assert sum(len(p.line_ids) for p in article.paragraphs) == 40
+
+
+def test_body_size_centred_capitals_between_dash_rules_head_the_items_of_an_1850_page() -> None:
+    """Five narrow columns; each item opens with a centred heading in capitals of the body's own size."""
+    regions: list[Region] = []
+    heads = []
+    for k in range(5):
+        x0, y = 100 + 240 * k, 100
+        for item in range(3):
+            head = _region(RegionType.body, [(f"FOREIGN NEWS {item}", x0 + 50, y, x0 + 170, y + 30)])
+            text = _column(x0, y + 50, 12, width=220)
+            regions += [head, text]
+            heads.append((head, text))
+            y += 50 + 36 * 12 + 20
+            regions.append(_rule(x0 + 70, y, x0 + 150))  # the short rule between items
+            y += 30
+    page = _segment(regions)
+    _conserved(page)
+    assert all(next(r.type for r in page.regions if r.id == h.id) == RegionType.headline for h, _ in heads)
+    assert len(page.articles) == 15
+    assert all(_owner(page, text) == _owner(page, head) for head, text in heads)
+
+
+def test_a_modern_headline_only_a_third_larger_than_the_body_is_a_headline() -> None:
+    headline = _region(RegionType.body, [("Council backs the floodwall plan", 100, 100, 620, 140)])  # 40 px on 30
+    columns = [_column(100 + 320 * k, 170, 30) for k in range(2)]
+    page = _segment([headline, *columns])
+    assert next(r.type for r in page.regions if r.id == headline.id) == RegionType.headline
+    _conserved(page)
+    assert len(page.articles) == 1 and page.articles[0].title == "Council backs the floodwall plan"

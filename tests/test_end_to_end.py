@@ -104,3 +104,14 @@ def test_coordinates_are_source_pixels(bundled_run: tuple[Path, object]) -> None
         matched = match_regions(page, body_truth)
         assert len(matched) >= 0.8 * len(body_truth), page.source
         assert page.transform.skew_degrees != 0
+
+
+def test_no_article_text_is_lost(bundled_run: tuple[Path, object]) -> None:
+    """Conservation, as a library would check it: the article text of each page's ALTO is all in its TEI files."""
+    from evaluation.conservation import run_conservation
+
+    out, _ = bundled_run
+    results = run_conservation(out)
+    assert len(results) == 3
+    for result in results:
+        assert result.share == 1.0 and not result.lost_regions, (result.page_ids, result.lost_regions)

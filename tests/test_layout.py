@@ -7,20 +7,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.config import LayoutConfig
+from pipeline.config import TypingConfig
 from pipeline.engines.base import LayoutBox
 from pipeline.evaluate import region_errors
 from pipeline.geometry import Polygon
 from pipeline.model import Line, Page, PreprocessTransform, Region, RegionType
 from pipeline.stages.layout import (
-    NewspaperTypes,
     cut_at_insets,
     detect_photos,
     detect_rules,
-    in_rows,
     split_at_column_gutters,
     with_photos,
 )
+from pipeline.stages.typing import NewspaperTypes
+from pipeline.stages.typing.blocks import in_rows
 from samples.generator import generate_page
 
 WIDTH, HEIGHT = 2480, 3508
@@ -66,10 +66,10 @@ def _front_page() -> Page:
 
 
 def test_masthead_datelines_and_advertisement_are_typed() -> None:
-    typed = NewspaperTypes(LayoutConfig())(_front_page())
+    typed = NewspaperTypes(TypingConfig())(_front_page())
     by_text = {region.text: region for region in typed.regions}
     assert by_text["长河日报"].type == RegionType.masthead
-    assert by_text["2024年5月6日 星期一 第 8127 期"].type == RegionType.dateline  # under the masthead
+    assert by_text["2024年5月6日 星期一 第 8127 期"].type == RegionType.masthead  # the masthead's date line
     assert by_text["本报记者 李娜 实习生 周雨桐"].type == RegionType.byline
     assert by_text["本报上海7月23日电"].type == RegionType.dateline  # split off the byline's block
     [advert] = [r for r in typed.regions if r.type == RegionType.advertisement]
@@ -85,7 +85,7 @@ def test_a_framed_box_of_body_type_is_a_sidebar_not_an_ad() -> None:
     page = _front_page()
     boxed = _region(35, RegionType.body, (180, 2930, 2300, 3280), ["编者按：订购热线：400-820-5566"] * 6, 45)
     plain = [r for r in page.regions if int(r.id.rsplit("r", 1)[1]) < 30] + [boxed]
-    typed = NewspaperTypes(LayoutConfig())(page.model_copy(update={"regions": plain}))
+    typed = NewspaperTypes(TypingConfig())(page.model_copy(update={"regions": plain}))
     assert not any(r.type == RegionType.advertisement for r in typed.regions), "a phone number alone makes no ad"
     assert typed.region("p-r35").type == RegionType.sidebar
 
@@ -155,7 +155,7 @@ def _captioned_column(gap: float, caption_height: float, caption_pitch: float) -
 
 
 def test_a_caption_boxed_with_the_column_under_it_is_split_off_at_the_wider_gap() -> None:
-    typed = NewspaperTypes(LayoutConfig())(_captioned_column(gap=45, caption_height=40, caption_pitch=34))
+    typed = NewspaperTypes(TypingConfig())(_captioned_column(gap=45, caption_height=40, caption_pitch=34))
     [caption] = [r for r in typed.regions if r.type == RegionType.caption]
     assert len(caption.lines) == 3 and caption.id == "p-r5"
     [rest] = [r for r in typed.regions if r.type == RegionType.body and r.text.startswith("农机") and len(r.lines) == 8]
@@ -168,7 +168,7 @@ def test_a_caption_boxed_with_the_column_under_it_is_split_off_at_the_wider_gap(
 ])
 def test_a_column_stays_whole_without_both_a_wide_gap_and_a_change_of_type(
         gap: float, caption_height: float, caption_pitch: float) -> None:
-    typed = NewspaperTypes(LayoutConfig())(_captioned_column(gap, caption_height, caption_pitch))
+    typed = NewspaperTypes(TypingConfig())(_captioned_column(gap, caption_height, caption_pitch))
     assert len(typed.region("p-r5").lines) == 11
 
 

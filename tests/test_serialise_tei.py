@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from lxml import etree
 
 from pipeline.geometry import Polygon
 from pipeline.model import (
+    MODEL_VERSION,
     Article,
     IssueMetadata,
     Line,
@@ -492,11 +494,17 @@ def test_forbidden_control_characters_are_stripped() -> None:
     assert clean_text("a\tb\nc\rd") == "a\tb\nc\rd"  # the whitespace controls XML allows stay
 
 
-def test_untitled_article_without_head_fails_schematron_only() -> None:
+def test_an_article_without_a_headline_is_written_untitled_and_a_bare_div_without_head_fails_schematron_only() -> None:
     page, article = zh_page()
-    article = article.model_copy(update={"region_ids": article.region_ids[1:], "headline_region_id": None, "title": ""})
+    article = article.model_copy(update={"region_ids": article.region_ids[1:], "headline_region_id": None,
+                                         "title": "党的二十大以来…", "title_from": "text"})
     tree = build_tei(article, [page], language="zh", image_urls={"p1": "images/p1.jpg"}, created=CREATED)
-    assert tree.findtext("t:teiHeader/t:fileDesc/t:titleStmt/t:title", namespaces=NS) == "[untitled article]"
+    title = tree.find("t:teiHeader/t:fileDesc/t:titleStmt/t:title", NS)
+    assert (title.text, title.get("type")) == ("党的二十大以来…", "supplied")
+    assert body(tree).get("subtype") == "untitled" and body(tree).find("t:head", NS) is None
+    report = validate.validate_tei(tree)
+    assert report.valid and not report.warnings, report
+    del body(tree).attrib["subtype"]  # a div that neither has a head nor says it has none
     report = validate.validate_tei(tree)
     assert not report.valid
     assert report.failed_schemas == ["broadsheet-sch"]  # tei_all has no opinion on newspaper heads
@@ -628,3 +636,16 @@ def test_page_model_json_schema_is_current() -> None:
     script = ROOT / "schemas" / "make_page_model_schema.py"
     result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_page_model_of_version_1_0_still_reads() -> None:
+    """1.1 added `Page.body_type` and `Article.title_from`, with defaults: page JSON written before reads as it was."""
+    page, article = zh_page()
+    data = json.loads(page.model_copy(update={"articles": [article]}).model_dump_json())
+    data["model_version"] = "1.0"
+    data.pop("body_type")
+    for entry in data["articles"]:
+        entry.pop("title_from")
+    old = Page.model_validate(data)
+    assert old.model_version == "1.0" and old.body_type is None and old.articles[0].title_from == "headline"
+    assert Page.model_fields["model_version"].default == MODEL_VERSION == "1.1"

@@ -25,9 +25,9 @@ from pipeline.serialise.xmlsafe import UnsafeXMLError
 from pipeline.stages.articles import Articles
 from pipeline.stages.base import Stage
 from pipeline.stages.ingest import failed_page, page_id
-from pipeline.stages.layout import NewspaperTypes
 from pipeline.stages.reading_order import ReadingOrder
 from pipeline.stages.repair import PLAIN_TEXT_ENGINE, RepairStage
+from pipeline.stages.typing import NewspaperTypes
 
 from .hocr import HocrError, read_hocr
 from .plain_text import TextEncodingError, read_text_file
@@ -74,8 +74,8 @@ def existing_stages(page: Page, settings: Settings) -> list[Stage]:
     if any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines):
         return [repair]
     typed = any(region.type not in _UNTYPED for region in page.regions)
-    structure: list[Stage] = [ReadingOrder(), Articles()]
-    return [*([] if typed else [NewspaperTypes(settings.layout)]), *structure, repair]
+    structure: list[Stage] = [ReadingOrder(), Articles(settings.articles)]
+    return [*([] if typed else [NewspaperTypes(settings.typing)]), *structure, repair]
 
 
 def process_existing(source: Path, settings: Settings) -> Page:

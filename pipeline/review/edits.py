@@ -145,7 +145,8 @@ def _set_region_article(page: Page, region: Region, article_id: str) -> None:
             continue
         article.region_ids.remove(region.id)
         if article.headline_region_id == region.id:
-            article.headline_region_id = None
+            # The headline's text stays the title, now supplied: the page no longer shows it as this article's.
+            article.headline_region_id, article.title_from = None, "text"
         kept: list[Paragraph] = []
         for para in article.paragraphs:
             if region.id in para.region_ids:
@@ -162,7 +163,8 @@ def _set_region_article(page: Page, region: Region, article_id: str) -> None:
     article = next(a for a in page.articles if a.id == article_id)
     order = {rid: i for i, rid in enumerate(page.reading_order)}
     if region.type == RegionType.headline and article.headline_region_id is None:
-        article.headline_region_id = region.id
+        article.headline_region_id, article.title_from = region.id, "headline"
+        article.title = join_lines(line.text for line in region.lines)
         article.region_ids.insert(0, region.id)
         return
     # Body text not covered by a paragraph is written as a paragraph of its own by the TEI serialiser.

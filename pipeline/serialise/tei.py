@@ -257,6 +257,8 @@ class TeiArticle:
     changes: tuple[ChangeView, ...]
     surfaces: tuple[SurfaceView, ...]
     div_facs: tuple[str, ...]
+    untitled: bool = False
+    """No headline on the page: the div says so, and the title is supplied from the first words."""
     body: tuple[BodyItem, ...] = field(default=())
     persons: tuple[PersonView, ...] = ()
 
@@ -545,8 +547,8 @@ def tei_view(
         who = person_ids.get(para.speaker) if para.speaker else None
         speaker = None
         if who and label and text.startswith(label):
-            # The label goes into <speaker>, so it is not repeated in the turn's text.
-            text, speaker = text[len(label):].lstrip(), label.rstrip(":：").strip() or None
+            # The label goes into <speaker> as printed, colon and all, so it is not repeated in the turn's text.
+            text, speaker = text[len(label):].lstrip(), label or None
         return Para(xml_id=pid, text=text, facs=facs(ordered_spans), note=para.kind == "note",
                     cert=cert(line_confidence[lid] for lid in para.line_ids if lid in line_confidence),
                     who=who, speaker=speaker)
@@ -616,6 +618,7 @@ def tei_view(
     items.extend(para_view(p) for p in orphans)
 
     headline_text = next((_region_text(r) for r in ordered if kind_of[r.id] == RegionType.headline), "")
+    untitled = article.headline_region_id is None
     title = clean_text(article.title).strip() or headline_text or UNTITLED
 
     changes = _changes(article, pages, zone_of, line_zone_of, para_ids)
@@ -638,6 +641,7 @@ def tei_view(
         changes=changes,
         surfaces=tuple(surfaces),
         div_facs=facs(r.id for r in ordered),
+        untitled=untitled,
         body=_arrange(_turns(items)),
         persons=tuple(PersonView(xml_id=person_ids[p.id], role=p.role, name=clean_text(p.name),
                                  affiliation=clean_text(p.affiliation) if p.affiliation else None)
@@ -824,7 +828,9 @@ def write_tei(view: TeiArticle) -> etree._ElementTree:
 
     header = _sub(root, "teiHeader")
     file_desc = _sub(header, "fileDesc")
-    _sub(_sub(file_desc, "titleStmt"), "title", view.title)
+    title = _sub(_sub(file_desc, "titleStmt"), "title", view.title)
+    if view.untitled:
+        title.set("type", "supplied")  # made from the article's first words: the page prints no headline
     pub = _sub(file_desc, "publicationStmt")
     _sub(pub, "publisher", "broadsheet")
     _sub(pub, "date", view.created.isoformat(), when=view.created.isoformat())
@@ -872,6 +878,8 @@ def write_tei(view: TeiArticle) -> etree._ElementTree:
             _write_zone(el, zone)
 
     div = _sub(_sub(_sub(root, "text"), "body"), "div", type="article")
+    if view.untitled:
+        div.set("subtype", "untitled")
     _set_facs(div, view.div_facs)
     for item in view.body:
         _write_item(div, item)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import itertools
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Protocol
+
+from pydantic import BaseModel
 
 from pipeline.geometry import Polygon, union_box
 from pipeline.model import Line, Page, ProcessingStep
@@ -30,6 +36,19 @@ def recorded_step(
     finally:
         step.seconds = round(time.perf_counter() - started, 4)
         page.steps.append(step)
+
+
+def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseModel | None = None) -> str:
+    """A stage's recorded version, derived from its rules: the source of the modules that hold them and its settings.
+
+    A hand-kept version string stays put while rules change; this one cannot.
+    """
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(inspect.getsource(module).encode())
+    if config is not None:
+        digest.update(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode())
+    return f"{prefix}-{digest.hexdigest()[:12]}"
 
 
 def to_working(page: Page, polygon: Polygon) -> Polygon:

@@ -6,11 +6,12 @@ a full-width gap), then into columns, which are read top to bottom, left to righ
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from pipeline.geometry import Polygon
 from pipeline.model import Page
-from pipeline.stages.base import recorded_step, to_working
+from pipeline.stages.base import recorded_step, rules_version, to_working
 
 Item = tuple[str, Polygon]
 
@@ -46,7 +47,7 @@ class ReadingOrder:
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
-        with recorded_step(page, self.name, "broadsheet", "xy-cut-1", {}):
+        with recorded_step(page, self.name, "broadsheet", rules_version("xy-cut", (sys.modules[__name__],)), {}):
             page.reading_order = xy_cut([(r.id, to_working(page, r.polygon)) for r in page.regions])
         return page
 

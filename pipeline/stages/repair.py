@@ -12,15 +12,18 @@ duplicate is a paragraph's unfinished tail repeated from earlier text, and geome
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from statistics import median
 
 from rapidfuzz import fuzz, process
 
+from pipeline import continuations, interviews
 from pipeline.config import RepairConfig
 from pipeline.continuations import mark_jumps
 from pipeline.interviews import mark_turns
 from pipeline.model import Article, Line, Page, Paragraph, Region, RegionType, Repair
+from pipeline.repair import text as repair_rules
 from pipeline.repair.text import (
     MID_SENTENCE,
     SPEAKER,
@@ -32,7 +35,7 @@ from pipeline.repair.text import (
     soft_hyphen,
     unterminated_tail,
 )
-from pipeline.stages.base import recorded_step, to_working
+from pipeline.stages.base import recorded_step, rules_version, to_working
 from pipeline.text import join_fragments
 
 PLAIN_TEXT_ENGINE = "plain-text"
@@ -60,13 +63,14 @@ class RepairStage:
 
     def __init__(self, config: RepairConfig) -> None:
         self.config = config
+        self.version = rules_version("repair", (sys.modules[__name__], repair_rules, continuations, interviews), config)
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
         settings = {"min_duplicate_chars": self.config.min_duplicate_chars,
                     "duplicate_similarity": self.config.duplicate_similarity,
                     "join_threshold": self.config.join_threshold}
-        with recorded_step(page, self.name, "broadsheet", "repair-1", settings):
+        with recorded_step(page, self.name, "broadsheet", self.version, settings):
             # Jump lines leave the text before paragraphs are rejoined; turns are read from the repaired text.
             mark_jumps(page)
             repair_page(page, self.config)
