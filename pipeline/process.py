@@ -27,7 +27,7 @@ def build_stages(settings: Settings, work_dir: Path) -> list[Stage]:
     """The page stages in order: preprocess, orientation, layout, OCR, typing, reading order, articles, repair."""
     return [
         Preprocess(settings.preprocess, work_dir),
-        Orientation(ocr_engine(settings.ocr.engine)),
+        Orientation(ocr_engine(settings.ocr.engine), settings.orientation),
         Layout(layout_engine(settings.layout), settings.layout),
         Ocr(ocr_engine(settings.ocr.engine), settings.ocr),
         NewspaperTypes(settings.typing),
@@ -35,6 +35,25 @@ def build_stages(settings: Settings, work_dir: Path) -> list[Stage]:
         Articles(settings.articles),
         RepairStage(settings.repair),
     ]
+
+
+def warm_up(settings: Settings) -> None:
+    """Load every model a page needs (rapidocr loads its models on first use) and compile the run-time schemas now:
+    work that can overlap Prefect's start-up instead of following it."""
+    import cv2
+    import numpy as np
+
+    from pipeline.engines import rotation_classifier
+    from pipeline.serialise.validate import ALTO_SCHEMA, preload
+
+    sample = np.full((48, 160), 255, dtype=np.uint8)
+    cv2.putText(sample, "warm up", (6, 34), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)  # a line, so recognition loads too
+    ocr_engine(settings.ocr.engine).read(sample)
+    layout_engine(settings.layout).detect(sample)
+    if settings.orientation.method == "model":
+        rotation_classifier().quarter_turns(sample)
+    if settings.output.validate_tei:
+        preload(("broadsheet-rng", "broadsheet-sch", ALTO_SCHEMA, *(("tei_all",) if settings.output.tei_all else ())))
 
 
 def run_stage(stage: Stage, page: Page) -> Page:

@@ -210,18 +210,58 @@ def test_issue_flow_writes_outputs_quarantine_and_qa_artifact(small_issue_run: t
 @pytest.mark.slow
 def test_rerun_of_a_finished_issue_comes_from_the_cache(small_issue_run: tuple[Path, object, float],
                                                         small_issue: Path) -> None:
+    import hashlib
+
     from flows.digitise import digitise_issue
+    from pipeline import output
     from pipeline.issue import load_issue
 
     out, _, first_seconds = small_issue_run
-    before = {p.name: p.stat().st_size for p in (out / "tei").glob("*.xml")}
-    started = time.perf_counter()
-    again = digitise_issue(load_issue(small_issue), str(out))
-    seconds = time.perf_counter() - started
+    outputs = [*(out / "tei").glob("*.xml"), *(out / "alto").glob("*.xml"), *(out / "pages").glob("*.json")]
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in outputs}
+    validated: list[bytes] = []
+    real_validate = output.validate_tei
+    output.validate_tei = lambda data, **kw: validated.append(data) or real_validate(data, **kw)  # type: ignore[assignment]
+    try:
+        started = time.perf_counter()
+        again = digitise_issue(load_issue(small_issue), str(out))
+        seconds = time.perf_counter() - started
+    finally:
+        output.validate_tei = real_validate  # type: ignore[assignment]
     assert again.from_cache == 2 and again.pages == 2
     assert seconds < 0.5 * first_seconds, f"cached re-run {seconds:.1f} s against {first_seconds:.1f} s"
-    # The same files again (the TEI header's creation time moves on, not its size)
-    assert {p.name: p.stat().st_size for p in (out / "tei").glob("*.xml")} == before
+    # Unchanged outputs are neither rewritten (same inode, same mtime) nor validated again.
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in outputs} == before
+    assert validated == []
+    manifest = _assert_outputs_match_manifest(out)
+    for article in manifest["articles"]:
+        assert article["sha256"] == hashlib.sha256((out / article["tei"]).read_bytes()).hexdigest()
+    for page in manifest["pages"]:
+        assert page["alto_sha256"] == hashlib.sha256((out / page["alto"]).read_bytes()).hexdigest()
+        assert page["model_sha256"] == hashlib.sha256((out / page["model"]).read_bytes()).hexdigest()
+    # A file changed on disk is written and validated again.
+    victim = out / manifest["articles"][0]["tei"]
+    victim.write_bytes(victim.read_bytes().replace(b"</TEI>", b"<!-- edited --></TEI>"))
+    digitise_issue(load_issue(small_issue), str(out))
+    assert b"edited" not in victim.read_bytes()
+    _assert_outputs_match_manifest(out)
+
+
+@pytest.mark.slow
+def test_the_same_steps_without_prefect_write_the_same_files(small_issue_run: tuple[Path, object, float],
+                                                             small_issue: Path, tmp_path: Path) -> None:
+    """pipeline.orchestrate.digitise with InlineTasks (no Prefect API) over the flow's own cache: identical files."""
+    from pipeline.issue import load_issue
+    from pipeline.orchestrate import InlineTasks, digitise
+
+    prefect_out = small_issue_run[0]
+    out = tmp_path / "inline"
+    shutil.copytree(prefect_out / ".cache", out / ".cache")
+    summary = digitise(load_issue(small_issue), str(out), None, InlineTasks())
+    assert (summary.pages, summary.failed, summary.from_cache) == (2, 0, 2)
+    for folder in ("tei", "alto", "pages"):
+        theirs = {p.name: p.read_bytes() for p in (prefect_out / folder).iterdir()}
+        assert {p.name: p.read_bytes() for p in (out / folder).iterdir()} == theirs, folder
     _assert_outputs_match_manifest(out)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.config import Settings
+from pipeline.config import OrientationConfig, Settings
 from pipeline.engines import ocr_engine
 from pipeline.geometry import Polygon
 from pipeline.model import PageStatus
@@ -21,14 +21,17 @@ from pipeline.stages.preprocess import Preprocess, rotate_page
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.parametrize("method", ["model", "ocr-sample"])
 @pytest.mark.parametrize(("degrees", "turns"), [(0, 0), (90, 3), (180, 2), (270, 1)])
-def test_turned_pages_are_put_upright(small_page: Path, tmp_path: Path, degrees: int, turns: int) -> None:
+def test_turned_pages_are_put_upright(small_page: Path, tmp_path: Path, degrees: int, turns: int, method: str) -> None:
     path = tmp_path / f"turned{degrees}.png"
     Image.open(small_page).rotate(degrees, expand=True).save(path)
     [page] = ingest_file(path)
     page = Preprocess(Settings().preprocess, tmp_path)(page)
-    page = Orientation(ocr_engine(Settings().ocr.engine))(page)
+    page = Orientation(ocr_engine(Settings().ocr.engine), OrientationConfig(method=method))(page)  # type: ignore[arg-type]
     assert page.steps[-1].settings["quarter_turns"] == turns
+    # The model settles an upright page alone; every other verdict is checked by reading.
+    assert page.steps[-1].settings["decided_by"] == ("model" if method == "model" and not turns else "ocr-sample")
     assert ("rotated-page" in [f.code for f in page.flags]) == bool(turns)
     upright = np.asarray(Image.open(page.working_image))
     assert upright.shape[0] > upright.shape[1], "an upright A-series page is taller than wide"

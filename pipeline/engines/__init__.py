@@ -13,6 +13,7 @@ from pipeline.config import (
     TesseractConfig,
 )
 from pipeline.engines.base import LayoutEngine, OcrEngine
+from pipeline.engines.orientation import RotationClassifier
 
 
 @cache
@@ -34,6 +35,13 @@ def ocr_engine(config: OcrEngineConfig) -> OcrEngine:
 
         return build_router(ocr_engine(config.default), lambda: ocr_engine(config.blackletter))
     raise ValueError(f"unknown OCR engine {config!r}")
+
+
+@cache
+def rotation_classifier() -> RotationClassifier:
+    from pipeline.engines.orientation import RapidOrientationClassifier
+
+    return RapidOrientationClassifier()
 
 
 @cache

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from pipeline.model import Flag, Page, Severity
 
 Quad = tuple[tuple[float, float], ...]
 
@@ -52,6 +56,37 @@ class LayoutEngine(Protocol):
     def detect(self, image: np.ndarray) -> list[LayoutBox]:
         """Layout regions of a grayscale page image, in that image's pixels."""
         ...
+
+
+def read_all(engine: OcrEngine, images: Sequence[np.ndarray]) -> list[list[EngineLine]]:
+    """Each image's lines, in order. An engine that reads in processes of its own (Tesseract: `processes`) reads
+    several at once; one that already spreads one read over every core (ONNX Runtime, OpenVINO) reads in turn."""
+    workers = min(int(getattr(engine, "processes", 1)), len(images))
+    if workers <= 1:
+        return [engine.read(image) for image in images]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(engine.read, images))
+
+
+def line_boxes(engine: OcrEngine, image: np.ndarray) -> list[Quad]:
+    """The detector's line boxes alone where the engine can give them (rapidocr's `detect`), else the boxes it reads."""
+    detect = getattr(engine, "detect", None)
+    return detect(image) if callable(detect) else [line.quad for line in engine.read(image)]
+
+
+def fallback_reason(engine: object) -> str | None:
+    """Why an engine runs on its plain fallback path instead of the backend its settings asked for (see
+    rapid_ocr.py); None for an engine that has no fallback or did not need it."""
+    reason = getattr(engine, "fallback", None)
+    return reason if isinstance(reason, str) else None
+
+
+def flag_fallback(page: Page, *engines: object) -> None:
+    """One `engine-fallback` flag per cause on the page: it was read, but not on the runtime its settings asked for."""
+    for reason in dict.fromkeys(r for e in engines if (r := fallback_reason(e))):
+        text = f"OCR ran on ONNX Runtime (CPU) instead: {reason}"
+        if not any(f.code == "engine-fallback" and f.reason == text for f in page.flags):
+            page.flags.append(Flag(code="engine-fallback", severity=Severity.info, reason=text))
 
 
 class EngineUnavailableError(RuntimeError):

@@ -29,7 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
-from pipeline.engines.base import EngineLine, EngineUnavailableError, OcrEngine
+from pipeline.engines.base import EngineLine, EngineUnavailableError, OcrEngine, Quad, fallback_reason, line_boxes
 from pipeline.model import Flag, Page, ProcessingStep, Severity
 from pipeline.stages.tiling import PADDING, ink_mask, tiles
 from pipeline.text import cjk_share
@@ -163,6 +163,15 @@ class ScriptRouter:
 
     def read(self, image: np.ndarray) -> list[EngineLine]:
         return self.default.read(image)
+
+    def detect(self, image: np.ndarray) -> list[Quad]:
+        """Line boxes without recognition, from the default engine where it can (see orientation._line_boxes)."""
+        return line_boxes(self.default, image)
+
+    @property
+    def fallback(self) -> str | None:
+        """The default engine's fallback (see base.fallback_reason): it reads every page's script sample."""
+        return fallback_reason(self.default)
 
     def other_engine(self, engine: OcrEngine) -> OcrEngine | None:
         """The engine a region is read with when its page's engine may not suit it; None without a second one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections import defaultdict
@@ -48,6 +49,11 @@ class TesseractEngine:
         self.languages = config.languages
         self.model = f"tesseract-{config.languages}"
         self._options = "--psm 3" + (" -c textord_heavy_nr=1" if config.heavy_noise_removal else "")
+        self.processes = config.processes or os.cpu_count() or 1
+        """Tesseract processes reading at once (pipeline.engines.base.read_all): one per core by default."""
+        if self.processes > 1:
+            # Each process then keeps to one thread (Tesseract's OpenMP would otherwise start one per core in each).
+            os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
     def read(self, image: np.ndarray) -> list[EngineLine]:
         data = self._tesseract.image_to_data(

