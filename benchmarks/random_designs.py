@@ -112,8 +112,8 @@ def run(seed: int, pages: int, dpi: int, cache: Path, out: Path, size: str | Non
                 read_seconds[name] = future.result()
                 print(f"[{done}/{pages}] read {name} in {read_seconds[name]:.1f}s", flush=True)
     rows: list[dict[str, Any]] = []
-    if (out / "manifest.json").exists():
-        shutil.rmtree(out)  # a previous run of this benchmark: its TEI must not count for this one
+    if out.exists():
+        shutil.rmtree(out)  # a previous run of this benchmark, whole or killed: its TEI must not count for this one
     out.mkdir(parents=True, exist_ok=True)
     entries, written = [], []
     finished: list[tuple[Page, dict[str, Any], str]] = []

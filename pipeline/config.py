@@ -94,6 +94,8 @@ class TypingConfig(Options):
     """Blocks whose line heights or widths per character differ by this factor are set in different type."""
     spaced_break: float = 0.4
     """A gap between lines of at least this many body lines can end a block."""
+    headline_leading: float = 0.6
+    """Headline pieces of one size stacked within this many times their line height are lines of one headline."""
     same_headline_gap: float = 1.6
     """Pieces of one headline row cut apart at a wide space (a full-width comma, wide word spacing) are one headline
     when the gap between them is at most this many times the type's height, and no rule stands between them."""
@@ -166,7 +168,9 @@ class ArticlesConfig(Options):
     beside_below: float = 1.0
     """... and at most this many head heights below the head's top."""
     beside_margin: float = 0.1
-    """A head beside a block ends left of the block's left edge plus this share of the block's width."""
+    """A head beside a block ends left of the block's left edge plus this share of the block's width ..."""
+    beside_head_width: float = 0.8
+    """... and is at least this share of the block's width: a heading centred in one column heads that column."""
     story_break: float = 1.5
     """White space above a block of at least this many body lines in its column ends the story above it there,
     so a block level with a head beside it goes to that head rather than the one over its column."""

@@ -160,8 +160,11 @@ class Placement:
         return self.geometry.boxes[region.id]
 
     def _beside(self, box: Polygon, head: Polygon) -> bool:
+        """A head set over fewer columns than its story: to the block's left, level with its top, and as wide as a
+        column at least (a heading centred in one column, as on an 1850 page, heads that column alone)."""
         config = self.config
         return head.bounds[2] <= box.bounds[0] + config.beside_margin * box.width \
+            and head.width >= config.beside_head_width * box.width \
             and head.bounds[1] - config.beside_above * head.height <= box.bounds[1] \
             <= head.bounds[1] + config.beside_below * head.height
 

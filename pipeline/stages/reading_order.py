@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline.geometry import Polygon
-from pipeline.model import Page
+from pipeline.model import Page, RegionType
 from pipeline.stages.base import recorded_step, rules_version, to_working
 
 Item = tuple[str, Polygon]
@@ -32,6 +32,33 @@ def _groups_along(items: Sequence[Item], axis: int, min_gap: float) -> list[list
     return groups
 
 
+def _least_straddled_cut(items: Sequence[Item]) -> list[list[Item]] | None:
+    """Where no clean cut exists, the cut that the fewest items straddle (a header piece the layout model boxed
+    with the column under it, a caption across a gutter): straddling items go to the side of their centre.
+
+    Columns come before rows here: a clean row cut would already have been taken.
+    """
+    best: tuple[int, int, int, float] | None = None
+    for axis_rank, axis in enumerate((0, 1)):
+        lo, hi = (0, 2) if axis == 0 else (1, 3)
+        edges = sorted({item[1].bounds[hi] for item in items})
+        for edge in edges[:-1]:
+            before = sum(item[1].bounds[hi] <= edge for item in items)
+            straddle = sum(item[1].bounds[lo] < edge < item[1].bounds[hi] for item in items)
+            if before == 0 or before + straddle == len(items):
+                continue
+            key = (straddle, axis_rank, -min(before, len(items) - before - straddle), edge)
+            if best is None or key < best:
+                best = key
+    if best is None:
+        return None
+    _, axis_rank, _, edge = best
+    axis = (0, 1)[axis_rank]
+    first = [item for item in items if item[1].center[axis] <= edge]
+    second = [item for item in items if item[1].center[axis] > edge]
+    return [first, second] if first and second else None
+
+
 def xy_cut(items: Sequence[Item], min_gap: float = 4.0) -> list[str]:
     if len(items) <= 1:
         return [item_id for item_id, _ in items]
@@ -39,6 +66,9 @@ def xy_cut(items: Sequence[Item], min_gap: float = 4.0) -> list[str]:
         groups = _groups_along(items, axis, min_gap)
         if len(groups) > 1:
             return [item_id for group in groups for item_id in xy_cut(group, min_gap)]
+    groups = _least_straddled_cut(items)
+    if groups is not None:
+        return [item_id for group in groups for item_id in xy_cut(group, min_gap)]
     return [item_id for item_id, _ in sorted(items, key=lambda item: (item[1].bounds[1], item[1].bounds[0]))]
 
 
@@ -48,7 +78,9 @@ class ReadingOrder:
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
         with recorded_step(page, self.name, "broadsheet", rules_version("xy-cut", (sys.modules[__name__],)), {}):
-            page.reading_order = xy_cut([(r.id, to_working(page, r.polygon)) for r in page.regions])
+            # Printed rules are no reading matter, and a page-wide one would block every cut across it.
+            page.reading_order = xy_cut([(r.id, to_working(page, r.polygon)) for r in page.regions
+                                         if r.type != RegionType.separator])
         return page
 
 

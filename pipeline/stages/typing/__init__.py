@@ -17,6 +17,8 @@ from pipeline.stages.base import recorded_step, rules_version
 from pipeline.stages.typing import blocks, classify, frames, measure
 from pipeline.stages.typing.blocks import (
     merge_fragments,
+    merge_stacked_headings,
+    split_at_centred_heads,
     split_at_spaced_type_changes,
     split_by_type_size,
     split_capital_heads,
@@ -50,10 +52,12 @@ class NewspaperTypes:
             ink = ink_map(page)
             body = TypeMeter(page, config, ink).body.line_height
             if body > 0:
+                page.regions = split_at_centred_heads(page, TypeMeter(page, config, ink), config)
                 page.regions = split_at_spaced_type_changes(page, body, config)
                 meter = TypeMeter(page, config, ink)
                 page.regions = Classifier(page, meter, config).run()
                 page.regions = merge_advertisements(page, meter, config)
+                page.regions = merge_stacked_headings(page, config)
                 page.regions = merge_fragments(page, body, config)
                 page.body_type = meter.body
         return page

@@ -19,7 +19,7 @@ from pipeline.continuations import opens_continued_story
 from pipeline.geometry import Polygon, horizontal_overlap, same_row, union_box
 from pipeline.model import Line, Page, Region, RegionType
 from pipeline.stages.base import lines_box, region_ids, renumbered, to_working
-from pipeline.stages.typing.measure import capitals, line_pitch, upright
+from pipeline.stages.typing.measure import TypeMeter, capitals, line_height, line_pitch, upright
 from pipeline.text import join_fragments
 
 DATELINE_PATTERN = re.compile(
@@ -49,15 +49,19 @@ def is_grid(page: Page, region: Region, config: TypingConfig) -> bool:
     A stack of lines the model called a table has no cells side by side; two columns of running text
     do, but their lines are long.
     """
-    boxes = sorted((to_working(page, line.polygon) for line in region.lines), key=lambda b: b.center[1])
-    rows_with_cells = 0
-    for index, box in enumerate(boxes):
-        beside = [other for other in boxes[index + 1:] if abs(other.center[1] - box.center[1]) < 0.5 * box.height
-                  and horizontal_overlap(box, other) < 0]
-        rows_with_cells += bool(beside)
-    if rows_with_cells < 2:
+    if rows_with_cells(page, region) < 2:
         return False
     return median(len(line.text.replace(" ", "")) for line in region.lines) < config.table_cell_chars
+
+
+def rows_with_cells(page: Page, region: Region) -> int:
+    """Rows of the region holding two lines or more side by side."""
+    boxes = sorted((to_working(page, line.polygon) for line in region.lines), key=lambda b: b.center[1])
+    rows = 0
+    for index, box in enumerate(boxes):
+        rows += any(abs(other.center[1] - box.center[1]) < 0.5 * box.height and horizontal_overlap(box, other) < 0
+                    for other in boxes[index + 1:])
+    return rows
 
 
 def running_text(page: Page, region: Region, config: TypingConfig) -> bool:
@@ -145,7 +149,7 @@ def split_running_grids(page: Page, config: TypingConfig) -> list[Region]:
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for region in page.regions:
-        if region.type != RegionType.table or is_grid(page, region, config) or len(region.lines) < 2:
+        if region.type != RegionType.table or is_grid(page, region, config) or rows_with_cells(page, region) < 2:
             regions.append(region)
             continue
         columns: list[list[tuple[Polygon, Line]]] = []
@@ -159,6 +163,56 @@ def split_running_grids(page: Page, config: TypingConfig) -> list[Region]:
         regions += [part.model_copy(update={"type": RegionType.body})
                     for part in split_into_runs(page, region, runs, fresh_ids)]
     return regions
+
+
+def split_at_centred_heads(page: Page, meter: TypeMeter, config: TypingConfig) -> list[Region]:
+    """Headings set in a column's flow, which the layout model boxed with the text around them, are regions of
+    their own: a run of at most `heading_max_lines` lines centred in the column, set in capitals, bold or larger
+    type, with text of the column under it.
+
+    An 1850 page runs its items down the column this way, each under a centred heading in the body's size;
+    the last line of a paragraph is short too, but it starts at the column's edge.
+    """
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for region in page.regions:
+        if not running_text(page, region, config) or len(region.lines) < 4:
+            regions.append(region)
+            continue
+        regions += split_into_runs(page, region, _heading_runs(page, region, meter, config), fresh_ids)
+    return regions
+
+
+def _heading_runs(page: Page, region: Region, meter: TypeMeter, config: TypingConfig) -> list[list[Line]]:
+    """A column's lines as runs: text, a centred heading, text, ..."""
+    ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
+    boxes = [upright(page, line) for line in ordered]
+    left = sorted(b.bounds[0] for b in boxes)[len(boxes) // 4]
+    right = sorted(b.bounds[2] for b in boxes)[(3 * len(boxes)) // 4]
+    width = right - left
+    if width <= 0:
+        return [ordered]
+    # A heading's longer lines may come near both edges; one of its lines at least stands well clear of them.
+    margin = [min(b.bounds[0] - left, right - b.bounds[2]) / width for b in boxes]
+    centred = [m >= config.centred_margin / 2 and abs((b.bounds[0] - left) - (right - b.bounds[2]))
+               <= config.centred_balance * width for m, b in zip(margin, boxes, strict=True)]
+    runs: list[list[Line]] = [[]]
+    k = 0
+    while k < len(ordered):
+        end = k
+        while end < len(ordered) and end - k < config.display_max_lines and centred[end]:
+            end += 1
+        head = ordered[k:end]
+        probe = region.model_copy(update={"lines": head})
+        if head and len(ordered) - end >= 2 and max(margin[k:end]) >= config.centred_margin \
+                and (all(capitals(line.text, config) for line in head)
+                                                 or meter.bold(probe) or meter.large(probe, config.larger_type)):
+            runs += [head, []]
+            k = end
+            continue
+        runs[-1].append(ordered[k])
+        k += 1
+    return [run for run in runs if run]
 
 
 def union_of(items: list[tuple[Polygon, Line]]) -> Polygon:
@@ -270,6 +324,47 @@ def _headline_pieces(left: Region, right: Region, boxes: dict[str, Polygon], rul
     return gap <= config.same_headline_gap * min(a.height, b.height) and not any(
         rule.height > rule.width and horizontal_overlap(rule, between) >= 0 and
         min(rule.bounds[3], between.bounds[3]) - max(rule.bounds[1], between.bounds[1]) > 0 for rule in rules)
+
+
+def stacked_heading_lines(page: Page, upper: Region, lower: Region, config: TypingConfig) -> bool:
+    """Lines of one headline the detector boxed apart: one size, stacked as tightly as lines of one block, on one
+    axis or flush; a deck in the headline's own size (typewritten papers) is set in other case, or further off."""
+    top, bottom = to_working(page, upper.polygon), to_working(page, lower.polygon)
+    heights = [line_height(page, upper), line_height(page, lower)]
+    if min(heights) <= 0 or max(heights) > config.close_type_size * min(heights):
+        return False
+    gap = bottom.bounds[1] - top.bounds[3]
+    if not -0.5 * min(heights) <= gap <= config.headline_leading * min(heights):
+        return False
+    if capitals(" ".join(line.text for line in upper.lines), config) != \
+            capitals(" ".join(line.text for line in lower.lines), config):
+        return False
+    aligned = abs(top.center[0] - bottom.center[0]) <= 0.15 * max(top.width, bottom.width) \
+        or abs(top.bounds[0] - bottom.bounds[0]) <= 0.5 * min(heights)
+    return aligned and horizontal_overlap(top, bottom) > 0.5 * min(top.width, bottom.width)
+
+
+def merge_stacked_headings(page: Page, config: TypingConfig) -> list[Region]:
+    """A headline's lines, boxed apart by the detector, are one headline (not a headline and its same-size decks)."""
+    regions = list(page.regions)
+    merged = True
+    while merged:
+        merged = False
+        boxes = {r.id: to_working(page, r.polygon) for r in regions}
+        for upper in regions:
+            if upper.type != RegionType.headline:
+                continue
+            lower = next((r for r in regions if r is not upper and r.type == RegionType.headline
+                          and boxes[upper.id].center[1] < boxes[r.id].center[1]
+                          and stacked_heading_lines(page, upper, r, config)), None)
+            if lower is None:
+                continue
+            lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines]))
+            joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
+            regions = [joined if r is upper else r for r in regions if r is not lower]
+            merged = True
+            break
+    return regions
 
 
 def merge_fragments(page: Page, body: float, config: TypingConfig) -> list[Region]:

@@ -18,7 +18,13 @@ from pipeline.geometry import Polygon, horizontal_overlap, same_row, union_box
 from pipeline.interviews import LIST_HEADINGS
 from pipeline.model import Page, Region, RegionType
 from pipeline.stages.base import to_working
-from pipeline.stages.typing.blocks import DATELINE_PATTERN, adjacent_vertically, directly_below, is_grid
+from pipeline.stages.typing.blocks import (
+    DATELINE_PATTERN,
+    adjacent_vertically,
+    directly_below,
+    is_grid,
+    stacked_heading_lines,
+)
 from pipeline.stages.typing.frames import SENTENCE_PUNCTUATION, box_rules, find_frames, ruled_sides
 from pipeline.stages.typing.measure import TypeMeter, capitals
 
@@ -141,7 +147,9 @@ class Classifier:
         lines = len(region.lines)
         if self.meter.large(region, config.headline_height_ratio):
             return lines <= config.display_max_lines
-        if lines > config.heading_max_lines or BYLINE_PATTERN.search(region.text) \
+        # Lines of capitals may run longer: an 1850 heading sets a whole sentence in them, a line or two each.
+        longest = config.display_max_lines if self.meter.style(region).capitals else config.heading_max_lines
+        if lines > longest or BYLINE_PATTERN.search(region.text) \
                 or DATELINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(region.text):
             return False
         return self.heading_evidence(region) >= config.heading_evidence
@@ -213,26 +221,39 @@ class Classifier:
 
         A pull quote sits inside a column's text or between two rules, quotes, ends a sentence; a headline
         heads what is under it: a rule or a column's top above it, bold, capitals, no final stop. A heading in
-        the body's own size (an 1850 page's centred capitals) opens an item where something ends above it (a
-        rule, a column's top, space) or where the page has no larger headings; elsewhere it is a crosshead of
-        the story around it, and stays in its text.
+        the body's own size (an 1850 page's centred capitals) opens an item; only inside the text of a story
+        whose own headline, over its column, is set large is it a crosshead of that story, and stays in its text.
         """
         config, typed = self.config, self.typed
-        display = any(typed[r.id] == RegionType.headline and self.meter.large(r, config.larger_type) for r in text)
         for region in text:
             kind = typed[region.id]
             if kind not in (RegionType.headline, RegionType.body):
                 continue
             if self.pull_quote(region):
                 typed[region.id] = RegionType.pull_quote
-            elif kind == RegionType.headline and not self.meter.large(region, config.larger_type) and display \
-                    and self.inside_text(region) and not (self.meter.style(region).capitals and len(region.lines) >= 2):
+            elif kind == RegionType.headline and not self.meter.large(region, config.larger_type) \
+                    and self.inside_text(region) and self.under_display_headline(region) \
+                    and not (self.meter.style(region).capitals and len(region.lines) >= 2):
                 typed[region.id] = RegionType.body
+
+    def under_display_headline(self, region: Region) -> bool:
+        """The nearest heading above the block over its column is set large: the block is inside that story."""
+        box = self.boxes[region.id]
+        above = [r for r in self.page.regions if r is not region and self.typed.get(r.id) == RegionType.headline
+                 and self.boxes[r.id].bounds[3] <= box.bounds[1]
+                 and horizontal_overlap(self.boxes[r.id], box) > 0.5 * box.width]
+        if not above:
+            return False
+        nearest = max(above, key=lambda r: self.boxes[r.id].bounds[3])
+        return self.meter.large(nearest, self.config.headline_height_ratio) \
+            and not self.rule_between(self.boxes[nearest.id], box)
 
     def pull_quote(self, region: Region) -> bool:
         config, meter, box = self.config, self.meter, self.boxes[region.id]
-        if len(region.lines) > config.pull_quote_max_lines or (meter.large(region, config.headline_height_ratio) \
-                and not QUOTE_MARKS.search(region.text)):
+        # Headline-size type heads a story, quotation marks or not (Chinese headlines quote often); a list of names
+        # or a signed line is a byline.
+        if len(region.lines) > config.pull_quote_max_lines or meter.large(region, config.headline_height_ratio) \
+                or BYLINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(region.text):
             return False
         column = self.column_of(region)
         sides = ruled_sides(box, [r for r in self.rules if column is None or r.width >= config.short_rule
@@ -305,7 +326,8 @@ class Classifier:
             if ratio < config.deck_ratio:
                 return adjacent_vertically(boxes[small.id], boxes[big.id], config.stacked_gap * self.body)
             return ratio <= config.same_size_deck and directly_below(boxes[small.id], boxes[big.id],
-                                                                     config.stacked_gap * self.body)
+                                                                     config.stacked_gap * self.body) \
+                and not stacked_heading_lines(self.page, big, small, config)
 
         def body_beside(deck: Polygon, big: Polygon) -> bool:
             return any(typed[r.id] == RegionType.body and horizontal_overlap(boxes[r.id], big) > 0
