@@ -8,6 +8,7 @@ replays it).
 
     python -m benchmarks.article_logic --pages 200
     python -m benchmarks.article_logic --seed 1234 --worst 10
+    python -m benchmarks.article_logic --designed --pages 60   # design-randomised pages (samples.designs)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pipeline.process import run_stage
 from pipeline.stages.articles import Articles
 from pipeline.stages.reading_order import ReadingOrder
 from pipeline.stages.typing import NewspaperTypes
+from samples.designs import generate_designed_page
 from samples.generator import generate_page
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -45,6 +47,11 @@ def conserved(page: Page) -> float:
 
 def p10(values: list[float]) -> float:
     return quantiles(values, n=10)[0] if len(values) >= 2 else values[0]
+
+
+def designed_truth(lang: str, layout: str, *, seed: int, degrade: bool) -> Any:
+    """A design-randomised page in `generate_page`'s calling shape (its layout is drawn with the design)."""
+    return generate_designed_page(lang, seed, degrade=degrade)
 
 
 def run(pages: int, seed: int, generate: Any = generate_page) -> list[dict[str, Any]]:
@@ -72,10 +79,12 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--seed", type=int, default=None, help="replay a run (default: a fresh seed)")
     parser.add_argument("--worst", type=int, default=5, help="list this many worst pages")
+    parser.add_argument("--designed", action="store_true",
+                        help="design-randomised pages (samples.designs) instead of the preset generator")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**9)
     print(f"seed {seed}", flush=True)
-    rows = run(args.pages, seed)
+    rows = run(args.pages, seed, designed_truth if args.designed else generate_page)
     metrics = ("conservation", "article_pair_f1", "region_type_accuracy", "seconds")
     summary = {m: {"mean": round(mean(r[m] for r in rows), 4), "p10": round(p10([r[m] for r in rows]), 4)}
                for m in metrics}
@@ -86,7 +95,8 @@ def main() -> None:
         print(f"worst: {row['lang']} seed {row['seed']} {row['layout']}: conservation {row['conservation']}, "
               f"F1 {row['article_pair_f1']}, types {row['region_type_accuracy']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "article_logic.json").write_text(json.dumps(
+    name = "article_logic_designed.json" if args.designed else "article_logic.json"
+    (RESULTS / name).write_text(json.dumps(
         {"date": date.today().isoformat(), "seed": seed, "pages": args.pages, "summary": summary, "rows": rows},
         indent=1, ensure_ascii=False))
 

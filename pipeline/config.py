@@ -66,7 +66,14 @@ class TypingConfig(Options):
     """Characters set this many times wider apart than the body's, for their height, are letter-spaced."""
     heading_evidence: float = 2.0
     """A short block is a heading when its evidence adds up to this: larger or much larger type (1 / 2), bold (1),
-    capitals (1), centred in its column (1), letter-spaced (1), a short rule beside it (1), space around it (0.5)."""
+    capitals (1), centred in its column (1), letter-spaced (1), a short rule beside it (1), space around it (0.5),
+    the layout model's title label and title case (below)."""
+    layout_title_evidence: float = 1.0
+    """The layout model labelled the block a title: its vote, weighed as one more piece of evidence."""
+    title_case_evidence: float = 0.5
+    """Latin words capitalised (Council Votes to Expand): English headline style, weaker evidence than capitals."""
+    title_case_share: float = 0.7
+    """Share of a block's words of four letters or more that start with a capital for title case (two at least)."""
     heading_max_lines: int = 4
     """A heading runs to at most this many lines (more for much larger type: `display_max_lines`)."""
     display_max_lines: int = 8
@@ -133,10 +140,16 @@ class TypingConfig(Options):
     """... and one up to this share only below it (a typewritten paper's deck is as large as its headline)."""
     kicker_size: float = 1.15
     """A one- or two-line block this many times the body's height next to a headline is a kicker, not a byline."""
+    kicker_max_lines: int = 3
+    """A block in the body's own size set straight over a headline, no wider than it, with space or a column's top
+    over it and no sentence ended, is its kicker up to this many lines."""
     stacked_gap: float = 1.5
     """Blocks stacked within this many body lines are set directly one over the other."""
     dateline_reach: float = 3.0
     """A dateline sits within this many body lines under the masthead or its story's head block."""
+    pull_quote_evidence: float = 1.5
+    """Larger type set apart is a pull quote only with this much sign of quoting (quotation marks 1, two lines or
+    more 1, standing inside a column's text 1.5, a sentence's end 0.5): a paragraph's last words boxed alone are not."""
     pull_quote_max_lines: int = 8
     ad_max_running_lines: int = 8
     """A frame holding more lines of running text (sentences, in blocks of three lines or more) than this is a

@@ -121,3 +121,18 @@ def vertical_overlap(a: Polygon, b: Polygon) -> float:
 def same_row(a: Polygon, b: Polygon, share: float = 0.5) -> bool:
     """Side by side on one row: sharing at least `share` of the lower one's height."""
     return vertical_overlap(a, b) >= share * min(a.height, b.height)
+
+
+
+
+def set_under(box: Polygon, block: Polygon, max_gap: float, others: Iterable[Polygon], reach: float = 0.5) -> bool:
+    """Set just under a block, within `max_gap`, inside its width widened by `reach` of it either side, and with
+    nothing but the block's own parts (`others` are the page's other boxes) over it below the block's top: a byline
+    flush left under a headline centred over the story's columns, not a caption under a picture beside it."""
+    gap = box.bounds[1] - block.bounds[3]
+    if not (-0.5 * min(box.height, block.height) <= gap <= max_gap
+            and block.bounds[0] - reach * block.width <= box.bounds[0]
+            and box.bounds[2] <= block.bounds[2] + reach * block.width):
+        return False
+    return not any(horizontal_overlap(other, box) > 0 and block.bounds[1] < other.bounds[3] <= box.center[1]
+                   and other.overlap_ratio(block) < 0.5 for other in others if other is not box)

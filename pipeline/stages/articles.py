@@ -23,7 +23,7 @@ from statistics import median
 
 from pipeline.config import ArticlesConfig
 from pipeline.continuations import opens_continued_story
-from pipeline.geometry import Polygon, horizontal_overlap, union_box
+from pipeline.geometry import Polygon, horizontal_overlap, set_under, union_box
 from pipeline.model import (
     OUTSIDE_ARTICLE_TYPES,
     Article,
@@ -35,6 +35,7 @@ from pipeline.model import (
     RegionType,
     Severity,
 )
+from pipeline.repair.text import ends_sentence
 from pipeline.stages import reading_order
 from pipeline.stages.base import recorded_step, rules_version, to_working
 from pipeline.stages.reading_order import column_order, xy_cut
@@ -98,9 +99,14 @@ class Placement:
     def attach(self, region: Region) -> str | None:
         """The head a kicker, byline or dateline is set with: the nearest above or below over its columns."""
         box = self.geometry.boxes[region.id]
-        near = [(abs(box.center[1] - head.center[1]), head_id) for head_id, head in self.heads.items()
-                if self._same_frame(region.id, head_id) and _shares_columns(box, head, self.config)
-                and self._adjacent(box, head)]
+        heads = [head_id for head_id in self.heads if self._same_frame(region.id, head_id)]
+        near = [(abs(box.center[1] - self.heads[head_id].center[1]), head_id) for head_id in heads
+                if _shares_columns(box, self.heads[head_id], self.config) and self._adjacent(box, self.heads[head_id])]
+        if not near:  # flush left under a head centred over the story's columns
+            placed = [self.geometry.boxes[r.id] for r in self.page.regions if r.type != RegionType.separator]
+            reach = self.config.header_rule_gap * self.geometry.body
+            near = [(abs(box.center[1] - self.heads[head_id].center[1]), head_id) for head_id in heads
+                    if set_under(box, self.head_block[head_id], reach, placed)]
         if not near:
             return None
         owner = min(near)[1]
@@ -143,7 +149,8 @@ class Placement:
                 if head.bounds[3] <= box.bounds[1] + self.config.head_overlaps_block * box.height \
                         and not self._rule_between(head_id, box):
                     above.append((-head.bounds[3], head_id))
-            elif self._beside(box, head) and not self._rule_between(head_id, box, beside=True):
+            elif self._beside(box, head) and not self._rule_between(head_id, box, beside=True) \
+                    and not self._story_closed(head_id):
                 beside.append((abs(box.bounds[1] - head.bounds[1]), head_id))
         nearest_above = min(above)[1] if above else None
         if nearest_above is not None and self._head_between(nearest_above, box):
@@ -167,6 +174,22 @@ class Placement:
             and head.width >= config.beside_head_width * box.width \
             and head.bounds[1] - config.beside_above * head.height <= box.bounds[1] \
             <= head.bounds[1] + config.beside_below * head.height
+
+    def _story_closed(self, head_id: str) -> bool:
+        """The head's story ends in its own column: another head stands below it there, and the text just over
+        that head ends a sentence. A column of several items (an 1850 page) runs on into the next column from
+        its last item, not from its first."""
+        head = self.head_block[head_id]
+        below = [other for other_id, other in self.heads.items() if other_id != head_id
+                 and other.bounds[1] >= head.bounds[3] and _shares_columns(other, head, self.config)]
+        if not below:
+            return False
+        next_head = min(below, key=lambda other: other.bounds[1])
+        text = [(other.bounds[3], rid) for rid, other in self.geometry.boxes.items()
+                if rid not in self.heads and self.by_id[rid].lines and self.by_id[rid].type in PARAGRAPH_TYPES
+                and head.bounds[3] <= other.center[1] <= next_head.bounds[1]
+                and _shares_columns(other, head, self.config)]
+        return bool(text) and ends_sentence(self.by_id[max(text)[1]].lines[-1].text)
 
     def _head_between(self, head_id: str, box: Polygon) -> bool:
         """Another head lies between this one and the block, over the block's columns: that one is nearer."""
@@ -254,7 +277,7 @@ def segment(page: Page, config: ArticlesConfig) -> tuple[list[Article], list[str
     placement = Placement(page, geometry, heads, config)
 
     owner: dict[str, str | None] = {}
-    for region in content:
+    for region in sorted(content, key=lambda r: boxes[r.id].bounds[1]):  # a head's block grows downwards
         if region.id in heads:
             owner[region.id] = region.id
         elif region.type in ATTACHED_TO_HEADLINE:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from statistics import median
 
 from pipeline.geometry import Polygon
 from pipeline.model import Page, RegionType
@@ -94,7 +95,9 @@ def column_order(items: Sequence[Item]) -> list[str]:
     if len(items) <= 1:
         return [item_id for item_id, _ in items]
     widths = sorted(box.width for _, box in items)
-    narrow = [box for _, box in items if box.width <= 1.5 * widths[0]] or [box for _, box in items]
+    # A column's width is the narrowest of the blocks, not counting scraps (a last line's few words boxed alone).
+    column = min(w for w in widths if w >= 0.5 * median(widths))
+    narrow = [box for _, box in items if column <= box.width <= 1.5 * column]
     slots: list[tuple[float, float]] = []
     for box in sorted(narrow, key=lambda b: b.bounds[0]):
         x0, _, x1, _ = box.bounds

@@ -14,7 +14,7 @@ import re
 
 from pipeline.config import TypingConfig
 from pipeline.continuations import opens_continued_story
-from pipeline.geometry import Polygon, horizontal_overlap, same_row, union_box
+from pipeline.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box
 from pipeline.interviews import LIST_HEADINGS
 from pipeline.model import Page, Region, RegionType
 from pipeline.stages.base import to_working
@@ -26,7 +26,7 @@ from pipeline.stages.typing.blocks import (
     stacked_heading_lines,
 )
 from pipeline.stages.typing.frames import SENTENCE_PUNCTUATION, box_rules, find_frames, ruled_sides
-from pipeline.stages.typing.measure import TypeMeter, capitals
+from pipeline.stages.typing.measure import TypeMeter, capitals, title_case
 
 # OCR may space a heading's characters apart (嘉 宾).
 PARTICIPANT_LIST = re.compile(r"\s*(" + "|".join(r"\s*".join(heading) for heading in LIST_HEADINGS) + r")\s*[:：]"
@@ -87,6 +87,7 @@ class Classifier:
         in_margin = box.bounds[3] < config.margin_top * self.page_height \
             or box.bounds[1] > config.margin_bottom * self.page_height
         if in_margin and len(region.lines) <= config.margin_max_lines and not self.kicker_over_headline(region) \
+                and not self.in_headline_block(region) \
                 and not (self.heads_text_below(region) and self.heading_evidence(region) >= config.heading_evidence):
             return RegionType.folio if FOLIO_PATTERN.match(region.text) else RegionType.running_header
         if len(region.lines) <= config.teaser_max_lines and TEASER_PATTERN.search(region.text) \
@@ -95,6 +96,18 @@ class Classifier:
             # Pattern and shape together: a short block pointing to another page, not the story continued here.
             return RegionType.teaser
         return None
+
+    def in_headline_block(self, region: Region) -> bool:
+        """Headline type under the page's running header, or a line set straight under such type: a story's
+        headline and its deck at the top of the page, not the page's furniture (which is set small, or is the
+        masthead, the topmost text)."""
+        box, config = self.boxes[region.id], self.config
+        if self.meter.large(region, config.headline_height_ratio):
+            return any(other.lines and self.boxes[other.id].bounds[3] <= box.bounds[1] for other in self.page.regions)
+        return any(other is not region and other.lines and self.meter.large(other, config.headline_height_ratio)
+                   and not self.is_masthead(other)
+                   and directly_below(box, self.boxes[other.id], config.stacked_gap * self.body)
+                   for other in self.page.regions)
 
     def is_masthead(self, region: Region) -> bool:
         """The paper's name plate: one line of very large type, centred across the top of the page.
@@ -163,6 +176,10 @@ class Classifier:
             evidence += 1
         style = meter.style(region)
         evidence += meter.bold(region) + style.capitals + meter.letter_spaced(region)
+        if region.detector_label == "title":
+            evidence += config.layout_title_evidence
+        if title_case(region.text, config):
+            evidence += config.title_case_evidence
         if style.capitals and len(region.lines) >= 2:
             evidence += 1  # stacked lines of capitals: a typewritten paper's headline in its body type
         column = self.column_of(region)
@@ -256,8 +273,9 @@ class Classifier:
                 or BYLINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(region.text):
             return False
         column = self.column_of(region)
-        sides = ruled_sides(box, [r for r in self.rules if column is None or r.width >= config.short_rule
-                                  * min(column.width, box.width)], config.frame_reach * self.body, config)
+        sides = ruled_sides(box, [r for r in self.rules if (column is None or r.width >= config.short_rule
+                                  * min(column.width, box.width)) and not self.text_between(box, r)],
+                            config.frame_reach * self.body, config)
         styled = meter.other_type(region) or QUOTE_MARKS.search(region.text) is not None
         if {"top", "bottom"} <= sides and styled and len(sides) < 3:
             return True  # set between two rules in its column
@@ -267,7 +285,17 @@ class Classifier:
             + 1.5 * self.inside_text(region) + 0.5 * (SENTENCE_END.search(region.lines[-1].text) is not None)
         head = 1.0 * meter.bold(region) + meter.style(region).capitals + ("top" in sides) \
             + (not self.text_directly_above(region)) - (not self.text_directly_below(region))
-        return quote > head + 1
+        return quote >= config.pull_quote_evidence and quote > head + 1
+
+    def text_between(self, box: Polygon, rule: Polygon) -> bool:
+        """A block of text stands between the box and a rule over or under it: the rule bounds that block, not
+        the box (the rule under a byline beneath a headline)."""
+        top, bottom = sorted((box.center[1], rule.center[1]))
+        return any(other.lines and self.boxes[other.id] is not box
+                   and horizontal_overlap(self.boxes[other.id], box) > 0.5 * min(box.width, self.boxes[other.id].width)
+                   and top < self.boxes[other.id].center[1] < bottom
+                   and not self.boxes[other.id].bounds[1] < box.center[1] < self.boxes[other.id].bounds[3]
+                   for other in self.page.regions)
 
     def inside_text(self, region: Region) -> bool:
         """Body text of its column directly above and below it, with no rule between: inside a story's text."""
@@ -276,16 +304,18 @@ class Classifier:
             rule.width > rule.height and horizontal_overlap(rule, box) > 0.5 * box.width
             and abs(rule.center[1] - box.bounds[1]) <= self.config.rule_reach * self.body for rule in self.rules)
 
+    def running_text(self, region: Region) -> bool:
+        """A column's running text: body in the body's own type, not a kicker or a list of names typed body so far."""
+        return self.typed.get(region.id) == RegionType.body and not self.meter.other_type(region)
+
     def text_directly_above(self, region: Region) -> bool:
         box = self.boxes[region.id]
-        return any(self.typed.get(r.id) == RegionType.body and directly_below(box, self.boxes[r.id],
-                                                                              self.config.stacked_gap * self.body)
+        return any(self.running_text(r) and directly_below(box, self.boxes[r.id], self.config.stacked_gap * self.body)
                    for r in self.page.regions if r is not region)
 
     def text_directly_below(self, region: Region) -> bool:
         box = self.boxes[region.id]
-        return any(self.typed.get(r.id) == RegionType.body and directly_below(self.boxes[r.id], box,
-                                                                              self.config.stacked_gap * self.body)
+        return any(self.running_text(r) and directly_below(self.boxes[r.id], box, self.config.stacked_gap * self.body)
                    for r in self.page.regions if r is not region)
 
     # -- boxes --------------------------------------------------------------------------------------
@@ -341,8 +371,21 @@ class Classifier:
                 if _centred_on(row, boxes[big.id]) and not body_beside(row, boxes[big.id]):
                     typed[small.id] = RegionType.kicker
         for region in self.page.regions:
-            if typed[region.id] in (RegionType.running_header, RegionType.folio) and self.kicker_over_headline(region):
+            furniture = typed[region.id] in (RegionType.running_header, RegionType.folio)
+            if (furniture and self.kicker_over_headline(region)) or (
+                    typed[region.id] == RegionType.body and self.body_size_kicker(region, headlines)):
                 typed[region.id] = RegionType.kicker
+
+    def body_size_kicker(self, region: Region, headlines: list[Region]) -> bool:
+        """A short line or two in the body's size straight over a headline: its kicker, where it is set apart
+        from any text above (space, a rule or a column's top) and ends no sentence, as a story's last lines would."""
+        box, config = self.boxes[region.id], self.config
+        if len(region.lines) > config.kicker_max_lines or SENTENCE_END.search(region.lines[-1].text) \
+                or self.text_directly_above(region):
+            return False
+        return any(directly_below(self.boxes[h.id], box, config.stacked_gap * self.body)
+                   and box.width <= 1.05 * self.boxes[h.id].width and self.meter.style(h).size > self.meter.style(
+                       region).size for h in headlines if self.typed[h.id] == RegionType.headline)
 
     def sections(self) -> None:
         """A lone short label over the headings is the page's section name (学术圆桌, SPORTS)."""
@@ -358,6 +401,7 @@ class Classifier:
     def captions_and_bylines(self) -> None:
         typed, boxes, config = self.typed, self.boxes, self.config
         figures = [boxes[r.id] for r in self.page.regions if typed[r.id] == RegionType.figure]
+        placed = [boxes[r.id] for r in self.page.regions if typed[r.id] != RegionType.separator]
         for region in self.page.regions:
             if typed[region.id] not in (RegionType.body, RegionType.pull_quote):
                 continue
@@ -365,7 +409,8 @@ class Classifier:
             reach = config.attached_reach * self.body
             # Set with a headline: next to it, no rule between (a rule ends the story above a headline).
             heads = [r for r in self.page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
-            near_headline = [h for h in heads if adjacent_vertically(box, boxes[h.id], reach)
+            near_headline = [h for h in heads if (adjacent_vertically(box, boxes[h.id], reach)
+                                                  or set_under(box, boxes[h.id], reach, placed))
                              and not self.rule_between(*sorted((box, boxes[h.id]), key=lambda b: b.bounds[1]))]
             under_headline = [h for h in near_headline if boxes[h.id].center[1] < box.center[1]]
             signed = bool(under_headline) and bool(BYLINE_PATTERN.search(region.text))
@@ -380,7 +425,9 @@ class Classifier:
             elif near_headline and len(region.lines) <= config.byline_max_lines:
                 if self.meter.style(region).size >= config.kicker_size and len(region.lines) <= 2:
                     typed[region.id] = RegionType.kicker
-                elif under_headline and (BYLINE_PATTERN.search(region.text) or len(region.lines) <= 2):
+                elif under_headline and (BYLINE_PATTERN.search(region.text) or (len(region.lines) <= 2 and (
+                        self.meter.other_type(region) or self.meter.style(region).capitals))):
+                    # Unsigned, a byline is told from the first lines of the text by its type: bold, italic, capitals.
                     typed[region.id] = RegionType.byline
 
     def captions(self, region: Region, figure: Polygon) -> bool:

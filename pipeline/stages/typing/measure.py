@@ -8,6 +8,7 @@ capitals and centred, a broadsheet in type twice the A4 page's pixels.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from statistics import median
 
@@ -171,3 +172,11 @@ def capitals(text: str, config: TypingConfig) -> bool:
     letters = [c for c in text if c.isalpha() and c.isascii()]
     return len(letters) >= config.capitals_min_letters and \
         sum(c.isupper() for c in letters) >= config.capitals_share * len(letters)
+
+
+def title_case(text: str, config: TypingConfig) -> bool:
+    """Latin words of four letters or more, most of them capitalised: a headline's style in English papers."""
+    words = re.findall(r"[^\W\d_]{4,}", text)
+    words = [w for w in words if w.isascii()]
+    return len(words) >= 2 and not capitals(text, config) \
+        and sum(w[0].isupper() for w in words) >= config.title_case_share * len(words)
