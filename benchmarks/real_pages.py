@@ -53,7 +53,7 @@ from evaluation.real_scores import (
     text_scores,
     unspaced_scores,
 )
-from evaluation.real_sets import REAL, SETS, RealPage, read_ecpo, read_page_xml, real_pages
+from evaluation.real_sets import REAL, SETS, RealPage, alto_in_pixels, read_ecpo, read_page_xml, real_pages
 from evaluation.stage_cache import finish, read_cached
 from pipeline.clippings import read_clippings, score_clippings
 from pipeline.config import Settings
@@ -76,15 +76,21 @@ def _cached(page: RealPage, cache: Path) -> bool:
     return any(cache.glob(f"{identity}-*.json"))
 
 
-def read(page: RealPage, cache: Path, settings: Settings) -> tuple[Page, float]:
-    """The page after every stage, and the seconds its reading stages took when OCR ran (0 for existing OCR)."""
+def read(page: RealPage, cache: Path, settings: Settings) -> tuple[Page, float, str | None]:
+    """The page after every stage, the seconds its reading stages took when OCR ran (0 for existing OCR), and why
+    broadsheet refused the file as given where it did (NDNP's inch1200 ALTO: then a copy in pixels is read)."""
     if page.set == "ndnp":
-        return process_existing(page.source, settings), 0.0
-    [read_page] = read_cached(page.source, cache, settings)
+        existing = process_existing(page.source, settings)
+        if existing.status != PageStatus.failed:
+            return existing, 0.0, None
+        refused = existing.flags[0].reason if existing.flags else "failed"
+        converted = alto_in_pixels(page.source, cache / "ndnp-pixels" / f"{page.name}.xml")
+        return process_existing(converted, settings), 0.0, refused
+    [read_page] = read_cached(page.source, cache / "ocr", settings)
     reading_s = sum(step.seconds for step in read_page.steps)
     if read_page.status == PageStatus.failed:
-        return read_page, reading_s
-    return finish(read_page, settings), reading_s
+        return read_page, reading_s, None
+    return finish(read_page, settings), reading_s, None
 
 
 def score(page_set: RealPage, page: Page, out: Path, alto: Path | None, clippings: list[Any]) -> dict[str, Any]:
@@ -146,27 +152,28 @@ def run(sets: list[str], per_set: int | None, cache: Path, cached_only: bool) ->
     out.mkdir(parents=True)
     entries: list[ManifestPage] = []
     written: list[ManifestArticle] = []
-    finished: list[tuple[RealPage, Page, ManifestPage, float, float]] = []
+    finished: list[tuple[RealPage, Page, ManifestPage, float, float, str | None]] = []
     for index, real in enumerate(chosen, 1):
         started = time.perf_counter()
-        page, reading_s = read(real, cache / "ocr", settings)
+        page, reading_s, refused = read(real, cache, settings)
         total_s = time.perf_counter() - started
         page, entry, articles = write_page(page, out)
         entries.append(entry)
         written.extend(articles)
-        finished.append((real, page, entry, reading_s, total_s))
+        finished.append((real, page, entry, reading_s, total_s, refused))
         print(f"[{index}/{len(chosen)}] {real.set} {real.name}: {page.status.value}, {len(page.articles)} articles, "
               f"this run {total_s:.1f}s", flush=True)
     write_manifest(out, entries, written, timings={})
     kept = {pid: c for c in run_conservation(out) for pid in c.page_ids}
     clippings = read_clippings(REAL / "topaz_times_1944") if "topaz" in sets else []
     rows = []
-    for real, page, entry, reading_s, total_s in finished:
+    for real, page, entry, reading_s, total_s, refused in finished:
         alto = out / entry.alto if entry.alto else None
         conservation = kept.get(page.id)
         later_s = sum(step.seconds for step in page.steps) - reading_s
         row = {"set": real.set, "page": real.name, "status": page.status.value,
                "failure": next((f.reason for f in page.flags if page.status == PageStatus.failed), None),
+               "refused_as_given": refused,
                "reading_s": round(reading_s, 2), "later_s": round(later_s, 3), "this_run_s": round(total_s, 2),
                **score(real, page, out, alto, clippings)}
         row["conservation"] = round(conservation.share, 4) if conservation else None
