@@ -40,17 +40,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from evaluation.conservation import run_conservation
+from dinglehopper.extracted_text import ExtractedText
+
+from evaluation.conservation import content_share, run_conservation
 from evaluation.real_scores import (
     abbyy_text,
+    alto_lines,
     alto_text,
     ecpo_articles,
+    line_matched_cer,
     match_by_area,
     order_tau_over_matches,
     page_truth_text,
     region_order_tau,
     tei_text,
     text_scores,
+    truth_lines,
     unspaced_scores,
 )
 from evaluation.real_sets import REAL, SETS, RealPage, alto_in_pixels, read_ecpo, read_page_xml, real_pages
@@ -65,6 +70,9 @@ from pipeline.stages.ingest import page_id
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_CACHE = ROOT / ".cache" / "real_pages"
+TESSERACT_BASELINE = "Fraktur"
+"""The model Tesseract alone reads the Fraktur pages (Kant, NZZ) with, for the baseline."""
+BASELINE_SETS = ("kant", "nzz")
 COLUMNS = ("conservation", "article_f1", "body_cer", "reading_order_tau", "cer", "wer")
 
 
@@ -93,8 +101,28 @@ def read(page: RealPage, cache: Path, settings: Settings) -> tuple[Page, float, 
     return finish(read_page, settings), reading_s, None
 
 
-def score(page_set: RealPage, page: Page, out: Path, alto: Path | None, clippings: list[Any]) -> dict[str, Any]:
-    """Every score its set's truth allows; the others are None."""
+def tesseract_alone(page: RealPage, cache: Path, cached_only: bool) -> tuple[str | None, float | None]:
+    """Tesseract's `TESSERACT_BASELINE` model on the whole page image, nothing around it (its own layout analysis,
+    --psm 3): the baseline issue #20 compares with. The text, kept in the cache, and the seconds it took (None,
+    None when only the cache may answer and it holds none)."""
+    target = cache / "tesseract" / f"{page.name}.{TESSERACT_BASELINE}.txt"
+    if target.exists():
+        recorded = json.loads(target.read_text(encoding="utf-8"))
+        return recorded["text"], recorded["seconds"]
+    if cached_only:
+        return None, None
+    started = time.perf_counter()
+    text = subprocess.run(["tesseract", str(page.source), "-", "-l", TESSERACT_BASELINE, "--psm", "3"],
+                          capture_output=True, text=True, check=True).stdout
+    seconds = time.perf_counter() - started
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"text": text, "seconds": round(seconds, 2)}, ensure_ascii=False), encoding="utf-8")
+    return text, seconds
+
+
+def score(page_set: RealPage, page: Page, out: Path, alto: Path | None, clippings: list[Any],
+          baseline: str | None = None) -> dict[str, Any]:
+    """Every score its set's truth allows; the others are None. ``baseline``: Tesseract alone's text of the page."""
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row["articles_found"] = len(page.articles)
     if alto is None:
@@ -105,7 +133,11 @@ def score(page_set: RealPage, page: Page, out: Path, alto: Path | None, clipping
             truth_text = page_truth_text(truth)
             ours = text_scores(truth_text, alto_text(alto))
             row.update(cer=round(ours.cer, 4), wer=round(ours.wer, 4),
-                       cer_long_s_folded=round(ours.cer_long_s_folded, 4), truth_characters=ours.characters)
+                       cer_long_s_folded=round(ours.cer_long_s_folded, 4), truth_characters=ours.characters,
+                       cer_line_matched=round(line_matched_cer(truth_lines(truth), alto_lines(alto)), 4))
+            if baseline is not None:
+                alone = text_scores(truth_text, ExtractedText.from_str(baseline))
+                row.update(tesseract_cer=round(alone.cer, 4), tesseract_wer=round(alone.wer, 4))
             if "abbyy" in page_set.extra and page_set.extra["abbyy"].exists():
                 abbyy = text_scores(truth_text, abbyy_text(page_set.extra["abbyy"]))
                 row.update(abbyy_cer=round(abbyy.cer, 4), abbyy_wer=round(abbyy.wer, 4),
@@ -137,7 +169,8 @@ def score(page_set: RealPage, page: Page, out: Path, alto: Path | None, clipping
     return row
 
 
-def run(sets: list[str], per_set: int | None, cache: Path, cached_only: bool) -> list[dict[str, Any]]:
+def run(sets: list[str], per_set: int | None, cache: Path, cached_only: bool,
+        baseline: bool = False) -> list[dict[str, Any]]:
     settings = Settings()
     chosen: list[RealPage] = []
     for kind in sets:
@@ -171,14 +204,19 @@ def run(sets: list[str], per_set: int | None, cache: Path, cached_only: bool) ->
         alto = out / entry.alto if entry.alto else None
         conservation = kept.get(page.id)
         later_s = sum(step.seconds for step in page.steps) - reading_s
+        alone, alone_s = (tesseract_alone(real, cache, cached_only) if baseline and real.set in BASELINE_SETS
+                          else (None, None))
         row = {"set": real.set, "page": real.name, "status": page.status.value,
                "failure": next((f.reason for f in page.flags if page.status == PageStatus.failed), None),
                "refused_as_given": refused,
                "reading_s": round(reading_s, 2), "later_s": round(later_s, 3), "this_run_s": round(total_s, 2),
-               **score(real, page, out, alto, clippings)}
+               **score(real, page, out, alto, clippings, alone)}
+        if alone_s is not None:
+            row["tesseract_s"] = round(alone_s, 2)
         row["conservation"] = round(conservation.share, 4) if conservation else None
-        if conservation:
-            row["lost_regions"] = len(conservation.lost_regions)
+        if conservation and alto:
+            row.update(lost_regions=len(conservation.lost_regions), content_characters=conservation.content_characters,
+                       content_share=round(content_share(alto), 4))
         rows.append(row)
     return rows
 
@@ -210,15 +248,18 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "pages": len(members),
             "conservation": round(statistics.fmean(conservation), 4) if conservation else None,
             "conservation_min": min(conservation) if conservation else None,
+            "content_share": _mean(members, "content_share"),
             "article_f1": round(2 * sum(r["articles_matched"] for r in with_articles) / (found + truth), 4)
             if found + truth else None,
             "clipping_pair_f1": _mean(members, "clipping_pair_f1"),
             "body_cer": round(statistics.fmean(cers), 4) if cers else None,
             "reading_order_tau": _mean(members, "reading_order_tau"),
-            **{m: _weighted(members, m) for m in ("cer", "wer", "cer_long_s_folded", "abbyy_cer", "abbyy_wer",
-                                                   "abbyy_cer_long_s_folded")},
+            **{m: _weighted(members, m) for m in ("cer", "wer", "cer_long_s_folded", "cer_line_matched", "abbyy_cer",
+                                                   "abbyy_wer", "abbyy_cer_long_s_folded", "tesseract_cer",
+                                                   "tesseract_wer")},
             "reading_s_mean": _mean(members, "reading_s"),
             "later_s_mean": _mean(members, "later_s"),
+            "tesseract_s_mean": _mean(members, "tesseract_s"),
         }
     return result
 
@@ -237,15 +278,19 @@ def print_report(rows: list[dict[str, Any]], sets: dict[str, dict[str, Any]]) ->
               f"{_cell(r['body_cer'], True)} | {_cell(r['reading_order_tau'])} | {_cell(r['cer'], True)} | "
               f"{_cell(r['wer'], True)} | {_cell(r.get('abbyy_cer'), True)} | {r['reading_s']:.1f} | "
               f"{r['later_s']:.2f} |")
-    print("\n| set | pages | conservation (min) | article F1 | body CER | τ | CER | WER | ABBYY CER / WER | read s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n| set | pages | conservation (min) | content share | article F1 (pair F1) | body CER | τ | CER (ſ→s) "
+          "| WER | ABBYY CER / WER | read s | later s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for kind, s in sets.items():
         conservation = (f"{_cell(s['conservation'], True)} ({_cell(s['conservation_min'], True)})"
                         if s["conservation"] is not None else "–")
         abbyy = f"{_cell(s['abbyy_cer'], True)} / {_cell(s['abbyy_wer'], True)}" if s["abbyy_cer"] is not None else "–"
-        print(f"| {kind} | {s['pages']} | {conservation} | {_cell(s['article_f1'])} | {_cell(s['body_cer'], True)} | "
-              f"{_cell(s['reading_order_tau'])} | {_cell(s['cer'], True)} | {_cell(s['wer'], True)} | {abbyy} | "
-              f"{_cell(s['reading_s_mean'])} |")
+        pair = s["clipping_pair_f1"]
+        f1 = _cell(s["article_f1"]) + (f" ({_cell(pair)})" if pair is not None else "")
+        cer = _cell(s["cer"], True) + (f" ({_cell(s['cer_long_s_folded'], True)})" if s["cer_long_s_folded"] else "")
+        print(f"| {kind} | {s['pages']} | {conservation} | {_cell(s['content_share'], True)} | {f1} | "
+              f"{_cell(s['body_cer'], True)} | {_cell(s['reading_order_tau'])} | {cer} | {_cell(s['wer'], True)} | "
+              f"{abbyy} | {_cell(s['reading_s_mean'])} | {_cell(s['later_s_mean'])} |")
 
 
 def main() -> None:
@@ -253,13 +298,16 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
     parser.add_argument("--pages", type=int, help="at most this many pages of each set (default: all)")
     parser.add_argument("--cached-only", action="store_true", help="only the pages the cache has read (no OCR at all)")
+    parser.add_argument("--tesseract-baseline", action="store_true",
+                        help=f"also Tesseract {TESSERACT_BASELINE} alone on each whole Kant and NZZ page (kept in "
+                             "the cache; with --cached-only, only the pages it holds that for)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                         help="post-OCR page models are kept in <cache>/ocr, the run's OUT in <cache>/out")
     args = parser.parse_args()
     if not REAL.is_dir():
         raise SystemExit(f"the real pages are not at {REAL}")
     started = time.perf_counter()
-    rows = run(args.sets, args.pages, args.cache, args.cached_only)
+    rows = run(args.sets, args.pages, args.cache, args.cached_only, args.tesseract_baseline)
     sets = summary(rows)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
     result = {"date": date.today().isoformat(), "commit": commit.strip(), "cores": os.cpu_count(),

@@ -4,6 +4,10 @@
   the PAGE ground truth's line ``TextEquiv`` in its ``ReadingOrder`` against our ALTO's lines in the
   order we wrote them. Also with long s folded to s on both sides (`LONG_S`: the NZZ truth writes s
   where the print has ſ), and ABBYY FineReader XIX's reading of the same NZZ page, same tool.
+- **Line-matched CER** (order ignored): each truth line is paired with at most one line of ours, the
+  closest pairs first (normalised Levenshtein distance); CER is the edits within pairs plus every
+  character of lines left unpaired (truth: deleted; ours: inserted), over the truth's characters.
+  What reading order costs is the difference between it and the CER in reading order.
 - **Article F1**: an article is found when one of ours and one of the truth overlap by at least
   `ARTICLE_OVERLAP` both ways (their shared part is that share of each), matched one to one, best
   overlap first; F1 = 2·matched / (ours + truth). Overlap is
@@ -31,9 +35,11 @@ from itertools import combinations
 from pathlib import Path
 
 from dinglehopper.character_error_rate import character_error_rate
-from dinglehopper.extracted_text import ExtractedText
-from dinglehopper.ocr_files import alto_extract, page_extract
+from dinglehopper.extracted_text import ExtractedText, normalize_sbb
+from dinglehopper.ocr_files import alto_extract, alto_extract_lines, page_extract
 from dinglehopper.word_error_rate import word_error_rate
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cdist
 
 from evaluation.real_sets import EcpoTruth, PageTruth
 from pipeline.clippings import ClippedArticle
@@ -89,6 +95,36 @@ def abbyy_text(tet: Path) -> ExtractedText:
     paragraphs = [" ".join("".join(text.itertext()) for text in para.iter(f"{TET}Text"))
                   for para in root.iter(f"{TET}Para")]
     return ExtractedText.from_str("\n".join(p for p in paragraphs if p))
+
+
+def truth_lines(truth: PageTruth) -> list[str]:
+    """The PAGE file's line texts, normalised as dinglehopper normalises them."""
+    return [normalize_sbb(line) for region in truth.regions for line in region.lines if line.strip()]
+
+
+def alto_lines(alto: Path) -> list[str]:
+    return [line.text for line in alto_extract_lines(parse_xml(alto)) if line.text.strip()]
+
+
+def line_matched_cer(truth: list[str], ours: list[str]) -> float:
+    """CER with lines paired one to one, closest first, whatever their order (see the module's notes)."""
+    total = sum(len(t) for t in truth)
+    if not total:
+        return 0.0 if not ours else 1.0
+    distance = cdist(truth, ours, scorer=Levenshtein.normalized_distance, workers=1) if ours else None
+    pairs = sorted((distance[i, j], i, j) for i in range(len(truth)) for j in range(len(ours))
+                    if distance[i, j] < 1.0) if distance is not None else []
+    used_truth: set[int] = set()
+    used_ours: set[int] = set()
+    edits = 0
+    for _, i, j in pairs:
+        if i not in used_truth and j not in used_ours:
+            used_truth.add(i)
+            used_ours.add(j)
+            edits += Levenshtein.distance(truth[i], ours[j])
+    edits += sum(len(t) for i, t in enumerate(truth) if i not in used_truth)
+    edits += sum(len(o) for j, o in enumerate(ours) if j not in used_ours)
+    return edits / total
 
 
 def _unspaced(text: str) -> str:
@@ -206,7 +242,26 @@ def region_order_tau(page: Page, truth: PageTruth) -> float | None:
     return sum(1 if a < b else -1 for a, b in pairs) / len(pairs)
 
 
-__all__ = ["ARTICLE_OVERLAP", "REGION_INSIDE", "ArticleMatch", "ArticleScores", "TextScores", "abbyy_text",
-           "alto_text", "bigrams", "ecpo_articles", "match_articles", "match_by_area", "match_by_text",
-           "order_tau_over_matches", "page_truth_text", "region_order_tau", "tei_text", "text_scores",
-           "unspaced_scores"]
+__all__ = [
+    "ARTICLE_OVERLAP",
+    "REGION_INSIDE",
+    "ArticleMatch",
+    "ArticleScores",
+    "TextScores",
+    "abbyy_text",
+    "alto_lines",
+    "alto_text",
+    "bigrams",
+    "ecpo_articles",
+    "line_matched_cer",
+    "match_articles",
+    "match_by_area",
+    "match_by_text",
+    "order_tau_over_matches",
+    "page_truth_text",
+    "region_order_tau",
+    "tei_text",
+    "text_scores",
+    "truth_lines",
+    "unspaced_scores",
+]

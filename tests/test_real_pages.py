@@ -12,20 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.real_sets import REAL, read_ecpo, read_page_xml, real_pages
+from evaluation.real_sets import REAL, alto_in_pixels, read_ecpo, read_page_xml, real_pages
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"the real page sets are not at {REAL} (../shared/real)")
 dinglehopper = pytest.importorskip("dinglehopper", reason="dinglehopper is in the eval extra: pip install -e '.[eval]'")
 
 from evaluation.real_scores import (  # noqa: E402 (needs dinglehopper)
     abbyy_text,
+    alto_lines,
     alto_text,
     ecpo_articles,
+    line_matched_cer,
     match_by_area,
     match_by_text,
     page_truth_text,
     region_order_tau,
     text_scores,
+    truth_lines,
 )
 from pipeline.geometry import Polygon  # noqa: E402
 from pipeline.model import Article, Line, Page, PreprocessTransform, Region, RegionType  # noqa: E402
@@ -73,6 +76,10 @@ def test_dinglehopper_scores_the_truths_own_alto_twin_near_zero() -> None:
     twin = text_scores(page_truth_text(truth), alto_text(KANT / "OCR-D-GT-ALTO" / "PAGE_0017_ALTO.xml"))
     assert twin.cer < 0.05 and twin.wer < 0.01  # only line and region breaks differ
     assert twin.characters > 500
+    lines = truth_lines(truth)
+    assert line_matched_cer(lines, lines[::-1]) == 0.0  # order does not count
+    assert line_matched_cer(lines, []) == 1.0
+    assert line_matched_cer(lines, alto_lines(KANT / "OCR-D-GT-ALTO" / "PAGE_0017_ALTO.xml")) < 0.05
     nzz = _pages("nzz")[0]
     abbyy = text_scores(page_truth_text(read_page_xml(nzz.truth)), abbyy_text(nzz.extra["abbyy"]))
     assert 0.02 < abbyy.cer < 0.5  # a real engine's reading: neither perfect nor garbage
@@ -136,3 +143,13 @@ def test_conservation_on_a_real_page_through_the_existing_ocr_path(tmp_path: Pat
     [kept] = run_conservation(tmp_path)
     assert kept.content_characters > 500
     assert kept.share == 1.0 and not kept.lost_regions
+
+
+def test_ndnp_alto_in_inch1200_is_refused_and_its_pixel_copy_reads(tmp_path: Path) -> None:
+    from pipeline.serialise.alto import AltoError, read_alto
+
+    source = _pages("ndnp")[-1].source
+    with pytest.raises(AltoError, match="inch1200"):
+        read_alto(source)
+    page = read_alto(alto_in_pixels(source, tmp_path / "page.xml"))
+    assert page.width > 1000 and sum(len(region.lines) for region in page.regions) > 100
