@@ -293,6 +293,23 @@ def print_report(rows: list[dict[str, Any]], sets: dict[str, dict[str, Any]]) ->
               f"{abbyy} | {_cell(s['reading_s_mean'])} | {_cell(s['later_s_mean'])} |")
 
 
+def print_fraktur(rows: list[dict[str, Any]], sets: dict[str, dict[str, Any]]) -> None:
+    """Issue #20's table: the PAGE pages with text, ours against ABBYY FineReader XIX and Tesseract alone."""
+    texts = [r for r in rows if r.get("cer") is not None and r["set"] in BASELINE_SETS]
+    if not texts:
+        return
+    print("\n| page | CER | CER ſ→s | line-matched CER | WER | ABBYY CER / WER | Tesseract alone CER / WER | read s "
+          "| Tesseract s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in [*texts, *({"page": f"**{k}** (weighted)", **s} for k, s in sets.items() if k in BASELINE_SETS)]:
+        abbyy = f"{_cell(r.get('abbyy_cer'), True)} / {_cell(r.get('abbyy_wer'), True)}"
+        alone = f"{_cell(r.get('tesseract_cer'), True)} / {_cell(r.get('tesseract_wer'), True)}"
+        print(f"| {r['page']} | {_cell(r['cer'], True)} | {_cell(r['cer_long_s_folded'], True)} | "
+              f"{_cell(r['cer_line_matched'], True)} | {_cell(r['wer'], True)} | {abbyy} | {alone} | "
+              f"{_cell(r.get('reading_s', r.get('reading_s_mean')))} | "
+              f"{_cell(r.get('tesseract_s', r.get('tesseract_s_mean')))} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
@@ -315,6 +332,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "real_pages.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print_report(rows, sets)
+    print_fraktur(rows, sets)
 
 
 if __name__ == "__main__":
