@@ -18,7 +18,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,paddle]'
+	$(BIN)/pip install --quiet -e '.[test,paddle,eval]'
 	touch $(STAMP)
 
 run: $(STAMP)

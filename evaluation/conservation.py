@@ -57,6 +57,14 @@ def _alto_content(path: Path) -> tuple[Counter[str], dict[str, list[str]]]:
     return bag, line_ids
 
 
+def content_share(alto: Path) -> float:
+    """Share of an ALTO page's text characters in article-content regions: conservation counts only those, so a
+    page whose text were all typed furniture or advertisement would conserve 100% of nothing."""
+    content, _ = _alto_content(alto)
+    every = sum((characters(region.text) for region in read_alto(alto).regions if region.lines), Counter())
+    return sum(content.values()) / sum(every.values()) if every else 1.0
+
+
 def _tei_body(path: Path) -> tuple[Counter[str], set[str]]:
     """A TEI file's body characters, and the ids of the page elements its zones stand for."""
     tree = parse_xml(path.read_bytes())
@@ -132,4 +140,4 @@ def lost_text(out_dir: Path) -> dict[str, str]:
     return missing
 
 
-__all__ = ["PageConservation", "characters", "lost_text", "run_conservation"]
+__all__ = ["PageConservation", "characters", "content_share", "lost_text", "run_conservation"]
