@@ -143,6 +143,8 @@ class TypingConfig(Options):
     kicker_max_lines: int = 3
     """A block in the body's own size set straight over a headline, no wider than it, with space or a column's top
     over it and no sentence ended, is its kicker up to this many lines."""
+    kicker_width: float = 1.25
+    """... and at most this many times as wide as the headline (a ragged headline under a kicker set to the column)."""
     stacked_gap: float = 1.5
     """Blocks stacked within this many body lines are set directly one over the other."""
     dateline_reach: float = 3.0

@@ -383,9 +383,10 @@ class Classifier:
         if len(region.lines) > config.kicker_max_lines or SENTENCE_END.search(region.lines[-1].text) \
                 or self.text_directly_above(region):
             return False
+        size = self.meter.style(region).size
         return any(directly_below(self.boxes[h.id], box, config.stacked_gap * self.body)
-                   and box.width <= 1.05 * self.boxes[h.id].width and self.meter.style(h).size > self.meter.style(
-                       region).size for h in headlines if self.typed[h.id] == RegionType.headline)
+                   and box.width <= config.kicker_width * self.boxes[h.id].width and self.meter.style(h).size > size
+                   for h in headlines if self.typed[h.id] == RegionType.headline)
 
     def sections(self) -> None:
         """A lone short label over the headings is the page's section name (学术圆桌, SPORTS)."""
@@ -413,7 +414,8 @@ class Classifier:
                                                   or set_under(box, boxes[h.id], reach, placed))
                              and not self.rule_between(*sorted((box, boxes[h.id]), key=lambda b: b.bounds[1]))]
             under_headline = [h for h in near_headline if boxes[h.id].center[1] < box.center[1]]
-            signed = bool(under_headline) and bool(BYLINE_PATTERN.search(region.text))
+            signed = bool(under_headline) and bool(BYLINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(
+                region.text))
             if len(region.lines) <= config.caption_max_lines and not signed \
                     and any(self.captions(region, f) for f in figures):
                 typed[region.id] = RegionType.caption
