@@ -195,7 +195,7 @@ class ArticlesConfig(Options):
     """... unless it lies within this many body lines under the head's block (headline, deck, byline): the rule
     that many papers draw between a headline block and the story's text."""
     quote_rule_gap: float = 0.8
-    """A rule within this many body lines of a pull quote, and at most `quote_rule_width` times as wide, is the
+    """A rule within this many body lines of a pull quote or sidebar, at most `quote_rule_width` times as wide, is the
     pull quote's own rule."""
     quote_rule_width: float = 1.6
     frame_inside: float = 0.8

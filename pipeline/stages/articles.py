@@ -211,7 +211,7 @@ class Placement:
             if not beside and rule.center[1] - block.bounds[3] <= config.header_rule_gap * body \
                     and not self._text_between(block.bounds[3], rule.center[1], box):
                 continue  # the rule under the headline block
-            if self._quote_rule(rule):
+            if self._set_apart_rule(rule):
                 continue
             return True
         return False
@@ -222,12 +222,15 @@ class Placement:
                    if self.by_id[rid].lines and self.by_id[rid].type not in OUTSIDE_ARTICLE_TYPES
                    and rid not in self.heads)
 
-    def _quote_rule(self, rule: Polygon) -> bool:
+    def _set_apart_rule(self, rule: Polygon) -> bool:
+        """A rule hugging a pull quote or a sidebar (an editor's note between rules): it sets that block apart
+        inside the story, and ends nothing."""
         reach = self.config.quote_rule_gap * self.geometry.body
-        return any(rule.width <= self.config.quote_rule_width * quote.width
-                   and horizontal_overlap(rule, quote) > 0.5 * quote.width
-                   and min(abs(rule.center[1] - quote.bounds[1]), abs(rule.center[1] - quote.bounds[3])) <= reach
-                   for rid, quote in self.geometry.boxes.items() if self.by_id[rid].type == RegionType.pull_quote)
+        return any(rule.width <= self.config.quote_rule_width * inset.width
+                   and horizontal_overlap(rule, inset) > 0.5 * inset.width
+                   and min(abs(rule.center[1] - inset.bounds[1]), abs(rule.center[1] - inset.bounds[3])) <= reach
+                   for rid, inset in self.geometry.boxes.items()
+                   if self.by_id[rid].type in (RegionType.pull_quote, RegionType.sidebar))
 
     def _story_ended_above(self, box: Polygon, head_id: str) -> bool:
         """White space of a story break above the block in its column, below the head over it."""
