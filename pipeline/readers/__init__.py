@@ -1,9 +1,11 @@
 """Existing OCR as input: plain text, ALTO and hOCR become pages for the structure and repair stages.
 
 Archives hold decades of OCR that needs repair, not a re-scan. `read_existing` turns one such file
-into a page (or a failed page with a clear reason, never an exception); `existing_stages` are the
-stages that still make sense without pixels; `process_existing` runs them and writes TEI, ALTO and
-the manifest through the same output path as a scan.
+(an `ExistingPage`: the OCR file, and what else is known of its page: the image paired with it, the file a
+METS names, the METS/MIX resolution, the printed page number and the issue) into a page, or a failed page
+with a clear reason, never an exception; `existing_stages` are the stages that still make sense without
+pixels; `digitise_existing` runs them and writes TEI, ALTO and the manifest through the same output path
+as a scan.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
+from PIL import Image, UnidentifiedImageError
 
-from pipeline.config import Settings
-from pipeline.model import Page, RegionType
-from pipeline.output import ManifestArticle, ManifestPage, write_manifest, write_page
+from pipeline.config import ExistingOcrConfig, Settings
+from pipeline.model import IssueMetadata, Page, RegionType
+from pipeline.names import IMAGE_SUFFIXES
+from pipeline.output import ManifestArticle, ManifestIssue, ManifestPage, write_manifest, write_page
 from pipeline.process import finalise, run_stage
-from pipeline.serialise.alto import AltoError, read_alto
+from pipeline.serialise.alto import AltoError, ResolutionHints, read_alto
 from pipeline.serialise.xmlsafe import UnsafeXMLError
 from pipeline.stages.articles import Articles
 from pipeline.stages.base import Stage
@@ -43,23 +48,70 @@ def is_existing_ocr(path: Path) -> bool:
     return path.suffix.lower() in EXISTING_SUFFIXES
 
 
-def read_existing(source: Path) -> Page:
-    """One page from an OCR file; unreadable, empty, unsafe or inconsistent input gives a failed page."""
+@dataclass(frozen=True)
+class ExistingPage:
+    """One page of existing OCR, and what else is known about it."""
+
+    ocr: Path
+    image: Path | None = None
+    """The page image, where it is at hand: its pixel size places physical ALTO units on it."""
+    image_name: str | None = None
+    """The image file a METS names for the page, which may be absent (the OCR carries the geometry)."""
+    mets_dpi: float | None = None
+    page_number: int | None = None
+    issue: IssueMetadata | None = None
+
+
+def paired_image(ocr: Path) -> Path | None:
+    """The image beside an OCR file with the same stem (0480.xml and 0480.jp2), where there is one."""
+    candidates = sorted(p for p in ocr.parent.glob(f"{ocr.stem}.*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    return candidates[0] if candidates else None
+
+
+def _image_size(image: Path) -> tuple[int, int]:
+    with Image.open(image) as opened:  # the header only: no pixels are decoded
+        return opened.size
+
+
+def _read_alto_page(spec: ExistingPage, config: ExistingOcrConfig) -> Page:
+    image = spec.image if spec.image and spec.image.is_file() else None
+    hints = ResolutionHints(image_size=_image_size(image) if image else None, mets_dpi=spec.mets_dpi,
+                            option_dpi=config.dpi, tolerance=config.page_image_tolerance)
+    raw = spec.ocr.read_bytes()
+    page = read_alto(raw, hints)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    # ALTO ids need not be unique across files ("page" is common); ours are built from the file.
+    named = str(image or spec.ocr.parent / spec.image_name) if (image or spec.image_name) else None
+    return page.model_copy(update={"id": page_id(spec.ocr, sha256, page.frame), "source": page.source or str(spec.ocr),
+                                   "sha256": page.sha256 or sha256, "image": named})
+
+
+def read_existing(source: Path | ExistingPage, config: ExistingOcrConfig | None = None) -> Page:
+    """One page from an OCR file; unreadable, empty, oversized, unsafe or inconsistent input gives a failed page."""
+    spec = source if isinstance(source, ExistingPage) else ExistingPage(ocr=source, image=paired_image(source))
+    config = config or ExistingOcrConfig()
+    source = spec.ocr
     suffix = source.suffix.lower()
     try:
-        if source.stat().st_size == 0:
+        size = source.stat().st_size
+        if size == 0:
             return failed_page(source, f"{source.name} is empty", code="empty-file")
+        if size > config.max_bytes:
+            limit = f"{config.max_bytes / 1e6:.0f} MB, ExistingOcrConfig.max_bytes"
+            return failed_page(source, f"{source.name} is {size / 1e6:.0f} MB, over the limit for an OCR file "
+                                       f"({limit}); refused unread", code="ocr-too-large")
         if suffix in TEXT_SUFFIXES:
-            return read_text_file(source)
-        if suffix in HOCR_SUFFIXES:
-            return read_hocr(source)
-        page = read_alto(source.read_bytes())
-        sha256 = hashlib.sha256(source.read_bytes()).hexdigest()
-        # ALTO ids need not be unique across files ("page" is common); ours are built from the file.
-        return page.model_copy(update={"id": page_id(source, sha256, page.frame), "source": page.source or str(source),
-                                       "sha256": page.sha256 or sha256})
+            page = read_text_file(source)
+        elif suffix in HOCR_SUFFIXES:
+            page = read_hocr(source)
+        else:
+            page = _read_alto_page(spec, config)
+        return page.model_copy(update={"page_number": spec.page_number or page.page_number,
+                                       "issue": spec.issue or page.issue})
     except FileNotFoundError:
         return failed_page(source, f"{source} does not exist", code="missing-file")
+    except (UnidentifiedImageError, OSError) as exc:
+        return failed_page(source, f"{source.name}: its image {spec.image} cannot be read: {exc}", code="bad-image")
     except UnsafeXMLError as exc:
         return failed_page(source, f"{source.name}: {exc}", code="unsafe-xml")
     except etree.XMLSyntaxError as exc:
@@ -78,14 +130,15 @@ def existing_stages(page: Page, settings: Settings) -> list[Stage]:
     return [*([] if typed else [NewspaperTypes(settings.typing)]), *structure, repair]
 
 
-def process_existing(source: Path, settings: Settings) -> Page:
-    page = read_existing(source)
+def process_existing(source: Path | ExistingPage, settings: Settings) -> Page:
+    page = read_existing(source, settings.existing)
     for stage in existing_stages(page, settings):
         page = run_stage(stage, page)
     return finalise(page, settings.ocr.low_confidence, settings.qa)
 
 
-def digitise_existing(sources: Sequence[Path], out_dir: Path, settings: Settings) -> tuple[list[ManifestPage], int]:
+def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, settings: Settings,
+                      issue: ManifestIssue | None = None) -> tuple[list[ManifestPage], int]:
     """Repair and re-serialise existing OCR files into OUT; returns the manifest pages and article count."""
     started = time.perf_counter()
     entries: list[ManifestPage] = []
@@ -105,9 +158,9 @@ def digitise_existing(sources: Sequence[Path], out_dir: Path, settings: Settings
         "seconds_per_page": round(total / len(entries), 3) if entries else 0.0,
         "stages": {name: round(seconds, 3) for name, seconds in stage_seconds.items()},
     }
-    write_manifest(out_dir, entries, articles, timings)
+    write_manifest(out_dir, entries, articles, timings, issue=issue)
     return entries, len(articles)
 
 
-__all__ = ["EXISTING_SUFFIXES", "digitise_existing", "existing_stages", "is_existing_ocr", "process_existing",
-           "read_existing"]
+__all__ = ["EXISTING_SUFFIXES", "ExistingPage", "digitise_existing", "existing_stages", "is_existing_ocr",
+           "paired_image", "process_existing", "read_existing"]
