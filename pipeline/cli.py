@@ -43,6 +43,8 @@ examples:
   broadsheet run inbox/renmin-ribao_2024-03-05/ inbox/renmin-ribao_2024-03-06/ --out out/   (OUT/{issue id}/ each)
   broadsheet run scans/1944-12-13/ --out out/1944-12-13 --dask tcp://scheduler:8786
   broadsheet run archive/1987/*.txt --out out/1987        (existing OCR: .txt, ALTO .xml, hOCR .html/.hocr)
+  broadsheet run batch_az_acacia_ver01/ --out out/          (an NDNP batch: OUT/{lccn}_{date}_ed-{n}/ per issue)
+  broadsheet run batch/data/BATCH.xml --out out/ --dpi 400  (ALTO in inch1200 with no image or MIX: 400 dpi)
 
 exit codes:
   0  every page was processed (some may be flagged: see OUT/manifest.json)
@@ -123,10 +125,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
                      help="page files (one issue, metadata from their folder's name), or issue folders (each "
                           "an issue: pages in page order, metadata from its sidecar); or existing "
-                          "OCR to repair and re-serialise: plain text (.txt), ALTO (.xml), hOCR (.html, .hocr)")
+                          "OCR to repair and re-serialise: plain text (.txt), ALTO (.xml), hOCR (.html, .hocr); or "
+                          "an NDNP batch (its folder or BATCH.xml): each issue to OUT/{lccn}_{date}_ed-{n}/")
     run.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
     _add_engine(run)
     run.add_argument("--no-validate", action="store_true", help="skip TEI/ALTO schema validation (faster)")
+    run.add_argument("--dpi", type=float, metavar="DPI",
+                     help="resolution of the page images, for existing ALTO in mm10 or inch1200 when neither the "
+                          "ALTO, its image nor the METS/MIX gives one; without any, coordinates stay in the ALTO's "
+                          "unit and the manifest says so")
     run.add_argument("--prefect", choices=("auto", "always", "never"), default="auto",
                      help="auto (default): Prefect runs the issue, its start-up overlapped with loading the models; "
                           "one loose page file, or an issue whose every page is already in OUT's cache, runs the same "
@@ -278,6 +285,15 @@ def _issues(inputs: Sequence[Path]) -> list[Issue]:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from pipeline.readers.ndnp import batch_file
+
+    if args.dpi is not None and args.dpi <= 0:
+        raise CliError("--dpi must be positive", EXIT_USAGE)
+    batches = [path for path in args.inputs if batch_file(path)]
+    if batches:
+        if len(batches) < len(args.inputs):
+            raise CliError("give NDNP batches or pages in one run, not both", EXIT_USAGE)
+        return _run_batches(batches, args)
     sources = collect_inputs(args.inputs)
     if not sources:
         raise CliError("no page images found in the given folders", EXIT_NO_INPUT)
@@ -371,16 +387,52 @@ def command_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _existing_settings(args: argparse.Namespace) -> Settings:
+    from pipeline.config import ExistingOcrConfig, OutputConfig, Settings
+
+    return Settings(output=OutputConfig(validate_tei=not args.no_validate), existing=ExistingOcrConfig(dpi=args.dpi))
+
+
+def _run_batches(batches: list[Path], args: argparse.Namespace) -> int:
+    """NDNP batches: every issue of each into OUT/{issue id}/ from its METS and ALTO, no OCR."""
+    from pipeline.readers.ndnp import NdnpError, digitise_batch
+
+    settings = _existing_settings(args)
+    pages = failed = issues_failed = 0
+    for batch in batches:
+        out = args.out if len(batches) == 1 else args.out / batch.resolve().name
+        try:
+            results, flags = digitise_batch(batch, out, settings)
+        except NdnpError as exc:
+            raise CliError(str(exc), EXIT_NO_INPUT) from exc
+        for flag in flags:
+            if not args.quiet:
+                print(f"batch {batch}: {flag.reason}", file=sys.stderr)
+        for result in results:
+            pages += result.pages
+            failed += result.failed
+            issue_failed = not result.pages
+            issues_failed += issue_failed
+            if not args.quiet:
+                for flag in result.flags:
+                    print(f"issue {result.id}: {flag.reason}", file=sys.stderr)
+                print(f"{result.id}: {result.pages} page(s), {result.failed} failed; {result.articles} article(s)")
+        if not args.quiet:
+            print(f"batch summary: {out / 'batch.json'}")
+    if (pages and failed == pages) or (not pages and issues_failed):
+        raise CliError(f"every page failed; the reasons are in the manifests under {args.out}", EXIT_ALL_FAILED)
+    return EXIT_SOME_FAILED if failed or issues_failed else EXIT_OK
+
+
 def _run_existing(sources: list[Path], args: argparse.Namespace) -> int:
     """Existing OCR (plain text, ALTO, hOCR): structure and repair stages only, no engine needed."""
-    from pipeline.config import OutputConfig, Settings
     from pipeline.model import PageStatus
     from pipeline.readers import digitise_existing
 
     if not all(is_existing_ocr(s) for s in sources):
         raise CliError("give either page images or existing OCR files (.txt, ALTO .xml, hOCR .html/.hocr) "
                        "in one run, not both", EXIT_USAGE)
-    settings = Settings(output=OutputConfig(validate_tei=not args.no_validate))
+    settings = _existing_settings(args)
     entries, articles = digitise_existing(sources, args.out, settings)
     failed = sum(e.status == PageStatus.failed for e in entries)
     if not args.quiet:

@@ -18,7 +18,7 @@ from pipeline.geometry import Polygon
 
 MODEL_VERSION = "1.2"
 """1.1 added fields with defaults only (Page.body_type, Article.title_from); 1.2 likewise (Page.unit,
-Page.resolution_from, Page.image, Line.reread): page JSON of 1.0 and 1.1 still reads."""
+Page.resolution_from, Page.image, Line.reread, IssueMetadata.lccn): page JSON of 1.0 and 1.1 still reads."""
 
 MeasurementUnit = Literal["pixel", "mm10", "inch1200"]
 """ALTO's units: image pixels, tenths of a millimetre, 1/1200 inch."""
@@ -219,8 +219,10 @@ class IssueMetadata(Strict):
     place: str | None = None
     language: str | None = None
     """BCP 47 code of the paper's main language, e.g. zh, en, de."""
-    source: Literal["sidecar", "defaults"] = "defaults"
-    """Where the values came from: a sidecar file, or guesses from names."""
+    lccn: str | None = None
+    """The title's Library of Congress Control Number (sn84038814), as NDNP batches and Chronicling America use it."""
+    source: Literal["sidecar", "defaults", "mets"] = "defaults"
+    """Where the values came from: a sidecar file, guesses from names, or an NDNP issue's METS (MODS)."""
 
 
 class PdfPage(Strict):

@@ -60,6 +60,8 @@ class ExistingPage:
     mets_dpi: float | None = None
     page_number: int | None = None
     issue: IssueMetadata | None = None
+    named_by: str | None = None
+    """The file that names this OCR file (an issue's METS), for the reason when the OCR file is missing."""
 
 
 def paired_image(ocr: Path) -> Path | None:
@@ -80,10 +82,12 @@ def _read_alto_page(spec: ExistingPage, config: ExistingOcrConfig) -> Page:
     raw = spec.ocr.read_bytes()
     page = read_alto(raw, hints)
     sha256 = hashlib.sha256(raw).hexdigest()
+    # The image the coordinates refer to: the one at hand, else the one the METS names, else the ALTO's own
+    # fileName (relative to the ALTO); the TEI facsimile points there even when the file is absent.
+    named = image or next((spec.ocr.parent / name for name in (spec.image_name, page.source) if name), None)
     # ALTO ids need not be unique across files ("page" is common); ours are built from the file.
-    named = str(image or spec.ocr.parent / spec.image_name) if (image or spec.image_name) else None
-    return page.model_copy(update={"id": page_id(spec.ocr, sha256, page.frame), "source": page.source or str(spec.ocr),
-                                   "sha256": page.sha256 or sha256, "image": named})
+    return page.model_copy(update={"id": page_id(spec.ocr, sha256, page.frame), "source": str(spec.ocr),
+                                   "sha256": page.sha256 or sha256, "image": str(named) if named else None})
 
 
 def read_existing(source: Path | ExistingPage, config: ExistingOcrConfig | None = None) -> Page:
@@ -109,7 +113,8 @@ def read_existing(source: Path | ExistingPage, config: ExistingOcrConfig | None 
         return page.model_copy(update={"page_number": spec.page_number or page.page_number,
                                        "issue": spec.issue or page.issue})
     except FileNotFoundError:
-        return failed_page(source, f"{source} does not exist", code="missing-file")
+        named = f"{spec.named_by} names {source.name}, which" if spec.named_by else f"{source}"
+        return failed_page(source, f"{named} does not exist", code="missing-file")
     except (UnidentifiedImageError, OSError) as exc:
         return failed_page(source, f"{source.name}: its image {spec.image} cannot be read: {exc}", code="bad-image")
     except UnsafeXMLError as exc:

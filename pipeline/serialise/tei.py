@@ -811,6 +811,8 @@ def _write_source(source_desc: etree._Element, src: SourceView) -> None:
     _sub(monogr, "idno", src.page_id, type="page")
     if src.sha256:
         _sub(monogr, "idno", src.sha256, type="sha256")
+    if issue.lccn:
+        _sub(monogr, "idno", issue.lccn, type="LCCN")
     if issue.language:
         _sub(monogr, "textLang", mainLang=issue.language)
     if issue.edition:
