@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pipeline.config import Settings
     from pipeline.issue import Issue
     from pipeline.orchestrate import IssueSummary
+    from pipeline.readers import ExistingPage
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -45,6 +46,9 @@ examples:
   broadsheet run archive/1987/*.txt --out out/1987        (existing OCR: .txt, ALTO .xml, hOCR .html/.hocr)
   broadsheet run batch_az_acacia_ver01/ --out out/          (an NDNP batch: OUT/{lccn}_{date}_ed-{n}/ per issue)
   broadsheet run batch/data/BATCH.xml --out out/ --dpi 400  (ALTO in inch1200 with no image or MIX: 400 dpi)
+  broadsheet run page.jp2 --ocr page.xml --out out/          (rules and pictures from the image, text from the ALTO)
+  broadsheet run issue/ --out out/ --reocr-below 0.5         (0001.tif + 0001.xml paired by name; lines whose ALTO
+                                                              word confidences average under 0.5 are read again)
 
 exit codes:
   0  every page was processed (some may be flagged: see OUT/manifest.json)
@@ -130,6 +134,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
     _add_engine(run)
     run.add_argument("--no-validate", action="store_true", help="skip TEI/ALTO schema validation (faster)")
+    run.add_argument("--ocr", type=Path, action="append", metavar="FILE",
+                     help="existing OCR (ALTO, hOCR) of the page image given as INPUT, once per image in their "
+                          "order: the layout evidence (rules, frames, pictures) comes from the image, the text from "
+                          "the OCR, and the page is not read again. In an issue folder, an image and an OCR file of "
+                          "one name (0001.tif, 0001.xml) pair by themselves")
+    run.add_argument("--reocr-below", type=float, metavar="CONF",
+                     help="with existing OCR and its image: read again, with --engine, the lines whose words' own "
+                          "confidences (ALTO WC, 0-1) average below CONF; the original text stays in the page model")
     run.add_argument("--dpi", type=float, metavar="DPI",
                      help="resolution of the page images, for existing ALTO in mm10 or inch1200 when neither the "
                           "ALTO, its image nor the METS/MIX gives one; without any, coordinates stay in the ALTO's "
@@ -294,6 +306,11 @@ def command_run(args: argparse.Namespace) -> int:
         if len(batches) < len(args.inputs):
             raise CliError("give NDNP batches or pages in one run, not both", EXIT_USAGE)
         return _run_batches(batches, args)
+    if args.reocr_below is not None and not 0 <= args.reocr_below <= 1:
+        raise CliError("--reocr-below is a confidence between 0 and 1", EXIT_USAGE)
+    paired = _paired_pages(args)
+    if paired:
+        return _run_existing(paired, args)
     sources = collect_inputs(args.inputs)
     if not sources:
         raise CliError("no page images found in the given folders", EXIT_NO_INPUT)
@@ -387,10 +404,33 @@ def command_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _paired_pages(args: argparse.Namespace) -> list[ExistingPage]:
+    """Images with their existing OCR: given by --ocr, or paired by name in issue folders; [] when there are none."""
+    from pipeline.issue import load_issue
+    from pipeline.readers import ExistingPage, is_existing_ocr
+
+    if args.ocr:
+        if len(args.ocr) != len(args.inputs) or any(p.is_dir() or is_existing_ocr(p) for p in args.inputs):
+            raise CliError("--ocr pairs each page image given with one OCR file: give as many --ocr as images",
+                           EXIT_USAGE)
+        return [ExistingPage(ocr=ocr, image=image) for image, ocr in zip(args.inputs, args.ocr, strict=True)]
+    pages: list[ExistingPage] = []
+    for folder in (path for path in args.inputs if path.is_dir()):
+        issue = load_issue(folder)
+        ocr_files = {p.stem: p for p in folder.iterdir() if is_existing_ocr(p)}
+        if issue.files and all(image.stem in ocr_files for image in issue.files):
+            pages += [ExistingPage(ocr=ocr_files[image.stem], image=image, page_number=issue.page_numbers.get(
+                image.name), issue=issue.metadata) for image in issue.files]
+    return pages
+
+
 def _existing_settings(args: argparse.Namespace) -> Settings:
     from pipeline.config import ExistingOcrConfig, OutputConfig, Settings
 
-    return Settings(output=OutputConfig(validate_tei=not args.no_validate), existing=ExistingOcrConfig(dpi=args.dpi))
+    existing = ExistingOcrConfig(dpi=args.dpi, reocr_below=args.reocr_below)
+    settings = Settings(output=OutputConfig(validate_tei=not args.no_validate), existing=existing)
+    return _settings(args).model_copy(update={"existing": existing, "output": settings.output}) \
+        if args.reocr_below is not None else settings
 
 
 def _run_batches(batches: list[Path], args: argparse.Namespace) -> int:
@@ -424,12 +464,13 @@ def _run_batches(batches: list[Path], args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed or issues_failed else EXIT_OK
 
 
-def _run_existing(sources: list[Path], args: argparse.Namespace) -> int:
-    """Existing OCR (plain text, ALTO, hOCR): structure and repair stages only, no engine needed."""
+def _run_existing(sources: Sequence[Path | ExistingPage], args: argparse.Namespace) -> int:
+    """Existing OCR (plain text, ALTO, hOCR), with its images where paired: no OCR engine needed, except for the
+    lines --reocr-below reads again."""
     from pipeline.model import PageStatus
     from pipeline.readers import digitise_existing
 
-    if not all(is_existing_ocr(s) for s in sources):
+    if not all(not isinstance(s, Path) or is_existing_ocr(s) for s in sources):
         raise CliError("give either page images or existing OCR files (.txt, ALTO .xml, hOCR .html/.hocr) "
                        "in one run, not both", EXIT_USAGE)
     settings = _existing_settings(args)

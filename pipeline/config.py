@@ -319,6 +319,9 @@ class ExistingOcrConfig(Options):
     page_image_tolerance: float = Field(0.02, ge=0)
     """The OCR's page may exceed its paired image by this share of the image's side (rounding of physical units);
     beyond it the OCR does not belong to the image and the page fails."""
+    figure_text_share: float = Field(0.3, ge=0, le=1)
+    """With the image at hand, a picture found in it is dropped where the OCR's text lines cover this share of it: the
+    existing OCR read it as text (display type the detector took for a figure)."""
     reocr_below: float | None = Field(None, ge=0, le=1)
     """With an image at hand, lines whose mean word confidence (ALTO WC) is below this are read again by our OCR
     engine (`--reocr-below`); None: the existing text is always kept."""

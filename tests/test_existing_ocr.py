@@ -9,9 +9,10 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from pipeline.config import ExistingOcrConfig, Settings
-from pipeline.model import PageStatus
-from pipeline.readers import ExistingPage, digitise_existing, read_existing
+from pipeline.cli import main
+from pipeline.config import ExistingOcrConfig, OcrConfig, Settings, TesseractConfig
+from pipeline.model import Page, PageStatus, RegionType
+from pipeline.readers import ExistingPage, digitise_existing, process_existing, read_existing
 from pipeline.serialise.alto import read_alto
 
 ALTO_NAMESPACES = {
@@ -125,3 +126,51 @@ def test_bad_existing_ocr_fails_the_page_naming_the_file(tmp_path: Path) -> None
     assert page.status == PageStatus.failed and "larger than its image" in page.flags[0].reason
     page = read_existing(ExistingPage(ocr=big), ExistingOcrConfig(max_bytes=1000))
     assert page.flags[0].code == "ocr-too-large" and "big.xml" in page.flags[0].reason
+
+
+def _page_image(path: Path, rule_y: int | None = None) -> None:
+    """The small page of `alto("pixel")` drawn for real: its lines' text at their boxes, a rule under the story."""
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("L", (5000, 6000), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 52)
+    for y, text in [(2000, HEADLINE), *((2400 + 100 * k, line) for k, line in enumerate(BODY))]:
+        draw.text((1000, y), text, fill=0, font=font)
+    if rule_y is not None:
+        draw.rectangle((1000, rule_y, 4000, rule_y + 6), fill=0)
+    image.save(path)
+
+
+def test_an_image_with_its_ocr_takes_rules_from_the_pixels_and_text_from_the_ocr(tmp_path: Path) -> None:
+    folder = tmp_path / "issue"
+    folder.mkdir()
+    ocr = _write(folder, "0001.xml", alto("pixel", width=5000, height=6000, body_wc="0.2"))
+    _page_image(folder / "0001.png", rule_y=2700)
+    out = tmp_path / "out"
+    # An image and an OCR file of one name in an issue folder pair by themselves (`--ocr` pairs loose files).
+    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 0
+    assert main(["run", str(folder / "0001.png"), "--ocr", str(ocr), "--ocr", str(ocr), "--out", str(out)]) == 2
+    entry = json.loads((out / "manifest.json").read_text())["pages"][0]
+    page = Page.model_validate_json((out / entry["model"]).read_bytes())
+    assert page.source == str(folder / "0001.png") and page.unit == "pixel"
+    assert any(step.stage == "existing-ocr" and step.settings["ocr_file"] == str(ocr) for step in page.steps)
+    rules = [r for r in page.regions if r.type == RegionType.separator]
+    assert len(rules) == 1 and 2690 <= rules[0].polygon.bounds[1] <= 2710
+    texts = [line.text for region in page.regions for line in region.lines]
+    assert texts[0] == HEADLINE and texts[1:] == BODY  # the OCR's words, never read again
+    assert not list((out / ".work").glob("*.png"))  # the working image does not outlive the page
+
+
+def test_lines_the_ocr_read_poorly_are_read_again_and_the_original_kept(tmp_path: Path) -> None:
+    misread = alto("pixel", width=5000, height=6000, body_wc="0.2").replace(b'CONTENT="The"', b'CONTENT="Tbe"')
+    ocr = _write(tmp_path, "0001.xml", misread)
+    _page_image(tmp_path / "0001.png")
+    settings = Settings(existing=ExistingOcrConfig(reocr_below=0.5),
+                        ocr=OcrConfig(engine=TesseractConfig(languages="eng")))
+    page = process_existing(ExistingPage(ocr=ocr, image=tmp_path / "0001.png"), settings, tmp_path / "work")
+    lines = {line.id: line for region in page.regions for line in region.lines}
+    assert lines["TL1"].reread is None and lines["TL1"].text == HEADLINE  # WC 0.9: kept as the OCR read it
+    assert lines["TL2"].reread.startswith("Tbe warehouses") and lines["TL2"].text.startswith("The warehouses")
+    step = next(step for step in page.steps if step.stage == "reocr")
+    assert step.settings["lines_read_again"] == 2 and step.software == "tesseract"

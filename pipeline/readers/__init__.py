@@ -20,8 +20,10 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
+from pipeline import __version__
 from pipeline.config import ExistingOcrConfig, Settings
-from pipeline.model import IssueMetadata, Page, RegionType
+from pipeline.engines import layout_engine, ocr_engine
+from pipeline.model import IssueMetadata, Page, PageStatus, ProcessingStep, RegionType
 from pipeline.names import IMAGE_SUFFIXES
 from pipeline.output import ManifestArticle, ManifestIssue, ManifestPage, write_manifest, write_page
 from pipeline.process import finalise, run_stage
@@ -29,12 +31,14 @@ from pipeline.serialise.alto import AltoError, ResolutionHints, read_alto
 from pipeline.serialise.xmlsafe import UnsafeXMLError
 from pipeline.stages.articles import Articles
 from pipeline.stages.base import Stage
-from pipeline.stages.ingest import failed_page, page_id
+from pipeline.stages.ingest import failed_page, ingest_file, page_id
+from pipeline.stages.preprocess import Preprocess
 from pipeline.stages.reading_order import ReadingOrder
 from pipeline.stages.repair import PLAIN_TEXT_ENGINE, RepairStage
 from pipeline.stages.typing import NewspaperTypes
 
 from .hocr import HocrError, read_hocr
+from .paired import LayoutEvidence, ReadAgain
 from .plain_text import TextEncodingError, read_text_file
 
 TEXT_SUFFIXES = (".txt",)
@@ -135,9 +139,37 @@ def existing_stages(page: Page, settings: Settings) -> list[Stage]:
     return [*([] if typed else [NewspaperTypes(settings.typing)]), *structure, repair]
 
 
-def process_existing(source: Path | ExistingPage, settings: Settings) -> Page:
-    page = read_existing(source, settings.existing)
-    for stage in existing_stages(page, settings):
+def with_image(page: Page, image: Path, settings: Settings, work_dir: Path) -> Page:
+    """Existing OCR on its page image: preprocessed as a scan (working image, deskew), rules and pictures added
+    from the pixels, and poorly read lines read again where `ExistingOcrConfig.reocr_below` asks; text otherwise
+    kept. The page's source becomes the image (what the TEI and the review app show); the OCR file is recorded."""
+    scan = ingest_file(image, settings.ingest)[0]
+    if scan.status == PageStatus.failed:
+        return page.model_copy(update={"status": PageStatus.failed, "flags": [*page.flags, *scan.flags]})
+    ocr_file = page.source
+    page = page.model_copy(update={"source": scan.source, "sha256": scan.sha256, "frame": scan.frame, "image": None,
+                                   "width": scan.width, "height": scan.height, "dpi": page.dpi or scan.dpi})
+    page.steps.append(ProcessingStep(stage="existing-ocr", software="broadsheet", version=__version__,
+                                     settings={"ocr_file": ocr_file, "resolution_from": page.resolution_from}))
+    stages: list[Stage] = [Preprocess(settings.preprocess, work_dir),
+                           LayoutEvidence(layout_engine(settings.layout), settings.existing.figure_text_share)]
+    if settings.existing.reocr_below is not None:
+        stages.append(ReadAgain(ocr_engine(settings.ocr.engine), settings.existing.reocr_below))
+    for stage in stages:
+        page = run_stage(stage, page)
+    return page
+
+
+def process_existing(source: Path | ExistingPage, settings: Settings, work_dir: Path | None = None) -> Page:
+    """One page of existing OCR through the stages after OCR; with its image at hand and a `work_dir` for the
+    working image, the image gives the layout evidence first (`with_image`)."""
+    spec = source if isinstance(source, ExistingPage) else ExistingPage(ocr=source, image=paired_image(source))
+    page = read_existing(spec, settings.existing)
+    image = spec.image if spec.image and spec.image.is_file() else None
+    plain = any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines)
+    if image and work_dir is not None and page.status != PageStatus.failed and page.unit == "pixel" and not plain:
+        page = with_image(page, image, settings, work_dir)
+    for stage in existing_stages(page, settings) if page.status != PageStatus.failed else []:
         page = run_stage(stage, page)
     return finalise(page, settings.ocr.low_confidence, settings.qa)
 
@@ -149,9 +181,13 @@ def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, set
     entries: list[ManifestPage] = []
     articles: list[ManifestArticle] = []
     stage_seconds: dict[str, float] = defaultdict(float)
+    work_dir = out_dir / ".work"
     for source in sources:
-        page, entry, page_articles = write_page(process_existing(source, settings), out_dir,
-                                                validate=settings.output.validate_tei,
+        processed = process_existing(source, settings, work_dir)
+        if processed.working_image:  # the working image is only needed while the stages run
+            Path(processed.working_image).unlink(missing_ok=True)
+            processed = processed.model_copy(update={"working_image": None})
+        page, entry, page_articles = write_page(processed, out_dir, validate=settings.output.validate_tei,
                                                 cert_below=settings.qa.tei_cert_below)
         for step in page.steps:
             stage_seconds[step.stage] += step.seconds
