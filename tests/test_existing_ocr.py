@@ -174,3 +174,66 @@ def test_lines_the_ocr_read_poorly_are_read_again_and_the_original_kept(tmp_path
     assert lines["TL2"].reread.startswith("Tbe warehouses") and lines["TL2"].text.startswith("The warehouses")
     step = next(step for step in page.steps if step.stage == "reocr")
     assert step.settings["lines_read_again"] == 2 and step.software == "tesseract"
+
+
+PAGE_2019 = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
+
+
+def _page_region(rid: str, kind: str, y: int, texts: list[str]) -> str:
+    lines = "".join(f'<TextLine id="{rid}_l{k}"><Coords points="100,{y + 60 * k} 900,{y + 60 * k} '
+                    f'900,{y + 60 * k + 50} 100,{y + 60 * k + 50}"/><TextEquiv conf="0.97"><Unicode>{t}</Unicode>'
+                    "</TextEquiv></TextLine>" for k, t in enumerate(texts))
+    bottom = y + 60 * len(texts)
+    return (f'<TextRegion id="{rid}" type="{kind}"><Coords points="100,{y} 900,{y} 900,{bottom} 100,{bottom}"/>'
+            f"{lines}</TextRegion>")
+
+
+def test_page_xml_keeps_its_text_ids_types_and_reading_order(tmp_path: Path) -> None:
+    # Stated reading order puts the lower story first: it is kept, not worked out again from the geometry.
+    regions = (_page_region("r_head2", "heading", 900, ["SECOND STORY"])
+               + _page_region("r_body2", "paragraph", 1000, ["Its text comes first in the", "stated order."])
+               + _page_region("r_head1", "heading", 100, ["FIRST STORY"])
+               + _page_region("r_body1", "paragraph", 200, ["And this one is read", "after it."]))
+    order = "".join(f'<RegionRefIndexed index="{n}" regionRef="{rid}"/>'
+                    for n, rid in enumerate(["r_head2", "r_body2", "r_head1", "r_body1"]))
+    path = _write(tmp_path, "p.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
+<PcGts xmlns="{PAGE_2019}"><Metadata><Creator>Transkribus</Creator></Metadata>
+<Page imageFilename="p.tif" imageWidth="1000" imageHeight="1400"><ReadingOrder><OrderedGroup id="g">{order}
+</OrderedGroup></ReadingOrder>{regions}</Page></PcGts>""".encode())
+    out = tmp_path / "out"
+    entries, articles = digitise_existing([path], out, Settings())
+    assert articles == 2 and entries[0].status != PageStatus.failed, entries[0].flags
+    page = Page.model_validate_json((out / entries[0].model).read_bytes())
+    assert [a.title for a in page.articles] == ["SECOND STORY", "FIRST STORY"]
+    assert [a.region_ids for a in page.articles] == [["r_head2", "r_body2"], ["r_head1", "r_body1"]]
+    ours = read_alto(out / entries[0].alto)
+    assert [line.text for r in ours.regions for line in r.lines][:3] == [
+        "SECOND STORY", "Its text comes first in the", "stated order."]
+
+
+def test_abbyy_finereader_and_iarchives_are_read(tmp_path: Path) -> None:
+    def chars(text: str, x: int) -> str:
+        start = ' wordStart="true"'
+        return "".join(f'<charParams l="{x + 20 * k}" t="100" r="{x + 20 * k + 18}" b="140" charConfidence="90"'
+                       f'{start if k == 0 or text[k - 1] == " " else ""}>{c}</charParams>'
+                       for k, c in enumerate(text))
+    abbyy = _write(tmp_path, "fr.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
+<document xmlns="http://www.abbyy.com/FineReader_xml/FineReader10-schema-v1.xml" producer="FineReader 10">
+<page width="1000" height="1400" resolution="300"><block blockType="Text" l="100" t="100" r="900" b="140">
+<text><par><line baseline="138" l="100" t="100" r="900" b="140"><formatting>{chars("Harbour in flames", 100)}
+</formatting></line></par></text></block><block blockType="Picture" l="100" t="200" r="900" b="800"/></page>
+</document>""".encode())
+    page = read_existing(abbyy)
+    assert page.status != PageStatus.failed, page.flags
+    assert page.regions[0].lines[0].text == "Harbour in flames" and page.dpi == 300
+    assert [w.text for w in page.regions[0].lines[0].words] == ["Harbour", "in", "flames"]
+    assert page.regions[0].lines[0].words[0].confidence == pytest.approx(0.9)
+    assert page.regions[1].type == RegionType.figure
+    words = "".join(f'<n i="w{k}"><r l="{100 + 120 * k}" t="100" r="{200 + 120 * k}" b="130"/><o p="{k}">{w}</o>'
+                    "</n>" for k, w in enumerate(["TOPAZ", "TIMES", "today"]))
+    export = _write(tmp_path, "ia.xml", f"""<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE page SYSTEM "page.dtd">
+<page xmlns="http://www.iarchives.com/schema/2002/export" unit-href="u.xml" image-file="pdf/ia.pdf">
+<header-item name="page" value="3">Page 3</header-item><nodes>{words}</nodes></page>""".encode())
+    page = read_existing(export)
+    assert page.status != PageStatus.failed, page.flags
+    assert page.regions[0].lines[0].text == "TOPAZ TIMES today" and page.page_number == 3

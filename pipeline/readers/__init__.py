@@ -37,12 +37,16 @@ from pipeline.stages.reading_order import ReadingOrder
 from pipeline.stages.repair import PLAIN_TEXT_ENGINE, RepairStage
 from pipeline.stages.typing import NewspaperTypes
 
+from .abbyy import AbbyyError, read_abbyy
 from .hocr import HocrError, read_hocr
+from .iarchives import read_iarchives
+from .page_xml import PageXmlError, read_page_xml
 from .paired import LayoutEvidence, ReadAgain
 from .plain_text import TextEncodingError, read_text_file
 
 TEXT_SUFFIXES = (".txt",)
 ALTO_SUFFIXES = (".xml",)
+"""ALTO, and the other OCR XML told apart by their root element: PAGE, ABBYY FineReader, iArchives."""
 HOCR_SUFFIXES = (".hocr", ".html", ".htm", ".xhtml")
 EXISTING_SUFFIXES = TEXT_SUFFIXES + ALTO_SUFFIXES + HOCR_SUFFIXES
 _UNTYPED = frozenset({RegionType.body, RegionType.figure, RegionType.separator})
@@ -94,6 +98,28 @@ def _read_alto_page(spec: ExistingPage, config: ExistingOcrConfig) -> Page:
                                    "sha256": page.sha256 or sha256, "image": str(named) if named else None})
 
 
+def _read_xml_page(spec: ExistingPage, config: ExistingOcrConfig) -> Page:
+    """An OCR XML file by what its root element says it is: PAGE, ABBYY FineReader, iArchives, else ALTO."""
+    with spec.ocr.open("rb") as file:
+        head = file.read(4096)
+    if b"<PcGts" in head or b":PcGts" in head:
+        page = read_page_xml(spec.ocr)
+    elif b"abbyy.com/FineReader" in head:
+        page = read_abbyy(spec.ocr)
+    elif b"iarchives.com/schema" in head:
+        page = read_iarchives(spec.ocr, spec.image)
+    else:
+        return _read_alto_page(spec, config)
+    image = spec.image if spec.image and spec.image.is_file() else None
+    if image:
+        width, height = _image_size(image)
+        if page.width > width * (1 + config.page_image_tolerance) or \
+                page.height > height * (1 + config.page_image_tolerance):
+            raise AltoError(f"the OCR's page ({page.width}x{page.height} pixels) is larger than its image "
+                            f"({width}x{height}): the OCR was not made on this image")
+    return page.model_copy(update={"image": str(image) if image else page.image})
+
+
 def read_existing(source: Path | ExistingPage, config: ExistingOcrConfig | None = None) -> Page:
     """One page from an OCR file; unreadable, empty, oversized, unsafe or inconsistent input gives a failed page."""
     spec = source if isinstance(source, ExistingPage) else ExistingPage(ocr=source, image=paired_image(source))
@@ -113,7 +139,7 @@ def read_existing(source: Path | ExistingPage, config: ExistingOcrConfig | None 
         elif suffix in HOCR_SUFFIXES:
             page = read_hocr(source)
         else:
-            page = _read_alto_page(spec, config)
+            page = _read_xml_page(spec, config)
         return page.model_copy(update={"page_number": spec.page_number or page.page_number,
                                        "issue": spec.issue or page.issue})
     except FileNotFoundError:
@@ -125,7 +151,7 @@ def read_existing(source: Path | ExistingPage, config: ExistingOcrConfig | None 
         return failed_page(source, f"{source.name}: {exc}", code="unsafe-xml")
     except etree.XMLSyntaxError as exc:
         return failed_page(source, f"{source.name} is not well-formed XML: {exc}", code="bad-xml")
-    except (AltoError, HocrError, TextEncodingError, ValueError) as exc:
+    except (AltoError, HocrError, PageXmlError, AbbyyError, TextEncodingError, ValueError) as exc:
         return failed_page(source, f"{source.name}: {exc}", code="bad-ocr-input")
 
 
@@ -135,7 +161,10 @@ def existing_stages(page: Page, settings: Settings) -> list[Stage]:
     if any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines):
         return [repair]
     typed = any(region.type not in _UNTYPED for region in page.regions)
-    structure: list[Stage] = [ReadingOrder(), Articles(settings.articles)]
+    # A reading order the source states (PAGE, ALTO ReadingOrder) is kept, not worked out again; blocks it leaves
+    # out follow it in the order the source lists them.
+    kept = bool(page.reading_order)
+    structure: list[Stage] = [*([] if kept else [ReadingOrder()]), Articles(settings.articles, stated_order=kept)]
     return [*([] if typed else [NewspaperTypes(settings.typing)]), *structure, repair]
 
 
