@@ -22,7 +22,10 @@ from pipeline.geometry import Polygon, horizontal_overlap, same_row, union_box
 from pipeline.model import Line, Page, ProcessingStep, Region, RegionType, Word
 from pipeline.names import guess_metadata
 from pipeline.serialise.xmlsafe import parse_xml
+from pipeline.stages.base import renumbered
 from pipeline.stages.ingest import page_id
+
+from .paired import REBUILT_BLOCK
 
 IARCHIVES_NS = "http://www.iarchives.com/schema/2002/export"
 BLOCK_GAP_LINES = 1.2
@@ -94,11 +97,9 @@ def read_iarchives(source: Path, image: Path | None = None) -> Page:
             line_boxes.append([line])
     for n, lines in enumerate(line_boxes, start=1):
         region_id = f"{pid}-r{n}"
-        lines = [ln.model_copy(update={"id": f"{region_id}-l{k}", "words": [
-            w.model_copy(update={"id": f"{region_id}-l{k}-w{j}"}) for j, w in enumerate(ln.words, start=1)]})
-            for k, ln in enumerate(lines, start=1)]
+        lines = renumbered(region_id, lines)
         regions.append(Region(id=region_id, type=RegionType.body, polygon=union_box(ln.polygon for ln in lines),
-                              confidence=1.0, detector_label="iarchives-block", lines=lines))
+                              confidence=1.0, detector_label=REBUILT_BLOCK, lines=lines))
     named = root.get("image-file")
     if image is not None and image.is_file():
         with Image.open(image) as opened:

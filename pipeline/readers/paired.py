@@ -12,12 +12,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.engines.base import LayoutEngine, OcrEngine
+from pipeline.engines.base import LayoutBox, LayoutEngine, OcrEngine
 from pipeline.geometry import Polygon
 from pipeline.model import Line, Page, Region, RegionType
-from pipeline.stages.base import recorded_step, to_working
-from pipeline.stages.layout import detect_photos, detect_rules, resolve_overlaps, with_photos
+from pipeline.stages.base import lines_box, recorded_step, renumbered, to_working
+from pipeline.stages.layout import (
+    CDLA_TO_NEWSPAPER,
+    cut_at_insets,
+    detect_photos,
+    detect_rules,
+    resolve_overlaps,
+    split_at_column_gutters,
+    with_photos,
+)
 from pipeline.stages.preprocess import load_working
+
+REBUILT_BLOCK = "rebuilt-from-words"
+"""The detector label of a block a reader rebuilt from words alone (an export with no blocks of its own): with the
+image at hand, the layout model's text boxes group those lines instead."""
 
 
 def _text_cover(box: Polygon, lines: list[Polygon]) -> float:
@@ -45,6 +57,10 @@ class LayoutEvidence:
             figures = [f for f in figures if _text_cover(f, lines) < self.figure_text_share]
             rules = [Polygon.from_box(*box) for _, box in detect_rules(image)
                      if not any(Polygon.from_box(*box).overlap_ratio(f) > 0.5 for f in figures)]
+            if page.regions and all(r.detector_label == REBUILT_BLOCK for r in page.regions if r.lines):
+                text_boxes = split_at_column_gutters(image, cut_at_insets([b for b in boxes if b.label != "figure"]),
+                                                     [box for kind, box in detect_rules(image) if kind == "vertical"])
+                page.regions = self._regrouped(page, text_boxes)
             added = [(RegionType.figure, "figure", f) for f in figures] + [
                 (RegionType.separator, "rule-horizontal" if r.width >= r.height else "rule-vertical", r)
                 for r in rules]
@@ -54,6 +70,28 @@ class LayoutEvidence:
                 for n, (kind, label, box) in enumerate(added, start=1)]
             step.settings.update({"rules": len(rules), "figures": len(figures)})
         return page
+
+
+    @staticmethod
+    def _regrouped(page: Page, boxes: list[LayoutBox]) -> list[Region]:
+        """The lines of rebuilt blocks grouped by the layout model's text box holding each line's centre, typed as
+        the model typed the box; lines in no box keep their rebuilt block."""
+        groups: dict[str, tuple[str, list[Line]]] = {}
+        for region in page.regions:
+            for line in region.lines:
+                x, y = to_working(page, line.polygon).center
+                home = next((n for n, b in enumerate(boxes) if b.box[0] <= x <= b.box[2] and b.box[1] <= y <= b.box[3]),
+                            None)
+                key, label = (f"box{home}", boxes[home].label) if home is not None else (region.id, REBUILT_BLOCK)
+                groups.setdefault(key, (label, []))[1].append(line)
+        regions = []
+        for n, (label, lines) in enumerate(groups.values(), start=1):
+            region_id = f"{page.id}-b{n}"
+            lines = renumbered(region_id, sorted(lines, key=lambda ln: (ln.polygon.bounds[1], ln.polygon.bounds[0])))
+            regions.append(Region(id=region_id, type=CDLA_TO_NEWSPAPER.get(label, RegionType.body)
+                                  if label not in ("figure", "table") else RegionType.body,
+                                  polygon=lines_box(page, lines), confidence=1.0, detector_label=label, lines=lines))
+        return regions
 
 
 class ReadAgain:

@@ -492,6 +492,15 @@ def on_page(page: Page) -> Page:
     if not page.width or not page.height:
         return page
     width, height = page.width, page.height
+
+    def inside(polygon: Polygon) -> bool:
+        x0, y0, x1, y1 = polygon.bounds
+        return x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height
+
+    # Most pages have nothing off the page: they are not copied element by element.
+    if all(inside(region.polygon) and all(inside(line.polygon) and all(inside(word.polygon) for word in line.words)
+                                          for line in region.lines) for region in page.regions):
+        return page
     regions = [region.model_copy(update={
         "polygon": region.polygon.clamp(width, height),
         "lines": [line.model_copy(update={
