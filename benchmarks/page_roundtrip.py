@@ -5,8 +5,8 @@
 Per page: whether every PAGE line's text comes back verbatim as a line of our ALTO (lines identical); the share
 of the PAGE text's characters in the bodies of the page's TEI articles, and with what stays outside articles
 (running heads, folios, catch-words) and what repair removed on purpose (accounted); and whether the reading
-order is kept: Kendall's tau between the PAGE ReadingOrder and the order the TEI articles (in the page's reading
-order) hold the regions in.
+order is kept: Kendall's tau between the PAGE ReadingOrder and the order each TEI article holds its regions in
+(over the PAGE regions that come through typing whole).
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ TEI = "{http://www.tei-c.org/ns/1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 
-def kendall_tau(ranks: list[int]) -> float:
-    """Kendall's tau (no ties) between a sequence of ranks and their sorted order: 1 when in order."""
-    pairs = [(a, b) for i, a in enumerate(ranks) for b in ranks[i + 1:]]
+def kendall_tau(groups: list[list[int]]) -> float:
+    """Kendall's tau (no ties) over the pairs within each group (an article's regions, in the order the TEI holds
+    them) against their stated ranks: 1 when every article reads in the stated order."""
+    pairs = [(a, b) for ranks in groups for i, a in enumerate(ranks) for b in ranks[i + 1:]]
     if not pairs:
         return 1.0
     return (sum(1 if a < b else -1 for a, b in pairs)) / len(pairs)
@@ -51,14 +52,14 @@ def page_row(source: Path, out: Path, entry: dict[str, object], articles: list[d
     our_lines = Counter(line.text for region in ours.regions for line in region.lines)
     identical = sum((Counter(their_lines) & our_lines).values())
     tei: Counter[str] = Counter()
-    zone_order: list[str] = []
+    zone_order: list[list[str]] = []
     by_id = {a["id"]: a for a in articles}
     for article in page.articles:  # in the order the manifest and the page hold them
         tree = parse_xml((out / str(by_id[article.id]["tei"])).read_bytes())
         body = tree.find(f".//{TEI}text/{TEI}body")
         tei.update(characters("".join(body.itertext())) if body is not None else Counter())
-        zone_order += [zone.get(XML_ID, "").removeprefix("zone-") for zone in tree.iter(f"{TEI}zone")
-                       if zone.get("type") != "line"]
+        zone_order.append([zone.get(XML_ID, "").removeprefix("zone-") for zone in tree.iter(f"{TEI}zone")
+                           if zone.get("type") != "line"])
     text = characters("".join(line for line in their_lines))
     outside = characters("".join(r.text for r in page.regions if r.type in OUTSIDE_ARTICLE_TYPES))
     removed: Counter[str] = Counter()
@@ -66,8 +67,9 @@ def page_row(source: Path, out: Path, entry: dict[str, object], articles: list[d
         if repair.kind in REMOVED_BY_REPAIR:
             removed.update(characters(repair.before) - characters(repair.after))
     total = sum(text.values())
-    stated = [rid for rid in original.reading_order if rid in zone_order]
-    tau = kendall_tau([stated.index(r) for r in zone_order if r in stated])
+    held = {rid for zones in zone_order for rid in zones}
+    stated = [rid for rid in original.reading_order if rid in held]
+    tau = kendall_tau([[stated.index(r) for r in zones if r in stated] for zones in zone_order])
     return {"page": source.name, "lines": len(their_lines), "lines_identical_in_alto": identical,
             "articles": len(page.articles), "to_tei": round(sum((text & tei).values()) / total, 4),
             "accounted": round(sum((text & (tei + outside + removed)).values()) / total, 4),

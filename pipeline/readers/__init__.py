@@ -30,7 +30,7 @@ from pipeline.process import finalise, run_stage
 from pipeline.serialise.alto import AltoError, ResolutionHints, read_alto
 from pipeline.serialise.xmlsafe import UnsafeXMLError
 from pipeline.stages.articles import Articles
-from pipeline.stages.base import Stage
+from pipeline.stages.base import Stage, recorded_step
 from pipeline.stages.ingest import failed_page, ingest_file, page_id
 from pipeline.stages.preprocess import Preprocess
 from pipeline.stages.reading_order import ReadingOrder
@@ -155,6 +155,28 @@ def read_existing(source: Path | ExistingPage, config: ExistingOcrConfig | None 
         return failed_page(source, f"{source.name}: {exc}", code="bad-ocr-input")
 
 
+class StatedOrder:
+    """Carries the reading order a source states across the typing stage, which may split and join its blocks:
+    each block after typing takes the earliest stated place of its lines, matched by their polygons (which typing
+    keeps); blocks holding none of them follow in the order typing left them."""
+
+    name = "stated-order"
+
+    def __init__(self, source: Page) -> None:
+        ranks = {region_id: n for n, region_id in enumerate(source.reading_order)}
+        self.place = {line.polygon: (ranks[region.id], k) for region in source.regions if region.id in ranks
+                      for k, line in enumerate(region.lines)}
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        with recorded_step(page, self.name, "broadsheet", __version__, {}):
+            unplaced = (len(self.place), 0)
+            places = {region.id: min((self.place.get(line.polygon, unplaced) for line in region.lines),
+                                     default=unplaced) for region in page.regions}
+            page.reading_order = sorted(places, key=lambda region_id: places[region_id])
+        return page
+
+
 def existing_stages(page: Page, settings: Settings) -> list[Stage]:
     """Plain text comes structured by its reader; ALTO and hOCR get typing (if untyped), order and articles."""
     repair = RepairStage(settings.repair)
@@ -164,8 +186,8 @@ def existing_stages(page: Page, settings: Settings) -> list[Stage]:
     # A reading order the source states (PAGE, ALTO ReadingOrder) is kept, not worked out again; blocks it leaves
     # out follow it in the order the source lists them.
     kept = bool(page.reading_order)
-    structure: list[Stage] = [*([] if kept else [ReadingOrder()]), Articles(settings.articles, stated_order=kept)]
-    return [*([] if typed else [NewspaperTypes(settings.typing)]), *structure, repair]
+    typing: list[Stage] = [] if typed else [NewspaperTypes(settings.typing), *([StatedOrder(page)] if kept else [])]
+    return [*typing, *([] if kept else [ReadingOrder()]), Articles(settings.articles, stated_order=kept), repair]
 
 
 def with_image(page: Page, image: Path, settings: Settings, work_dir: Path) -> Page:

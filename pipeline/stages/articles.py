@@ -307,9 +307,12 @@ def segment(page: Page, config: ArticlesConfig, stated_order: bool = False) -> t
         attached = sorted((r for r in regions if r.type in ATTACHED_TO_HEADLINE and r.id != start),
                           key=lambda r: boxes[r.id].bounds[1])
         rest = [r for r in regions if r not in attached and r.id != heading]
-        rest_ids = [r.id for r in sorted(rest, key=lambda r: order_index.get(r.id, len(order_index)))] \
-            if stated_order else column_order([(r.id, boxes[r.id]) for r in rest])
-        ordered_ids = ([heading] if heading else []) + [r.id for r in attached] + rest_ids
+        if stated_order:  # the headline opens the story; the rest, kickers and bylines too, as the source reads it
+            ordered_ids = ([heading] if heading else []) + [r.id for r in sorted(
+                [*attached, *rest], key=lambda r: order_index.get(r.id, len(order_index)))]
+        else:
+            ordered_ids = ([heading] if heading else []) + [r.id for r in attached] + column_order(
+                [(r.id, boxes[r.id]) for r in rest])
         ordered = [by_id[i] for i in ordered_ids]
         article_id = f"{page.id}-a{len(articles) + 1}"
         paragraphs = build_paragraphs(page, ordered, article_id, config.indent)
