@@ -1,11 +1,12 @@
 """iArchives page export (`http://www.iarchives.com/schema/2002/export`, the Topaz Times set): words with boxes.
 
-The export holds only words, each a node with its box (`r`: l t r b, page pixels) and its text (`o`, whose `p`
-is its position in the vendor's reading sequence). Lines are rebuilt from that sequence (a word that starts a
-new row, or steps back left, opens a line) and blocks from the lines (a line that leaves the block's columns or
-stands more than a line's gap below opens a block); the newspaper typing stage then types, splits and joins them
-as it does a layout model's boxes. The page's size is its image's where the image is at hand, else the extent
-of its words. The export names a DTD (`page.dtd`); it is never loaded, and entities are refused.
+The export holds only words, each a node with its box (`r`: l t r b, page pixels; a word hyphenated across two
+lines has one on each) and its text (`o`, whose `p` is its character offset in the vendor's reading sequence).
+Lines are rebuilt from that sequence (a word that starts a new row, or steps back left, opens a line) and blocks
+from the lines (a line that leaves the block's columns or stands more than a line's gap below opens a block); the
+newspaper typing stage then types, splits and joins them as it does a layout model's boxes. The page's size is
+its image's where the image is at hand, else the extent of its words. The export names a DTD (`page.dtd`); it is
+never loaded, and entities are refused.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def _words(root: etree._Element) -> list[tuple[int, str, Polygon]]:
         text = (text_el.text or "").strip() if text_el is not None else ""
         if boxes and text:
             position = text_el.get("p", "") if text_el is not None else ""
-            words.append((int(position) if position.isdigit() else n, text, union_box(boxes)))
+            # A word hyphenated across two lines has a box on each: it is placed where it starts, or it would
+            # stretch one line over two.
+            words.append((int(position) if position.isdigit() else n, text, boxes[0]))
     return sorted(words, key=lambda word: word[0])
 
 
