@@ -110,12 +110,19 @@ class Review(Strict):
 
 
 class Word(Strict):
+    """Frozen: a word is replaced, never changed in place, so the stages' page copies can share it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     id: str
     text: str
     polygon: Polygon
     confidence: float
     raw_confidence: float | None = None
     """The engine's own confidence; `confidence` is it mapped to the shared scale (engines/calibration.py)."""
+
+    def __deepcopy__(self, memo: dict[int, object] | None = None) -> Word:
+        return self  # frozen, and its fields are immutable values
 
 
 class Line(Strict):
