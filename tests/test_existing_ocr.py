@@ -237,3 +237,25 @@ def test_abbyy_finereader_and_iarchives_are_read(tmp_path: Path) -> None:
     page = read_existing(export)
     assert page.status != PageStatus.failed, page.flags
     assert page.regions[0].lines[0].text == "TOPAZ TIMES today" and page.page_number == 3
+
+
+def test_a_stated_reading_order_survives_blocks_cut_and_joined() -> None:
+    from pipeline.geometry import Polygon
+    from pipeline.model import Line, Region
+    from pipeline.readers import StatedOrder
+
+    def line(name: str, y: int) -> Line:
+        return Line(id=name, text=name, polygon=Polygon.from_box(0, y, 100, y + 10), confidence=1.0, engine="alto")
+
+    a, b, c = line("a", 0), line("b", 20), line("c", 40)
+
+    def region(rid: str, lines: list[Line]) -> Region:
+        return Region(id=rid, type=RegionType.body, polygon=Polygon.from_box(0, 0, 100, 50), confidence=1.0,
+                      detector_label="TextBlock", lines=lines)
+
+    source = Page(id="p", source="p.xml", width=100, height=100, regions=[region("r1", [a, b]), region("r2", [c])],
+                  reading_order=["r2", "r1"])
+    # Typing cut r1 in two and renamed everything: each new block takes its lines' earliest stated place.
+    typed = source.model_copy(update={"regions": [region("n1", [a]), region("n3", [b]), region("n2", [c]),
+                                                  region("n4", [line("d", 60)])]})
+    assert StatedOrder(source)(typed).reading_order == ["n2", "n1", "n3", "n4"]

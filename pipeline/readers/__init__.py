@@ -254,5 +254,5 @@ def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, set
     return entries, len(articles)
 
 
-__all__ = ["EXISTING_SUFFIXES", "ExistingPage", "digitise_existing", "existing_stages", "is_existing_ocr",
-           "paired_image", "process_existing", "read_existing"]
+__all__ = ["EXISTING_SUFFIXES", "ExistingPage", "StatedOrder", "digitise_existing", "existing_stages",
+           "is_existing_ocr", "paired_image", "process_existing", "read_existing", "with_image"]
