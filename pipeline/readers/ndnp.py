@@ -62,8 +62,12 @@ def batch_file(path: Path) -> Path | None:
                 if (folder / name).is_file():
                     return folder / name
         return None
-    if path.suffix.lower() == ".xml" and path.name.lower().startswith("batch"):
-        return path
+    if path.suffix.lower() == ".xml" and path.is_file():
+        with path.open("rb") as file:
+            head = file.read(4096)
+        # An NDNP batch file by its root element, whatever its name (an ALTO page may be called batch_01.xml).
+        if re.search(rb"<(?:\w+:)?batch[\s>]", head) and b"http://www.loc.gov/ndnp" in head:
+            return path
     return None
 
 
