@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pipeline.config import Settings
     from pipeline.issue import Issue
     from pipeline.orchestrate import IssueSummary
+    from pipeline.readers import ExistingPage
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -43,6 +44,11 @@ examples:
   broadsheet run inbox/renmin-ribao_2024-03-05/ inbox/renmin-ribao_2024-03-06/ --out out/   (OUT/{issue id}/ each)
   broadsheet run scans/1944-12-13/ --out out/1944-12-13 --dask tcp://scheduler:8786
   broadsheet run archive/1987/*.txt --out out/1987        (existing OCR: .txt, ALTO .xml, hOCR .html/.hocr)
+  broadsheet run batch_az_acacia_ver01/ --out out/          (an NDNP batch: OUT/{lccn}_{date}_ed-{n}/ per issue)
+  broadsheet run batch/data/BATCH.xml --out out/ --dpi 400  (ALTO in inch1200 with no image or MIX: 400 dpi)
+  broadsheet run page.jp2 --ocr page.xml --out out/          (rules and pictures from the image, text from the ALTO)
+  broadsheet run issue/ --out out/ --reocr-below 0.5         (0001.tif + 0001.xml paired by name; lines whose ALTO
+                                                              word confidences average under 0.5 are read again)
 
 exit codes:
   0  every page was processed (some may be flagged: see OUT/manifest.json)
@@ -123,10 +129,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
                      help="page files (one issue, metadata from their folder's name), or issue folders (each "
                           "an issue: pages in page order, metadata from its sidecar); or existing "
-                          "OCR to repair and re-serialise: plain text (.txt), ALTO (.xml), hOCR (.html, .hocr)")
+                          "OCR to repair and re-serialise: plain text (.txt), ALTO (.xml), hOCR (.html, .hocr); or "
+                          "an NDNP batch (its folder or BATCH.xml): each issue to OUT/{lccn}_{date}_ed-{n}/")
     run.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
     _add_engine(run)
     run.add_argument("--no-validate", action="store_true", help="skip TEI/ALTO schema validation (faster)")
+    run.add_argument("--ocr", type=Path, action="append", metavar="FILE",
+                     help="existing OCR (ALTO, hOCR) of the page image given as INPUT, once per image in their "
+                          "order: the layout evidence (rules, frames, pictures) comes from the image, the text from "
+                          "the OCR, and the page is not read again. In an issue folder, an image and an OCR file of "
+                          "one name (0001.tif, 0001.xml) pair by themselves")
+    run.add_argument("--reocr-below", type=float, metavar="CONF",
+                     help="with existing OCR and its image: read again, with --engine, the lines whose words' own "
+                          "confidences (ALTO WC, 0-1) average below CONF; the original text stays in the page model")
+    run.add_argument("--dpi", type=float, metavar="DPI",
+                     help="resolution of the page images, for existing ALTO in mm10 or inch1200 when neither the "
+                          "ALTO, its image nor the METS/MIX gives one; without any, coordinates stay in the ALTO's "
+                          "unit and the manifest says so")
     run.add_argument("--prefect", choices=("auto", "always", "never"), default="auto",
                      help="auto (default): Prefect runs the issue, its start-up overlapped with loading the models; "
                           "one loose page file, or an issue whose every page is already in OUT's cache, runs the same "
@@ -278,6 +297,20 @@ def _issues(inputs: Sequence[Path]) -> list[Issue]:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from pipeline.readers.ndnp import batch_file
+
+    if args.dpi is not None and args.dpi <= 0:
+        raise CliError("--dpi must be positive", EXIT_USAGE)
+    batches = [path for path in args.inputs if batch_file(path)]
+    if batches:
+        if len(batches) < len(args.inputs):
+            raise CliError("give NDNP batches or pages in one run, not both", EXIT_USAGE)
+        return _run_batches(batches, args)
+    if args.reocr_below is not None and not 0 <= args.reocr_below <= 1:
+        raise CliError("--reocr-below is a confidence between 0 and 1", EXIT_USAGE)
+    paired = _paired_pages(args)
+    if paired:
+        return _run_existing(paired, args)
     sources = collect_inputs(args.inputs)
     if not sources:
         raise CliError("no page images found in the given folders", EXIT_NO_INPUT)
@@ -371,16 +404,76 @@ def command_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_existing(sources: list[Path], args: argparse.Namespace) -> int:
-    """Existing OCR (plain text, ALTO, hOCR): structure and repair stages only, no engine needed."""
-    from pipeline.config import OutputConfig, Settings
+def _paired_pages(args: argparse.Namespace) -> list[ExistingPage]:
+    """Images with their existing OCR: given by --ocr, or paired by name in issue folders; [] when there are none."""
+    from pipeline.issue import load_issue
+    from pipeline.readers import ExistingPage, is_existing_ocr
+
+    if args.ocr:
+        if len(args.ocr) != len(args.inputs) or any(p.is_dir() or is_existing_ocr(p) for p in args.inputs):
+            raise CliError("--ocr pairs each page image given with one OCR file: give as many --ocr as images",
+                           EXIT_USAGE)
+        return [ExistingPage(ocr=ocr, image=image) for image, ocr in zip(args.inputs, args.ocr, strict=True)]
+    pages: list[ExistingPage] = []
+    for folder in (path for path in args.inputs if path.is_dir()):
+        issue = load_issue(folder)
+        ocr_files = {p.stem: p for p in folder.iterdir() if is_existing_ocr(p)}
+        if issue.files and all(image.stem in ocr_files for image in issue.files):
+            pages += [ExistingPage(ocr=ocr_files[image.stem], image=image, page_number=issue.page_numbers.get(
+                image.name), issue=issue.metadata) for image in issue.files]
+    return pages
+
+
+def _existing_settings(args: argparse.Namespace) -> Settings:
+    from pipeline.config import ExistingOcrConfig, OutputConfig, Settings
+
+    existing = ExistingOcrConfig(dpi=args.dpi, reocr_below=args.reocr_below)
+    settings = Settings(output=OutputConfig(validate_tei=not args.no_validate), existing=existing)
+    return _settings(args).model_copy(update={"existing": existing, "output": settings.output}) \
+        if args.reocr_below is not None else settings
+
+
+def _run_batches(batches: list[Path], args: argparse.Namespace) -> int:
+    """NDNP batches: every issue of each into OUT/{issue id}/ from its METS and ALTO, no OCR."""
+    from pipeline.readers.ndnp import NdnpError, digitise_batch
+
+    settings = _existing_settings(args)
+    pages = failed = issues_failed = 0
+    for batch in batches:
+        out = args.out if len(batches) == 1 else args.out / batch.resolve().name
+        try:
+            results, flags = digitise_batch(batch, out, settings)
+        except NdnpError as exc:
+            raise CliError(str(exc), EXIT_NO_INPUT) from exc
+        for flag in flags:
+            if not args.quiet:
+                print(f"batch {batch}: {flag.reason}", file=sys.stderr)
+        for result in results:
+            pages += result.pages
+            failed += result.failed
+            issue_failed = not result.pages
+            issues_failed += issue_failed
+            if not args.quiet:
+                for flag in result.flags:
+                    print(f"issue {result.id}: {flag.reason}", file=sys.stderr)
+                print(f"{result.id}: {result.pages} page(s), {result.failed} failed; {result.articles} article(s)")
+        if not args.quiet:
+            print(f"batch summary: {out / 'batch.json'}")
+    if (pages and failed == pages) or (not pages and issues_failed):
+        raise CliError(f"every page failed; the reasons are in the manifests under {args.out}", EXIT_ALL_FAILED)
+    return EXIT_SOME_FAILED if failed or issues_failed else EXIT_OK
+
+
+def _run_existing(sources: Sequence[Path | ExistingPage], args: argparse.Namespace) -> int:
+    """Existing OCR (plain text, ALTO, hOCR), with its images where paired: no OCR engine needed, except for the
+    lines --reocr-below reads again."""
     from pipeline.model import PageStatus
     from pipeline.readers import digitise_existing
 
-    if not all(is_existing_ocr(s) for s in sources):
+    if not all(not isinstance(s, Path) or is_existing_ocr(s) for s in sources):
         raise CliError("give either page images or existing OCR files (.txt, ALTO .xml, hOCR .html/.hocr) "
                        "in one run, not both", EXIT_USAGE)
-    settings = Settings(output=OutputConfig(validate_tei=not args.no_validate))
+    settings = _existing_settings(args)
     entries, articles = digitise_existing(sources, args.out, settings)
     failed = sum(e.status == PageStatus.failed for e in entries)
     if not args.quiet:

@@ -323,8 +323,28 @@ class OutputConfig(Options):
     validate OUT` runs it over a finished run."""
 
 
+class ExistingOcrConfig(Options):
+    """Existing OCR from archives (ALTO, PAGE, ABBYY, iArchives, NDNP batches): how it is read and trusted."""
+
+    max_bytes: int = Field(150_000_000, gt=0)
+    """An OCR file larger than this is refused unread (its tree would take several times that in memory)."""
+    dpi: float | None = Field(None, gt=0)
+    """Resolution of the page images (the `--dpi` option): used for ALTO in mm10 or inch1200 only when neither the
+    ALTO, its paired image nor the METS/MIX gives one."""
+    page_image_tolerance: float = Field(0.02, ge=0)
+    """The OCR's page may exceed its paired image by this share of the image's side (rounding of physical units);
+    beyond it the OCR does not belong to the image and the page fails."""
+    figure_text_share: float = Field(0.3, ge=0, le=1)
+    """With the image at hand, a picture found in it is dropped where the OCR's text lines cover this share of it: the
+    existing OCR read it as text (display type the detector took for a figure)."""
+    reocr_below: float | None = Field(None, ge=0, le=1)
+    """With an image at hand, lines whose mean word confidence (ALTO WC) is below this are read again by our OCR
+    engine (`--reocr-below`); None: the existing text is always kept."""
+
+
 class Settings(Options):
     ingest: IngestConfig = IngestConfig()
+    existing: ExistingOcrConfig = ExistingOcrConfig()
     preprocess: PreprocessConfig = PreprocessConfig()
     orientation: OrientationConfig = OrientationConfig()
     layout: LayoutConfig = LayoutConfig()

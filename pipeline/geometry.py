@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator
 
 Point = tuple[float, float]
+IDENTITY = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
 
 
 class Polygon(BaseModel):
@@ -24,6 +26,11 @@ class Polygon(BaseModel):
             raise ValueError("a polygon needs at least three points")
         return tuple((float(x), float(y)) for x, y in points)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Polygon:
+        # Frozen, and its points are tuples of floats: a copy could never differ. Every stage deep-copies its page,
+        # and the polygons are most of what there is to copy.
+        return self
+
     @classmethod
     def from_box(cls, x0: float, y0: float, x1: float, y1: float) -> Polygon:
         return cls(points=((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
@@ -32,8 +39,9 @@ class Polygon(BaseModel):
     def from_points(cls, points: Iterable[Sequence[float]]) -> Polygon:
         return cls(points=tuple((float(p[0]), float(p[1])) for p in points))
 
-    @property
+    @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
+        # Cached: the polygon is frozen, and the typing stage asks for the bounds of a block millions of times.
         xs = [p[0] for p in self.points]
         ys = [p[1] for p in self.points]
         return min(xs), min(ys), max(xs), max(ys)
@@ -71,6 +79,8 @@ class Polygon(BaseModel):
 
     def transform(self, matrix: Sequence[Sequence[float]]) -> Polygon:
         """Apply a 2x3 affine matrix (OpenCV convention)."""
+        if tuple(map(tuple, matrix)) == IDENTITY:
+            return self  # a page never deskewed (existing OCR, a text-layer PDF): nothing to compute
         m = np.asarray(matrix, dtype=float)
         pts = np.hstack([np.asarray(self.points), np.ones((len(self.points), 1))])
         return Polygon.from_points((pts @ m.T).tolist())

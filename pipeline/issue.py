@@ -21,7 +21,7 @@ from pipeline.names import DATE, PAGE_SUFFIXES, guess_metadata, iso_date, page_n
 from pipeline.stages.ingest import frame_count, ingest_file
 
 SIDECAR_NAMES = ("issue.yaml", "issue.yml", "issue.json")
-METADATA_KEYS = ("title", "date", "edition", "issue_number", "volume", "publisher", "place", "language")
+METADATA_KEYS = ("title", "date", "edition", "issue_number", "volume", "publisher", "place", "language", "lccn")
 
 
 

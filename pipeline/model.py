@@ -16,8 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.geometry import Polygon
 
-MODEL_VERSION = "1.1"
-"""1.1 added fields with defaults only (Page.body_type, Article.title_from): page JSON of 1.0 still reads."""
+MODEL_VERSION = "1.2"
+"""1.1 added fields with defaults only (Page.body_type, Article.title_from); 1.2 likewise (Page.unit,
+Page.resolution_from, Page.image, Line.reread, IssueMetadata.lccn): page JSON of 1.0 and 1.1 still reads."""
+
+MeasurementUnit = Literal["pixel", "mm10", "inch1200"]
+"""ALTO's units: image pixels, tenths of a millimetre, 1/1200 inch."""
 
 
 class Strict(BaseModel):
@@ -106,12 +110,19 @@ class Review(Strict):
 
 
 class Word(Strict):
+    """Frozen: a word is replaced, never changed in place, so the stages' page copies can share it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     id: str
     text: str
     polygon: Polygon
     confidence: float
     raw_confidence: float | None = None
     """The engine's own confidence; `confidence` is it mapped to the shared scale (engines/calibration.py)."""
+
+    def __deepcopy__(self, memo: dict[int, object] | None = None) -> Word:
+        return self  # frozen, and its fields are immutable values
 
 
 class Line(Strict):
@@ -123,6 +134,8 @@ class Line(Strict):
     words: list[Word] = Field(default_factory=list)
     raw_confidence: float | None = None
     """The engine's own confidence; `confidence` is it mapped to the shared scale (engines/calibration.py)."""
+    reread: str | None = None
+    """Existing OCR read again by our engine (`--reocr-below`): the original text, which `text` replaced."""
 
 
 class Region(Strict):
@@ -213,8 +226,10 @@ class IssueMetadata(Strict):
     place: str | None = None
     language: str | None = None
     """BCP 47 code of the paper's main language, e.g. zh, en, de."""
-    source: Literal["sidecar", "defaults"] = "defaults"
-    """Where the values came from: a sidecar file, or guesses from names."""
+    lccn: str | None = None
+    """The title's Library of Congress Control Number (sn84038814), as NDNP batches and Chronicling America use it."""
+    source: Literal["sidecar", "defaults", "mets"] = "defaults"
+    """Where the values came from: a sidecar file, guesses from names, or an NDNP issue's METS (MODS)."""
 
 
 class PdfPage(Strict):
@@ -256,7 +271,7 @@ class BodyType(Strict):
 
 
 class Page(Strict):
-    model_version: Literal["1.0", "1.1"] = MODEL_VERSION
+    model_version: Literal["1.0", "1.1", "1.2"] = MODEL_VERSION
     id: str
     source: str
     """Path of the input file as given."""
@@ -271,6 +286,15 @@ class Page(Strict):
     width: int = 0
     height: int = 0
     dpi: float | None = None
+    unit: MeasurementUnit = "pixel"
+    """The unit of every coordinate of this page: image pixels, unless existing OCR in physical units (ALTO mm10 or
+    inch1200) came with no resolution to convert it by; then it stays in the OCR's unit, and so do its outputs."""
+    resolution_from: Literal["alto", "image", "mets", "option"] | None = None
+    """Where the resolution that turned existing OCR's physical units into pixels came from (None: not needed, or
+    none found)."""
+    image: str | None = None
+    """The page image the coordinates refer to, when it is not `source`: the image paired with existing OCR, or the
+    file a METS names (which may be absent: the OCR carries the geometry)."""
     working_image: str | None = None
     """Path of the preprocessed image the layout and OCR stages read."""
     transform: PreprocessTransform = Field(default_factory=PreprocessTransform)

@@ -45,6 +45,12 @@ class ManifestPage(BaseModel):
     model: str | None = None
     alto_sha256: str | None = None
     model_sha256: str | None = None
+    unit: str = "pixel"
+    """The unit of every coordinate in this page's TEI zones and ALTO: "pixel", or the existing OCR's "mm10" /
+    "inch1200" where no resolution was known to convert it (then `dpi` is None)."""
+    dpi: float | None = None
+    resolution_from: str | None = None
+    """Where the resolution that converted existing OCR's physical units came from: alto, image, mets, option."""
 
 
 class ManifestArticle(BaseModel):
@@ -156,7 +162,7 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
                 continue
             spanned = [page, *(known[pid] for pid in article.page_ids if pid in known)]
             tree = build_tei(article, spanned, language=language, low_confidence=cert_below,
-                             image_urls={p.id: _relative(Path(p.source), tei_dir) for p in spanned})
+                             image_urls={p.id: _relative(Path(p.image or p.source), tei_dir) for p in spanned})
             data = tei_bytes(tree)
             target = tei_dir / f"{article.id}.xml"
             report = published.check(target, data, "tei")
@@ -167,7 +173,7 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
             digest = published.write(target, data)
             articles.append(ManifestArticle(id=article.id, pages=article.page_ids, tei=_relative(target, out_dir),
                                             title=article.title, valid=valid, sha256=digest))
-        alto = alto_bytes(build_alto(page, image_url=_relative(Path(page.source), alto_dir)))
+        alto = alto_bytes(build_alto(page, image_url=_relative(Path(page.image or page.source), alto_dir)))
         report = published.check(alto_dir / f"{page.id}.xml", alto, "alto")
         if report is not None and not report.valid:
             page.flags.append(Flag(code="alto-invalid", severity=Severity.error,
@@ -181,6 +187,7 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
         id=page.id, source=page.source, frame=page.frame, status=page.status,
         flags=manifest_flags(page.flags),
         alto=alto_path, model=f"pages/{page.id}.json", alto_sha256=alto_digest, model_sha256=model_digest,
+        unit=page.unit, dpi=page.dpi, resolution_from=page.resolution_from,
     )
     return page, entry, articles
 

@@ -363,8 +363,10 @@ def test_coordinates_outside_the_page_are_rejected(block: str) -> None:
 
 
 def test_reader_rejects_what_it_cannot_map() -> None:
-    with pytest.raises(AltoError, match="MeasurementUnit"):
-        read_alto(minimal_alto("", unit="mm10"))
+    with pytest.raises(AltoError, match="MeasurementUnit 'cm' is unknown"):
+        read_alto(minimal_alto("", unit="cm"))
+    with pytest.raises(AltoError, match="no Description/MeasurementUnit"):
+        read_alto(minimal_alto("").replace(b"<MeasurementUnit>pixel</MeasurementUnit>", b""))
     with pytest.raises(AltoError, match="WIDTH"):
         read_alto(minimal_alto("", width="0"))
     with pytest.raises(AltoError, match="not a number"):

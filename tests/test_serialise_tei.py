@@ -639,13 +639,16 @@ def test_page_model_json_schema_is_current() -> None:
 
 
 def test_a_page_model_of_version_1_0_still_reads() -> None:
-    """1.1 added `Page.body_type` and `Article.title_from`, with defaults: page JSON written before reads as it was."""
+    """1.1 added `Page.body_type` and `Article.title_from`, 1.2 the unit, resolution and image of existing OCR and
+    `Line.reread`, all with defaults: page JSON written before reads as it was."""
     page, article = zh_page()
     data = json.loads(page.model_copy(update={"articles": [article]}).model_dump_json())
     data["model_version"] = "1.0"
-    data.pop("body_type")
+    for key in ("body_type", "unit", "resolution_from", "image"):
+        data.pop(key)
     for entry in data["articles"]:
         entry.pop("title_from")
     old = Page.model_validate(data)
     assert old.model_version == "1.0" and old.body_type is None and old.articles[0].title_from == "headline"
-    assert Page.model_fields["model_version"].default == MODEL_VERSION == "1.1"
+    assert old.unit == "pixel" and old.image is None
+    assert Page.model_fields["model_version"].default == MODEL_VERSION == "1.2"

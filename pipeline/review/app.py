@@ -82,7 +82,8 @@ class ReviewApp:
         return sorted(waiting, key=lambda p: (tuple(-k for k in severity_key(p.flags)), p.id))
 
     def image_file(self, page: Page) -> Path | None:
-        source = Path(page.source)
+        # Existing OCR names its page image apart from its source (the OCR file), where one is known.
+        source = Path(page.image or page.source)
         candidates = [source] if source.is_absolute() else [Path.cwd() / source, self.out.parent / source,
                                                             self.out / source]
         for path in candidates:

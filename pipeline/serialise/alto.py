@@ -2,7 +2,12 @@
 
 As with TEI, `alto_view` makes every decision (ids, order, geometry, tags) into a small typed view and
 `write_alto` only writes it. `read_alto` is the inverse for ALTO we wrote, and a tolerant reader for
-ALTO from elsewhere: it goes through `parse_xml` and refuses coordinates that fall outside the page.
+ALTO from elsewhere (v1 to v4): it goes through `parse_xml` and refuses coordinates that fall outside the page.
+
+Units: ALTO in `mm10` (tenths of a millimetre) or `inch1200` (NDNP's unit) is turned into the image's pixels with
+the first resolution known, in this order: one the ALTO states itself, the paired image's pixel size against the
+page's physical size, the METS/MIX sampling frequency, a resolution given by the user (`ResolutionHints`). Without
+any, the page keeps the ALTO's unit (`Page.unit`), and so does everything written from it.
 
 What ALTO has no slot for, and how it is carried:
 * region type -> a LayoutTag whose LABEL is the RegionType value, referenced from the block's TAGREFS;
@@ -42,6 +47,7 @@ __all__ = [
     "AltoSpace",
     "AltoString",
     "AltoTag",
+    "ResolutionHints",
     "alto_bytes",
     "alto_view",
     "build_alto",
@@ -59,9 +65,17 @@ READABLE_NAMESPACES = frozenset(
         ALTO_NS,
         "http://www.loc.gov/standards/alto/ns-v3#",
         "http://www.loc.gov/standards/alto/ns-v2#",
+        "http://www.loc.gov/standards/alto/ns-v1#",
+        "http://www.loc.gov/standards/alto/",
         "http://schema.ccs-gmbh.com/ALTO",
+        "",  # ALTO 1.x as many producers wrote it, with no namespace
     }
 )
+UNITS_PER_INCH: dict[str, float] = {"inch1200": 1200.0, "mm10": 254.0}
+"""ALTO's physical units, per inch: what a resolution in dots per inch turns into pixels."""
+MEASUREMENT_UNITS = ("pixel", *UNITS_PER_INCH)
+# A resolution some producers state in the processing step's settings ("resolution: 400", "dpi=300").
+_STATED_DPI = re.compile(r"(?:resolution|dpi)\W{0,3}(\d{2,4}(?:\.\d+)?)", re.IGNORECASE)
 
 TAG_DETECTOR = "detector_label"
 TAG_ENGINE = "engine"
@@ -75,6 +89,20 @@ class AltoError(ValueError):
 
 class AltoCoordinateError(AltoError):
     """An element's coordinates fall outside its page."""
+
+
+@dataclass(frozen=True)
+class ResolutionHints:
+    """What is known about an ALTO page's image besides the ALTO, tried in this order for physical units."""
+
+    image_size: tuple[int, int] | None = None
+    """Pixel width and height of the paired image, where it is at hand."""
+    mets_dpi: float | None = None
+    """The METS/MIX sampling frequency of the page's image, in dots per inch."""
+    option_dpi: float | None = None
+    """The resolution the user gave (`--dpi`)."""
+    tolerance: float = 0.02
+    """Share of the image's side by which the ALTO page may exceed it (ExistingOcrConfig.page_image_tolerance)."""
 
 
 # --------------------------------------------------------------------------------------------- view
@@ -160,6 +188,7 @@ class AltoPage:
     blocks: tuple[AltoBlock, ...]
     reading_order: tuple[tuple[str, str], ...]  # (ElementRef ID, block ID)
     reading_order_id: str | None
+    unit: str = "pixel"
 
 
 # ---------------------------------------------------------------------------------------- building
@@ -337,6 +366,7 @@ def alto_view(page: Page, *, image_url: str) -> AltoPage:
         blocks=tuple(blocks),
         reading_order=reading_order,
         reading_order_id=ids.reserve("reading-order") if reading_order else None,
+        unit=page.unit,
     )
 
 
@@ -379,7 +409,7 @@ def write_alto(view: AltoPage) -> etree._ElementTree:
     root.set("SCHEMAVERSION", "4.4")
 
     description = etree.SubElement(root, _a("Description"))
-    _text_el(description, "MeasurementUnit", "pixel")
+    _text_el(description, "MeasurementUnit", view.unit)
     image = etree.SubElement(description, _a("sourceImageInformation"))
     _text_el(image, "fileName", view.file_name)
     if view.sha256:
@@ -462,6 +492,15 @@ def on_page(page: Page) -> Page:
     if not page.width or not page.height:
         return page
     width, height = page.width, page.height
+
+    def inside(polygon: Polygon) -> bool:
+        x0, y0, x1, y1 = polygon.bounds
+        return x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height
+
+    # Most pages have nothing off the page: they are not copied element by element.
+    if all(inside(region.polygon) and all(inside(line.polygon) and all(inside(word.polygon) for word in line.words)
+                                          for line in region.lines) for region in page.regions):
+        return page
     regions = [region.model_copy(update={
         "polygon": region.polygon.clamp(width, height),
         "lines": [line.model_copy(update={
@@ -486,6 +525,8 @@ class _Reader:
         self.root = root
         self.width = 0.0
         self.height = 0.0
+        self.scale = 1.0
+        """Pixels per ALTO unit: every coordinate read is multiplied by it (1 for pixel ALTO, or no resolution)."""
 
     def q(self, name: str) -> str:
         return f"{{{self.ns}}}{name}"
@@ -512,8 +553,8 @@ class _Reader:
     def polygon(self, el: etree._Element) -> Polygon:
         """Shape/Polygon when present (it is the finer geometry), else the HPOS/VPOS/WIDTH/HEIGHT box."""
         what = f"{etree.QName(el).localname} {el.get('ID') or ''}".strip()
-        hpos, vpos = self.number(el, "HPOS"), self.number(el, "VPOS")
-        width, height = self.number(el, "WIDTH"), self.number(el, "HEIGHT")
+        hpos, vpos = self.number(el, "HPOS") * self.scale, self.number(el, "VPOS") * self.scale
+        width, height = self.number(el, "WIDTH") * self.scale, self.number(el, "HEIGHT") * self.scale
         if width < 0 or height < 0:
             raise AltoError(f"{what} (line {el.sourceline}) has a negative WIDTH or HEIGHT")
         polygon = Polygon.from_box(hpos, vpos, hpos + width, vpos + height)
@@ -526,13 +567,16 @@ class _Reader:
                 raise AltoError(f"{what} (line {el.sourceline}): unreadable POINTS") from None
             if len(values) % 2 or len(values) < 6:
                 raise AltoError(f"{what} (line {el.sourceline}): POINTS needs at least three x,y pairs")
-            polygon = Polygon.from_points(zip(values[0::2], values[1::2], strict=True))
+            points = zip(values[0::2], values[1::2], strict=True)
+            polygon = Polygon.from_points((x * self.scale, y * self.scale) for x, y in points)
         self.check_inside(what, el, polygon)
         return polygon
 
     def check_inside(self, what: str, el: etree._Element, polygon: Polygon) -> None:
         x0, y0, x1, y1 = polygon.bounds
-        if x0 < 0 or y0 < 0 or x1 > self.width or y1 > self.height:
+        # Half a unit of slack: a page converted from physical units is rounded to whole pixels.
+        slack = self.scale / 2 if self.scale != 1 else 0.0
+        if x0 < -slack or y0 < -slack or x1 > self.width + slack or y1 > self.height + slack:
             raise AltoCoordinateError(
                 f"{what} (line {el.sourceline}): coordinates ({_num(x0)},{_num(y0)})-({_num(x1)},{_num(y1)}) "
                 f"fall outside the page (0,0)-({_num(self.width)},{_num(self.height)})"
@@ -649,19 +693,70 @@ def _tag_values(tagrefs: str | None, tags: dict[str, tuple[str, str, str]], kind
     return out
 
 
-def read_alto(source: bytes | Path | str) -> Page:
-    """Read one ALTO page (pixel units) into the page model; `str` means a file path.
+def _stated_dpi(reader: _Reader) -> float | None:
+    """A resolution the ALTO states in a processing step's settings, where its producer wrote one."""
+    description = reader.root.find(reader.q("Description"))
+    if description is None:
+        return None
+    for settings in description.iter(reader.q("processingStepSettings")):
+        match = _STATED_DPI.search(settings.text or "")
+        if match and float(match.group(1)) > 0:
+            return float(match.group(1))
+    return None
 
-    Raises `AltoCoordinateError` when any block, line or string lies outside the page, `AltoError` for
-    other content that cannot be mapped, `UnsafeXMLError` / `XMLSyntaxError` for unsafe or broken XML.
+
+def _resolve_units(reader: _Reader, unit: str, hints: ResolutionHints) -> tuple[float | None, str | None]:
+    """Set the reader's scale and page size in pixels; return the dpi and where it came from (None: not known)."""
+    width, height = reader.width, reader.height
+    image = hints.image_size
+    if unit == "pixel":
+        if image and (width > image[0] * (1 + hints.tolerance) or height > image[1] * (1 + hints.tolerance)):
+            raise AltoError(f"the ALTO Page ({_num(width)}x{_num(height)} pixels) is larger than its image "
+                            f"({image[0]}x{image[1]}): the OCR was not made on this image")
+        return None, None
+    per_inch = UNITS_PER_INCH[unit]
+    stated = _stated_dpi(reader)
+    if stated:
+        dpi, origin = stated, "alto"
+    elif image:
+        dpi_x, dpi_y = image[0] / width * per_inch, image[1] / height * per_inch
+        if abs(dpi_x / dpi_y - 1) > hints.tolerance:
+            raise AltoError(f"the ALTO Page ({_num(width)}x{_num(height)} {unit}) does not have the proportions "
+                            f"of its image ({image[0]}x{image[1]} pixels): the OCR was not made on this image")
+        dpi, origin = dpi_x, "image"
+    elif hints.mets_dpi:
+        dpi, origin = hints.mets_dpi, "mets"
+    elif hints.option_dpi:
+        dpi, origin = hints.option_dpi, "option"
+    else:
+        return None, None
+    reader.scale = dpi / per_inch
+    reader.width, reader.height = round(width * reader.scale), round(height * reader.scale)
+    if image and (reader.width > image[0] * (1 + hints.tolerance) or reader.height > image[1] * (1 + hints.tolerance)):
+        raise AltoError(f"the ALTO Page at {dpi:g} dpi ({origin}) is {_num(reader.width)}x{_num(reader.height)} "
+                        f"pixels, larger than its image ({image[0]}x{image[1]})")
+    return dpi, origin
+
+
+def read_alto(source: bytes | Path | str, hints: ResolutionHints | None = None) -> Page:
+    """Read one ALTO page (v1 to v4; pixel, mm10 or inch1200) into the page model; `str` means a file path.
+
+    Physical units become pixels with the first resolution known (see the module's docstring and `hints`);
+    without one the page keeps the ALTO's unit (`Page.unit`). Raises `AltoCoordinateError` when any block,
+    line or string lies outside the page, `AltoError` for other content that cannot be mapped (a missing or
+    unknown MeasurementUnit, a Page larger than its image), `UnsafeXMLError` / `XMLSyntaxError` for unsafe or
+    broken XML.
     """
+    hints = hints or ResolutionHints()
     tree = parse_xml(Path(source) if isinstance(source, str) else source)
     reader = _Reader(tree.getroot())
     root = reader.root
 
     unit = reader.find_text(root, "Description/MeasurementUnit")
-    if unit not in (None, "pixel"):
-        raise AltoError(f"MeasurementUnit {unit!r} is not supported: the page model is in pixels")
+    if unit is None:
+        raise AltoError("the ALTO has no Description/MeasurementUnit: its coordinates cannot be placed on the page")
+    if unit not in MEASUREMENT_UNITS:
+        raise AltoError(f"MeasurementUnit {unit!r} is unknown (ALTO knows {', '.join(MEASUREMENT_UNITS)})")
 
     pages = root.findall(f"{reader.q('Layout')}/{reader.q('Page')}")
     if len(pages) != 1:
@@ -671,6 +766,7 @@ def read_alto(source: bytes | Path | str) -> Page:
     reader.height = reader.number(page_el, "HEIGHT")
     if reader.width <= 0 or reader.height <= 0:
         raise AltoError("Page WIDTH and HEIGHT must be positive")
+    dpi, resolution_from = _resolve_units(reader, unit, hints)
 
     tags: dict[str, tuple[str, str, str]] = {}
     tags_el = root.find(reader.q("Tags"))
@@ -742,6 +838,9 @@ def read_alto(source: bytes | Path | str) -> Page:
         sha256=sha256,
         width=round(reader.width),
         height=round(reader.height),
+        dpi=dpi,
+        unit="pixel" if unit == "pixel" or dpi else unit,
+        resolution_from=resolution_from,
         regions=regions,
         reading_order=list(dict.fromkeys(reading_order)),
         steps=list(_steps(reader).values()),

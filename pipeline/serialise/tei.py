@@ -125,6 +125,17 @@ class SurfaceView:
     height: int
     url: str
     zones: tuple[ZoneView, ...]
+    unit: str = "pixel"
+    """The unit of every coordinate on the surface (`Page.unit`), declared by the graphic's width and height."""
+
+    def extent(self, length: int) -> str:
+        """A length of the surface as TEI writes a graphic's size: in pixels, or in the physical unit's inches or
+        millimetres (so that 1/1200 inch coordinates over a graphic 19.237in wide say what they are)."""
+        if self.unit == "inch1200":
+            return f"{length / 1200:.4f}".rstrip("0").rstrip(".") + "in"
+        if self.unit == "mm10":
+            return f"{length / 10:.1f}".rstrip("0").rstrip(".") + "mm"
+        return f"{length}px"
 
 
 @dataclass(frozen=True)
@@ -508,6 +519,7 @@ def tei_view(
                 height=page.height,
                 url=clean_text(image_urls[page.id]),
                 zones=tuple(zones),
+                unit=page.unit,
             )
         )
         sources.append(
@@ -799,6 +811,8 @@ def _write_source(source_desc: etree._Element, src: SourceView) -> None:
     _sub(monogr, "idno", src.page_id, type="page")
     if src.sha256:
         _sub(monogr, "idno", src.sha256, type="sha256")
+    if issue.lccn:
+        _sub(monogr, "idno", issue.lccn, type="LCCN")
     if issue.language:
         _sub(monogr, "textLang", mainLang=issue.language)
     if issue.edition:
@@ -873,7 +887,8 @@ def write_tei(view: TeiArticle) -> etree._ElementTree:
     for surface in view.surfaces:
         el = _sub(facsimile, "surface", ulx="0", uly="0", lrx=str(surface.width), lry=str(surface.height))
         el.set(f"{{{XML_NS}}}id", surface.xml_id)
-        _sub(el, "graphic", url=surface.url, width=f"{surface.width}px", height=f"{surface.height}px")
+        _sub(el, "graphic", url=surface.url, width=surface.extent(surface.width),
+             height=surface.extent(surface.height))
         for zone in surface.zones:
             _write_zone(el, zone)
 

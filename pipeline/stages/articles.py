@@ -265,8 +265,12 @@ def _figure_of(region: Region, geometry: Geometry, figures: list[str]) -> str | 
     return min(near)[1] if near else None
 
 
-def segment(page: Page, config: ArticlesConfig) -> tuple[list[Article], list[str], list[str]]:
-    """Articles, the page's reading order, and any article content left outside them (none, by construction)."""
+def segment(page: Page, config: ArticlesConfig, stated_order: bool = False) -> tuple[list[Article], list[str],
+                                                                                     list[str]]:
+    """Articles, the page's reading order, and any article content left outside them (none, by construction).
+
+    `stated_order`: the page's reading order is the source's own (PAGE, ALTO ReadingOrder from people or a
+    tool that knew the page): articles and their parts follow it instead of being read off the geometry."""
     geometry = _geometry(page, config)
     boxes = geometry.boxes
     by_id = {r.id: r for r in page.regions}
@@ -320,14 +324,21 @@ def segment(page: Page, config: ArticlesConfig) -> tuple[list[Article], list[str
     order_index = {region_id: k for k, region_id in enumerate(page_order)}
     reading = [r.id for r in sorted(furniture, key=lambda r: order_index.get(r.id, 0)) if r.type != RegionType.folio]
     article_boxes = [(start, union_box(boxes[r.id] for r in members[start])) for start in starts]
-    for start in xy_cut(article_boxes):
+    article_order = sorted(starts, key=lambda start: min(order_index.get(r.id, len(order_index))
+                                                         for r in members[start])) if stated_order \
+        else xy_cut(article_boxes)
+    for start in article_order:
         regions = members[start]
         heading = start if start in headlines else None
         attached = sorted((r for r in regions if r.type in ATTACHED_TO_HEADLINE and r.id != start),
                           key=lambda r: boxes[r.id].bounds[1])
         rest = [r for r in regions if r not in attached and r.id != heading]
-        ordered_ids = ([heading] if heading else []) + [r.id for r in attached] + column_order(
-            [(r.id, boxes[r.id]) for r in rest])
+        if stated_order:  # the headline opens the story; the rest, kickers and bylines too, as the source reads it
+            ordered_ids = ([heading] if heading else []) + [r.id for r in sorted(
+                [*attached, *rest], key=lambda r: order_index.get(r.id, len(order_index)))]
+        else:
+            ordered_ids = ([heading] if heading else []) + [r.id for r in attached] + column_order(
+                [(r.id, boxes[r.id]) for r in rest])
         ordered = [by_id[i] for i in ordered_ids]
         article_id = f"{page.id}-a{len(articles) + 1}"
         paragraphs = build_paragraphs(page, ordered, article_id, config.indent)
@@ -395,14 +406,16 @@ def build_paragraphs(page: Page, regions: list[Region], article_id: str, indent:
 class Articles:
     name = "articles"
 
-    def __init__(self, config: ArticlesConfig | None = None) -> None:
+    def __init__(self, config: ArticlesConfig | None = None, stated_order: bool = False) -> None:
         self.config = config or ArticlesConfig()
+        self.stated_order = stated_order
+        """Keep the reading order the page came with (see `segment`)."""
         self.version = rules_version("articles", (sys.modules[__name__], reading_order), self.config)
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
-        with recorded_step(page, self.name, "broadsheet", self.version, {}):
-            page.articles, page.reading_order, left_out = segment(page, self.config)
+        with recorded_step(page, self.name, "broadsheet", self.version, {"stated_order": self.stated_order}):
+            page.articles, page.reading_order, left_out = segment(page, self.config, self.stated_order)
             if left_out:
                 # Conservation is the stage's invariant; reaching here is a bug, and the page says so.
                 page.flags.append(Flag(

@@ -111,6 +111,9 @@ class TypeMeter:
     def __init__(self, page: Page, config: TypingConfig, ink: InkMap | None) -> None:
         self.page, self.config, self.ink = page, config, ink
         self._weights: dict[str, float | None] = {}
+        # Keyed by the region object (kept alive beside its style): the rules ask for a block's style again and
+        # again, and a block split or joined is a new object.
+        self._styles: dict[int, tuple[Region, Style]] = {}
         height = body_line_height(page, config.body_share)
         weights = [w for region in page.regions for line in region.lines
                    if upright(page, line).height <= config.larger_type * height
@@ -126,6 +129,14 @@ class TypeMeter:
         return self._weights[line.id]
 
     def style(self, region: Region) -> Style:
+        cached = self._styles.get(id(region))
+        if cached is not None and cached[0] is region:
+            return cached[1]
+        style = self._measure(region)
+        self._styles[id(region)] = (region, style)
+        return style
+
+    def _measure(self, region: Region) -> Style:
         body = self.body
         size = line_height(self.page, region) / body.line_height if body.line_height else 1.0
         region_pitch = pitch(self.page, region)

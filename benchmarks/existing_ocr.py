@@ -1,0 +1,113 @@
+"""Existing OCR into article TEI, no OCR: the real NDNP batch (../shared/real/ndnp_batch_test/).
+
+    python -m benchmarks.existing_ocr                    # the whole batch, as `broadsheet run BATCH_DIR` runs it
+    python -m benchmarks.existing_ocr --out OUT          # keep the run in OUT
+
+Per page: the ALTO Strings of the source, their characters against the bodies of the page's TEI articles
+(conservation to TEI), and against the TEI plus what is accounted for outside articles (page furniture and
+advertisements kept in our ALTO, text repair removed on purpose: a line read twice, a line-end hyphen). Time:
+the wall time of the whole batch run, start to batch.json, with TEI and ALTO validation on, against the time
+the same process takes only to parse the source ALTO (the baseline, measured in the same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from evaluation.conservation import REMOVED_BY_REPAIR, characters
+from pipeline.config import Settings
+from pipeline.model import OUTSIDE_ARTICLE_TYPES, Page
+from pipeline.readers.ndnp import digitise_batch
+from pipeline.serialise.alto import read_alto
+from pipeline.serialise.xmlsafe import parse_xml
+
+ROOT = Path(__file__).resolve().parent.parent
+NDNP = ROOT.parent / "shared" / "real" / "ndnp_batch_test"
+RESULTS = Path(__file__).resolve().parent / "results"
+TEI = "{http://www.tei-c.org/ns/1.0}"
+
+
+def _tei_characters(paths: list[Path]) -> Counter[str]:
+    bag: Counter[str] = Counter()
+    for path in paths:
+        body = parse_xml(path.read_bytes()).find(f".//{TEI}text/{TEI}body")
+        if body is not None:
+            bag.update(characters("".join(body.itertext())))
+    return bag
+
+
+def page_rows(out: Path) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for manifest_path in sorted(out.glob("*/manifest.json")):
+        manifest = json.loads(manifest_path.read_text())
+        issue_dir = manifest_path.parent
+        for entry in manifest["pages"]:
+            source = read_alto(Path(entry["source"]))  # the archive's own ALTO, units as they are
+            strings = sum(1 for r in source.regions for line in r.lines for _ in line.words)
+            alto_chars = characters("".join(r.text for r in source.regions))
+            articles = [a for a in manifest["articles"] if entry["id"] in a["pages"]]
+            tei = _tei_characters([issue_dir / a["tei"] for a in articles])
+            page = Page.model_validate_json((issue_dir / entry["model"]).read_bytes())
+            outside = characters("".join(r.text for r in page.regions if r.type in OUTSIDE_ARTICLE_TYPES))
+            removed: Counter[str] = Counter()
+            for repair in page.repairs:
+                if repair.kind in REMOVED_BY_REPAIR:
+                    removed.update(characters(repair.before) - characters(repair.after))
+            total = sum(alto_chars.values())
+            rows.append({
+                "issue": manifest["issue"]["id"], "page": Path(entry["source"]).name,
+                "printed_page": page.page_number, "unit": entry["unit"], "status": entry["status"],
+                "alto_strings": strings, "alto_characters": total, "articles": len(articles),
+                "conservation_to_tei": round(sum((alto_chars & tei).values()) / total, 4) if total else 1.0,
+                "conservation_accounted": round(sum((alto_chars & (tei + outside + removed)).values()) / total, 4)
+                if total else 1.0,
+            })
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, help="where the run goes, kept")
+    args = parser.parse_args()
+    if not NDNP.is_dir():
+        raise SystemExit(f"the NDNP batch is not at {NDNP}")
+    with tempfile.TemporaryDirectory(prefix="broadsheet-ndnp-") as folder:
+        out = args.out or Path(folder)
+        started = time.perf_counter()
+        results, flags = digitise_batch(NDNP, out, Settings())
+        seconds = time.perf_counter() - started
+        rows = page_rows(out)
+    started = time.perf_counter()
+    for row in rows:
+        read_alto(next(NDNP.rglob(f"{row['issue'].split('_')[0]}/*/*/{row['page']}")))
+    parse_seconds = time.perf_counter() - started
+    pages = len(rows)
+    summary = {
+        "date": date.today().isoformat(), "cores": os.cpu_count(), "issues": len(results), "pages": pages,
+        "failed_pages": sum(r.failed for r in results), "batch_flags": [f.reason for f in flags],
+        "articles": sum(r.articles for r in results),
+        "articles_per_page": round(sum(r.articles for r in results) / pages, 1) if pages else 0,
+        "min_conservation_to_tei": min(float(r["conservation_to_tei"]) for r in rows),
+        "min_conservation_accounted": min(float(r["conservation_accounted"]) for r in rows),
+        "seconds_per_page": round(seconds / pages, 2), "pages_per_minute": round(60 * pages / seconds, 1),
+        "time_against_parsing_alto_only": round(seconds / parse_seconds, 1), "rows": rows,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "existing_ocr.json").write_text(json.dumps(summary, indent=1))
+    print("| issue | page | printed | unit | ALTO strings | articles | to TEI | accounted |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r['issue']} | {r['page']} | {r['printed_page']} | {r['unit']} | {r['alto_strings']} | "
+              f"{r['articles']} | {r['conservation_to_tei']:.4f} | {r['conservation_accounted']:.4f} |")
+    print({k: v for k, v in summary.items() if k != "rows"})
+
+
+if __name__ == "__main__":
+    main()
