@@ -58,7 +58,7 @@ from evaluation.real_scores import (
     truth_lines,
     unspaced_scores,
 )
-from evaluation.real_sets import REAL, SETS, RealPage, alto_in_pixels, read_ecpo, read_page_xml, real_pages
+from evaluation.real_sets import REAL, SETS, RealPage, read_ecpo, read_page_xml, real_pages
 from evaluation.stage_cache import finish, read_cached
 from pipeline.clippings import read_clippings, score_clippings
 from pipeline.config import Settings
@@ -86,14 +86,12 @@ def _cached(page: RealPage, cache: Path) -> bool:
 
 def read(page: RealPage, cache: Path, settings: Settings) -> tuple[Page, float, str | None]:
     """The page after every stage, the seconds its reading stages took when OCR ran (0 for existing OCR), and why
-    broadsheet refused the file as given where it did (NDNP's inch1200 ALTO: then a copy in pixels is read)."""
+    broadsheet refused the file where it did (NDNP's ALTO is read as it is, in inch1200)."""
     if page.set == "ndnp":
         existing = process_existing(page.source, settings)
-        if existing.status != PageStatus.failed:
-            return existing, 0.0, None
-        refused = existing.flags[0].reason if existing.flags else "failed"
-        converted = alto_in_pixels(page.source, cache / "ndnp-pixels" / f"{page.name}.xml")
-        return process_existing(converted, settings), 0.0, refused
+        refused = (existing.flags[0].reason if existing.flags else "failed") \
+            if existing.status == PageStatus.failed else None
+        return existing, 0.0, refused
     [read_page] = read_cached(page.source, cache / "ocr", settings)
     reading_s = sum(step.seconds for step in read_page.steps)
     if read_page.status == PageStatus.failed:

@@ -13,8 +13,7 @@ what the scorers in `evaluation.real_scores` take:
   ECPO's own conversion uses.
 - Topaz Times 1944: the article clippings people drew (`pipeline.clippings`).
 - NDNP batch: the pages' ALTO files (existing OCR; no page images but one), for conservation only.
-  They are in ``inch1200``, as NDNP prescribes, which broadsheet's ALTO reader refuses (its page
-  model is in pixels): `alto_in_pixels` writes a copy at `NDNP_DPI` so the pages can be measured.
+  They are in ``inch1200``, as NDNP prescribes; broadsheet reads them as they are.
 
 All XML is parsed with entities, DTD loading and the network off.
 """
@@ -33,10 +32,6 @@ from pipeline.serialise.xmlsafe import parse_xml
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "real"
 """``../shared/real`` beside the repository: read-only, never committed."""
 SETS = ("kant", "nzz", "gbn", "ecpo", "topaz", "ndnp")
-NDNP_DPI = 300
-"""The resolution NDNP ALTO (inch1200) is turned into pixels at: the low end of what NDNP scans at; a
-uniform scale, so what the later stages do with the page does not hang on it."""
-ALTO_LENGTHS = ("HPOS", "VPOS", "WIDTH", "HEIGHT")
 GAIJI = "\u3013"
 """What ECPO's ``&gaiji;`` (an unencodable glyph) reads as: the geta mark, as in ECPO's own conversion."""
 
@@ -208,29 +203,6 @@ def _ndnp_pages(folder: Path) -> list[Path]:
     return pages
 
 
-def alto_in_pixels(alto: Path, target: Path, dpi: int = NDNP_DPI) -> Path:
-    """Write to ``target`` a copy of an ALTO file in ``inch1200`` with every length turned into pixels at ``dpi``."""
-    tree = parse_xml(alto)
-    root = tree.getroot()
-    ns = _namespace(root)
-    unit = root.find(f"{ns}Description/{ns}MeasurementUnit")
-    if unit is None or unit.text != "inch1200":
-        raise ValueError(f"{alto} is not in inch1200")
-    unit.text = "pixel"
-    scale = dpi / 1200
-    for element in root.iter():
-        for name in ALTO_LENGTHS:
-            if element.get(name) is not None:
-                element.set(name, str(round(float(element.get(name, 0)) * scale)))
-        if element.get("POINTS"):  # Shape/Polygon: "x,y x,y ..." (or all separated by spaces)
-            numbers = element.get("POINTS", "").replace(",", " ").split()
-            pairs = zip(numbers[0::2], numbers[1::2], strict=True)
-            element.set("POINTS", " ".join(f"{round(float(x) * scale)},{round(float(y) * scale)}" for x, y in pairs))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(str(target), xml_declaration=True, encoding="UTF-8")
-    return target
-
-
 def real_pages(sets: tuple[str, ...] | list[str] = SETS, root: Path = REAL) -> Iterator[RealPage]:
     """Every page of the chosen sets that is present under ``root``, set by set."""
     if "kant" in sets:
@@ -263,5 +235,5 @@ def real_pages(sets: tuple[str, ...] | list[str] = SETS, root: Path = REAL) -> I
             yield RealPage("ndnp", f"{alto.parent.name}-{alto.stem}", alto)
 
 
-__all__ = ["REAL", "SETS", "EcpoTruth", "PageTruth", "RealPage", "TextBlock", "TruthRegion", "alto_in_pixels",
+__all__ = ["REAL", "SETS", "EcpoTruth", "PageTruth", "RealPage", "TextBlock", "TruthRegion",
            "read_ecpo", "read_page_xml", "real_pages"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.real_sets import REAL, alto_in_pixels, read_ecpo, read_page_xml, real_pages
+from evaluation.real_sets import REAL, read_ecpo, read_page_xml, real_pages
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"the real page sets are not at {REAL} (../shared/real)")
 dinglehopper = pytest.importorskip("dinglehopper", reason="dinglehopper is in the eval extra: pip install -e '.[eval]'")
@@ -145,11 +145,10 @@ def test_conservation_on_a_real_page_through_the_existing_ocr_path(tmp_path: Pat
     assert kept.share == 1.0 and not kept.lost_regions
 
 
-def test_ndnp_alto_in_inch1200_is_refused_and_its_pixel_copy_reads(tmp_path: Path) -> None:
-    from pipeline.serialise.alto import AltoError, read_alto
+def test_ndnp_alto_in_inch1200_is_read_in_its_own_unit() -> None:
+    from pipeline.serialise.alto import read_alto
 
-    source = _pages("ndnp")[-1].source
-    with pytest.raises(AltoError, match="inch1200"):
-        read_alto(source)
-    page = read_alto(alto_in_pixels(source, tmp_path / "page.xml"))
-    assert page.width > 1000 and sum(len(region.lines) for region in page.regions) > 100
+    page = read_alto(_pages("ndnp")[-1].source)
+    assert page.unit == "inch1200" and page.width > 1000
+    assert sum(len(region.lines) for region in page.regions) > 100
+

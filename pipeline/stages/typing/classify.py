@@ -380,7 +380,7 @@ class Classifier:
         """A short line or two in the body's size straight over a headline: its kicker, where it is set apart
         from any text above (space, a rule or a column's top) and ends no sentence, as a story's last lines would."""
         box, config = self.boxes[region.id], self.config
-        if len(region.lines) > config.kicker_max_lines or SENTENCE_END.search(region.lines[-1].text) \
+        if not 0 < len(region.lines) <= config.kicker_max_lines or SENTENCE_END.search(region.lines[-1].text) \
                 or self.text_directly_above(region):
             return False
         size = self.meter.style(region).size
