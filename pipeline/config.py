@@ -16,6 +16,10 @@ class IngestConfig(Options):
     """Larger images are refused as decompression bombs (a 60000x60000 page is 3.6e9)."""
     min_side: int = 64
     """Smaller images cannot be a newspaper page."""
+    max_pages_per_file: int = Field(1000, ge=1)
+    """A file holding more pages (TIFF frames, PDF pages) is refused before any page is loaded: split it."""
+    max_sidecar_bytes: int = Field(1_000_000, ge=1)
+    """An issue sidecar larger than this is not metadata: it is refused unread and the names are used instead."""
     pdf_dpi: int = Field(300, ge=50, le=1200)
     """PDF pages are rasterised at this resolution: for OCR, and for layout on born-digital pages."""
     pdf_scan_native_dpi: bool = True
