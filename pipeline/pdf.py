@@ -76,7 +76,7 @@ def page_count(path: Path) -> int:
         handle.seek(0, 2)
         handle.seek(max(0, handle.tell() - PDF_TAIL_BYTES))
         if PDF_END_MARKER not in handle.read():
-            raise PdfError("PDF is truncated (no %%EOF at its end): copy the file again")
+            raise PdfError("not a readable PDF (truncated: no %%EOF at its end): copy the file again")
     try:
         document = pypdfium2.PdfDocument(str(path))
     except pypdfium2.PdfiumError as exc:

@@ -19,9 +19,9 @@ from pipeline.serialise.validate import validate_tei
 from pipeline.serialise.xmlsafe import parse_xml
 from pipeline.stages.repair import RepairStage
 from samples.generator import Defects, generate_page
-from tests.conftest import SHARED
+from tests.shared_data import require_shared, shared_path
 
-SEED = SHARED / "seed" / "000_0c233a0afbadcdcb.txt"
+SEED = shared_path("seed", "000_0c233a0afbadcdcb.txt")
 TEI = "{http://www.tei-c.org/ns/1.0}"
 
 
@@ -111,9 +111,7 @@ def test_short_last_line_is_evidence_against_a_join() -> None:
 
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Page, bytes]:
-    if not SEED.exists():
-        pytest.skip(f"the seed page {SEED} is not here (it lives in ../shared/seed/)")
-    page = process_existing(SEED, Settings())
+    page = process_existing(require_shared(SEED), Settings())
     out = tmp_path_factory.mktemp("seed")
     written, _, articles = write_page(page, out, validate=False)
     return written, (out / articles[0].tei).read_bytes()

@@ -69,9 +69,11 @@ def _frames_up_to(image: Image.Image, limit: int) -> int:
     if not getattr(image, "is_animated", False):
         return 1
     try:
-        image.seek(limit)
-    except EOFError:
-        return int(image.n_frames)  # known by now: the seek ran past the last frame
+        for frame in range(1, limit + 1):  # one directory at a time: n_frames would walk all of them
+            try:
+                image.seek(frame)
+            except EOFError:
+                return frame
     finally:
         image.seek(0)
     return limit + 1
