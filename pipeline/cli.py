@@ -92,6 +92,7 @@ examples:
   echo "$PASSWORD" | broadsheet review out/ --add-user bob
   broadsheet review out/                           # then open http://127.0.0.1:8000/
   broadsheet review out/ --port 8080
+  broadsheet review out/ --host 0.0.0.0 --allow-remote   # only behind a TLS-terminating proxy (see README)
 """
 
 
@@ -184,7 +185,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog=REVIEW_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     review.add_argument("out", type=Path, metavar="OUT", help="a run's output folder")
-    review.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    review.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default: 127.0.0.1, this machine only); any other needs --allow-remote")
+    review.add_argument("--allow-remote", action="store_true",
+                        help="bind to a non-loopback --host. The app speaks plain HTTP: put a TLS-terminating proxy "
+                             "in front, or passwords and session cookies cross the network readable")
     review.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     review.add_argument("--add-user", metavar="NAME",
                         help="create a reviewer instead of serving; the password is read from a prompt, or from "
@@ -476,6 +481,12 @@ def command_review(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"reviewer {args.add_user} added to {args.out / DB_NAME}")
         return EXIT_OK
+    if not is_loopback(args.host):
+        if not args.allow_remote:
+            raise CliError(f"refusing to serve the review app on {args.host}, beyond this machine, without "
+                           "--allow-remote; it speaks plain HTTP, so put TLS in front of it", EXIT_USAGE)
+        print(f"broadsheet: warning: serving on {args.host} over plain HTTP: passwords and session cookies cross the "
+              "network readable unless a TLS-terminating proxy stands in front", file=sys.stderr)
     import uvicorn
 
     from pipeline.review.app import create_app
@@ -485,6 +496,18 @@ def command_review(args: argparse.Namespace) -> int:
     uvicorn.run(create_app(args.out), host=args.host, port=args.port,
                 log_level="info" if args.verbose else "warning")
     return EXIT_OK
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address to bind reaches this machine only: localhost, 127.0.0.0/8, ::1."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -312,6 +312,21 @@ class OutputConfig(Options):
     validate OUT` runs it over a finished run."""
 
 
+class ReviewConfig(Options):
+    """The review app's sessions and its guard against password guessing (pipeline/review/)."""
+
+    session_seconds: int = Field(12 * 3600, ge=1)
+    """A login lasts at most this long ..."""
+    idle_seconds: int = Field(3600, ge=1)
+    """... and ends sooner after this long without a request."""
+    login_window_seconds: int = Field(900, ge=1)
+    """Failed logins are counted over this window ..."""
+    max_failures_per_user: int = Field(5, ge=1)
+    """... and a user name with this many is refused, even with the right password, until the window has passed;"""
+    max_failures_per_address: int = Field(20, ge=1)
+    """... as is an address with this many, whatever user names it tries."""
+
+
 class Settings(Options):
     ingest: IngestConfig = IngestConfig()
     preprocess: PreprocessConfig = PreprocessConfig()
@@ -323,3 +338,4 @@ class Settings(Options):
     repair: RepairConfig = RepairConfig()
     output: OutputConfig = OutputConfig()
     qa: QaConfig = QaConfig()
+    review: ReviewConfig = ReviewConfig()
