@@ -223,7 +223,10 @@ def _add_verbosity(parser: argparse.ArgumentParser) -> None:
 def is_issue_folder(path: Path) -> bool:
     """A folder given as an input is an issue, unless it is named as a page file (a folder called page_03.tif
     among page files fails as a page, with its reason, instead of turning the run into a usage error)."""
-    return path.is_dir() and path.suffix.lower() not in INPUT_SUFFIXES
+    try:
+        return path.is_dir() and path.suffix.lower() not in INPUT_SUFFIXES
+    except OSError:  # a path that cannot even be looked at (a folder above it unreadable): a page, to fail as one
+        return False
 
 
 def collect_inputs(inputs: Sequence[Path]) -> list[Path]:

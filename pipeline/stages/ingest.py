@@ -167,9 +167,9 @@ def ingest_file(source: Path, config: IngestConfig | None = None) -> list[Page]:
         return [failed_page(source, NON_UTF8_NAME, code="bad-name")]
     if suffix not in PAGE_SUFFIXES:
         return [failed_page(source, f"unsupported file type {source.suffix or '(none)'}")]
-    if source.is_dir():
-        return [failed_page(source, "a folder, not a page file")]
     try:
+        if source.is_dir():
+            return [failed_page(source, "a folder, not a page file")]
         sha256 = _sha256(source)
     except OSError as exc:
         return [failed_page(source, f"cannot read file: {exc.strerror or exc}", code="unreadable")]
