@@ -4,7 +4,9 @@ An issue of two small generated pages and one tiny one is digitised by `broadshe
 reference), while OUT is watched to time its phases: start-up (until the run takes OUT's lock), OCR (until the first
 page model is written) and writing (until the process ends). Then, per trial, a fresh OUT, a run killed with SIGKILL
 (its whole process group, as a power cut would) at a random moment in one of those phases, and a second run to the
-end. Each trial checks:
+end. A kill is aimed by what OUT shows, not by the clock alone (a busy machine stretches every phase): a random
+delay into the phase, at most its length in the reference run, counted from the moment the phase is seen to begin,
+and never past its end. Each trial checks:
 
 * the second run exits 0 and leaves no temporary file (`.*.part`) in OUT;
 * every output file (TEI, ALTO, page models, manifest, quarantine list) equals the reference's byte for byte once
@@ -37,11 +39,13 @@ PHASES = ("start-up", "OCR", "writing")
 POLL_SECONDS = 0.02
 _CLOCK = re.compile(rb'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?'
                     rb'|(seconds: )[\d.e+-]+'
-                    rb'|("(?:seconds|total_seconds|seconds_per_page|created|started)": )(?:"[^"]*"|[\d.e+-]+)'
+                    rb'|("(?:seconds|total_seconds|seconds_per_page|created|started|from_cache)": )'
+                    rb'(?:"[^"]*"|[\d.e+-]+)'
                     rb'|("stages": )\{[^}]*\}'
                     rb'|("(?:alto_sha256|model_sha256|sha256)": )"[0-9a-f]{64}"')
 """What differs between two uninterrupted runs: when each step ran, how long it took, and so the manifest's hashes of
-the files that record it (`hashes_match` checks those hashes against the files instead)."""
+the files that record it (`hashes_match` checks those hashes against the files instead); and the manifest's count of
+pages that came from the cache, which is a resumed run's bookkeeping, not its output."""
 
 
 def make_issue(folder: Path) -> Path:
@@ -110,16 +114,33 @@ def leftovers(out: Path) -> list[str]:
     return [str(p.relative_to(out)) for p in out.rglob("*") if p.name.endswith(".part")]
 
 
-def trial(issue: Path, out: Path, env: dict[str, str], kill_at: float,
+def _phase_now(out: Path) -> str:
+    has_lock, has_pages = _phase_marks(out)
+    return "writing" if has_pages else "OCR" if has_lock else "start-up"
+
+
+def _kill_in(process: subprocess.Popen[bytes], out: Path, phase: str, delay: float) -> bool:
+    """SIGKILL the run's process group `delay` seconds into `phase`, or as the phase ends if sooner; whether it was
+    still running to be killed."""
+    order = PHASES.index(phase)
+    while process.poll() is None and PHASES.index(_phase_now(out)) < order:
+        time.sleep(POLL_SECONDS)
+    entered = time.perf_counter()
+    while process.poll() is None and time.perf_counter() - entered < delay and _phase_now(out) == phase:
+        time.sleep(POLL_SECONDS)
+    if process.poll() is not None:
+        return False
+    os.killpg(process.pid, signal.SIGKILL)
+    return True
+
+
+def trial(issue: Path, out: Path, env: dict[str, str], phase: str, delay: float,
           reference: dict[str, bytes]) -> dict[str, object]:
     started = time.perf_counter()
     process = subprocess.Popen(_command(issue, out), env=env, cwd=ROOT, start_new_session=True)
-    while process.poll() is None and time.perf_counter() - started < kill_at:
-        time.sleep(POLL_SECONDS)
-    killed = process.poll() is None
-    has_lock, has_pages = _phase_marks(out)
-    if killed:
-        os.killpg(process.pid, signal.SIGKILL)
+    killed = _kill_in(process, out, phase, delay)
+    kill_at = time.perf_counter() - started
+    state = _phase_now(out) if killed else "finished"
     process.wait()
     after_kill = leftovers(out)
     resumed_at = time.perf_counter()
@@ -127,9 +148,8 @@ def trial(issue: Path, out: Path, env: dict[str, str], kill_at: float,
     resume_seconds = time.perf_counter() - resumed_at
     found = outputs(out)
     differing = sorted(name for name in set(found) | set(reference) if found.get(name) != reference.get(name))
-    return {"kill_at_seconds": round(kill_at, 2), "killed": killed,
-            "state_at_kill": "writing" if has_pages else "OCR" if has_lock else "start-up",
-            "part_files_after_kill": len(after_kill), "resume_exit": resumed.returncode,
+    return {"delay_into_phase_seconds": round(delay, 2), "kill_at_seconds": round(kill_at, 2), "killed": killed,
+            "state_at_kill": state, "part_files_after_kill": len(after_kill), "resume_exit": resumed.returncode,
             "resume_seconds": round(resume_seconds, 1), "part_files_after_resume": leftovers(out),
             "differing_files": differing, "manifest_hashes_match": hashes_match(out),
             "identical": resumed.returncode == 0 and not differing and not leftovers(out) and hashes_match(out)}
@@ -153,14 +173,13 @@ def main() -> None:
         repeatable = again == reference
         print(f"reference phases (s): {phases}; a second uninterrupted run equal with the clock masked: {repeatable}",
               flush=True)
-        windows = {"start-up": (0.0, phases["start-up"]), "OCR": (phases["start-up"], phases["OCR"]),
-                   "writing": (phases["OCR"], phases["writing"])}
+        lengths = {"start-up": phases["start-up"], "OCR": phases["OCR"] - phases["start-up"],
+                   "writing": phases["writing"] - phases["OCR"]}
         trials = []
         for number in range(args.trials):
             phase = PHASES[number * len(PHASES) // args.trials]
-            low, high = windows[phase]
-            result = {"aimed_at": phase, **trial(issue, Path(tmp) / f"trial-{number}", env,
-                                                  rng.uniform(low, max(high, low + POLL_SECONDS)), reference)}
+            result = {"aimed_at": phase, **trial(issue, Path(tmp) / f"trial-{number}", env, phase,
+                                                  rng.uniform(0, lengths[phase]), reference)}
             print(json.dumps(result, ensure_ascii=False), flush=True)
             trials.append(result)
     summary = {"date": date.today().isoformat(), "seed": seed, "machine": f"{os.cpu_count()} cores",
