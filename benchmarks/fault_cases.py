@@ -11,16 +11,15 @@ timed end to end (start-up and the good pages' OCR included), as the fuzz test (
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks import write_results
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -80,11 +79,7 @@ def main() -> None:
     runs = {"loose files, --prefect never": {"exit": loose_exit, "seconds": round(loose_seconds, 1)},
             "issue folders, Prefect flow": {"exit": issues_exit, "seconds": round(issues_seconds, 1)}}
     print(runs)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "fault_cases.json").write_text(json.dumps(
-        {"date": date.today().isoformat(), "seed": args.seed, "machine": f"{os.cpu_count()} cores",
-         "as_root": os.geteuid() == 0,
-         "cases": cases, "runs": runs}, ensure_ascii=False, indent=1) + "\n")
+    write_results("fault_cases", {"seed": args.seed, "as_root": os.geteuid() == 0, "cases": cases, "runs": runs})
 
 
 if __name__ == "__main__":

@@ -30,10 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks import write_results
+
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("start-up", "OCR", "writing")
 POLL_SECONDS = 0.02
@@ -182,14 +182,11 @@ def main() -> None:
                                                   rng.uniform(0, lengths[phase]), reference)}
             print(json.dumps(result, ensure_ascii=False), flush=True)
             trials.append(result)
-    summary = {"date": date.today().isoformat(), "seed": seed, "machine": f"{os.cpu_count()} cores",
-               "reference_phase_ends_seconds": {k: round(v, 2) for k, v in phases.items()},
-               "uninterrupted_runs_equal_with_clock_masked": repeatable,
-               "trials": trials, "identical": sum(bool(t["identical"]) for t in trials)}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "kill_resume.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
-    print(f"{summary['identical']} of {len(trials)} trials identical to the uninterrupted run; "
-          f"results in {RESULTS / 'kill_resume.json'}")
+    identical = sum(bool(t["identical"]) for t in trials)
+    path = write_results("kill_resume", {
+        "seed": seed, "reference_phase_ends_seconds": {k: round(v, 2) for k, v in phases.items()},
+        "uninterrupted_runs_equal_with_clock_masked": repeatable, "trials": trials, "identical": identical})
+    print(f"{identical} of {len(trials)} trials identical to the uninterrupted run; results in {path}")
 
 
 if __name__ == "__main__":

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks import write_results
+
 FORMS = {"radical": lambda code: 0x2E80 <= code <= 0x2FDF,
          "compatibility ideograph": lambda code: 0xF900 <= code <= 0xFAFF or 0x2F800 <= code <= 0x2FA1F,
          "ligature": lambda code: 0xFB00 <= code <= 0xFB06,
@@ -67,13 +66,10 @@ def main() -> None:
                          "before": count_forms(lines), "after": count_forms(repaired),
                          "lines_repaired": dict(kinds), "radicals_seen": "".join(sorted(found))})
             print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
-    summary = {"date": date.today().isoformat(), "machine": f"{os.cpu_count()} cores", "pages": rows,
-               "pages_with_radicals_before": sum(r["before"]["radical"] > 0 for r in rows),
-               "pages_with_radicals_after": sum(r["after"]["radical"] > 0 for r in rows)}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "text_layer_forms.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
-    print(f"radicals on {summary['pages_with_radicals_before']} of {len(rows)} pages before repair, "
-          f"{summary['pages_with_radicals_after']} after")
+    before, after = (sum(r[when]["radical"] > 0 for r in rows) for when in ("before", "after"))
+    path = write_results("text_layer_forms", {"pages": rows, "pages_with_radicals_before": before,
+                                              "pages_with_radicals_after": after})
+    print(f"radicals on {before} of {len(rows)} pages before repair, {after} after; results in {path}")
 
 
 if __name__ == "__main__":
