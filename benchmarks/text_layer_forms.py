@@ -1,12 +1,14 @@
 """Compatibility forms in browser-printed PDFs' text layers, before and after repair (issue #15).
 
-Chinese pages from the independent browser designer (samples/browser) are printed to PDF by Chromium; each page's
-text layer is read as a run reads it (`PdfTextLayer`, the no-OCR engine) and counted: characters in the Kangxi
-Radicals and CJK Radicals Supplement blocks, CJK compatibility ideographs, Latin ligatures, soft hyphens and
+Chinese and English pages from the independent browser designer (samples/browser) are printed to PDF by Chromium;
+each page's text layer is read as a run reads it (`PdfTextLayer`, the no-OCR engine) and counted: characters in the
+Kangxi Radicals and CJK Radicals Supplement blocks, CJK compatibility ideographs, Latin ligatures, soft hyphens and
 zero-width breaks. Then the same lines through the repair stage's text-layer repairs (`TEXT_LAYER_FORMS`), counted
 again, with the repairs recorded.
 
-    python -m benchmarks.text_layer_forms [--pages 5] [--seed 1]   # results in benchmarks/results/text_layer_forms.json
+    python -m benchmarks.text_layer_forms [--pages 5] [--seed 1]   # --pages of each language
+
+Results in benchmarks/results/text_layer_forms.json.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="broadsheet-forms-") as tmp, browser_session() as browser:
-        for seed in range(args.seed, args.seed + args.pages):
-            rendered = render_page("zh", seed, tmp, formats=("pdf",), name=f"zh-{seed}", browser=browser)
+        for lang, seed in ((lang, seed) for lang in ("zh", "en") for seed in range(args.seed, args.seed + args.pages)):
+            rendered = render_page(lang, seed, tmp, formats=("pdf",), name=f"{lang}-{seed}", browser=browser)
             path = Path(rendered.paths["pdf"])
             [page] = ingest_file(path, IngestConfig())
             # The text layer needs only the raster's size, for its coordinates.
@@ -62,14 +64,15 @@ def main() -> None:
                     text = after
                 repaired.append(text)
             found = Counter(ch for text in lines for ch in text if FORMS["radical"](ord(ch)))
-            rows.append({"seed": seed, "mode": page.pdf.mode if page.pdf else None, "lines": len(lines),
+            rows.append({"lang": lang, "seed": seed, "mode": page.pdf.mode if page.pdf else None, "lines": len(lines),
                          "before": count_forms(lines), "after": count_forms(repaired),
                          "lines_repaired": dict(kinds), "radicals_seen": "".join(sorted(found))})
             print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
-    before, after = (sum(r[when]["radical"] > 0 for r in rows) for when in ("before", "after"))
-    path = write_results("text_layer_forms", {"pages": rows, "pages_with_radicals_before": before,
-                                              "pages_with_radicals_after": after})
-    print(f"radicals on {before} of {len(rows)} pages before repair, {after} after; results in {path}")
+    totals = {when: {form: sum(r[when][form] for r in rows) for form in FORMS} for when in ("before", "after")}
+    pages_with = {when: {form: sum(r[when][form] > 0 for r in rows) for form in FORMS} for when in ("before", "after")}
+    path = write_results("text_layer_forms", {"pages": rows, "characters": totals, "pages_with": pages_with})
+    print(f"{len(rows)} pages; characters before {totals['before']}, after {totals['after']}; pages with them before "
+          f"{pages_with['before']}; results in {path}")
 
 
 if __name__ == "__main__":
