@@ -31,7 +31,7 @@ def digitise_inbox(inbox: str, out_root: str, settings: Settings | None = None, 
     summaries: list[IssueSummary] = []
     failures: list[str] = []
     for folder, content_hash in ledger.new_folders(Path(inbox)):
-        issue = load_issue(folder)
+        issue = load_issue(folder, (settings or Settings()).ingest)
         out_dir = Path(out_root) / issue.id
         logger.info("digitising %s (%d file(s)) into %s", folder.name, len(issue.files), out_dir)
         state = run_issue(issue, str(out_dir), settings, ocr_slots=ocr_slots, return_state=True)

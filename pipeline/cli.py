@@ -57,7 +57,8 @@ exit codes:
   3  no input pages found
   4  every page failed
   5  a required engine or package is not installed
-  6  some pages failed; the rest were written (failed pages and reasons: OUT/quarantine.json)
+  6  some pages failed, or an issue folder held none; the rest were written (failed pages and reasons:
+     OUT/quarantine.json, and one line each on standard error)
   7  the output cannot be written (disk full, or another run is writing to OUT); nothing is half-written
 """
 
@@ -97,6 +98,7 @@ examples:
   echo "$PASSWORD" | broadsheet review out/ --add-user bob
   broadsheet review out/                           # then open http://127.0.0.1:8000/
   broadsheet review out/ --port 8080
+  broadsheet review out/ --host 0.0.0.0 --allow-remote   # only behind a TLS-terminating proxy (see README)
 """
 
 
@@ -202,7 +204,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog=REVIEW_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     review.add_argument("out", type=Path, metavar="OUT", help="a run's output folder")
-    review.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    review.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default: 127.0.0.1, this machine only); any other needs --allow-remote")
+    review.add_argument("--allow-remote", action="store_true",
+                        help="bind to a non-loopback --host. The app speaks plain HTTP: put a TLS-terminating proxy "
+                             "in front, or passwords and session cookies cross the network readable")
     review.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     review.add_argument("--add-user", metavar="NAME",
                         help="create a reviewer instead of serving; the password is read from a prompt, or from "
@@ -233,20 +239,34 @@ def _add_verbosity(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--verbose", "-v", action="store_true", help="print progress details and tracebacks")
 
 
+def is_issue_folder(path: Path) -> bool:
+    """A folder given as an input is an issue, unless it is named as a page file (a folder called page_03.tif
+    among page files fails as a page, with its reason, instead of turning the run into a usage error)."""
+    try:
+        return path.is_dir() and path.suffix.lower() not in INPUT_SUFFIXES
+    except OSError:  # a path that cannot even be looked at (a folder above it unreadable): a page, to fail as one
+        return False
+
+
 def collect_inputs(inputs: Sequence[Path]) -> list[Path]:
     """Files as given; folders expanded to their page images (or, with none, their OCR files).
 
-    A missing path stays, to fail as a page.
+    A missing path, or a folder that cannot be listed, stays, to fail as a page with its reason.
     """
     from pipeline.readers import EXISTING_SUFFIXES
 
     collected: list[Path] = []
     for path in inputs:
-        if path.is_dir():
-            images = sorted(p for p in path.iterdir() if p.suffix.lower() in INPUT_SUFFIXES)
-            collected.extend(images or sorted(p for p in path.iterdir() if p.suffix.lower() in EXISTING_SUFFIXES))
-        else:
+        if not is_issue_folder(path):
             collected.append(path)
+            continue
+        try:
+            entries = sorted(path.iterdir())
+        except OSError:
+            collected.append(path)
+            continue
+        images = [p for p in entries if p.suffix.lower() in INPUT_SUFFIXES]
+        collected.extend(images or [p for p in entries if p.suffix.lower() in EXISTING_SUFFIXES])
     return collected
 
 
@@ -286,14 +306,16 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _issues(inputs: Sequence[Path]) -> list[Issue]:
+def _issues(inputs: Sequence[Path], settings: Settings) -> list[Issue]:
     """Each folder is an issue; loose page files together make one, with metadata guessed from their folder."""
     from pipeline.issue import load_issue, loose_issue
 
-    folders = [path for path in inputs if path.is_dir()]
+    folders = [path for path in inputs if is_issue_folder(path)]
     if folders and len(folders) < len(inputs):
         raise CliError("give issue folders or page files in one run, not both", EXIT_USAGE)
-    return [load_issue(folder) for folder in folders] if folders else [loose_issue(list(inputs))]
+    if folders:
+        return [load_issue(folder, settings.ingest) for folder in folders]
+    return [loose_issue(list(inputs), settings.ingest)]
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -317,12 +339,12 @@ def command_run(args: argparse.Namespace) -> int:
     if any(is_existing_ocr(s) for s in sources):
         return _run_existing(sources, args)
     settings = _settings(args)
-    issues = _issues(args.inputs)
+    issues = _issues(args.inputs, settings)
     _quiet_prefect(args.verbose)
     from pipeline.atomic import FolderBusyError
     from pipeline.batch import is_out_of_space
 
-    pages = failed = 0
+    pages = failed = empty_issues = 0
     for issue in issues:
         out = args.out if len(issues) == 1 else args.out / issue.id
         run_issue = _issue_runner(args, issue, out, settings)
@@ -338,9 +360,19 @@ def command_run(args: argparse.Namespace) -> int:
                 raise
             raise CliError(f"cannot write to {out}: {exc.strerror or exc}; finished files are whole, "
                            "re-run when there is room", EXIT_CANNOT_WRITE) from exc
+        except Exception as exc:  # one issue's trouble is not the next issue's: report it and go on
+            if args.verbose:
+                raise
+            print(f"broadsheet: error: issue {issue.id} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            empty_issues += 1
+            continue
         pages += summary.pages
         failed += summary.failed
+        empty_issues += not summary.pages
         if not args.quiet:
+            for page in summary.failures:
+                frame = f" (frame {page.frame + 1})" if page.frame else ""
+                print(f"failed: {page.source}{frame}: {page.reason}", file=sys.stderr)
             print(f"{summary.pages} page(s): {summary.pages - summary.failed - summary.flagged} ok, "
                   f"{summary.flagged} flagged, {summary.failed} failed ({summary.from_cache} from cache); "
                   f"{summary.articles} article(s)")
@@ -350,7 +382,7 @@ def command_run(args: argparse.Namespace) -> int:
                 print(f"failed pages and reasons: {summary.quarantine}")
     if pages and failed == pages:
         raise CliError(f"every page failed; the reasons are in quarantine.json under {args.out}", EXIT_ALL_FAILED)
-    return EXIT_SOME_FAILED if failed else EXIT_OK
+    return EXIT_SOME_FAILED if failed or empty_issues else EXIT_OK
 
 
 def _issue_runner(args: argparse.Namespace, issue: Issue, out: Path, settings: Settings) -> Callable[..., IssueSummary]:
@@ -545,6 +577,12 @@ def command_review(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"reviewer {args.add_user} added to {args.out / DB_NAME}")
         return EXIT_OK
+    if not is_loopback(args.host):
+        if not args.allow_remote:
+            raise CliError(f"refusing to serve the review app on {args.host}, beyond this machine, without "
+                           "--allow-remote; it speaks plain HTTP, so put TLS in front of it", EXIT_USAGE)
+        print(f"broadsheet: warning: serving on {args.host} over plain HTTP: passwords and session cookies cross the "
+              "network readable unless a TLS-terminating proxy stands in front", file=sys.stderr)
     import uvicorn
 
     from pipeline.review.app import create_app
@@ -556,10 +594,23 @@ def command_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def is_loopback(host: str) -> bool:
+    """Whether an address to bind reaches this machine only: localhost, 127.0.0.0/8, ::1."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)  # a decoder's warnings about a damaged file: log lines, quiet under --quiet
     handler = {"run": command_run, "serve": command_serve, "eval": command_eval,
                "validate": command_validate, "review": command_review}[args.command]
     try:

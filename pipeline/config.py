@@ -16,6 +16,10 @@ class IngestConfig(Options):
     """Larger images are refused as decompression bombs (a 60000x60000 page is 3.6e9)."""
     min_side: int = 64
     """Smaller images cannot be a newspaper page."""
+    max_pages_per_file: int = Field(1000, ge=1)
+    """A file holding more pages (TIFF frames, PDF pages) is refused before any page is loaded: split it."""
+    max_sidecar_bytes: int = Field(1_000_000, ge=1)
+    """An issue sidecar larger than this is not metadata: it is refused unread and the names are used instead."""
     pdf_dpi: int = Field(300, ge=50, le=1200)
     """PDF pages are rasterised at this resolution: for OCR, and for layout on born-digital pages."""
     pdf_scan_native_dpi: bool = True
@@ -342,6 +346,21 @@ class ExistingOcrConfig(Options):
     engine (`--reocr-below`); None: the existing text is always kept."""
 
 
+class ReviewConfig(Options):
+    """The review app's sessions and its guard against password guessing (pipeline/review/)."""
+
+    session_seconds: int = Field(12 * 3600, ge=1)
+    """A login lasts at most this long ..."""
+    idle_seconds: int = Field(3600, ge=1)
+    """... and ends sooner after this long without a request."""
+    login_window_seconds: int = Field(900, ge=1)
+    """Failed logins are counted over this window ..."""
+    max_failures_per_user: int = Field(5, ge=1)
+    """... and a user name with this many is refused, even with the right password, until the window has passed;"""
+    max_failures_per_address: int = Field(20, ge=1)
+    """... as is an address with this many, whatever user names it tries."""
+
+
 class Settings(Options):
     ingest: IngestConfig = IngestConfig()
     existing: ExistingOcrConfig = ExistingOcrConfig()
@@ -354,3 +373,4 @@ class Settings(Options):
     repair: RepairConfig = RepairConfig()
     output: OutputConfig = OutputConfig()
     qa: QaConfig = QaConfig()
+    review: ReviewConfig = ReviewConfig()

@@ -17,8 +17,16 @@ from pydantic import BaseModel
 
 from pipeline.config import IngestConfig
 from pipeline.model import Flag, IssueMetadata, Page, Severity
-from pipeline.names import DATE, PAGE_SUFFIXES, guess_metadata, iso_date, page_number_from_name
-from pipeline.stages.ingest import frame_count, ingest_file
+from pipeline.names import (
+    DATE,
+    PAGE_SUFFIXES,
+    guess_metadata,
+    is_utf8_name,
+    iso_date,
+    page_number_from_name,
+    printable,
+)
+from pipeline.stages.ingest import NON_UTF8_NAME, failed_page, frame_count, ingest_file
 
 SIDECAR_NAMES = ("issue.yaml", "issue.yml", "issue.json")
 METADATA_KEYS = ("title", "date", "edition", "issue_number", "volume", "publisher", "place", "language", "lccn")
@@ -38,10 +46,26 @@ class Issue(BaseModel):
     """File name -> printed page number of its first page; later frames of the file follow on."""
     flags: list[Flag]
     """Issue-level problems: no sidecar, an unreadable sidecar, pages it names that are missing."""
+    refused: list[str] = []
+    """Page files refused before ingest, as printable names: names that are not UTF-8, which no TEI, manifest or
+    task parameter can hold. Each becomes a failed page of the issue."""
+
+
+def _split_refused(files: list[Path]) -> tuple[list[Path], list[str]]:
+    return [p for p in files if is_utf8_name(p)], [printable(p) for p in files if not is_utf8_name(p)]
 
 
 class _SidecarLoader(yaml.SafeLoader):
-    """yaml.safe_load's loader, but dates stay text: an impossible date then gets our message, not a traceback."""
+    """yaml.safe_load's loader, but dates stay text (an impossible date then gets our message, not a traceback)
+    and aliases are refused: metadata needs none, and nested aliases (a "billion laughs" file) expand into more
+    data than any machine holds once walked."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a sidecar",
+                                              event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 _SidecarLoader.yaml_implicit_resolvers = {
@@ -72,8 +96,10 @@ def _natural_key(path: Path) -> tuple[object, ...]:
 
 
 def page_files(folder: Path) -> list[Path]:
-    """Images and PDFs directly in the folder, hidden files and sidecars left out, in natural name order."""
-    return sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+    """Everything directly in the folder named as an image or PDF, hidden files and sidecars left out, in natural
+    name order. A name is not a file: a folder or a broken link named page_03.tif stays, to fail as a page with its
+    reason, rather than vanish from the issue unnoticed."""
+    return sorted((p for p in folder.iterdir() if not p.name.startswith(".")
                    and p.name not in SIDECAR_NAMES and p.suffix.lower() in PAGE_SUFFIXES), key=_natural_key)
 
 
@@ -83,12 +109,19 @@ def _yaml_line(exc: yaml.YAMLError) -> str:
     return f"line {mark.line + 1}: {problem}" if mark is not None else problem
 
 
-def read_sidecar(path: Path) -> dict[str, Any]:
+def read_sidecar(path: Path, max_bytes: int = IngestConfig().max_sidecar_bytes) -> dict[str, Any]:
     """The sidecar's mapping; anything unusable raises SidecarError naming the file and line."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SidecarError(f"{path.name} is {size:,} bytes, over the {max_bytes:,} byte limit "
+                               "(ingest.max_sidecar_bytes): not metadata")
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SidecarError(f"{path.name} cannot be read: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise SidecarError(f"{path.name} is not UTF-8 text (a binary file?): {exc.reason} at byte {exc.start}") \
+            from exc
+    except OSError as exc:
+        raise SidecarError(f"{path.name} cannot be read: {exc.strerror or exc}") from exc
     if path.suffix == ".json":
         try:
             data = json.loads(text)
@@ -138,19 +171,22 @@ def _sidecar_pages(data: dict[str, Any], sidecar: str) -> dict[str, int] | list[
                        "or list file names in page order")
 
 
-def _numbered(files: list[Path], first_numbers: dict[str, int | None]) -> dict[str, int]:
-    """Page numbers where known, the rest following on from the file before (a multi-page file counts each page)."""
+def _numbered(files: list[Path], first_numbers: dict[str, int | None], config: IngestConfig) -> dict[str, int]:
+    """Page numbers where known, the rest following on from the file before (a multi-page file counts each page).
+
+    Only headers are read, and a file that cannot be counted counts as one page (ingest then says what is wrong
+    with it), so one broken file never stops the numbering of the others."""
     numbers: dict[str, int] = {}
     following = 1
     for path in files:
         number = first_numbers.get(path.name) or following
         numbers[path.name] = number
-        following = number + frame_count(path)
+        following = number + frame_count(path, config)
     return numbers
 
 
-def _order_and_number(files: list[Path], listed: dict[str, int] | list[str] | None,
-                      flags: list[Flag], sidecar: str | None) -> tuple[list[Path], dict[str, int]]:
+def _order_and_number(files: list[Path], listed: dict[str, int] | list[str] | None, flags: list[Flag],
+                      sidecar: str | None, config: IngestConfig) -> tuple[list[Path], dict[str, int]]:
     by_name = {p.name: p for p in files}
     if listed is not None:
         missing = [name for name in listed if name not in by_name]
@@ -164,30 +200,35 @@ def _order_and_number(files: list[Path], listed: dict[str, int] | list[str] | No
                                      "numbered after the listed pages"))
         if isinstance(listed, list):
             ordered = [by_name[name] for name in listed if name in by_name] + unlisted
-            return ordered, _numbered(ordered, {})
+            return ordered, _numbered(ordered, {}, config)
         known = sorted((p for p in files if p.name in listed), key=lambda p: listed[p.name])
         ordered = known + unlisted
-        return ordered, _numbered(ordered, {name: listed[name] for name in listed if name in by_name})
+        return ordered, _numbered(ordered, {name: listed[name] for name in listed if name in by_name}, config)
     guessed = {p.name: page_number_from_name(p) for p in files}
     numbers = list(guessed.values())
     if files and all(numbers) and len(set(numbers)) == len(numbers):
         ordered = sorted(files, key=lambda p: guessed[p.name] or 0)
-        return ordered, _numbered(ordered, guessed)
-    return files, _numbered(files, {})
+        return ordered, _numbered(ordered, guessed, config)
+    return files, _numbered(files, {}, config)
 
 
-def loose_issue(files: list[Path]) -> Issue:
+def loose_issue(files: list[Path], config: IngestConfig | None = None) -> Issue:
     """Page files given one by one: an issue with metadata guessed from their folder, pages in the order given."""
     folder = files[0].parent if files else Path(".")
     metadata = guess_metadata(folder)
-    numbers = _numbered(files, {p.name: page_number_from_name(p) for p in files})
-    return Issue(folder=folder, id=issue_id(metadata, folder), metadata=metadata, files=list(files),
-                 page_numbers=numbers, flags=[])
+    files, refused = _split_refused(files)
+    numbers = _numbered(files, {p.name: page_number_from_name(p) for p in files}, config or IngestConfig())
+    return Issue(folder=folder, id=issue_id(metadata, folder), metadata=metadata, files=files,
+                 page_numbers=numbers, flags=[], refused=refused)
 
 
-def load_issue(folder: Path) -> Issue:
-    """Resolve an issue folder: its sidecar (or guesses from names), its page files in order and their numbers."""
+def load_issue(folder: Path, config: IngestConfig | None = None) -> Issue:
+    """Resolve an issue folder: its sidecar (or guesses from names), its page files in order and their numbers.
+
+    Never raises for what is in the folder: a bad sidecar or a folder that cannot be listed is an issue flag,
+    a bad page file a failed page later."""
     folder = Path(folder)
+    config = config or IngestConfig()
     flags: list[Flag] = []
     defaults = guess_metadata(folder)
     metadata = defaults
@@ -203,7 +244,7 @@ def load_issue(folder: Path) -> Issue:
                                  f"title {defaults.title!r}, date {defaults.date or 'unknown'}"))
     else:
         try:
-            data = read_sidecar(sidecars[0])
+            data = read_sidecar(sidecars[0], config.max_sidecar_bytes)
             metadata = _metadata_from(data, defaults, sidecars[0].name)
             listed = _sidecar_pages(data, sidecars[0].name)
             unknown = sorted(set(data) - {*METADATA_KEYS, "pages"})
@@ -214,12 +255,19 @@ def load_issue(folder: Path) -> Issue:
             metadata, listed = defaults, None
             flags.append(Flag(code="bad-sidecar", severity=Severity.error,
                               reason=f"{exc}; metadata guessed from names instead"))
-    files, page_numbers = _order_and_number(page_files(folder), listed, flags, sidecar_name)
-    if not files:
+    try:
+        found = page_files(folder)
+    except OSError as exc:
+        found = []
+        flags.append(Flag(code="unlistable-folder", severity=Severity.error,
+                          reason=f"{printable(folder)} cannot be listed: {exc.strerror or exc}"))
+    found, refused = _split_refused(found)
+    files, page_numbers = _order_and_number(found, listed, flags, sidecar_name, config)
+    if not files and not refused:
         flags.append(Flag(code="no-pages", severity=Severity.error,
-                          reason=f"{folder} holds no page files ({', '.join(sorted(PAGE_SUFFIXES))})"))
+                          reason=f"{printable(folder)} holds no page files ({', '.join(sorted(PAGE_SUFFIXES))})"))
     return Issue(folder=folder, id=issue_id(metadata, folder), metadata=metadata, files=files,
-                 page_numbers=page_numbers, flags=flags)
+                 page_numbers=page_numbers, flags=flags, refused=refused)
 
 
 def ingest_issue(issue: Issue, config: IngestConfig) -> list[Page]:
@@ -229,4 +277,5 @@ def ingest_issue(issue: Issue, config: IngestConfig) -> list[Page]:
         first = issue.page_numbers.get(path.name, 1)
         for page in ingest_file(path, config):
             pages.append(page.model_copy(update={"issue": issue.metadata, "page_number": first + page.frame}))
-    return pages
+    refused = [failed_page(Path(name), NON_UTF8_NAME, code="bad-name") for name in issue.refused]
+    return pages + [page.model_copy(update={"issue": issue.metadata}) for page in refused]

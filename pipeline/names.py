@@ -4,6 +4,7 @@ printed page numbers. Light on imports, so the command line can use it before an
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -18,6 +19,16 @@ PAGE_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
 DATE = re.compile(r"(?<!\d)(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)")
 _PAGE_NUMBER = re.compile(r"(\d{1,4})$")
 """The printed page is the trailing number of a file stem: page_04, 04, A06, p3, ttt_1944_0059."""
+
+
+def printable(path: Path | str) -> str:
+    """A path as text that any UTF-8 file or terminal can hold: bytes of a name that are not UTF-8 (which Python
+    keeps as lone surrogates) are shown as \\xNN escapes, so a reason can still name the file."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def is_utf8_name(path: Path) -> bool:
+    return printable(path) == os.fspath(path)
 
 
 def iso_date(year: str, month: str, day: str) -> str | None:
@@ -49,7 +60,7 @@ def guess_metadata(folder: Path, file: Path | None = None) -> IssueMetadata:
     """Title and date from a folder name such as `renmin-ribao_2024-03-05`. A folder named only by its date takes
     the title from its parent (`renmin-ribao/2024-03-05`), and folders such as `images/` or `tiff/` are looked
     past. Without a date in the folders, a date in the file's name (`renmin_2024-03-05_p1.tif`) is used."""
-    names = [part for part in reversed((folder.resolve() if folder.name in ("", ".") else folder).parts)
+    names = [printable(part) for part in reversed((folder.resolve() if folder.name in ("", ".") else folder).parts)
              if part.strip("/\\")][:4]
     date, words = None, []
     for name in names:

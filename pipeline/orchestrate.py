@@ -24,6 +24,7 @@ from tqdm import tqdm
 from pipeline.atomic import exclusive_folder, remove_partial_files, write_bytes_atomic
 from pipeline.batch import (
     OutOfSpaceError,
+    QuarantinedPage,
     is_out_of_space,
     is_transient,
     page_cache_key,
@@ -61,6 +62,8 @@ class IssueSummary(BaseModel):
     tei_dir: str
     manifest: str
     quarantine: str
+    failures: list[QuarantinedPage]
+    """Every failed page, with its reason, as in quarantine.json."""
     issue_flags: list[Flag]
 
 
@@ -233,7 +236,8 @@ def digitise(issue: Issue, out_dir: str, settings: Settings | None, tasks: Issue
             "stages": {name: round(seconds, 3) for name, seconds in stage_seconds.items()},
         }, ManifestIssue.of(issue.id, issue.metadata, issue.flags),
             schema_fingerprint(settings.output.tei_all) if settings.output.validate_tei else None)
-        quarantine = write_quarantine(out, quarantine_list(manifest))
+        failures = quarantine_list(manifest)
+        quarantine = write_quarantine(out, failures)
     tasks.report(f"qa-{issue.id}"[:100].lower().replace("_", "-"), qa_summary_rows(manifest),
                  f"QA summary of {issue.metadata.title} {issue.metadata.date or ''}".strip())
     return IssueSummary(
@@ -241,5 +245,5 @@ def digitise(issue: Issue, out_dir: str, settings: Settings | None, tasks: Issue
         failed=sum(p.status == PageStatus.failed for p in entries),
         flagged=sum(p.status == PageStatus.flagged for p in entries),
         from_cache=from_cache, articles=len(articles), tei_dir=str(out / "tei"), manifest=str(out / "manifest.json"),
-        quarantine=str(quarantine), issue_flags=issue.flags,
+        quarantine=str(quarantine), failures=failures, issue_flags=issue.flags,
     )

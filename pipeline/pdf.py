@@ -64,9 +64,30 @@ def open_pdf(path: Path) -> Iterator[pdfplumber.PDF]:
         document.close()
 
 
+PDF_END_MARKER = b"%%EOF"
+PDF_TAIL_BYTES = 1024
+"""The PDF standard puts %%EOF in the file's last 1024 bytes; a file without it was cut short in copying."""
+
+
 def page_count(path: Path) -> int:
-    with open_pdf(path) as document:
-        return len(document.pages)
+    """Pages in the PDF, read from its page tree by PDFium without parsing any page (a 10,000-page file costs
+    no more than a short one); a file cut short, or one PDFium cannot open, is a PdfError."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - PDF_TAIL_BYTES))
+        if PDF_END_MARKER not in handle.read():
+            raise PdfError("not a readable PDF (truncated: no %%EOF at its end): copy the file again")
+    try:
+        document = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise PdfError("PDF is encrypted with a password: decrypt it first, e.g. "
+                           "`qpdf --decrypt --password=PASSWORD in.pdf out.pdf`") from exc
+        raise PdfError(f"not a readable PDF (malformed or truncated): {exc}") from exc
+    try:
+        return len(document)
+    finally:
+        document.close()
 
 
 def raster_size(page: PdfPlumberPage, dpi: float) -> tuple[int, int]:

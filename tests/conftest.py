@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.shared_data import pytest_runtest_logreport, pytest_sessionfinish  # noqa: F401  (the shared-data plugin)
+
 if TYPE_CHECKING:
     from pipeline.model import Page
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "samples" / "pages"
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")

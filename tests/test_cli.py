@@ -92,3 +92,12 @@ def test_every_page_failing_is_exit_code_4(prefect_harness: None, tmp_path: Path
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert {p["status"] for p in manifest["pages"]} == {"failed"}
     assert manifest["articles"] == []
+
+
+@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True),
+                                                ("[::1]", True), ("localhost", True), ("0.0.0.0", False),
+                                                ("::", False), ("192.168.1.20", False), ("review.example.org", False)])
+def test_only_loopback_addresses_count_as_this_machine(host: str, loopback: bool) -> None:
+    from pipeline.cli import is_loopback
+
+    assert is_loopback(host) is loopback

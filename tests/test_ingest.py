@@ -13,7 +13,7 @@ from PIL import Image
 from pipeline.config import IngestConfig
 from pipeline.model import PageStatus
 from pipeline.stages.ingest import ingest_file, load_gray
-from tests.conftest import SHARED
+from tests.shared_data import needs_shared, shared_path
 
 
 def _png_header_only(path: Path, width: int, height: int) -> None:
@@ -147,12 +147,11 @@ def test_bitonal_g4_multipage_tiff(tmp_path: Path) -> None:
         assert (dark_rows.min(), dark_rows.max()) == (50 + 100 * k, 99 + 100 * k)
 
 
-TOPAZ_IMAGES = SHARED / "real" / "topaz_times_1944" / "pages" / "images"
+TOPAZ_IMAGES = shared_path("real", "topaz_times_1944", "pages", "images")
 
 
+@needs_shared(TOPAZ_IMAGES)
 def test_real_topaz_g4_pages() -> None:
-    if not TOPAZ_IMAGES.is_dir():
-        pytest.skip(f"the Topaz Times pages are not here ({TOPAZ_IMAGES}): the shared data folder is absent")
     for path in sorted(TOPAZ_IMAGES.glob("*.tif")):
         with Image.open(path) as image:
             assert image.info["compression"] == "group4" and image.mode == "1"

@@ -15,11 +15,12 @@ from pipeline.interviews import participants_in_byline, turn_label
 from pipeline.readers import digitise_existing
 from pipeline.serialise.validate import validate_tei
 from pipeline.serialise.xmlsafe import parse_xml
-from tests.conftest import BUNDLED, SHARED
+from tests.conftest import BUNDLED
+from tests.shared_data import require_shared, shared_path
 
 TEI = "{http://www.tei-c.org/ns/1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
-SEED = SHARED / "seed" / "000_0c233a0afbadcdcb.txt"
+SEED = shared_path("seed", "000_0c233a0afbadcdcb.txt")
 GUESTS = {
     "张占斌": "中央党校（国家行政学院）中国式现代化研究中心主任、一级教授",
     "殷德生": "华东师范大学特聘教授、经济与管理学院院长",
@@ -81,7 +82,7 @@ def test_english_interview_byline() -> None:
 def seed_tei(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seed roundtable through the existing-OCR path, written and validated."""
     out = tmp_path_factory.mktemp("seed")
-    digitise_existing([SEED], out, Settings())
+    digitise_existing([require_shared(SEED)], out, Settings())
     [tei_path] = sorted((out / "tei").glob("*.xml"))
     return tei_path
 

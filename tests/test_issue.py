@@ -155,3 +155,69 @@ def test_loose_files_are_numbered_in_the_order_given_counting_each_page_of_a_mul
     issue = loose_issue([folder / "cover.png", folder / "inside.tif", folder / "back.png"])
     assert issue.page_numbers == {"cover.png": 1, "inside.tif": 2, "back.png": 5}
     assert issue.metadata.date == "1944-12-13"
+
+
+def test_a_decompression_bomb_among_good_files_fails_alone(tmp_path: Path) -> None:
+    """Issue #15: numbering opened every image before ingest's pixel check, and a 60000x60000 PNG sank the run."""
+    from samples.broken_inputs import png_bomb
+
+    _pages(tmp_path, "page_01.png", "page_03.png")
+    (tmp_path / "page_02.png").write_bytes(png_bomb())
+    issue = loose_issue(sorted(tmp_path.glob("*.png")))
+    assert issue.page_numbers == {"page_01.png": 1, "page_02.png": 2, "page_03.png": 3}
+    pages = ingest_issue(issue, IngestConfig())
+    assert [p.status for p in pages] == [PageStatus.pending, PageStatus.failed, PageStatus.pending]
+    assert "60000x60000 pixels, over the" in pages[1].flags[0].reason
+
+
+def test_entries_named_like_pages_fail_as_pages(tmp_path: Path) -> None:
+    import os
+
+    _pages(tmp_path, "page_01.png")
+    (tmp_path / "page_02.png").mkdir()
+    os.symlink("nowhere.tif", tmp_path / "page_03.tif")
+    os.symlink("page_04.png", tmp_path / "page_04.png")
+    non_utf8 = tmp_path / os.fsdecode(b"page_05\xff.png")
+    non_utf8.write_bytes((tmp_path / "page_01.png").read_bytes())
+    issue = load_issue(tmp_path)
+    pages = ingest_issue(issue, IngestConfig())
+    reasons = {Path(p.source).name: p.flags[0].reason for p in pages if p.status == PageStatus.failed}
+    assert reasons == {"page_02.png": "a folder, not a page file",
+                       "page_03.tif": "cannot read file: No such file or directory",
+                       "page_04.png": "cannot read file: Too many levels of symbolic links",
+                       "page_05\\xff.png": reasons["page_05\\xff.png"]}
+    assert "not valid UTF-8" in reasons["page_05\\xff.png"]
+    assert [p.status for p in pages if Path(p.source).name == "page_01.png"] == [PageStatus.pending]
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    ('a: &a ["x", "x"]\nb: &b [*a, *a]\ntitle: *b\n', "aliases (*name) are not allowed"),
+    ("\x00\xff\xfe binary".encode("latin-1"), "not UTF-8 text"),
+    (b"title: big\n" + b"#" * 2_000_000 + b"\n", "over the 1,000,000 byte limit"),
+])
+def test_unusable_sidecars_are_flagged_and_the_pages_still_read(tmp_path: Path, content: str | bytes,
+                                                               reason: str) -> None:
+    folder = tmp_path / "times_2024-03-05"
+    _pages(folder, "page_01.png")
+    sidecar = folder / "issue.yaml"
+    sidecar.write_bytes(content.encode() if isinstance(content, str) else content)
+    issue = load_issue(folder)
+    [flag] = [f for f in issue.flags if f.code == "bad-sidecar"]
+    assert reason in flag.reason and flag.reason.startswith("issue.yaml")
+    assert (issue.metadata.title, issue.metadata.date) == ("Times", "2024-03-05")
+    assert [p.status for p in ingest_issue(issue, IngestConfig())] == [PageStatus.pending]
+
+
+def test_frames_and_pages_over_the_limit_are_refused_unloaded(tmp_path: Path) -> None:
+    from samples.broken_inputs import pdf_pages, tiff_frames
+
+    (tmp_path / "frames.tif").write_bytes(tiff_frames(30))
+    (tmp_path / "pages.pdf").write_bytes(pdf_pages(30))
+    config = IngestConfig(max_pages_per_file=20)
+    issue = loose_issue([tmp_path / "frames.tif", tmp_path / "pages.pdf"], config)
+    assert issue.page_numbers == {"frames.tif": 1, "pages.pdf": 2}  # refused files count as one page
+    [frames], [pages] = (ingest_issue(issue.model_copy(update={"files": [path]}), config) for path in issue.files)
+    assert "more than 20 frames (ingest.max_pages_per_file)" in frames.flags[0].reason
+    assert "PDF has 30 pages, over the 20 page limit" in pages.flags[0].reason
+    within = loose_issue([tmp_path / "frames.tif", tmp_path / "pages.pdf"], IngestConfig(max_pages_per_file=30))
+    assert within.page_numbers == {"frames.tif": 1, "pages.pdf": 31}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -22,9 +20,10 @@ from pipeline.stages.layout import (
 from pipeline.stages.typing import NewspaperTypes
 from pipeline.stages.typing.blocks import in_rows
 from samples.generator import generate_page
+from tests.shared_data import needs_shared, shared_path
 
 WIDTH, HEIGHT = 2480, 3508
-REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "real"
+REAL = shared_path("real")
 
 
 def _region(number: int, kind: RegionType, box: tuple[float, float, float, float],
@@ -218,7 +217,7 @@ def test_region_errors_say_how_f1_was_lost() -> None:
     assert region_errors(page, truth) == {"merged:body": 2, "wrong_type:headline->kicker": 1, "extra:body": 1}
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason=f"real pages absent: {REAL} (see ../shared/real/README.md)")
+@needs_shared(REAL)
 def test_real_region_truth_is_mapped_to_our_types() -> None:
     from pipeline.real_truth import kant_truth, topaz_truth
 

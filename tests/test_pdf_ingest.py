@@ -20,9 +20,9 @@ from pipeline.process import build_stages, process_page
 from pipeline.stages.ingest import ingest_file, load_gray, page_image
 from samples.articles import load_pool
 from samples.pdf_pages import PdfTruth, born_digital_pdf, encrypted_pdf, outlined_text_pdf
-from tests.conftest import SHARED
+from tests.shared_data import needs_shared, shared_path
 
-TOPAZ = SHARED / "real" / "topaz_times_1944" / "pages"
+TOPAZ = shared_path("real", "topaz_times_1944", "pages")
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +129,8 @@ def test_multipage_pdf_gives_consecutive_pages(tmp_path: Path, born_digital: Pdf
     assert (preview.mode, preview.size) == ("RGB", (850, 1100))
 
 
+@needs_shared(TOPAZ)
 def test_topaz_pdf_gives_the_same_page_as_its_tiff() -> None:
-    if not TOPAZ.is_dir():
-        pytest.skip(f"the Topaz Times pages are not here ({TOPAZ}): the shared data folder is absent")
     for pdf in sorted((TOPAZ / "pdf").glob("*.pdf")):
         [page] = ingest_file(pdf)
         assert page.pdf is not None and page.pdf.mode == "raster"

@@ -19,9 +19,9 @@ from pipeline.serialise.validate import validate_tei
 from pipeline.serialise.xmlsafe import parse_xml
 from pipeline.stages.repair import RepairStage
 from samples.generator import Defects, generate_page
-from tests.conftest import SHARED
+from tests.shared_data import require_shared, shared_path
 
-SEED = SHARED / "seed" / "000_0c233a0afbadcdcb.txt"
+SEED = shared_path("seed", "000_0c233a0afbadcdcb.txt")
 TEI = "{http://www.tei-c.org/ns/1.0}"
 
 
@@ -111,9 +111,7 @@ def test_short_last_line_is_evidence_against_a_join() -> None:
 
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Page, bytes]:
-    if not SEED.exists():
-        pytest.skip(f"the seed page {SEED} is not here (it lives in ../shared/seed/)")
-    page = process_existing(SEED, Settings())
+    page = process_existing(require_shared(SEED), Settings())
     out = tmp_path_factory.mktemp("seed")
     written, _, articles = write_page(page, out, validate=False)
     return written, (out / articles[0].tei).read_bytes()
@@ -191,3 +189,23 @@ def test_alike_lines_in_different_places_are_both_kept() -> None:
     assert texts.count("told the council that he had") == 1
     assert "told the council that the" in texts
     assert [r.kind for r in repaired.repairs].count("duplicate-line") == 1
+
+
+@pytest.mark.parametrize(("raw", "expected", "kind"), [
+    ("⼈民⽇报：⽂化版，１２⽉", "人民日报：文化版，１２月", "unify-ideograph"),  # Kangxi; full-width kept
+    ("⻋站⻓⻔", "车站长门", "unify-ideograph"),  # CJK Radicals Supplement (U+2ECB, U+2EA7 ...)
+    ("\uf900\uf91d", "\u8c48\u6b04", "unify-ideograph"),  # compatibility ideographs (豈 欄)
+    ("ﬁnancial ﬂows ﬀ", "financial flows ff", "ligature"),
+    ("zero\u200bwidth so\u00adft", "zerowidth soft", "invisible-break"),
+])
+def test_text_layer_forms_are_repaired_and_recorded(raw: str, expected: str, kind: str) -> None:
+    page = repair_article_text("Headline", [raw])
+    [line] = [line for r in page.regions for line in r.lines if line.text and "Headline" not in line.text]
+    assert line.text == expected
+    assert any(r.kind == kind and r.before == raw and r.after == expected for r in page.repairs), page.repairs
+
+
+def test_a_soft_hyphen_at_a_line_end_joins_the_word() -> None:
+    page = repair_article_text("Floodwall", ["The council is reduc\u00ad", "ing the budget."])
+    assert page.articles[0].paragraphs[0].text == "The council is reducing the budget."
+    assert any(r.kind == "dehyphenate" and r.after == "reducing" for r in page.repairs)

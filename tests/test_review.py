@@ -11,13 +11,17 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from pipeline.config import ReviewConfig
 from pipeline.model import Page
 from pipeline.review.store import DB_NAME, ReviewStore
 from pipeline.serialise.validate import validate_alto, validate_tei
@@ -37,26 +41,42 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def served(bundled_run: tuple[Path, object], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+@contextmanager
+def _serving(out: Path, config: ReviewConfig | None = None) -> Iterator[str]:
+    """The review app on OUT, in a thread on a free localhost port; its base URL."""
     import uvicorn
 
     from pipeline.review.app import create_app
 
-    out = tmp_path_factory.mktemp("review") / "out"
-    shutil.copytree(bundled_run[0], out)
-    ReviewStore(out / DB_NAME).add_user(USER, PASSWORD)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(out), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(out, config=config), host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         assert time.monotonic() < deadline, "the review app did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", out
+    yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(bundled_run: tuple[Path, object], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    out = tmp_path_factory.mktemp("review") / "out"
+    shutil.copytree(bundled_run[0], out)
+    ReviewStore(out / DB_NAME).add_user(USER, PASSWORD)
+    with _serving(out) as base:
+        yield base, out
+
+
+def _empty_run(folder: Path, *users: str) -> Path:
+    """An output folder with no pages (login and sessions need none) and the given reviewers."""
+    (folder / "pages").mkdir(parents=True)
+    for user in users:
+        ReviewStore(folder / DB_NAME).add_user(user, PASSWORD)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +89,10 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-def _login(browser: object, base: str, password: str = PASSWORD) -> object:
+def _login(browser: object, base: str, password: str = PASSWORD, user: str = USER) -> object:
     page = browser.new_page(viewport={"width": 1500, "height": 1000})  # type: ignore[attr-defined]
     page.goto(f"{base}/login")
-    page.fill("input[name=username]", USER)
+    page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)
     page.click("form.login button[type=submit]")
     page.wait_for_load_state()
@@ -188,3 +208,88 @@ def test_a_path_from_the_request_never_reaches_the_file_system(served: tuple[str
     connection.close()
     assert response.status in (400, 404)
     assert b"root:" not in body
+
+
+def _logged_in(page: object) -> bool:
+    return any(c["name"] == "broadsheet_session" for c in page.context.cookies())  # type: ignore[attr-defined]
+
+
+def _error(page: object) -> str:
+    return str(page.locator(".error").inner_text())  # type: ignore[attr-defined]
+
+
+def test_failed_logins_are_limited_per_user(browser: object, tmp_path: Path) -> None:
+    out = _empty_run(tmp_path / "out", USER, "colleague")
+    with _serving(out, ReviewConfig(max_failures_per_user=3, max_failures_per_address=100)) as base:
+        for _ in range(3):
+            page = _login(browser, base, password="a wrong guess")
+            assert "Wrong user name or password" in _error(page)
+            page.close()
+        page = _login(browser, base)  # the right password, too late
+        assert "Too many failed logins" in _error(page) and not _logged_in(page)
+        page.close()
+        page = _login(browser, base, user="colleague")  # another user from the same address is not locked out
+        assert page.url == f"{base}/" and _logged_in(page)  # type: ignore[attr-defined]
+        page.close()
+
+
+def test_failed_logins_are_limited_per_address(browser: object, tmp_path: Path) -> None:
+    out = _empty_run(tmp_path / "out", USER)
+    with _serving(out, ReviewConfig(max_failures_per_user=100, max_failures_per_address=3)) as base:
+        for guess in ("admin", "root", "alice"):  # one guess each at many names: the per-user limit never trips
+            page = _login(browser, base, password="a wrong guess", user=guess)
+            assert "Wrong user name or password" in _error(page)
+            page.close()
+        page = _login(browser, base)
+        assert "Too many failed logins" in _error(page) and not _logged_in(page)
+        page.close()
+
+
+@pytest.mark.parametrize("config", [ReviewConfig(session_seconds=3600, idle_seconds=2),
+                                    ReviewConfig(session_seconds=3, idle_seconds=3600)], ids=["idle", "lifetime"])
+def test_sessions_expire(browser: object, tmp_path: Path, config: ReviewConfig) -> None:
+    out = _empty_run(tmp_path / "out", USER)
+    with _serving(out, config) as base:
+        page = _login(browser, base)
+        assert page.url == f"{base}/"  # type: ignore[attr-defined]
+        page.goto(f"{base}/")  # type: ignore[attr-defined]
+        assert page.url == f"{base}/"  # type: ignore[attr-defined]
+        time.sleep(min(config.session_seconds, config.idle_seconds) + 1.5)
+        page.goto(f"{base}/")  # type: ignore[attr-defined]
+        assert page.url.startswith(f"{base}/login")  # type: ignore[attr-defined]
+        page.close()
+
+
+def _review_command(out: Path, port: int, *options: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline.cli", "review", str(out), "--host", "0.0.0.0", "--port", str(port),
+            *options]
+
+
+def test_a_non_loopback_host_needs_allow_remote_and_warns_about_tls(browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    out = _empty_run(tmp_path / "out", USER)
+    port = _free_port()
+    refused = subprocess.run(_review_command(out, port), capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "--allow-remote" in refused.stderr and "TLS" in refused.stderr and "Traceback" not in refused.stderr
+    page = browser.new_page()  # type: ignore[attr-defined]
+    with pytest.raises(PlaywrightError):
+        page.goto(f"http://127.0.0.1:{port}/login", timeout=5000)  # nothing listens
+
+    server = subprocess.Popen(_review_command(out, port, "--allow-remote"), stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page.goto(f"http://127.0.0.1:{port}/login", timeout=5000)
+                break
+            except PlaywrightError:
+                assert time.monotonic() < deadline and server.poll() is None, "the review app did not start"
+                time.sleep(0.2)
+        assert page.locator("form.login").count() == 1
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+        page.close()
+    assert "warning" in stderr and "TLS" in stderr

@@ -18,10 +18,11 @@ from pipeline.engines.routing import Script, ScriptRouter, detect_script, route_
 from pipeline.engines.tesseract import TesseractEngine
 from pipeline.evaluate import cer
 from pipeline.model import Page, ProcessingStep
-from tests.conftest import BUNDLED, SHARED
+from tests.conftest import BUNDLED
+from tests.shared_data import needs_shared, shared_path
 
-KANT = SHARED / "real" / "kant_aufklaerung_1784" / "data"
-needs_kant = pytest.mark.skipif(not KANT.exists(), reason=f"the real Kant pages are not here: {KANT} is absent")
+KANT = shared_path("real", "kant_aufklaerung_1784", "data")
+needs_kant = needs_shared(KANT)
 
 
 def _gray(path: Path) -> np.ndarray:

@@ -12,6 +12,7 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
+from pipeline.repair.radicals import RADICAL_SUPPLEMENT_IDEOGRAPHS
 from pipeline.serialise.xmlsafe import clean_text
 from pipeline.text import is_cjk
 
@@ -75,6 +76,51 @@ def remove_cjk_spaces(text: str, prose: bool) -> str:
                       text)
     # A space is letter-spacing when the Han characters on both sides stand alone: "刘 迪", "嘉 宾：".
     return _LETTER_SPACED.sub(r"\1", text)
+
+
+KANGXI_RADICALS = range(0x2F00, 0x2FE0)
+COMPATIBILITY_IDEOGRAPHS = (range(0xF900, 0xFB00), range(0x2F800, 0x2FA20))
+LATIN_LIGATURES = range(0xFB00, 0xFB07)
+"""ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ: what a PDF's text layer holds where the font drew a ligature glyph."""
+SOFT_HYPHEN = "\u00ad"
+INVISIBLE_BREAKS = "\u200b\u2060\ufeff"
+"""Zero-width space, word joiner, zero-width no-break space: break opportunities a browser's PDF keeps in its text
+layer (Chromium may write a soft hyphen as one), never letters."""
+
+
+def unify_ideographs(text: str) -> str:
+    """Radicals (Kangxi, CJK Radicals Supplement) and compatibility ideographs as the unified ideographs they stand
+    for: ⽂ (U+2F42) is 文, ⻋ (U+2ECB) 车. Full-text search finds only the unified ones. NFKC would also do this,
+    but it folds full-width punctuation (，：) and digits too, which Chinese text keeps: so only these blocks."""
+    def unified(ch: str) -> str:
+        code = ord(ch)
+        if code in KANGXI_RADICALS or any(code in block for block in COMPATIBILITY_IDEOGRAPHS):
+            return unicodedata.normalize("NFKC", ch)
+        return chr(RADICAL_SUPPLEMENT_IDEOGRAPHS.get(code, code))
+    return "".join(unified(ch) if ch >= "\u2e80" else ch for ch in text)
+
+
+def split_ligatures(text: str) -> str:
+    """Latin ligatures as their letters: ﬁnd is find."""
+    return "".join(unicodedata.normalize("NFKC", ch) if ord(ch) in LATIN_LIGATURES else ch for ch in text)
+
+
+def drop_invisible_breaks(text: str) -> str:
+    """Zero-width breaks and soft hyphens inside a line go (they print as nothing there); one at the line's end stays
+    as a soft hyphen, the word broken there, which the paragraph's text then joins (see `ends_in_soft_hyphen`)."""
+    body = text.rstrip()
+    broken = body.endswith((SOFT_HYPHEN, *INVISIBLE_BREAKS)) and len(body.rstrip(SOFT_HYPHEN + INVISIBLE_BREAKS)) > 0
+    body = re.sub(f"[{SOFT_HYPHEN}{INVISIBLE_BREAKS}]", "", body)
+    return body + SOFT_HYPHEN if broken and body[-1:].isalpha() else body
+
+
+def ends_in_soft_hyphen(text: str) -> bool:
+    return text.rstrip().endswith(SOFT_HYPHEN)
+
+
+TEXT_LAYER_FORMS = (("unify-ideograph", unify_ideographs), ("ligature", split_ligatures),
+                    ("invisible-break", drop_invisible_breaks))
+"""Repairs of forms a PDF text layer carries and OCR never reads, each recorded under its kind."""
 
 
 def normalise(text: str, prose: bool) -> str:

@@ -8,7 +8,9 @@ Security, in one place:
   becomes a path of its own; the page image is the `source` the pipeline recorded, not anything the
   request names, and is re-encoded as JPEG by Pillow rather than streamed; static files go through
   Starlette's StaticFiles, which refuses paths outside its folder;
-* a Content-Security-Policy allows only this origin's scripts and styles.
+* a Content-Security-Policy allows only this origin's scripts and styles;
+* sessions expire, and failed logins are limited per user name and per address (pipeline/review/store.py);
+* it binds to loopback unless `--allow-remote` is given, and then it needs TLS in front (pipeline/cli.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pipeline.atomic import write_bytes_atomic
 from pipeline.cli import INPUT_SUFFIXES
+from pipeline.config import ReviewConfig
 from pipeline.model import Page, PageStatus, RegionType, Severity
 from pipeline.output import MANIFEST, Manifest, ManifestArticle, ManifestPage, read_manifest, write_page
 from pipeline.qa import SEVERITY_RANK, severity_key
@@ -50,12 +53,12 @@ _CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'
 class ReviewApp:
     """The state behind the routes: the run's folder, the store and a lock that serialises page writes."""
 
-    def __init__(self, out_dir: Path, db_path: Path | None = None) -> None:
+    def __init__(self, out_dir: Path, db_path: Path | None = None, config: ReviewConfig | None = None) -> None:
         self.out = out_dir.resolve()
         self.pages_dir = self.out / "pages"
         if not self.pages_dir.is_dir():
             raise FileNotFoundError(f"{out_dir} has no pages/ folder: is it a broadsheet run's output?")
-        self.store = ReviewStore(db_path or self.out / DB_NAME)
+        self.store = ReviewStore(db_path or self.out / DB_NAME, config)
         self.lock = threading.Lock()
         self._images: dict[tuple[str, float], bytes] = {}
 
@@ -157,8 +160,8 @@ def page_view(page: Page) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- app
 
-def create_app(out_dir: Path, db_path: Path | None = None) -> FastAPI:
-    state = ReviewApp(out_dir, db_path)
+def create_app(out_dir: Path, db_path: Path | None = None, config: ReviewConfig | None = None) -> FastAPI:
+    state = ReviewApp(out_dir, db_path, config)
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     templates = Jinja2Templates(env=env)
     app = FastAPI(title="broadsheet review", docs_url=None, redoc_url=None, openapi_url=None)
@@ -191,9 +194,10 @@ def create_app(out_dir: Path, db_path: Path | None = None) -> FastAPI:
         return templates.TemplateResponse(request, name, context, status_code=status)
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, error: str = "") -> HTMLResponse:
+    def login_form(request: Request, error: str = "", wait: int = 0) -> HTMLResponse:
         token = secrets.token_urlsafe(32)
-        response = render(request, "login.html", 401 if error else 200, csrf=token, error=error, user=None)
+        status = 429 if wait else 401 if error else 200
+        response = render(request, "login.html", status, csrf=token, error=error, wait=wait, user=None)
         response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/login")
         return response
 
@@ -204,7 +208,13 @@ def create_app(out_dir: Path, db_path: Path | None = None) -> FastAPI:
         if not cookie or not token or not hmac.compare_digest(cookie, token):
             raise HTTPException(403, "missing or wrong CSRF token")
         name, password = form.get("username", ""), form.get("password", "")
+        # Behind a proxy every request comes from the proxy: the per-user limit still holds there.
+        address = request.client.host if request.client else "unknown"
+        wait = state.store.login_refused_for(name, address)
+        if wait:
+            return RedirectResponse(f"/login?error=1&wait={wait}", status_code=303)
         if not state.store.check_login(name, password):
+            state.store.record_login_failure(name, address)
             return RedirectResponse("/login?error=1", status_code=303)
         session_token, _ = state.store.create_session(name)
         response = RedirectResponse("/", status_code=303)

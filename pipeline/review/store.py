@@ -4,6 +4,10 @@ One file, `OUT/review.sqlite3` by default, next to the run it is about, so it su
 into the same folder. Only the standard library is used here: `pipeline.output.write_page` reads the audit
 trail on every write (to re-apply reviewers' corrections) and must not pull in the web stack.
 
+Sessions end `review.session_seconds` after login, or sooner after `review.idle_seconds` without a request. Failed
+logins are kept for `review.login_window_seconds`: a user name or an address with too many of them is refused, the
+password not even checked, until the window has passed (a guesser gets a handful of tries an hour, not millions).
+
 Passwords are hashed with scrypt (a memory-hard KDF) and a per-user salt; the parameters are stored with
 the hash so they can be raised later without locking anyone out. Session and CSRF tokens are random;
 only a SHA-256 of the session token is stored, so a copy of the database cannot be used to log in.
@@ -23,8 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pipeline.config import ReviewConfig
+
 DB_NAME = "review.sqlite3"
-SESSION_HOURS = 12
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 _MAXMEM = 64 * 1024 * 1024
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -41,6 +46,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     csrf TEXT NOT NULL,
     expires TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS login_failures (
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    address TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_at ON login_failures(at);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -115,10 +126,14 @@ def _dummy_hash() -> str:
 
 
 class ReviewStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, config: ReviewConfig | None = None) -> None:
         self.path = path
+        self.config = config or ReviewConfig()
         with self._db() as db:
             db.executescript(_SCHEMA)
+            if "last_seen" not in {row[1] for row in db.execute("PRAGMA table_info(sessions)")}:
+                # A store made before sessions had an idle timeout: its sessions count as seen at their start.
+                db.execute("ALTER TABLE sessions ADD COLUMN last_seen TEXT NOT NULL DEFAULT ''")
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -148,26 +163,57 @@ class ReviewStore:
         ok = check_password(password, row[0] if row else _dummy_hash())
         return ok and row is not None
 
+    # ----------------------------------------------------------------------------------- login attempts
+
+    def login_refused_for(self, name: str, address: str) -> int:
+        """Seconds until the user name and the address may try again; 0 when they may now."""
+        since = (_now() - timedelta(seconds=self.config.login_window_seconds)).isoformat()
+        with self._db() as db:
+            db.execute("DELETE FROM login_failures WHERE at < ?", (since,))
+            waits = []
+            for column, limit in (("user", self.config.max_failures_per_user),
+                                  ("address", self.config.max_failures_per_address)):
+                times = [row[0] for row in db.execute(
+                    f"SELECT at FROM login_failures WHERE {column} = ? ORDER BY at DESC LIMIT ?",  # a constant
+                    (name if column == "user" else address, limit))]
+                if len(times) >= limit:  # the oldest of the last `limit` failures must leave the window first
+                    leaves = datetime.fromisoformat(times[-1]) + timedelta(seconds=self.config.login_window_seconds)
+                    waits.append(max(1, int((leaves - _now()).total_seconds()) + 1))
+        return max(waits, default=0)
+
+    def record_login_failure(self, name: str, address: str) -> None:
+        with self._db() as db:
+            db.execute("INSERT INTO login_failures (at, user, address) VALUES (?, ?, ?)",
+                       (_now().isoformat(), name[:64], address))
+
     # ---------------------------------------------------------------------------------------- sessions
 
     def create_session(self, user: str) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
         session = Session(user=user, csrf=secrets.token_urlsafe(32))
-        expires = (_now() + timedelta(hours=SESSION_HOURS)).isoformat()
+        now = _now()
+        expires = (now + timedelta(seconds=self.config.session_seconds)).isoformat()
         with self._db() as db:
-            db.execute("DELETE FROM sessions WHERE expires < ?", (_now().isoformat(),))
-            db.execute("INSERT INTO sessions (token_sha256, user, csrf, expires) VALUES (?, ?, ?, ?)",
-                       (_token_key(token), user, session.csrf, expires))
+            db.execute("DELETE FROM sessions WHERE expires < ?", (now.isoformat(),))
+            db.execute("INSERT INTO sessions (token_sha256, user, csrf, expires, last_seen) VALUES (?, ?, ?, ?, ?)",
+                       (_token_key(token), user, session.csrf, expires, now.isoformat()))
         return token, session
 
     def session(self, token: str | None) -> Session | None:
+        """The live session of the token, its idle clock restarted; None when there is none or it has expired."""
         if not token:
             return None
+        now = _now()
+        idle_since = (now - timedelta(seconds=self.config.idle_seconds)).isoformat()
         with self._db() as db:
-            row = db.execute("SELECT user, csrf, expires FROM sessions WHERE token_sha256 = ?",
+            row = db.execute("SELECT user, csrf, expires, last_seen FROM sessions WHERE token_sha256 = ?",
                              (_token_key(token),)).fetchone()
-        if row is None or row[2] < _now().isoformat():
-            return None
+            if row is None:
+                return None
+            if row[2] < now.isoformat() or (row[3] and row[3] < idle_since):
+                db.execute("DELETE FROM sessions WHERE token_sha256 = ?", (_token_key(token),))
+                return None
+            db.execute("UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?", (now.isoformat(), _token_key(token)))
         return Session(user=row[0], csrf=row[1])
 
     def end_session(self, token: str | None) -> None:

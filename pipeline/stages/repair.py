@@ -23,11 +23,14 @@ from pipeline.config import RepairConfig
 from pipeline.continuations import mark_jumps
 from pipeline.interviews import mark_turns
 from pipeline.model import Article, Line, Page, Paragraph, Region, RegionType, Repair
+from pipeline.repair import radicals
 from pipeline.repair import text as repair_rules
 from pipeline.repair.text import (
     MID_SENTENCE,
     SPEAKER,
+    TEXT_LAYER_FORMS,
     cjk_reads_on,
+    ends_in_soft_hyphen,
     ends_sentence,
     latin_word_at_end,
     latin_word_at_start,
@@ -63,7 +66,8 @@ class RepairStage:
 
     def __init__(self, config: RepairConfig) -> None:
         self.config = config
-        self.version = rules_version("repair", (sys.modules[__name__], repair_rules, continuations, interviews), config)
+        self.version = rules_version("repair", (sys.modules[__name__], repair_rules, radicals, continuations,
+                                                 interviews), config)
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
@@ -87,6 +91,11 @@ def repair_page(page: Page, config: RepairConfig) -> None:
                        region_of={ln.id: r for r in page.regions for ln in r.lines})
     for region in page.regions:
         for line in region.lines:
+            for kind, repaired in TEXT_LAYER_FORMS:
+                after = repaired(line.text)
+                if after != line.text:
+                    context.record(kind, line.id, line.text, after, 1.0)
+                    line.text = after
             after = normalise(line.text, prose=region.type in PROSE_TYPES)
             if after != line.text:
                 context.record("normalise", line.id, line.text, after, 1.0)
@@ -194,6 +203,10 @@ def _rebuild_text(context: _Context, paragraph: Paragraph) -> None:
 
 def _dehyphenate(context: _Context, element_id: str, left: str, right: str) -> str | None:
     """`left` + `right` as one piece when `left` ends in a word broken by a hyphen, else None."""
+    if ends_in_soft_hyphen(left) and right.lstrip()[:1].isalpha():  # the text layer says so: no guessing
+        head, tail = left.rstrip()[:-1].split()[-1], right.split()[0]
+        context.record("dehyphenate", element_id, f"{head}\u00ad|{tail}", f"{head}{tail}", 1.0)
+        return left.rstrip()[:-1] + right.lstrip()
     head, tail = latin_word_at_end(left), latin_word_at_start(right)
     if not head or not tail:
         return None
