@@ -13,9 +13,10 @@ from pipeline.config import OutputConfig, Settings
 from pipeline.model import PageStatus
 from pipeline.readers import digitise_existing
 from pipeline.readers.ndnp import read_batch, read_issue
+from tests.shared_data import needs_shared, shared_path
 from tests.test_existing_ocr import alto
 
-REAL_BATCH = Path(__file__).resolve().parent.parent.parent / "shared" / "real" / "ndnp_batch_test"
+REAL_BATCH = shared_path("real", "ndnp_batch_test")
 TEI = {"t": "http://www.tei-c.org/ns/1.0"}
 
 
@@ -105,8 +106,7 @@ def test_a_bad_batch_fails_issues_and_pages_and_the_rest_goes_on(tmp_path: Path)
     assert tei.find(".//t:surface/t:graphic", TEI).get("url").endswith("a/0001.jp2")  # as the METS names it
 
 
-@pytest.mark.skipif(not REAL_BATCH.is_dir(), reason=f"the real NDNP batch is absent: {REAL_BATCH} "
-                                                    "(see ../shared/real/README.md)")
+@needs_shared(REAL_BATCH)
 def test_the_real_ndnp_batch_becomes_article_tei(tmp_path: Path) -> None:
     issues, flags = read_batch(REAL_BATCH)
     assert not flags and [i.id for i in issues] == ["sn84038814_1858-08-13_ed-1", "sn84038814_1858-08-14_ed-1",

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from evaluation.real_sets import REAL, read_ecpo, read_page_xml, real_pages
+from tests.shared_data import needs_shared
 
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"the real page sets are not at {REAL} (../shared/real)")
+pytestmark = needs_shared(REAL)
 dinglehopper = pytest.importorskip("dinglehopper", reason="dinglehopper is in the eval extra: pip install -e '.[eval]'")
 
 from evaluation.real_scores import (  # noqa: E402 (needs dinglehopper)
