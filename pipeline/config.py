@@ -101,6 +101,8 @@ class TypingConfig(Options):
     """The body type is measured on this share of the page's lines, the smallest: more body than heads on any page."""
     same_type_size: float = 1.3
     """Adjacent lines whose heights differ by more than this factor are set in different type (one box, two types)."""
+    cjk_pitch_share: float = 0.9
+    """Lines at least this CJK are compared by width per character too, where it is the type's size."""
     close_type_size: float = 1.1
     """Blocks whose line heights or widths per character differ by this factor are set in different type."""
     spaced_break: float = 0.4

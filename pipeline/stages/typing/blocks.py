@@ -22,7 +22,7 @@ from pipeline.geometry import Polygon, horizontal_overlap, same_row, union_box
 from pipeline.model import Line, Page, Region, RegionType
 from pipeline.stages.base import lines_box, region_ids, renumbered, to_working
 from pipeline.stages.typing.measure import TypeMeter, capitals, line_height, line_pitch, upright
-from pipeline.text import join_fragments
+from pipeline.text import cjk_share, join_fragments
 
 DATELINE_PATTERN = re.compile(
     r"本报\S{0,8}?\d{1,2}月\d{1,2}日电|(^|\n)[A-Z][A-Z.' -]{2,}, ([A-Z][a-z]{2,4}\.?|May|June|July) \d{1,2}\b")
@@ -91,13 +91,25 @@ def split_by_type_size(page: Page, config: TypingConfig) -> list[Region]:
     for region in page.regions:
         runs: list[list[Line]] = []
         for line in region.lines:
-            if runs and 1 / config.same_type_size <= upright(page, line).height / median(
-                    upright(page, ln).height for ln in runs[-1]) <= config.same_type_size:
+            if runs and _same_size(page, line, runs[-1], config):
                 runs[-1].append(line)
             else:
                 runs.append([line])
         regions += split_into_runs(page, region, runs, fresh_ids)
     return regions
+
+
+def _same_size(page: Page, line: Line, run: list[Line], config: TypingConfig) -> bool:
+    """A line in the type of the run above it: as tall; or, where both are set in CJK (each character an em wide,
+    so width per character is the type's size) and the heights differ a little, as wide per character too."""
+    height = upright(page, line).height / median(upright(page, ln).height for ln in run)
+    if not 1 / config.same_type_size <= height <= config.same_type_size:
+        return False
+    if 1 / config.close_type_size <= height <= config.close_type_size:
+        return True
+    pitches = [p for ln in run if cjk_share(ln.text) >= config.cjk_pitch_share and (p := line_pitch(page, ln))]
+    own = line_pitch(page, line) if cjk_share(line.text) >= config.cjk_pitch_share else None
+    return own is None or not pitches or 1 / config.same_type_size <= own / median(pitches) <= config.same_type_size
 
 
 def split_datelines(page: Page) -> list[Region]:

@@ -27,6 +27,7 @@ from pipeline.stages.typing.blocks import (
 )
 from pipeline.stages.typing.frames import SENTENCE_PUNCTUATION, box_rules, find_frames, ruled_sides
 from pipeline.stages.typing.measure import TypeMeter, capitals, title_case
+from pipeline.text import cjk_share
 
 # OCR may space a heading's characters apart (嘉 宾).
 PARTICIPANT_LIST = re.compile(r"\s*(" + "|".join(r"\s*".join(heading) for heading in LIST_HEADINGS) + r")\s*[:：]"
@@ -170,11 +171,15 @@ class Classifier:
     def heading_evidence(self, region: Region) -> float:
         config, meter = self.config, self.meter
         evidence = 0.0
-        if meter.large(region, config.much_larger_type):
-            evidence += 2
-        elif meter.large(region, config.larger_type):
-            evidence += 1
         style = meter.style(region)
+        # CJK characters are each an em wide, so their width is the type's size where a tight line box understates
+        # it; only where the box is taller too (a wide-set body line is no larger type).
+        cjk_size = style.pitch if style.pitch and style.size >= config.close_type_size \
+            and cjk_share(region.text) >= config.cjk_pitch_share else 0.0
+        if meter.large(region, config.much_larger_type) or cjk_size >= config.much_larger_type:
+            evidence += 2
+        elif meter.large(region, config.larger_type) or cjk_size >= config.larger_type:
+            evidence += 1
         evidence += meter.bold(region) + style.capitals + meter.letter_spaced(region)
         if region.detector_label == "title":
             evidence += config.layout_title_evidence
