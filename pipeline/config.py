@@ -72,6 +72,8 @@ class TypingConfig(Options):
     """A short block is a heading when its evidence adds up to this: larger or much larger type (1 / 2), bold (1),
     capitals (1), centred in its column (1), letter-spaced (1), a short rule beside it (1), space around it (0.5),
     the layout model's title label and title case (below)."""
+    heading_min_letters: int = 2
+    """A heading has at least this many letters, digits or ideographs: * * * or ——— is an ornament."""
     layout_title_evidence: float = 1.0
     """The layout model labelled the block a title: its vote, weighed as one more piece of evidence."""
     title_case_evidence: float = 0.5

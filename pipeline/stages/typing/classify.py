@@ -159,6 +159,8 @@ class Classifier:
         """Whether a block is a heading: large type alone, or enough of the ways a heading differs from text."""
         config = self.config
         lines = len(region.lines)
+        if sum(c.isalnum() for c in region.text) < config.heading_min_letters:
+            return False  # an ornament between items (* * *, a dash rule read as text) heads nothing
         if self.meter.large(region, config.headline_height_ratio):
             return lines <= config.display_max_lines
         # Lines of capitals may run longer: an 1850 heading sets a whole sentence in them, a line or two each.
@@ -251,12 +253,30 @@ class Classifier:
             kind = typed[region.id]
             if kind not in (RegionType.headline, RegionType.body):
                 continue
-            if self.pull_quote(region):
+            if self.pull_quote(region) or (kind == RegionType.headline and self.set_in_story_below_head(region)):
                 typed[region.id] = RegionType.pull_quote
             elif kind == RegionType.headline and not self.meter.large(region, config.larger_type) \
                     and self.inside_text(region) and self.under_display_headline(region) \
                     and not (self.meter.style(region).capitals and len(region.lines) >= 2):
                 typed[region.id] = RegionType.body
+
+    def set_in_story_below_head(self, region: Region) -> bool:
+        """Smaller display type below a larger headline over its columns, apart from it, with no text between: no
+        story opens before the one above has any text, so this is that story's pull quote."""
+        box, config = self.boxes[region.id], self.config
+        size = self.meter.style(region).size
+        for head in self.page.regions:
+            head_box = self.boxes[head.id]
+            if head is region or self.typed.get(head.id) != RegionType.headline or head_box.bounds[3] > box.bounds[1] \
+                    or horizontal_overlap(head_box, box) < 0.9 * box.width or self.meter.style(head).size <= size \
+                    or box.bounds[1] - head_box.bounds[3] <= config.stacked_gap * self.body:
+                continue
+            if not any(self.typed.get(other.id) == RegionType.body and len(other.lines) >= 2
+                       and horizontal_overlap(self.boxes[other.id], box) > 0
+                       and head_box.bounds[3] <= self.boxes[other.id].center[1] <= box.bounds[1]
+                       for other in self.page.regions):
+                return True
+        return False
 
     def under_display_headline(self, region: Region) -> bool:
         """The nearest heading above the block over its column is set large: the block is inside that story."""
