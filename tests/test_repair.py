@@ -205,6 +205,23 @@ def test_text_layer_forms_are_repaired_and_recorded(raw: str, expected: str, kin
     assert any(r.kind == kind and r.before == raw and r.after == expected for r in page.repairs), page.repairs
 
 
+def test_text_layer_forms_are_repaired_in_the_words_that_alto_writes() -> None:
+    """ALTO's Strings come from the words: a library's search of the ALTO must find 车, not ⻋, as in the TEI."""
+    from pipeline.model import Word
+    from pipeline.serialise.alto import build_alto
+
+    page = _scan_page()
+    line = page.regions[0].lines[0]
+    line.text = "⻋站⻓⻔ ⼈民"
+    line.words = [Word(id=f"{line.id}-w{k}", text=text, confidence=0.9,
+                       polygon=Polygon.from_box(100 + 200 * k, 140, 280 + 200 * k, 170))
+                  for k, text in enumerate(("⻋站⻓⻔", "⼈民"), start=1)]
+    repaired = RepairStage(RepairConfig())(page)
+    assert [w.text for w in repaired.regions[0].lines[0].words] == ["车站长门", "人民"]
+    strings = [s.get("CONTENT") for s in build_alto(repaired, image_url="page.png").iter("{*}String")]
+    assert "车站长门" in strings and not any("⻋" in s for s in strings)
+
+
 def test_a_soft_hyphen_at_a_line_end_joins_the_word() -> None:
     page = repair_article_text("Floodwall", ["The council is reduc\u00ad", "ing the budget."])
     assert page.articles[0].paragraphs[0].text == "The council is reducing the budget."

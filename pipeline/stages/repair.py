@@ -96,6 +96,8 @@ def repair_page(page: Page, config: RepairConfig) -> None:
                 if after != line.text:
                     context.record(kind, line.id, line.text, after, 1.0)
                     line.text = after
+                    # The words carry the same forms, and ALTO writes its Strings from them: search finds both.
+                    line.words = [w.model_copy(update={"text": repaired(w.text)}) for w in line.words]
             after = normalise(line.text, prose=region.type in PROSE_TYPES)
             if after != line.text:
                 context.record("normalise", line.id, line.text, after, 1.0)
