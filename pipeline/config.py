@@ -280,6 +280,9 @@ class OcrConfig(Options):
     """By default each page's script picks its engine: PP-OCR (rapidocr) for CJK and modern Latin, Tesseract
     Fraktur for blackletter. Name one engine to read every page with it."""
     low_confidence: float = 0.8
+    figure_text_share: float = Field(0.3, ge=0, le=1)
+    """A picture the text lines cover by this share of its area is text, not a picture (display type, or a box the
+    layout model drew over columns): it is dropped. Our OCR's lines, or existing OCR's with its image."""
     tile_width: int = 2600
     tile_height: int = 2000
     """The page is read in tiles at most this large, cut along gutters and blank rows; bounds memory."""
@@ -342,9 +345,6 @@ class ExistingOcrConfig(Options):
     page_image_tolerance: float = Field(0.02, ge=0)
     """The OCR's page may exceed its paired image by this share of the image's side (rounding of physical units);
     beyond it the OCR does not belong to the image and the page fails."""
-    figure_text_share: float = Field(0.3, ge=0, le=1)
-    """With the image at hand, a picture found in it is dropped where the OCR's text lines cover this share of it: the
-    existing OCR read it as text (display type the detector took for a figure)."""
     reocr_below: float | None = Field(None, ge=0, le=1)
     """With an image at hand, lines whose mean word confidence (ALTO WC) is below this are read again by our OCR
     engine (`--reocr-below`); None: the existing text is always kept."""

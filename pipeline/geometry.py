@@ -146,3 +146,10 @@ def set_under(box: Polygon, block: Polygon, max_gap: float, others: Iterable[Pol
         return False
     return not any(horizontal_overlap(other, box) > 0 and block.bounds[1] < other.bounds[3] <= box.center[1]
                    and other.overlap_ratio(block) < 0.5 for other in others if other is not box)
+
+
+def text_cover(box: Polygon, lines: Iterable[Polygon]) -> float:
+    """Share of a box's area that text lines cover (each line's box clipped to it)."""
+    covered = sum(max(0.0, min(box.bounds[2], ln.bounds[2]) - max(box.bounds[0], ln.bounds[0]))
+                  * max(0.0, min(box.bounds[3], ln.bounds[3]) - max(box.bounds[1], ln.bounds[1])) for ln in lines)
+    return covered / box.area if box.area else 1.0

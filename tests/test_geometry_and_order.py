@@ -51,3 +51,21 @@ def test_metrics() -> None:
     truth = {"r1": "a", "r2": "a", "r3": "b", "r4": "b"}
     assert pair_f1(truth, {"r1": "x", "r2": "x", "r3": "y", "r4": "y"}) == 1
     assert pair_f1(truth, {"r1": "x", "r2": "x", "r3": "x", "r4": "x"}) == pytest.approx(0.5)
+
+
+def test_a_picture_box_over_read_text_is_dropped_and_a_real_one_kept() -> None:
+    from pipeline.model import Line, Page, PreprocessTransform, Region, RegionType
+    from pipeline.stages.ocr import drop_figures_over_text
+
+    lines = [Line(id=f"p-r1-l{k}", text="正文" * 8, polygon=Polygon.from_box(100, 100 + 40 * k, 900, 130 + 40 * k),
+                  confidence=0.9, engine="rapidocr") for k in range(10)]
+    text = Region(id="p-r1", type=RegionType.body, polygon=Polygon.from_box(100, 100, 900, 530), confidence=0.9,
+                  detector_label="text", lines=lines)
+    over_text = Region(id="p-r2", type=RegionType.figure, polygon=Polygon.from_box(90, 90, 910, 540), confidence=0.5,
+                       detector_label="figure")
+    photo = Region(id="p-r3", type=RegionType.figure, polygon=Polygon.from_box(100, 600, 900, 1000), confidence=0.9,
+                   detector_label="figure")
+    page = Page(id="p", source="p.png", width=1000, height=1200, regions=[text, over_text, photo],
+                transform=PreprocessTransform(working_width=1000, working_height=1200))
+    kept = drop_figures_over_text(page, page.regions, 0.3)
+    assert [r.id for r in kept] == ["p-r1", "p-r3"]

@@ -203,7 +203,7 @@ def with_image(page: Page, image: Path, settings: Settings, work_dir: Path) -> P
     page.steps.append(ProcessingStep(stage="existing-ocr", software="broadsheet", version=__version__,
                                      settings={"ocr_file": ocr_file, "resolution_from": page.resolution_from}))
     stages: list[Stage] = [Preprocess(settings.preprocess, work_dir),
-                           LayoutEvidence(layout_engine(settings.layout), settings.existing.figure_text_share)]
+                           LayoutEvidence(layout_engine(settings.layout), settings.ocr.figure_text_share)]
     if settings.existing.reocr_below is not None:
         stages.append(ReadAgain(ocr_engine(settings.ocr.engine), settings.existing.reocr_below))
     for stage in stages:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.engines.base import LayoutBox, LayoutEngine, OcrEngine
-from pipeline.geometry import Polygon
+from pipeline.geometry import Polygon, text_cover
 from pipeline.model import Line, Page, Region, RegionType
 from pipeline.stages.base import lines_box, recorded_step, renumbered, to_working
 from pipeline.stages.layout import (
@@ -32,12 +32,6 @@ REBUILT_BLOCK = "rebuilt-from-words"
 image at hand, the layout model's text boxes group those lines instead."""
 
 
-def _text_cover(box: Polygon, lines: list[Polygon]) -> float:
-    covered = sum(max(0.0, min(box.bounds[2], ln.bounds[2]) - max(box.bounds[0], ln.bounds[0]))
-                  * max(0.0, min(box.bounds[3], ln.bounds[3]) - max(box.bounds[1], ln.bounds[1])) for ln in lines)
-    return covered / box.area if box.area else 1.0
-
-
 class LayoutEvidence:
     """Printed rules and pictures from the page image, added to existing OCR's text blocks as regions."""
 
@@ -54,7 +48,7 @@ class LayoutEvidence:
             lines = [to_working(page, line.polygon) for region in page.regions for line in region.lines]
             boxes = with_photos(resolve_overlaps(self.engine.detect(image)), detect_photos(image))
             figures = [Polygon.from_box(*b.box) for b in boxes if b.label == "figure"]
-            figures = [f for f in figures if _text_cover(f, lines) < self.figure_text_share]
+            figures = [f for f in figures if text_cover(f, lines) < self.figure_text_share]
             rules = [Polygon.from_box(*box) for _, box in detect_rules(image)
                      if not any(Polygon.from_box(*box).overlap_ratio(f) > 0.5 for f in figures)]
             if page.regions and all(r.detector_label == REBUILT_BLOCK for r in page.regions if r.lines):

@@ -18,7 +18,7 @@ from pipeline.engines.base import EngineLine, EngineWord, OcrEngine, flag_fallba
 from pipeline.engines.calibration import calibrated
 from pipeline.engines.pdf_text import PdfTextLayer, reads_text_layer
 from pipeline.engines.routing import ScriptRouter, mean_confidence, needs_second_reading, route_page
-from pipeline.geometry import Polygon, union_box
+from pipeline.geometry import Polygon, text_cover, union_box
 from pipeline.model import Line, Page, ProcessingStep, Region, RegionType, Word
 from pipeline.stages.base import recorded_step, region_ids, to_working
 from pipeline.stages.preprocess import load_working
@@ -205,7 +205,8 @@ class Ocr:
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
         settings = {"tile_width": self.config.tile_width, "tile_height": self.config.tile_height,
-                    "strip_overlap": self.config.strip_overlap, "model": self.engine.model}
+                    "strip_overlap": self.config.strip_overlap, "model": self.engine.model,
+                    "figure_text_share": self.config.figure_text_share}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = load_working(page)
@@ -222,7 +223,8 @@ class Ocr:
                 read = read_tiles(engine, image, self.config.tile_width, self.config.tile_height,
                                   self.config.strip_overlap)
             engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
-            page.regions = assign_lines(page, engine_lines, engine.name)
+            page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
+                                                  self.config.figure_text_share)
             if isinstance(self.engine, ScriptRouter):
                 route_regions(self.engine, engine, page, image, step)
             if isinstance(runtime := getattr(engine, "backend", None), str):
@@ -276,6 +278,14 @@ def _line_model(page: Page, line: EngineLine, line_id: str, engine: str) -> Line
             for k, w in enumerate(line.words, start=1)
         ],
     )
+
+
+def drop_figures_over_text(page: Page, regions: list[Region], share: float) -> list[Region]:
+    """A picture box whose area the text lines read cover by `share` or more is text the layout model took for a
+    picture (a box over a whole page's columns, display type): kept, it would stand for the page's text as an
+    image in the article's zones."""
+    lines = [to_working(page, line.polygon) for region in regions for line in region.lines]
+    return [r for r in regions if r.type != RegionType.figure or text_cover(to_working(page, r.polygon), lines) < share]
 
 
 def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> list[Region]:
