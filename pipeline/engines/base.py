@@ -68,6 +68,13 @@ def read_all(engine: OcrEngine, images: Sequence[np.ndarray]) -> list[list[Engin
         return list(pool.map(engine.read, images))
 
 
+def at_resolution(engine: OcrEngine, dpi: float | None) -> OcrEngine:
+    """The engine told the resolution of the scan it reads, where it uses one (Tesseract's `at_resolution`);
+    others read pixels whatever their size in inches, and come back as they were."""
+    told = getattr(engine, "at_resolution", None)
+    return told(dpi) if callable(told) else engine
+
+
 def line_boxes(engine: OcrEngine, image: np.ndarray) -> list[Quad]:
     """The detector's line boxes alone where the engine can give them (rapidocr's `detect`), else the boxes it reads."""
     detect = getattr(engine, "detect", None)

@@ -14,7 +14,7 @@ from statistics import median
 import numpy as np
 
 from pipeline.config import OcrConfig
-from pipeline.engines.base import EngineLine, EngineWord, OcrEngine, flag_fallback, read_all
+from pipeline.engines.base import EngineLine, EngineWord, OcrEngine, at_resolution, flag_fallback, read_all
 from pipeline.engines.calibration import calibrated
 from pipeline.engines.pdf_text import PdfTextLayer, reads_text_layer
 from pipeline.engines.routing import ScriptRouter, mean_confidence, needs_second_reading, route_page
@@ -57,6 +57,15 @@ def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height:
             if tile.core_top <= centre_y < tile.core_bottom:
                 lines.append(moved)
     return lines
+
+
+def tile_limits(engine: OcrEngine, image: np.ndarray, config: OcrConfig) -> tuple[int, int]:
+    """The largest tile the engine reads: the whole page for an engine whose own layout analysis needs to see it
+    whole (Tesseract, up to its `whole_page_pixels`), else the configured tile."""
+    height, width = image.shape[:2]
+    if height * width <= int(getattr(engine, "whole_page_pixels", 0)):
+        return width, height
+    return config.tile_width, config.tile_height
 
 
 def _regions_at(point: tuple[float, float], boxes: list[Polygon]) -> set[int]:
@@ -219,8 +228,9 @@ class Ocr:
                 read = engine.read(image)
             else:
                 engine = route_page(self.engine, page, step, image)
-                read = read_tiles(engine, image, self.config.tile_width, self.config.tile_height,
+                read = read_tiles(at_resolution(engine, page.dpi), image, *tile_limits(engine, image, self.config),
                                   self.config.strip_overlap)
+                step.settings["dpi"] = page.dpi and round(page.dpi)
             engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
             page.regions = assign_lines(page, engine_lines, engine.name)
             if isinstance(self.engine, ScriptRouter):
@@ -245,7 +255,8 @@ def route_regions(router: ScriptRouter, engine: OcrEngine, page: Page, image: np
                 if region.lines and needs_second_reading(region.text, mean_confidence(region.lines),
                                                          str(step.settings.get("script")))]
     crops = [np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255) for _, _, (x0, y0, x1, y1) in doubtful]
-    for (index, region, (x0, y0, _, _)), read in zip(doubtful, read_all(other, crops), strict=True):
+    read_twice = read_all(at_resolution(other, page.dpi), crops)
+    for (index, region, (x0, y0, _, _)), read in zip(doubtful, read_twice, strict=True):
         shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in read]
         lines = [line for block in column_blocks(shifted) for line in block]
         candidate = [_line_model(page, line, f"{region.id}-l{k}", other.name) for k, line in enumerate(lines, start=1)]
