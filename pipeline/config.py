@@ -281,6 +281,9 @@ class OcrConfig(Options):
     """The page is read in tiles at most this large, cut along gutters and blank rows; bounds memory."""
     strip_overlap: int = 400
     """Where no blank cut exists, strips overlap by more than a line is tall."""
+    long_s: Literal["keep", "fold"] = "keep"
+    """keep: long s (ſ) as printed and read, as TEI transcriptions of blackletter keep it; fold: written as s, the
+    convention of transcriptions that do not (the NZZ ground truth), in every line and word."""
 
 
 class RepairConfig(Options):

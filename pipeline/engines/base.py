@@ -29,6 +29,9 @@ class EngineLine:
     quad: Quad
     """Coordinates in the pixels of the image the engine was given."""
     words: tuple[EngineWord, ...]
+    block: int | None = None
+    """The text block (Tesseract: block and paragraph) the engine's own layout analysis put the line in, numbered in
+    the engine's reading order; None from an engine that only finds lines."""
 
 
 @dataclass(frozen=True)

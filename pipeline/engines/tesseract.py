@@ -89,7 +89,8 @@ class TesseractEngine:
             quad = ((x, y), (x + w, y), (x + w, y + h), (x, y + h))
             grouped[key].append(EngineWord(text=text, confidence=confidence / 100, quad=quad))
         lines = []
-        for words in grouped.values():
+        blocks: dict[tuple[int, int], int] = {}
+        for (block, paragraph, _), words in grouped.items():
             xs = [p[0] for w in words for p in w.quad]
             ys = [p[1] for w in words for p in w.quad]
             x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
@@ -100,5 +101,6 @@ class TesseractEngine:
                 confidence=sum(w.confidence for w in words) / len(words),
                 quad=((x0, y0), (x1, y0), (x1, y1), (x0, y1)),
                 words=tuple(words),
+                block=blocks.setdefault((block, paragraph), len(blocks)),
             ))
         return lines
