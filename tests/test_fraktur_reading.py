@@ -64,3 +64,19 @@ def test_long_s_is_folded_to_s_in_lines_and_words_only_when_asked() -> None:
     assert folded.text == "Das ist sehr gewiß"
     assert [w.text for w in folded.lines[0].words] == ["Das", "ist", "sehr", "gewiß"]
     assert region.text == "Das iſt ſehr gewiß"
+
+
+def test_punctuation_specks_read_without_confidence_are_dropped_and_real_marks_kept() -> None:
+    from pipeline.engines.base import EngineWord
+    from pipeline.stages.ocr import without_punctuation_noise
+
+    def word(text: str, x: float, confidence: float) -> EngineWord:
+        return EngineWord(text=text, confidence=confidence, quad=Polygon.from_box(x, 0, x + 40, 30).points)
+
+    line = EngineLine(text="", confidence=0.5, quad=Polygon.from_box(0, 0, 400, 30).points, block=3,
+                      words=(word("<<“", 0, 0.2), word("Preis", 50, 0.9), word("–", 100, 0.95), word("5", 150, 0.1)))
+    cleaned = without_punctuation_noise(line, "tesseract", 0.9)
+    assert cleaned is not None and cleaned.text == "Preis – 5" and cleaned.block == 3
+    assert cleaned.quad[0][0] == 50
+    assert without_punctuation_noise(EngineLine("„", 0.2, line.quad, (word("„", 0, 0.2),)), "tesseract", 0.9) is None
+    assert without_punctuation_noise(cleaned, "tesseract", 0.9) is cleaned

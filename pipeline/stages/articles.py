@@ -415,8 +415,7 @@ class Articles:
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
         # An order the OCR engine read the whole page in is stated as much as one the page came with, and the page
-        # keeps it: articles gather regions from across the page (NZZ front pages: CER in reading order 0.10-0.17
-        # in the engine's order, 0.42-0.72 article by article).
+        # keeps it: an article gathers regions from across the page, so its order is no page's reading order.
         engine_order = reading_order.engine_read_order(page)
         stated_order = self.stated_order or bool(engine_order)
         known = set(engine_order)

@@ -239,7 +239,11 @@ class Ocr:
             if whole_page and read and all(line.block is not None for line in read):
                 # The engine's layout analysis saw the whole page, column rules included: its blocks are the text
                 # regions, in the order it read them.
-                page.regions = engine_regions(page, read, engine.name)
+                cleaned = [kept for line in read if (kept := without_punctuation_noise(
+                    line, engine.name, self.config.punctuation_noise_below)) is not None]
+                step.settings["noise_words_dropped"] = sum(map(len, (ln.words for ln in read))) - sum(
+                    map(len, (ln.words for ln in cleaned)))
+                page.regions = engine_regions(page, cleaned, engine.name)
                 page.reading_order = [r.id for r in page.regions if r.lines]
                 step.settings["reading_order"] = ENGINE_ORDER
             else:
@@ -266,6 +270,15 @@ def fold_long_s(region: Region) -> Region:
 ENGINE_ORDER = "engine"
 """The OCR step's `reading_order` setting where the engine's own order of the page's regions stands (see
 pipeline.stages.reading_order)."""
+
+
+def without_punctuation_noise(line: EngineLine, engine: str, below: float) -> EngineLine | None:
+    """The line without its words of punctuation alone read with calibrated confidence under `below` (specks read as
+    marks); None where nothing else is left of it."""
+    kept = [w for w in line.words if any(c.isalnum() for c in w.text) or calibrated(engine, w.confidence) >= below]
+    if len(kept) == len(line.words):
+        return line
+    return _line_of_words(kept, line) if kept else None
 
 
 def engine_regions(page: Page, read: list[EngineLine], engine: str) -> list[Region]:
