@@ -80,3 +80,10 @@ def test_punctuation_specks_read_without_confidence_are_dropped_and_real_marks_k
     assert cleaned.quad[0][0] == 50
     assert without_punctuation_noise(EngineLine("„", 0.2, line.quad, (word("„", 0, 0.2),)), "tesseract", 0.9) is None
     assert without_punctuation_noise(cleaned, "tesseract", 0.9) is cleaned
+
+
+def test_a_part_typing_split_off_follows_the_region_above_it_in_its_column() -> None:
+    """Typing cut the right column's block into a headline (the engine's id) and its text (a fresh id)."""
+    regions = [_region("left", LEFT), _region("head", HEAD), _region("right-text", RIGHT)]
+    page = _page(regions, ["head", "left"], {"reading_order": ENGINE_ORDER})
+    assert ReadingOrder()(page).reading_order == ["head", "right-text", "left"]
