@@ -3,6 +3,9 @@
 The engine reads tiles cut along white space (see tiling.py), never shrunk. Reading tiles of
 the whole page rather than layout crops means text the layout model missed is still read; it
 becomes a region of its own.
+
+An engine that segments a page itself (Tesseract) reads a page up to its `whole_page_pixels` in one piece,
+told the scan's dpi; its blocks then are the text regions, in its reading order (`engine_regions`).
 """
 
 from __future__ import annotations
