@@ -47,12 +47,12 @@ from pipeline.evaluate import kendall_tau
 from pipeline.geometry import Polygon
 from pipeline.model import TEXTLESS_TYPES, Page
 from pipeline.serialise.xmlsafe import parse_xml
+from pipeline.text import LONG_S
 
 ARTICLE_OVERLAP = 0.5
 """Share of each side an article of ours and a truth article must share to match (the usual 0.5)."""
 REGION_INSIDE = 0.5
 """Share of a region of ours that must lie in one truth region for τ to place it there."""
-LONG_S = str.maketrans({"ſ": "s"})
 TEI = "{http://www.tei-c.org/ns/1.0}"
 TET = "{http://www.pdflib.com/XML/TET3/TET-3.0}"
 

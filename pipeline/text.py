@@ -34,3 +34,7 @@ def language_of(texts: Iterable[str]) -> str:
     """'zh' when most visible characters are CJK, else 'en'."""
     sample = "".join(texts)
     return "zh" if cjk_share(sample) >= 0.3 else "en"
+
+
+LONG_S = str.maketrans({"ſ": "s"})
+"""Long s folded to round s: the convention of transcriptions (the NZZ ground truth) that do not keep it."""

@@ -13,7 +13,7 @@ from PIL import Image
 
 from pipeline.config import ScriptRoutingConfig, TesseractConfig
 from pipeline.engines import ocr_engine
-from pipeline.engines.base import EngineUnavailableError
+from pipeline.engines.base import EngineUnavailableError, at_resolution
 from pipeline.engines.routing import Script, ScriptRouter, detect_script, route_page
 from pipeline.engines.tesseract import TesseractEngine
 from pipeline.evaluate import cer
@@ -72,6 +72,22 @@ def test_fraktur_is_detected_read_by_tesseract_fraktur_and_recorded(
     assert cer(normalise("".join(line.text for line in lines), False), normalise(truth, False)) <= 0.08
     for line in lines:
         assert 0.0 <= line.confidence <= 1.0
+
+
+@needs_kant
+def test_tesseract_told_the_scan_resolution_reads_the_fraktur_paragraph(
+        router: ScriptRouter, kant_paragraph: tuple[np.ndarray, str]) -> None:
+    """Told the page's dpi (an array reaches Tesseract without it), Tesseract reads as well; PP-OCR is not told."""
+    from benchmarks.engines import normalise
+
+    image, truth = kant_paragraph
+    assert isinstance(router.blackletter, TesseractEngine)
+    told = at_resolution(router.blackletter, 300.0)
+    assert isinstance(told, TesseractEngine) and told.resolution == 300 and router.blackletter.resolution is None
+    lines = sorted(told.read(image), key=lambda line: line.quad[0][1])
+    assert cer(normalise("".join(line.text for line in lines), False), normalise(truth, False)) <= 0.08
+    assert at_resolution(router.default, 300.0) is router.default
+    assert at_resolution(router.blackletter, None) is router.blackletter
 
 
 @pytest.mark.parametrize(("name", "script"), [("zh_two_articles", Script.cjk), ("en_two_articles", Script.latin)])

@@ -29,6 +29,9 @@ class EngineLine:
     quad: Quad
     """Coordinates in the pixels of the image the engine was given."""
     words: tuple[EngineWord, ...]
+    block: int | None = None
+    """The text block (Tesseract: block and paragraph) the engine's own layout analysis put the line in, numbered in
+    the engine's reading order; None from an engine that only finds lines."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,13 @@ def read_all(engine: OcrEngine, images: Sequence[np.ndarray]) -> list[list[Engin
         return [engine.read(image) for image in images]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(engine.read, images))
+
+
+def at_resolution(engine: OcrEngine, dpi: float | None) -> OcrEngine:
+    """The engine told the resolution of the scan it reads, where it uses one (Tesseract's `at_resolution`);
+    others read pixels whatever their size in inches, and come back as they were."""
+    told = getattr(engine, "at_resolution", None)
+    return told(dpi) if callable(told) else engine
 
 
 def line_boxes(engine: OcrEngine, image: np.ndarray) -> list[Quad]:

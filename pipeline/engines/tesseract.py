@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import subprocess
@@ -49,15 +50,33 @@ class TesseractEngine:
         self.languages = config.languages
         self.model = f"tesseract-{config.languages}"
         self._options = "--psm 3" + (" -c textord_heavy_nr=1" if config.heavy_noise_removal else "")
+        self.whole_page_pixels = config.whole_page_pixels
+        """Pages up to this size are read in one piece (see pipeline.stages.ocr.tile_limits)."""
+        self.resolution: int | None = None
+        """The scan's dots per inch, told to Tesseract (see `at_resolution`); None lets Tesseract guess."""
         self.processes = config.processes or os.cpu_count() or 1
         """Tesseract processes reading at once (pipeline.engines.base.read_all): one per core by default."""
         if self.processes > 1:
             # Each process then keeps to one thread (Tesseract's OpenMP would otherwise start one per core in each).
             os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+    def at_resolution(self, dpi: float | None) -> TesseractEngine:
+        """This engine reading images scanned at `dpi`.
+
+        An array reaches Tesseract without the scan's resolution, and Tesseract then assumes 70 dpi. Its column
+        finder measures gutters and tab stops in inches, so on a 475 dpi newspaper page it reads lines straight
+        across the columns (NZZ 1943: line-matched CER 0.53 at the guessed resolution, 0.08 told 475 dpi).
+        """
+        if not dpi:
+            return self
+        told = copy.copy(self)
+        told.resolution = round(dpi)
+        return told
+
     def read(self, image: np.ndarray) -> list[EngineLine]:
+        options = self._options + (f" --dpi {self.resolution}" if self.resolution else "")
         data = self._tesseract.image_to_data(
-            image, lang=self.languages, config=self._options, output_type=self._tesseract.Output.DICT
+            image, lang=self.languages, config=options, output_type=self._tesseract.Output.DICT
         )
         grouped: dict[tuple[int, int, int], list[EngineWord]] = defaultdict(list)
         for i, text in enumerate(data["text"]):
@@ -70,7 +89,8 @@ class TesseractEngine:
             quad = ((x, y), (x + w, y), (x + w, y + h), (x, y + h))
             grouped[key].append(EngineWord(text=text, confidence=confidence / 100, quad=quad))
         lines = []
-        for words in grouped.values():
+        blocks: dict[tuple[int, int], int] = {}
+        for (block, paragraph, _), words in grouped.items():
             xs = [p[0] for w in words for p in w.quad]
             ys = [p[1] for w in words for p in w.quad]
             x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
@@ -81,5 +101,6 @@ class TesseractEngine:
                 confidence=sum(w.confidence for w in words) / len(words),
                 quad=((x0, y0), (x1, y0), (x1, y1), (x0, y1)),
                 words=tuple(words),
+                block=blocks.setdefault((block, paragraph), len(blocks)),
             ))
         return lines

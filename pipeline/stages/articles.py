@@ -414,8 +414,14 @@ class Articles:
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
-        with recorded_step(page, self.name, "broadsheet", self.version, {"stated_order": self.stated_order}):
-            page.articles, page.reading_order, left_out = segment(page, self.config, self.stated_order)
+        # An order the OCR engine read the whole page in is stated as much as one the page came with, and the page
+        # keeps it: an article gathers regions from across the page, so its order is no page's reading order.
+        engine_order = reading_order.engine_read_order(page)
+        stated_order = self.stated_order or bool(engine_order)
+        known = set(engine_order)
+        with recorded_step(page, self.name, "broadsheet", self.version, {"stated_order": stated_order}):
+            page.articles, by_articles, left_out = segment(page, self.config, stated_order)
+            page.reading_order = [*engine_order, *(rid for rid in by_articles if rid not in known)]
             if left_out:
                 # Conservation is the stage's invariant; reaching here is a bug, and the page says so.
                 page.flags.append(Flag(

@@ -3,6 +3,9 @@
 The engine reads tiles cut along white space (see tiling.py), never shrunk. Reading tiles of
 the whole page rather than layout crops means text the layout model missed is still read; it
 becomes a region of its own.
+
+An engine that segments a page itself (Tesseract) reads a page up to its `whole_page_pixels` in one piece,
+told the scan's dpi; its blocks then are the text regions, in its reading order (`engine_regions`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from statistics import median
 import numpy as np
 
 from pipeline.config import OcrConfig
-from pipeline.engines.base import EngineLine, EngineWord, OcrEngine, flag_fallback, read_all
+from pipeline.engines.base import EngineLine, EngineWord, OcrEngine, at_resolution, flag_fallback, read_all
 from pipeline.engines.calibration import calibrated
 from pipeline.engines.pdf_text import PdfTextLayer, reads_text_layer
 from pipeline.engines.routing import ScriptRouter, mean_confidence, needs_second_reading, route_page
@@ -23,7 +26,7 @@ from pipeline.model import Line, Page, ProcessingStep, Region, RegionType, Word
 from pipeline.stages.base import recorded_step, region_ids, to_working
 from pipeline.stages.preprocess import load_working
 from pipeline.stages.tiling import PADDING, tiles
-from pipeline.text import is_cjk, join_fragments
+from pipeline.text import LONG_S, is_cjk, join_fragments
 
 CJK_GUTTER_RATIO = 0.6
 """A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
@@ -42,7 +45,7 @@ def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
         return tuple((x + dx, y + dy) for x, y in quad)
 
     return EngineLine(text=line.text, confidence=line.confidence, quad=move(line.quad),
-                      words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words))
+                      words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words), block=line.block)
 
 
 def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height: int,
@@ -57,6 +60,15 @@ def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height:
             if tile.core_top <= centre_y < tile.core_bottom:
                 lines.append(moved)
     return lines
+
+
+def tile_limits(engine: OcrEngine, image: np.ndarray, config: OcrConfig) -> tuple[int, int]:
+    """The largest tile the engine reads: the whole page for an engine whose own layout analysis needs to see it
+    whole (Tesseract, up to its `whole_page_pixels`), else the configured tile."""
+    height, width = image.shape[:2]
+    if height * width <= int(getattr(engine, "whole_page_pixels", 0)):
+        return width, height
+    return config.tile_width, config.tile_height
 
 
 def _regions_at(point: tuple[float, float], boxes: list[Polygon]) -> set[int]:
@@ -93,18 +105,19 @@ def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[Engi
         groups[-1].append(word)
     if len(groups) == 1:
         return [line]
-    return [_line_of_words(group, polygon) for group in groups]
+    return [_line_of_words(group, line) for group in groups]
 
 
-def _line_of_words(words: list[EngineWord], line_box: Polygon) -> EngineLine:
-    """Part of a line: these words, at the full line's height."""
+def _line_of_words(words: list[EngineWord], line: EngineLine) -> EngineLine:
+    """Part of a line: these words, at the full line's height, in its block."""
     x0, _, x1, _ = union_box(Polygon.from_points(w.quad) for w in words).bounds
-    _, y0, _, y1 = line_box.bounds
+    _, y0, _, y1 = Polygon.from_points(line.quad).bounds
     return EngineLine(
         text=join_fragments(w.text for w in words),
         confidence=float(np.mean([w.confidence for w in words])),
         quad=Polygon.from_box(x0, y0, x1, y1).points,
         words=tuple(words),
+        block=line.block,
     )
 
 
@@ -125,8 +138,11 @@ def column_gutters(lines: list[EngineLine]) -> list[float]:
     cjk = sum(map(is_cjk, text)) > 0.5 * len(text)
     height = median(box.height for box, _ in worded)
     min_width = (CJK_GUTTER_RATIO if cjk else GUTTER_MIN_WIDTH) * height
-    left = min(box.bounds[0] for box, _ in worded)
-    width = int(max(box.bounds[2] for box, _ in worded) - left) + 2
+    # An engine's word box may reach past its line box (PP-OCR reading a Tesseract region again): span both.
+    spanned = [box.bounds for box, _ in worded]
+    spanned += [Polygon.from_points(word.quad).bounds for _, line in worded for word in line.words]
+    left = min(b[0] for b in spanned)
+    width = int(max(b[2] for b in spanned) - left) + 2
     inked, starts, ends = np.zeros(width), np.zeros(width), np.zeros(width)
     word_starts, word_ends = np.zeros(width), np.zeros(width)
     for _, line in worded:
@@ -180,14 +196,13 @@ def split_at_columns(line: EngineLine, gutters: list[float]) -> list[EngineLine]
     """A line read across gutters, cut into one part per column; a line printed across them stays whole."""
     if not gutters or not line.words or spans_gutter(line, gutters):
         return [line]
-    box = Polygon.from_points(line.quad)
     parts: dict[int, list[EngineWord]] = {}
     for word in sorted(line.words, key=lambda w: Polygon.from_points(w.quad).center[0]):
         column = sum(Polygon.from_points(word.quad).center[0] > gutter for gutter in gutters)
         parts.setdefault(column, []).append(word)
     if len(parts) == 1:
         return [line]
-    return [_line_of_words(words, box) for _, words in sorted(parts.items())]
+    return [_line_of_words(words, line) for _, words in sorted(parts.items())]
 
 
 def _to_source(page: Page, quad: tuple[tuple[float, float], ...]) -> Polygon:
@@ -218,19 +233,86 @@ class Ocr:
                 step.software, step.version = engine.name, engine.version
                 step.settings = {"model": engine.model, "pdf_mode": "text-layer", "dpi": page.dpi}
                 read = engine.read(image)
+                whole_page = False
             else:
                 engine = route_page(self.engine, page, step, image)
-                read = read_tiles(engine, image, self.config.tile_width, self.config.tile_height,
-                                  self.config.strip_overlap)
-            engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
-            page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
-                                                  self.config.figure_text_share)
+                limits = tile_limits(engine, image, self.config)
+                read = read_tiles(at_resolution(engine, page.dpi), image, *limits, self.config.strip_overlap)
+                whole_page = limits == image.shape[1::-1]
+                step.settings["dpi"] = page.dpi and round(page.dpi)
+            if whole_page and read and all(line.block is not None for line in read):
+                # The engine's layout analysis saw the whole page, column rules included: its blocks are the text
+                # regions, in the order it read them.
+                cleaned = [kept for line in read if (kept := without_punctuation_noise(
+                    line, engine.name, self.config.punctuation_noise_below)) is not None]
+                step.settings["noise_words_dropped"] = sum(map(len, (ln.words for ln in read))) - sum(
+                    map(len, (ln.words for ln in cleaned)))
+                page.regions = engine_regions(page, cleaned, engine.name)
+                page.reading_order = [r.id for r in page.regions if r.lines]
+                step.settings["reading_order"] = ENGINE_ORDER
+            else:
+                engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
+                page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
+                                                      self.config.figure_text_share)
             if isinstance(self.engine, ScriptRouter):
                 route_regions(self.engine, engine, page, image, step)
             if isinstance(runtime := getattr(engine, "backend", None), str):
                 step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
+            if self.config.long_s == "fold":
+                page.regions = [fold_long_s(region) for region in page.regions]
             flag_fallback(page, engine, self.engine)
         return page
+
+
+def fold_long_s(region: Region) -> Region:
+    """The region with every long s of its lines and words written as s (`ocr.long_s: fold`)."""
+    return region.model_copy(update={"lines": [
+        line.model_copy(update={"text": line.text.translate(LONG_S),
+                                "words": [w.model_copy(update={"text": w.text.translate(LONG_S)}) for w in line.words]})
+        for line in region.lines]})
+
+
+ENGINE_ORDER = "engine"
+"""The OCR step's `reading_order` setting where the engine's own order of the page's regions stands (see
+pipeline.stages.reading_order)."""
+
+
+def without_punctuation_noise(line: EngineLine, engine: str, below: float) -> EngineLine | None:
+    """The line without its words of punctuation alone read with calibrated confidence under `below` (specks read as
+    marks); None where nothing else is left of it."""
+    kept = [w for w in line.words if any(c.isalnum() for c in w.text) or calibrated(engine, w.confidence) >= below]
+    if len(kept) == len(line.words):
+        return line
+    return _line_of_words(kept, line) if kept else None
+
+
+def engine_regions(page: Page, read: list[EngineLine], engine: str) -> list[Region]:
+    """One text region per block of the engine's own layout analysis, in its reading order, each typed as the
+    layout region it lies most in (a heading box stays a heading); the layout's figures and rules are kept.
+
+    On the NZZ front pages the layout model's boxes run across column rules, so lines gathered into them are
+    read across the columns; Tesseract's blocks, found on the whole page, keep to them."""
+    blocks: dict[int, list[EngineLine]] = {}
+    for line in read:
+        blocks.setdefault(int(line.block or 0), []).append(line)
+    layout = [r for r in page.regions if r.type not in (RegionType.figure, RegionType.separator)]
+    layout_boxes = [to_working(page, r.polygon) for r in layout]
+    fresh_ids = region_ids(page)
+    regions = []
+    for block in blocks.values():
+        region_id = next(fresh_ids)
+        box = union_box(Polygon.from_points(line.quad) for line in block)
+        overlaps = [box.overlap_ratio(layout_box) for layout_box in layout_boxes]
+        best = int(np.argmax(overlaps)) if overlaps else -1
+        lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(block, start=1)]
+        if best >= 0 and overlaps[best] >= ASSIGN_MIN_OVERLAP:
+            kind, label, confidence = layout[best].type, layout[best].detector_label, layout[best].confidence
+        else:
+            kind, label, confidence = RegionType.body, "ocr-lines", 0.0
+        regions.append(Region(id=region_id, type=kind, polygon=_working_union_to_source(page, block),
+                              confidence=confidence, detector_label=label, lines=lines))
+    regions.extend(r for r in page.regions if r.type in (RegionType.figure, RegionType.separator))
+    return drop_shadowed_empty(regions)
 
 
 def route_regions(router: ScriptRouter, engine: OcrEngine, page: Page, image: np.ndarray,
@@ -247,7 +329,8 @@ def route_regions(router: ScriptRouter, engine: OcrEngine, page: Page, image: np
                 if region.lines and needs_second_reading(region.text, mean_confidence(region.lines),
                                                          str(step.settings.get("script")))]
     crops = [np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255) for _, _, (x0, y0, x1, y1) in doubtful]
-    for (index, region, (x0, y0, _, _)), read in zip(doubtful, read_all(other, crops), strict=True):
+    read_twice = read_all(at_resolution(other, page.dpi), crops)
+    for (index, region, (x0, y0, _, _)), read in zip(doubtful, read_twice, strict=True):
         shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in read]
         lines = [line for block in column_blocks(shifted) for line in block]
         candidate = [_line_model(page, line, f"{region.id}-l{k}", other.name) for k, line in enumerate(lines, start=1)]

@@ -13,6 +13,7 @@ from statistics import median
 from pipeline.geometry import Polygon
 from pipeline.model import Page, RegionType
 from pipeline.stages.base import recorded_step, rules_version, to_working
+from pipeline.stages.ocr import ENGINE_ORDER
 
 Item = tuple[str, Polygon]
 
@@ -80,9 +81,38 @@ class ReadingOrder:
         page = page.model_copy(deep=True)
         with recorded_step(page, self.name, "broadsheet", rules_version("xy-cut", (sys.modules[__name__],)), {}):
             # Printed rules are no reading matter, and a page-wide one would block every cut across it.
-            page.reading_order = xy_cut([(r.id, to_working(page, r.polygon)) for r in page.regions
-                                         if r.type != RegionType.separator])
+            cut = xy_cut([(r.id, to_working(page, r.polygon)) for r in page.regions if r.type != RegionType.separator])
+            read = engine_read_order(page)
+            # Regions the engine read none of (figures, empty boxes) follow in XY-cut order.
+            known = set(read)
+            page.reading_order = [*read, *(rid for rid in cut if rid not in known)]
         return page
+
+
+def engine_read_order(page: Page) -> list[str]:
+    """The order the OCR engine read the text regions in, where its layout analysis saw the whole page (Tesseract's
+    column finder follows the column rules, which region boxes alone do not show); else none. NZZ front pages, the
+    same Tesseract reading: CER in reading order 14.9% in Tesseract's blocks and order (line-matched 11.8%), 43.0%
+    gathered into the layout model's boxes and ordered by XY-cut and articles (line-matched 13.2%)."""
+    ocr = next((s for s in reversed(page.steps) if s.stage == "ocr"), None)
+    if ocr is None or ocr.settings.get("reading_order") != ENGINE_ORDER:
+        return []
+    present = {r.id for r in page.regions}
+    order = [rid for rid in page.reading_order if rid in present]
+    if not order:
+        return []
+    # Typing splits a block into runs of one type size (a headline over its text): a part the engine did not read as
+    # a block of its own follows the nearest region above it in its column, as its lines followed that one's.
+    boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
+    known = set(order)
+    loose_parts = [r.id for r in page.regions if r.lines and r.id not in known]
+    for loose in sorted(loose_parts, key=lambda rid: boxes[rid].bounds[1]):
+        x0, y0, x1, _ = boxes[loose].bounds
+        above = [k for k, rid in enumerate(order) if boxes[rid].bounds[1] < y0
+                 and min(x1, boxes[rid].bounds[2]) > max(x0, boxes[rid].bounds[0])]
+        at = max(above, key=lambda k: boxes[order[k]].bounds[3]) + 1 if above else len(order)
+        order.insert(at, loose)
+    return order
 
 
 def column_order(items: Sequence[Item]) -> list[str]:

@@ -1,0 +1,89 @@
+"""How a page Tesseract segmented itself is put together: the engine's order of the regions, long s kept or folded."""
+
+from __future__ import annotations
+
+from pipeline.engines.base import EngineLine
+from pipeline.geometry import Polygon
+from pipeline.model import Line, Page, ProcessingStep, Region, RegionType, Word
+from pipeline.stages.ocr import ENGINE_ORDER, engine_regions, fold_long_s
+from pipeline.stages.reading_order import ReadingOrder
+
+
+def _region(region_id: str, box: tuple[float, float, float, float], text: str = "Text") -> Region:
+    polygon = Polygon.from_box(*box)
+    line = Line(id=f"{region_id}-l1", text=text, polygon=polygon, confidence=0.9, engine="tesseract",
+                words=[Word(id=f"{region_id}-l1-w{k}", text=word, polygon=polygon, confidence=0.9)
+                       for k, word in enumerate(text.split(), start=1)])
+    return Region(id=region_id, type=RegionType.body, polygon=polygon, confidence=0.9, detector_label="text",
+                  lines=[line])
+
+
+def _page(regions: list[Region], order: list[str], ocr_settings: dict[str, str | int | float | bool | None]) -> Page:
+    step = ProcessingStep(stage="ocr", software="tesseract", version="5", settings=ocr_settings)
+    return Page(id="pg", source="pg.png", width=1000, height=1000, regions=regions, reading_order=order, steps=[step])
+
+
+def _read(box: tuple[float, float, float, float], block: int) -> EngineLine:
+    return EngineLine(text="Zeile", confidence=0.9, quad=Polygon.from_box(*box).points, words=(), block=block)
+
+
+# A headline box over the right column only, beside a left column that runs the page's height: XY-cut reads the
+# left column, then the headline and its column; the engine read the headline first.
+LEFT, HEAD, RIGHT = (0, 100, 400, 900), (500, 100, 900, 200), (500, 250, 900, 900)
+
+
+def test_the_engines_blocks_become_the_regions_in_its_order_typed_as_the_layout_box_they_lie_in() -> None:
+    """A layout box run across both columns would gather the lines of both; the engine's blocks keep to each."""
+    across = Region(id="pg-r1", type=RegionType.headline, polygon=Polygon.from_box(0, 100, 900, 200), confidence=0.8,
+                    detector_label="title")
+    rule = Region(id="pg-r2", type=RegionType.separator, polygon=Polygon.from_box(450, 100, 452, 900), confidence=0.9,
+                  detector_label="line")
+    page = Page(id="pg", source="pg.png", width=1000, height=1000, regions=[across, rule])
+    read = [_read((510, 110, 890, 190), 0), _read((10, 110, 390, 150), 1), _read((10, 160, 390, 200), 1),
+            _read((510, 260, 890, 300), 2)]
+    regions = engine_regions(page, read, "tesseract")
+    text = [r for r in regions if r.lines]
+    assert [len(r.lines) for r in text] == [1, 2, 1]
+    assert [r.type for r in text] == [RegionType.headline, RegionType.headline, RegionType.body]
+    assert text[0].polygon.bounds[0] > 450 and text[1].polygon.bounds[2] < 450
+    assert len({r.id for r in regions}) == len(regions) and rule in regions
+
+
+def test_the_engines_order_stands_where_it_saw_the_whole_page_and_xy_cut_decides_elsewhere() -> None:
+    figure = Region(id="fig", type=RegionType.figure, polygon=Polygon.from_box(0, 920, 900, 990), confidence=0.9,
+                    detector_label="figure")
+    regions = [_region("left", LEFT), _region("head", HEAD), _region("right", RIGHT), figure]
+    engine = ["head", "left", "right"]
+    assert ReadingOrder()(_page(regions, engine, {"reading_order": ENGINE_ORDER})).reading_order == [*engine, "fig"]
+    assert ReadingOrder()(_page(regions, engine, {})).reading_order == ["left", "head", "right", "fig"]
+
+
+def test_long_s_is_folded_to_s_in_lines_and_words_only_when_asked() -> None:
+    region = _region("r", LEFT, "Das iſt ſehr gewiß")
+    folded = fold_long_s(region)
+    assert folded.text == "Das ist sehr gewiß"
+    assert [w.text for w in folded.lines[0].words] == ["Das", "ist", "sehr", "gewiß"]
+    assert region.text == "Das iſt ſehr gewiß"
+
+
+def test_punctuation_specks_read_without_confidence_are_dropped_and_real_marks_kept() -> None:
+    from pipeline.engines.base import EngineWord
+    from pipeline.stages.ocr import without_punctuation_noise
+
+    def word(text: str, x: float, confidence: float) -> EngineWord:
+        return EngineWord(text=text, confidence=confidence, quad=Polygon.from_box(x, 0, x + 40, 30).points)
+
+    line = EngineLine(text="", confidence=0.5, quad=Polygon.from_box(0, 0, 400, 30).points, block=3,
+                      words=(word("<<“", 0, 0.2), word("Preis", 50, 0.9), word("–", 100, 0.95), word("5", 150, 0.1)))
+    cleaned = without_punctuation_noise(line, "tesseract", 0.9)
+    assert cleaned is not None and cleaned.text == "Preis – 5" and cleaned.block == 3
+    assert cleaned.quad[0][0] == 50
+    assert without_punctuation_noise(EngineLine("„", 0.2, line.quad, (word("„", 0, 0.2),)), "tesseract", 0.9) is None
+    assert without_punctuation_noise(cleaned, "tesseract", 0.9) is cleaned
+
+
+def test_a_part_typing_split_off_follows_the_region_above_it_in_its_column() -> None:
+    """Typing cut the right column's block into a headline (the engine's id) and its text (a fresh id)."""
+    regions = [_region("left", LEFT), _region("head", HEAD), _region("right-text", RIGHT)]
+    page = _page(regions, ["head", "left"], {"reading_order": ENGINE_ORDER})
+    assert ReadingOrder()(page).reading_order == ["head", "right-text", "left"]
