@@ -133,8 +133,6 @@ def same_row(a: Polygon, b: Polygon, share: float = 0.5) -> bool:
     return vertical_overlap(a, b) >= share * min(a.height, b.height)
 
 
-
-
 def set_under(box: Polygon, block: Polygon, max_gap: float, others: Iterable[Polygon], reach: float = 0.5) -> bool:
     """Set just under a block, within `max_gap`, inside its width widened by `reach` of it either side, and with
     nothing but the block's own parts (`others` are the page's other boxes) over it below the block's top: a byline

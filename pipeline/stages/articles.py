@@ -95,6 +95,7 @@ class Placement:
         self.by_id = {r.id: r for r in page.regions}
         # A head's block: the head and the kickers, decks and bylines set with it, decided first.
         self.head_block: dict[str, Polygon] = dict(heads)
+        self.placed = [geometry.boxes[r.id] for r in page.regions if r.type != RegionType.separator]
 
     def attach(self, region: Region) -> str | None:
         """The head a kicker, byline or dateline is set with: the nearest above or below over its columns."""
@@ -103,10 +104,9 @@ class Placement:
         near = [(abs(box.center[1] - self.heads[head_id].center[1]), head_id) for head_id in heads
                 if _shares_columns(box, self.heads[head_id], self.config) and self._adjacent(box, self.heads[head_id])]
         if not near:  # flush left under a head centred over the story's columns
-            placed = [self.geometry.boxes[r.id] for r in self.page.regions if r.type != RegionType.separator]
             reach = self.config.header_rule_gap * self.geometry.body
             near = [(abs(box.center[1] - self.heads[head_id].center[1]), head_id) for head_id in heads
-                    if set_under(box, self.head_block[head_id], reach, placed)]
+                    if set_under(box, self.head_block[head_id], reach, self.placed)]
         if not near:
             return None
         owner = min(near)[1]
