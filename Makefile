@@ -32,7 +32,7 @@ system-packages:
 	fi
 
 test: $(STAMP) system-packages
-	$(BIN)/ruff check pipeline flows samples tests benchmarks evaluation
+	$(BIN)/ruff check broadsheet samples tests benchmarks evaluation
 	@# With ../shared beside the clone (as in CI), a test that skips for want of its data fails the run
 	@# (tests/shared_data.py).
 	BROADSHEET_REQUIRE_SHARED=$$([ -d ../shared ] && echo 1 || echo 0) DO_NOT_TRACK=1 \

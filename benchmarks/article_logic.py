@@ -22,14 +22,14 @@ from pathlib import Path
 from statistics import mean, quantiles
 from typing import Any
 
+from broadsheet.config import Settings
+from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Page
+from broadsheet.run.page import run_stage
+from broadsheet.stages.articles import Articles
+from broadsheet.stages.reading_order import ReadingOrder
+from broadsheet.stages.typing import NewspaperTypes
+from evaluation.generated import score_page
 from evaluation.truth_pages import page_from_truth
-from pipeline.config import Settings
-from pipeline.evaluate import score_page
-from pipeline.model import OUTSIDE_ARTICLE_TYPES, Page
-from pipeline.process import run_stage
-from pipeline.stages.articles import Articles
-from pipeline.stages.reading_order import ReadingOrder
-from pipeline.stages.typing import NewspaperTypes
 from samples.designs import generate_designed_page
 from samples.generator import generate_page
 

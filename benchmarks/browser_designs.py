@@ -4,12 +4,12 @@ Each run draws `--pages / 2` designs from a fresh random seed (printed; `--seed`
 in turn, a share of them broadsheet-size, and renders each twice: a PNG screenshot with light scan damage (OCR'd)
 and a Chromium-printed PDF (read from its text layer). Every page goes through the real pipeline as a run does
 it, by its library calls: `evaluation.stage_cache.read_cached` (ingest, preprocess, orientation, layout, OCR),
-`evaluation.stage_cache.finish` (typing, reading order, articles, repair, QA), then `pipeline.output.write_page`
+`evaluation.stage_cache.finish` (typing, reading order, articles, repair, QA), then `broadsheet.run.output.write_page`
 and `write_manifest` into OUT/png and OUT/pdf. Reported per format, mean and worst decile:
 
 - text conservation (`evaluation.conservation.run_conservation` on OUT): article-content characters of the
   ALTO that reach a TEI body;
-- article pair F1, body CER and paragraphs whole and in order (`pipeline.evaluate.score_page`);
+- article pair F1, body CER and paragraphs whole and in order (`evaluation.generated.score_page`);
 
 and the worst pages with their designs. `--cache DIR` keeps the rendered pages (DIR/pages) and the post-OCR page
 models (DIR/ocr): a replay with the same `--seed` and `--cache` re-runs only the stages after OCR, in seconds
@@ -38,11 +38,11 @@ from typing import Any
 
 import numpy as np
 
+from broadsheet.config import IngestConfig, Settings
+from broadsheet.run.output import write_manifest, write_page
 from evaluation.conservation import run_conservation
+from evaluation.generated import region_errors, score_page
 from evaluation.stage_cache import finish, read_cached
-from pipeline.config import IngestConfig, Settings
-from pipeline.evaluate import region_errors, score_page
-from pipeline.output import write_manifest, write_page
 from samples.browser import browser_session, render_page
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -1,4 +1,4 @@
-"""Fit each engine's confidence calibration (pipeline/engines/calibration.py) and measure it.
+"""Fit each engine's confidence calibration (broadsheet/engines/calibration.py) and measure it.
 
 Each engine reads pages with ground truth the way the OCR stage does (tiles, native
 resolution): small generated Chinese and English pages (150 dpi, light damage, seeds 21-22) and
@@ -6,7 +6,7 @@ the two Kant 1784 Fraktur pages. Each line read is paired with its accuracy, 1 -
 the stretch of its truth region it aligns with best (whitespace ignored, ſ kept, aͤ read as ä);
 a line in no truth region has accuracy 0. Per engine, an isotonic (pool-adjacent-violators)
 fit of accuracy on raw confidence, weighted by line length, gives the map; its knots are
-written to pipeline/engines/confidence_calibration.json.
+written to broadsheet/engines/confidence_calibration.json.
 
 Calibration error (ECE): lines binned by confidence in ten equal bins; the line-weighted mean
 of |mean confidence - mean accuracy| per bin. "Before" uses raw confidence; "after" is
@@ -31,10 +31,10 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.fuzz import partial_ratio_alignment
 
 from benchmarks.engines import RESULTS, BenchPage, TruthRegion, gray, kant_pages, normalise, read
-from pipeline.atomic import write_bytes_atomic
-from pipeline.engines.base import EngineLine, OcrEngine
-from pipeline.engines.calibration import CALIBRATION_FILE
-from pipeline.geometry import Polygon
+from broadsheet.atomic import write_bytes_atomic
+from broadsheet.engines.base import EngineLine, OcrEngine
+from broadsheet.engines.calibration import CALIBRATION_FILE
+from broadsheet.model.geometry import Polygon
 
 ECE_BINS = 10
 MAX_KNOTS = 24
@@ -113,8 +113,8 @@ def ece(predicted: np.ndarray, accuracy: np.ndarray) -> float:
 
 
 def engines_for(page: BenchPage) -> dict[str, Callable[[], OcrEngine]]:
-    from pipeline.config import PaddleOcrConfig, RapidOcrConfig, ScriptRoutingConfig, TesseractConfig
-    from pipeline.engines import ocr_engine
+    from broadsheet.config import PaddleOcrConfig, RapidOcrConfig, ScriptRoutingConfig, TesseractConfig
+    from broadsheet.engines import ocr_engine
 
     tesseract = {"cjk": TesseractConfig(languages="chi_sim+eng"), "latin": TesseractConfig(languages="eng"),
                  "fraktur": ScriptRoutingConfig().blackletter}[page.script]

@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Settings
-from pipeline.continuations import join_continuations
-from pipeline.evaluate import PARAGRAPH_MATCH_CER, cer, turn_precision_recall
-from pipeline.model import Article, Page
-from pipeline.process import build_stages, process_page
-from pipeline.readers import process_existing
-from pipeline.stages.ingest import ingest_file
+from broadsheet.config import Settings
+from broadsheet.ingest.files import ingest_file
+from broadsheet.model.page import Article, Page
+from broadsheet.run.existing import process_existing
+from broadsheet.run.page import build_stages, process_page
+from broadsheet.stages.jumps import join_continuations
+from evaluation.generated import PARAGRAPH_MATCH_CER, cer, turn_precision_recall
 from samples.generator import PAGES_DIR, generate_jump_pair, write_page
 
 ROOT = Path(__file__).resolve().parent.parent

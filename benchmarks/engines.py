@@ -40,8 +40,8 @@ import numpy as np
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.engines.base import EngineLine, OcrEngine
-from pipeline.geometry import Polygon
+from broadsheet.engines.base import EngineLine, OcrEngine
+from broadsheet.model.geometry import Polygon
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -90,7 +90,7 @@ def generated_pages() -> list[BenchPage]:
 
 def read_page_xml(path: Path) -> tuple[TruthRegion, ...]:
     """Text regions of a PAGE 2019 file, with the region's own TextEquiv or else its lines' text."""
-    from pipeline.serialise.xmlsafe import parse_xml
+    from broadsheet.text.xmlsafe import parse_xml
 
     root = parse_xml(path.read_bytes())
     regions = []
@@ -118,7 +118,7 @@ def kant_pages() -> list[BenchPage]:
 
 
 def topaz_pages() -> list[BenchPage]:
-    from pipeline.serialise.xmlsafe import parse_xml
+    from broadsheet.text.xmlsafe import parse_xml
 
     pages = []
     for xml in sorted(TOPAZ.glob("*.xml")):
@@ -141,7 +141,7 @@ def small_generated_pages(folder: Path) -> list[BenchPage]:
 
 
 def read(engine: OcrEngine, image: np.ndarray) -> tuple[list[EngineLine], float]:
-    from pipeline.stages.ocr import read_tiles
+    from broadsheet.stages.ocr import read_tiles
 
     started = time.perf_counter()
     lines = read_tiles(engine, image, 2600, 2000, 400)
@@ -211,8 +211,8 @@ def line_reliability(lines: list[EngineLine], regions: tuple[TruthRegion, ...]) 
 
 
 def build_engines() -> dict[str, Callable[[], OcrEngine]]:
-    from pipeline.config import PaddleOcrConfig, RapidOcrConfig, ScriptRoutingConfig, TesseractConfig
-    from pipeline.engines import ocr_engine
+    from broadsheet.config import PaddleOcrConfig, RapidOcrConfig, ScriptRoutingConfig, TesseractConfig
+    from broadsheet.engines import ocr_engine
 
     return {
         "rapidocr": lambda: ocr_engine(RapidOcrConfig()),
@@ -235,9 +235,9 @@ ENGINES_FOR_SET = {
 
 def pipeline_on_kant(pages: list[BenchPage]) -> list[dict[str, object]]:
     """The whole pipeline (deskew, layout, routed OCR) on the Kant pages, with the default settings."""
-    from pipeline.config import Settings
-    from pipeline.process import build_stages, process_page
-    from pipeline.stages.ingest import ingest_file
+    from broadsheet.config import Settings
+    from broadsheet.ingest.files import ingest_file
+    from broadsheet.run.page import build_stages, process_page
 
     rows = []
     with tempfile.TemporaryDirectory() as work:
@@ -262,7 +262,7 @@ def pipeline_on_kant(pages: list[BenchPage]) -> list[dict[str, object]]:
 
 
 def run(include_real: bool) -> dict[str, object]:
-    from pipeline.engines.routing import Script, detect_script, sample_tile
+    from broadsheet.engines.routing import Script, detect_script, sample_tile
 
     factories = build_engines()
     engines: dict[str, OcrEngine] = {}

@@ -21,12 +21,12 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from broadsheet.config import Settings
+from broadsheet.ingest.readers.alto import read_alto
+from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Page
+from broadsheet.run.ndnp import digitise_batch
+from broadsheet.text.xmlsafe import parse_xml
 from evaluation.conservation import REMOVED_BY_REPAIR, characters
-from pipeline.config import Settings
-from pipeline.model import OUTSIDE_ARTICLE_TYPES, Page
-from pipeline.readers.ndnp import digitise_batch
-from pipeline.serialise.alto import read_alto
-from pipeline.serialise.xmlsafe import parse_xml
 
 ROOT = Path(__file__).resolve().parent.parent
 NDNP = ROOT.parent / "shared" / "real" / "ndnp_batch_test"

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _page_outcome(path: Path) -> tuple[str, str, float]:
-    from pipeline.config import IngestConfig
-    from pipeline.issue import ingest_issue, loose_issue
+    from broadsheet.config import IngestConfig
+    from broadsheet.ingest.issue import ingest_issue, loose_issue
 
     started = time.perf_counter()
     pages = ingest_issue(loose_issue([path]), IngestConfig())
@@ -37,7 +37,7 @@ def _page_outcome(path: Path) -> tuple[str, str, float]:
 
 
 def _sidecar_outcome(folder: Path) -> tuple[str, str, float]:
-    from pipeline.issue import load_issue
+    from broadsheet.ingest.issue import load_issue
 
     started = time.perf_counter()
     issue = load_issue(folder)
@@ -49,7 +49,7 @@ def _sidecar_outcome(folder: Path) -> tuple[str, str, float]:
 def _timed_run(inputs: list[Path], out: Path, *options: str) -> tuple[int, float]:
     env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", *map(os.fsdecode, inputs), "--out", str(out),
+    done = subprocess.run([sys.executable, "-m", "broadsheet", "run", *map(os.fsdecode, inputs), "--out", str(out),
                            "--quiet", *options], env=env, cwd=ROOT, capture_output=True)
     return done.returncode, time.perf_counter() - started
 

@@ -28,13 +28,13 @@ RESULTS = Path(__file__).resolve().parent / "results" / "gpu_throughput.json"
 
 def run(pages: int, backend: str) -> dict[str, object]:
     from benchmarks.pipeline_speed import TimedEngine
-    from pipeline.config import OcrConfig, RapidOcrConfig, Settings
-    from pipeline.engines.rapid_ocr import RapidOcrEngine, onnxruntime_providers
-    from pipeline.output import write_page
-    from pipeline.process import build_stages, process_page, warm_up
-    from pipeline.stages.ingest import ingest_file
-    from pipeline.stages.layout import Layout
-    from pipeline.stages.ocr import Ocr
+    from broadsheet.config import OcrConfig, RapidOcrConfig, Settings
+    from broadsheet.engines.rapid_ocr import RapidOcrEngine, onnxruntime_providers
+    from broadsheet.ingest.files import ingest_file
+    from broadsheet.run.output import write_page
+    from broadsheet.run.page import build_stages, process_page, warm_up
+    from broadsheet.stages.layout import Layout
+    from broadsheet.stages.ocr import Ocr
     from samples.generator import generate_page
     from samples.generator import write_page as write_image
 

@@ -46,8 +46,8 @@ def make_issue(folder: Path, pages: int) -> Path:
 def timed_run(issue_folder: Path, out: Path, workers: int) -> tuple[float, object]:
     from distributed import LocalCluster
 
-    from flows.digitise import dask_task_runner, digitise_issue
-    from pipeline.issue import load_issue
+    from broadsheet.apps.flows.digitise import dask_task_runner, digitise_issue
+    from broadsheet.ingest.issue import load_issue
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster:
         started = time.perf_counter()

@@ -61,7 +61,7 @@ def make_issue(folder: Path) -> Path:
 
 
 def _command(issue: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", "run", str(issue), "--out", str(out), "--prefect", "never", "--quiet"]
+    return [sys.executable, "-m", "broadsheet", "run", str(issue), "--out", str(out), "--prefect", "never", "--quiet"]
 
 
 def _env() -> dict[str, str]:

@@ -6,13 +6,13 @@ Sets, each run through the whole pipeline and scored with `broadsheet eval`'s me
   noise, blur, JPEG);
 - ``bundled``: the pages shipped in samples/pages/;
 - ``kant``, ``topaz``: the real pages in ../shared/real/ with region ground truth, mapped to our
-  types by `pipeline.real_truth` (skipped with a message where that folder is absent).
+  types by `evaluation.real_truth` (skipped with a message where that folder is absent).
 
 Region F1 counts every truth region against our regions at IoU >= 0.5 with the same type. The
 Kant ground truth draws no printed rules, so our separators are set aside there. Topaz clippings
 are one box per article, so only its masthead, running headers and section clippings are regions;
 its article zones are scored by containment (share of our text regions inside them typed as
-article content). Each row also says where F1 was lost (`pipeline.evaluate.region_errors`).
+article content). Each row also says where F1 was lost (`evaluation.generated.region_errors`).
 
 Layout time is the layout stage plus newspaper typing, read from each page's processing steps;
 the baseline is the bare layout-model call on the same page in the same run.
@@ -34,13 +34,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Settings
-from pipeline.engines import layout_engine
-from pipeline.evaluate import region_errors, score_page
-from pipeline.model import Page, RegionType
-from pipeline.process import build_stages, process_page
-from pipeline.real_truth import kant_truth, topaz_truth, zone_agreement
-from pipeline.stages.ingest import ingest_file, load_gray
+from broadsheet.config import Settings
+from broadsheet.engines import layout_engine
+from broadsheet.ingest.files import ingest_file, load_gray
+from broadsheet.model.page import Page, RegionType
+from broadsheet.run.page import build_stages, process_page
+from evaluation.generated import region_errors, score_page
+from evaluation.real_truth import kant_truth, topaz_truth, zone_agreement
 from samples.generator import PAGES_DIR, generate_page
 from samples.generator import write_page as write_generated
 from samples.layouts import PRESETS

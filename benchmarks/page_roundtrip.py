@@ -19,13 +19,13 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from broadsheet.config import Settings
+from broadsheet.ingest.readers.alto import read_alto
+from broadsheet.ingest.readers.page_xml import read_page_xml
+from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Page
+from broadsheet.run.existing import digitise_existing
+from broadsheet.text.xmlsafe import parse_xml
 from evaluation.conservation import REMOVED_BY_REPAIR, characters
-from pipeline.config import Settings
-from pipeline.model import OUTSIDE_ARTICLE_TYPES, Page
-from pipeline.readers import digitise_existing
-from pipeline.readers.page_xml import read_page_xml
-from pipeline.serialise.alto import read_alto
-from pipeline.serialise.xmlsafe import parse_xml
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "real"
 SOURCES = {"nzz": REAL / "nzz_black_letter_gt" / "GT-PAGE", "kant": REAL / "kant_aufklaerung_1784" / "data"

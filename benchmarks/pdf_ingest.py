@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.config import IngestConfig, Settings
-from pipeline.evaluate import cer
-from pipeline.model import Page
-from pipeline.process import build_stages, process_page
-from pipeline.stages.ingest import ingest_file, load_gray
+from broadsheet.config import IngestConfig, Settings
+from broadsheet.ingest.files import ingest_file, load_gray
+from broadsheet.model.page import Page
+from broadsheet.run.page import build_stages, process_page
+from evaluation.generated import cer
 from samples.articles import load_pool
 from samples.pdf_pages import born_digital_pdf
 

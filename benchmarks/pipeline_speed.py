@@ -53,13 +53,13 @@ class TimedEngine:
 
 
 def measure_pipeline(image: Path, out_dir: Path) -> dict[str, float]:
-    from pipeline.config import Settings
-    from pipeline.output import write_page
-    from pipeline.process import build_stages, process_page
-    from pipeline.serialise.validate import preload
-    from pipeline.stages.ingest import ingest_file
-    from pipeline.stages.layout import Layout
-    from pipeline.stages.ocr import Ocr
+    from broadsheet.config import Settings
+    from broadsheet.ingest.files import ingest_file
+    from broadsheet.run.output import write_page
+    from broadsheet.run.page import build_stages, process_page
+    from broadsheet.serialise.validate import preload
+    from broadsheet.stages.layout import Layout
+    from broadsheet.stages.ocr import Ocr
 
     settings = Settings()
     # One-time process costs (model loading, compiling tei_all) are reported apart from the per-page time.
@@ -87,8 +87,8 @@ def measure_raw(image: Path) -> dict[str, float]:
     import cv2
     from rapidocr import RapidOCR
 
-    from pipeline.config import RapidOcrConfig
-    from pipeline.engines.rapid_ocr import RapidOcrEngine, rapidocr_params, wheel_models
+    from broadsheet.config import RapidOcrConfig
+    from broadsheet.engines.rapid_ocr import RapidOcrEngine, rapidocr_params, wheel_models
 
     # The same runtime the pipeline chooses (OpenVINO where it loads), so the ratio compares like with like.
     backend = RapidOcrEngine(RapidOcrConfig()).backend

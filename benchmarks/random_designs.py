@@ -4,7 +4,7 @@ Each run draws a fresh seed (printed; ``--seed`` replays it) and from it N pages
 alternating) with ``samples.designs.generate_designed_page``: every design switch drawn per page.
 The real pipeline reads them (ingest → OCR, kept in ``--cache`` by `evaluation.stage_cache`), the
 later stages run (typing, reading order, articles, repair), and each page is written with
-`pipeline.output.write_page` into an OUT folder, so conservation is measured from its TEI and ALTO
+`broadsheet.run.output.write_page` into an OUT folder, so conservation is measured from its TEI and ALTO
 as a library would see them (`evaluation.conservation`).
 
 Reported, each as the mean and the worst decile (the 10th percentile of a score, the 90th of an
@@ -39,13 +39,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from broadsheet.config import Settings
+from broadsheet.ingest.readers.alto import AltoError, read_alto
+from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, TEXTLESS_TYPES, Page
+from broadsheet.run.output import write_manifest, write_page
 from evaluation.conservation import run_conservation
+from evaluation.generated import region_errors, score_page
 from evaluation.stage_cache import finish, read_cached
-from pipeline.config import Settings
-from pipeline.evaluate import region_errors, score_page
-from pipeline.model import OUTSIDE_ARTICLE_TYPES, TEXTLESS_TYPES, Page
-from pipeline.output import write_manifest, write_page
-from pipeline.serialise.alto import AltoError, read_alto
 from samples.designs import generate_designed_page, switch_values
 from samples.generator import write_page as write_generated
 
@@ -63,7 +63,7 @@ def page_seeds(seed: int, count: int) -> list[tuple[str, int]]:
 
 
 def failures(page: Page, truth: dict[str, Any], lost: list[str]) -> Counter[str]:
-    """What went wrong on a page, by kind: region errors (`pipeline.evaluate.region_errors`), content
+    """What went wrong on a page, by kind: region errors (`evaluation.generated.region_errors`), content
     regions outside every article, truth articles the run split or merged, stories lost whole."""
     kinds = Counter(region_errors(page, truth["regions"]))
     in_article = {r for a in page.articles for r in a.region_ids}

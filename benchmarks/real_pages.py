@@ -8,10 +8,10 @@ ALTO, read through the existing-OCR path).
 
 Pages are read from their images (ingest → OCR, kept in the cache by `evaluation.stage_cache`); the
 later stages (typing, reading order, articles, repair) run again each time, and every page is
-written with `pipeline.output.write_page` into one OUT folder, so conservation is measured from its
+written with `broadsheet.run.output.write_page` into one OUT folder, so conservation is measured from its
 TEI and ALTO as a library would see them. Scores are defined in `evaluation.real_scores`:
 text conservation; article F1 (ECPO by text, Topaz by area, 0.5 both ways) and, for Topaz, the pair
-F1 of `pipeline.clippings`; body CER of matched articles; reading-order τ; dinglehopper's CER and WER
+F1 of `evaluation.clippings`; body CER of matched articles; reading-order τ; dinglehopper's CER and WER
 in reading order against PAGE (NZZ also ABBYY's, same tool). Time per page: the reading stages' seconds
 as recorded when OCR ran, and the later stages' seconds in this run (noisy on a busy machine).
 Results go to benchmarks/results/real_pages.json.
@@ -42,6 +42,12 @@ from typing import Any
 
 from dinglehopper.extracted_text import ExtractedText
 
+from broadsheet.config import Settings
+from broadsheet.ingest.files import page_id
+from broadsheet.model.page import Page, PageStatus
+from broadsheet.run.existing import process_existing
+from broadsheet.run.output import ManifestArticle, ManifestPage, write_manifest, write_page
+from evaluation.clippings import read_clippings, score_clippings
 from evaluation.conservation import content_share, run_conservation
 from evaluation.real_scores import (
     abbyy_text,
@@ -60,12 +66,6 @@ from evaluation.real_scores import (
 )
 from evaluation.real_sets import REAL, SETS, RealPage, read_ecpo, read_page_xml, real_pages
 from evaluation.stage_cache import finish, read_cached
-from pipeline.clippings import read_clippings, score_clippings
-from pipeline.config import Settings
-from pipeline.model import Page, PageStatus
-from pipeline.output import ManifestArticle, ManifestPage, write_manifest, write_page
-from pipeline.readers import process_existing
-from pipeline.stages.ingest import page_id
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.config import RepairConfig, Settings
-from pipeline.readers import read_existing
-from pipeline.repair.score import RepairScore, repair_article_text, score_article
-from pipeline.repair.text import corpus_statistics
-from pipeline.stages.repair import RepairStage
+from broadsheet.config import RepairConfig, Settings
+from broadsheet.ingest.readers import read_existing
+from broadsheet.stages.repair import RepairStage
+from broadsheet.text.normalise import corpus_statistics
+from evaluation.repair_score import RepairScore, repair_article_text, score_article
 from samples.generator import Defects, generate_page
 
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "000_0c233a0afbadcdcb.txt"

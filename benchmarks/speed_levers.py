@@ -76,7 +76,7 @@ def run_child(command: list[str], marker: str | None = None) -> dict[str, Any]:
 
 
 def broadsheet(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", *args]
+    return [sys.executable, "-m", "broadsheet", *args]
 
 
 def child(mode: str, *args: str) -> list[str]:
@@ -88,8 +88,8 @@ def raw_engine(image: str, backend: str) -> None:
     import cv2
     from rapidocr import RapidOCR
 
-    from pipeline.config import RapidOcrConfig
-    from pipeline.engines.rapid_ocr import rapidocr_params, wheel_models
+    from broadsheet.config import RapidOcrConfig
+    from broadsheet.engines.rapid_ocr import rapidocr_params, wheel_models
 
     engine = RapidOCR(params=rapidocr_params(RapidOcrConfig(), backend, wheel_models()))
     started = time.perf_counter()
@@ -106,8 +106,8 @@ def a4_page() -> Path:
 def startup(repeats: int) -> dict[str, Any]:
     """`broadsheet run` on one A4 page in a fresh process, whole, against the raw engine alone in a fresh process, on
     the same runtime: inline (the default for one page) and with Prefect (its start overlapped with loading)."""
-    from pipeline.config import RapidOcrConfig
-    from pipeline.engines.rapid_ocr import RapidOcrEngine
+    from broadsheet.config import RapidOcrConfig
+    from broadsheet.engines.rapid_ocr import RapidOcrEngine
 
     backend = RapidOcrEngine(RapidOcrConfig()).backend
     page = str(a4_page())
@@ -157,18 +157,18 @@ class CpuTimer:
 
 def levers(repeats: int) -> dict[str, Any]:
     """Each lever alone, against the setting it replaces, on the same prepared pages, interleaved and repeated."""
-    from pipeline.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings, TesseractConfig
-    from pipeline.engines import layout_engine, rotation_classifier
-    from pipeline.engines.rapid_ocr import RapidOcrEngine
-    from pipeline.engines.tesseract import TesseractEngine
-    from pipeline.output import write_page
-    from pipeline.process import build_stages, process_page
-    from pipeline.serialise import validate
-    from pipeline.stages.ingest import ingest_file
-    from pipeline.stages.layout import Layout
-    from pipeline.stages.ocr import Ocr, read_tiles
-    from pipeline.stages.orientation import Orientation
-    from pipeline.stages.preprocess import Preprocess, load_working
+    from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings, TesseractConfig
+    from broadsheet.engines import layout_engine, rotation_classifier
+    from broadsheet.engines.rapid_ocr import RapidOcrEngine
+    from broadsheet.engines.tesseract import TesseractEngine
+    from broadsheet.ingest.files import ingest_file
+    from broadsheet.run.output import write_page
+    from broadsheet.run.page import build_stages, process_page
+    from broadsheet.serialise import validate
+    from broadsheet.stages.layout import Layout
+    from broadsheet.stages.ocr import Ocr, read_tiles
+    from broadsheet.stages.orientation import Orientation
+    from broadsheet.stages.preprocess import Preprocess, load_working
 
     settings = Settings()
     before = load()
@@ -255,7 +255,7 @@ def make_issue(folder: Path) -> Path:
 
 
 def body_cer(out: Path, truth: Path) -> float:
-    from pipeline.evaluate import evaluate_run
+    from evaluation.generated import evaluate_run
 
     return evaluate_run(out, truth).body_cer
 
@@ -319,8 +319,8 @@ def dask(folder: Path) -> dict[str, Any]:
     """The 8-page issue on a Dask LocalCluster of 1 and of 2 workers, one thread each, in this process."""
     from distributed import LocalCluster
 
-    from flows.digitise import dask_task_runner, digitise_issue
-    from pipeline.issue import load_issue
+    from broadsheet.apps.flows.digitise import dask_task_runner, digitise_issue
+    from broadsheet.ingest.issue import load_issue
 
     issue = folder / ISSUE_NAME if (folder / ISSUE_NAME).is_dir() else make_issue(folder)
     rows: dict[str, Any] = {"load_before": load()}

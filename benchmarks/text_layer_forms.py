@@ -38,10 +38,10 @@ def count_forms(texts: list[str]) -> dict[str, int]:
 
 
 def main() -> None:
-    from pipeline.config import IngestConfig
-    from pipeline.engines.pdf_text import PdfTextLayer
-    from pipeline.repair.text import TEXT_LAYER_FORMS
-    from pipeline.stages.ingest import ingest_file
+    from broadsheet.config import IngestConfig
+    from broadsheet.engines.pdf_text import PdfTextLayer
+    from broadsheet.ingest.files import ingest_file
+    from broadsheet.text.normalise import TEXT_LAYER_FORMS
     from samples.browser.render import browser_session, render_page
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -15,12 +15,12 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from pipeline.clippings import read_clippings, score_clippings
-from pipeline.config import Settings
-from pipeline.model import Page
-from pipeline.output import write_page
-from pipeline.process import build_stages, process_page
-from pipeline.stages.ingest import ingest_file
+from broadsheet.config import Settings
+from broadsheet.ingest.files import ingest_file
+from broadsheet.model.page import Page
+from broadsheet.run.output import write_page
+from broadsheet.run.page import build_stages, process_page
+from evaluation.clippings import read_clippings, score_clippings
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPAZ = ROOT.parent / "shared" / "real" / "topaz_times_1944"
@@ -29,7 +29,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def run_vendor_pages(out: Path, with_images: bool) -> None:
     """The vendor's own OCR (iArchives page XML) through the stages after OCR; its image gives rules and pictures."""
-    from pipeline.readers import ExistingPage, digitise_existing
+    from broadsheet.ingest.readers import ExistingPage
+    from broadsheet.run.existing import digitise_existing
 
     pages = [ExistingPage(ocr=xml, image=TOPAZ / "pages" / "images" / f"{xml.stem}.tif" if with_images else None)
              for xml in sorted((TOPAZ / "pages").glob("*.xml"))]

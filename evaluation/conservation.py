@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.model import OUTSIDE_ARTICLE_TYPES, TEXTLESS_TYPES, Page
-from pipeline.serialise.alto import read_alto
-from pipeline.serialise.xmlsafe import parse_xml
+from broadsheet.ingest.readers.alto import read_alto
+from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, TEXTLESS_TYPES, Page
+from broadsheet.text.xmlsafe import parse_xml
 
 TEI = "{http://www.tei-c.org/ns/1.0}"
 REMOVED_BY_REPAIR = ("duplicate-line", "dehyphenate")

@@ -41,13 +41,13 @@ from dinglehopper.word_error_rate import word_error_rate
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import TEXTLESS_TYPES, Page
+from broadsheet.text.script import LONG_S
+from broadsheet.text.xmlsafe import parse_xml
+from evaluation.clippings import ClippedArticle
+from evaluation.generated import kendall_tau
 from evaluation.real_sets import EcpoTruth, PageTruth
-from pipeline.clippings import ClippedArticle
-from pipeline.evaluate import kendall_tau
-from pipeline.geometry import Polygon
-from pipeline.model import TEXTLESS_TYPES, Page
-from pipeline.serialise.xmlsafe import parse_xml
-from pipeline.text import LONG_S
 
 ARTICLE_OVERLAP = 0.5
 """Share of each side an article of ours and a truth article must share to match (the usual 0.5)."""

@@ -11,7 +11,7 @@ what the scorers in `evaluation.real_scores` take:
   advert / head / margin / image / other, with their text (``<lb/>`` ends a line). The files declare
   one entity (``&gaiji;``, a glyph Unicode lacks): it is not expanded but read as U+3013 〓, the mark
   ECPO's own conversion uses.
-- Topaz Times 1944: the article clippings people drew (`pipeline.clippings`).
+- Topaz Times 1944: the article clippings people drew (`evaluation.clippings`).
 - NDNP batch: the pages' ALTO files (existing OCR; no page images but one), for conservation only.
   They are in ``inch1200``, as NDNP prescribes; broadsheet reads them as they are.
 
@@ -26,8 +26,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.geometry import Polygon
-from pipeline.serialise.xmlsafe import parse_xml
+from broadsheet.model.geometry import Polygon
+from broadsheet.text.xmlsafe import parse_xml
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "real"
 """``../shared/real`` beside the repository: read-only, never committed."""

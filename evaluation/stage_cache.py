@@ -5,7 +5,7 @@ boxes), not the image. `read_cached` runs ingest → preprocess → orientation 
 stores the page model as JSON, keyed by the file's bytes, the frame and the settings those stages
 read. The key does not cover their code: after changing a stage before OCR, pass `refresh=True`
 (or delete the cache folder). The working image is kept beside each model (typing measures stroke weight
-on it). `finish` then runs the later stages as `pipeline.process` does.
+on it). `finish` then runs the later stages as `broadsheet.run.page` does.
 """
 
 from __future__ import annotations
@@ -17,20 +17,20 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pipeline.config import Settings
-from pipeline.engines import layout_engine, ocr_engine
-from pipeline.model import Page, PageStatus
-from pipeline.process import finalise, run_stage
-from pipeline.stages.articles import Articles
-from pipeline.stages.base import Stage
-from pipeline.stages.ingest import ingest_file
-from pipeline.stages.layout import Layout
-from pipeline.stages.ocr import Ocr
-from pipeline.stages.orientation import Orientation
-from pipeline.stages.preprocess import Preprocess
-from pipeline.stages.reading_order import ReadingOrder
-from pipeline.stages.repair import RepairStage
-from pipeline.stages.typing import NewspaperTypes
+from broadsheet.config import Settings
+from broadsheet.engines import layout_engine, ocr_engine
+from broadsheet.ingest.files import ingest_file
+from broadsheet.model.page import Page, PageStatus
+from broadsheet.run.page import finalise, run_stage
+from broadsheet.stages.articles import Articles
+from broadsheet.stages.base import Stage
+from broadsheet.stages.layout import Layout
+from broadsheet.stages.ocr import Ocr
+from broadsheet.stages.orientation import Orientation
+from broadsheet.stages.preprocess import Preprocess
+from broadsheet.stages.reading_order import ReadingOrder
+from broadsheet.stages.repair import RepairStage
+from broadsheet.stages.typing import NewspaperTypes
 
 CACHE_FORMAT = "post-ocr-1"
 ANY_SETTINGS = "BROADSHEET_STAGE_CACHE_ANY"

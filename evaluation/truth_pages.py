@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.geometry import Polygon
-from pipeline.model import Line, Page, PreprocessTransform, Region, RegionType
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import Line, Page, PreprocessTransform, Region, RegionType
 
 DETECTOR_LABEL = {"headline": "title", "figure": "figure", "separator": "rule", "caption": "figure_caption",
                   "table": "table"}

@@ -19,12 +19,12 @@ def render() -> str:
     # Imported here so the script works from any working directory (schemas/ is not a package).
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from pipeline.model import MODEL_VERSION, Page
+    from broadsheet.model.page import MODEL_VERSION, Page
 
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$comment": (
-            f"Generated from pipeline.model.Page (model version {MODEL_VERSION}) by "
+            f"Generated from broadsheet.model.page.Page (model version {MODEL_VERSION}) by "
             "schemas/make_page_model_schema.py; do not edit by hand."
         ),
         **Page.model_json_schema(),

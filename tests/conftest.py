@@ -17,7 +17,7 @@ import pytest
 from tests.shared_data import pytest_runtest_logreport, pytest_sessionfinish  # noqa: F401  (the shared-data plugin)
 
 if TYPE_CHECKING:
-    from pipeline.model import Page
+    from broadsheet.model.page import Page
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "samples" / "pages"
@@ -34,8 +34,8 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def bundled_run(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """The real flow over every bundled page, once per session: OCR is the slow part of the suite."""
-    from flows.digitise import digitise_issue
-    from pipeline.issue import loose_issue
+    from broadsheet.apps.flows.digitise import digitise_issue
+    from broadsheet.ingest.issue import loose_issue
 
     out = tmp_path_factory.mktemp("bundled-run")
     summary = digitise_issue(loose_issue(sorted(BUNDLED.glob("*.jpg"))), str(out))
@@ -72,8 +72,8 @@ def small_issue_run(prefect_harness: None, small_issue: Path,
     """The digitise-issue flow over `small_issue`, locally, once per session: (OUT, summary, seconds)."""
     import time
 
-    from flows.digitise import digitise_issue
-    from pipeline.issue import load_issue
+    from broadsheet.apps.flows.digitise import digitise_issue
+    from broadsheet.ingest.issue import load_issue
 
     out = tmp_path_factory.mktemp("small-issue-run")
     started = time.perf_counter()
@@ -85,9 +85,9 @@ def small_issue_run(prefect_harness: None, small_issue: Path,
 def jump_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Page]]:
     """Two small generated pages (150 dpi) of one issue, a story jumped from page 1 to page 4, through every
     page stage; `page_number` set as ingest would from the issue's sidecar."""
-    from pipeline.config import Settings
-    from pipeline.process import build_stages, process_page
-    from pipeline.stages.ingest import ingest_file
+    from broadsheet.config import Settings
+    from broadsheet.ingest.files import ingest_file
+    from broadsheet.run.page import build_stages, process_page
     from samples.generator import generate_jump_pair, write_page
 
     folder = tmp_path_factory.mktemp("jump-pair")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from itertools import count
 
-from pipeline.config import TypingConfig
-from pipeline.geometry import Polygon
-from pipeline.model import OUTSIDE_ARTICLE_TYPES, Line, Page, Region, RegionType
-from pipeline.stages.articles import Articles
-from pipeline.stages.reading_order import ReadingOrder
-from pipeline.stages.typing import NewspaperTypes
+from broadsheet.config import TypingConfig
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Line, Page, Region, RegionType
+from broadsheet.stages.articles import Articles
+from broadsheet.stages.reading_order import ReadingOrder
+from broadsheet.stages.typing import NewspaperTypes
 
 _ids = count(1)
 

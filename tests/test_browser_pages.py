@@ -10,9 +10,9 @@ import pdfplumber
 import pytest
 from PIL import Image
 
-from pipeline.evaluate import score_page
-from pipeline.geometry import Polygon
-from pipeline.model import Article, Page, Paragraph, Region, RegionType
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import Article, Page, Paragraph, Region, RegionType
+from evaluation.generated import score_page
 from samples.articles import load_pool
 from samples.browser import browser_session, chromium_available, draw_design, render_page
 
@@ -136,7 +136,7 @@ def test_a_body_paragraph_runs_on_across_columns(rendered):
 
 @needs_chromium
 def test_score_page_reads_the_truth_unchanged(rendered):
-    """A prediction that repeats the truth scores perfectly with pipeline.evaluate.score_page."""
+    """A prediction that repeats the truth scores perfectly with evaluation.generated.score_page."""
     for page in rendered:
         for fmt, truth in page.truths.items():
             regions = [Region(id=r["id"], type=RegionType(r["type"]), polygon=Polygon.from_box(*r["box"]),

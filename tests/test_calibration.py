@@ -1,4 +1,4 @@
-"""Confidence calibration: every engine's confidence on one scale (pipeline/engines/calibration.py)."""
+"""Confidence calibration: every engine's confidence on one scale (broadsheet/engines/calibration.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.calibrate_confidence import ece, isotonic, line_accuracy
-from pipeline.engines.calibration import CALIBRATION_FILE, calibrated
+from broadsheet.engines.calibration import CALIBRATION_FILE, calibrated
 from tests.conftest import BUNDLED
 
 
@@ -41,8 +41,8 @@ def test_isotonic_fit_is_monotone_and_removes_overconfidence() -> None:
 def test_the_ocr_stage_keeps_raw_and_calibrated_confidence(bundled_run: tuple[Path, object]) -> None:
     """On the bundled pages (not used for fitting), calibrated confidence tracks line accuracy."""
     from benchmarks.engines import generated_pages
-    from pipeline.engines.base import EngineLine
-    from pipeline.model import Page
+    from broadsheet.engines.base import EngineLine
+    from broadsheet.model.page import Page
 
     out, _ = bundled_run
     truth = {page.image.name: page.regions for page in generated_pages()}
@@ -63,7 +63,7 @@ def test_the_ocr_stage_keeps_raw_and_calibrated_confidence(bundled_run: tuple[Pa
 
 @pytest.mark.slow
 def test_each_tei_header_records_the_region_routing(bundled_run: tuple[Path, object]) -> None:
-    from pipeline.serialise.xmlsafe import parse_xml
+    from broadsheet.text.xmlsafe import parse_xml
 
     out, _ = bundled_run
     tei_files = sorted((out / "tei").glob("*.xml"))

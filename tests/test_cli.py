@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.cli import EXIT_ALL_FAILED, EXIT_MISSING_DEPENDENCY, EXIT_NO_INPUT, EXIT_SOME_FAILED, main
+from broadsheet.apps.cli import EXIT_ALL_FAILED, EXIT_MISSING_DEPENDENCY, EXIT_NO_INPUT, EXIT_SOME_FAILED, main
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "broadsheet", *args], capture_output=True, text=True,
                           env=env, timeout=300)
 
 
@@ -30,7 +30,7 @@ def test_help_explains_options_and_shows_examples() -> None:
 
 
 def test_error_is_one_plain_line_without_traceback(tmp_path: Path) -> None:
-    done = _cli("eval", str(tmp_path), str(tmp_path / "gt.json"))
+    done = _cli("validate", str(tmp_path))
     assert done.returncode == EXIT_NO_INPUT
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("broadsheet: error:")
@@ -98,6 +98,15 @@ def test_every_page_failing_is_exit_code_4(prefect_harness: None, tmp_path: Path
                                                 ("[::1]", True), ("localhost", True), ("0.0.0.0", False),
                                                 ("::", False), ("192.168.1.20", False), ("review.example.org", False)])
 def test_only_loopback_addresses_count_as_this_machine(host: str, loopback: bool) -> None:
-    from pipeline.cli import is_loopback
+    from broadsheet.apps.cli import is_loopback
 
     assert is_loopback(host) is loopback
+
+
+def test_evaluation_scores_a_run_apart_from_the_product(tmp_path: Path) -> None:
+    """Scoring against generated truth is `python -m evaluation`, outside the shipped command; errors: one line."""
+    done = subprocess.run([sys.executable, "-m", "evaluation", str(tmp_path), str(tmp_path / "gt.json")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == EXIT_NO_INPUT
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("evaluation: error:")
+    assert "eval" not in _cli("--help").stdout.split("positional arguments")[0]

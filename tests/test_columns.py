@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from pipeline.engines.base import EngineLine, EngineWord
-from pipeline.geometry import Polygon
-from pipeline.stages.ocr import (
+from broadsheet.engines.base import EngineLine, EngineWord
+from broadsheet.model.geometry import Polygon
+from broadsheet.stages.ocr import (
     column_blocks,
     column_gutters,
     spans_gutter,

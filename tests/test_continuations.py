@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.config import Settings
-from pipeline.continuations import join_continuations, jump_line, mark_jumps
-from pipeline.evaluate import cer
-from pipeline.model import Page
-from pipeline.output import write_manifest, write_page
-from pipeline.readers import process_existing
-from pipeline.serialise.validate import validate_tei
-from pipeline.serialise.xmlsafe import parse_xml
+from broadsheet.config import Settings
+from broadsheet.model.page import Page
+from broadsheet.run.existing import process_existing
+from broadsheet.run.output import write_manifest, write_page
+from broadsheet.serialise.validate import validate_tei
+from broadsheet.stages.jumps import join_continuations, jump_line, mark_jumps
+from broadsheet.text.xmlsafe import parse_xml
+from evaluation.generated import cer
 
 TEI = "{http://www.tei-c.org/ns/1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.model import OUTSIDE_ARTICLE_TYPES, RegionType
+from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, RegionType
 from samples.designs import SWITCH_VALUES_BY_LANG, SWITCHES, draw_design, generate_designed_page
 from samples.fonts import FAMILIES
 from samples.generator import GeneratedPage

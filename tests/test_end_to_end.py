@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.evaluate import evaluate_run
-from pipeline.serialise.validate import validate_alto, validate_tei
-from pipeline.serialise.xmlsafe import parse_xml
+from broadsheet.serialise.validate import validate_alto, validate_tei
+from broadsheet.text.xmlsafe import parse_xml
+from evaluation.generated import evaluate_run
 from tests.conftest import BUNDLED
 
 pytestmark = pytest.mark.slow
@@ -93,8 +93,8 @@ def test_accuracy_against_ground_truth(bundled_run: tuple[Path, object]) -> None
 
 def test_coordinates_are_source_pixels(bundled_run: tuple[Path, object]) -> None:
     """Ground-truth boxes are in the (skewed) image's pixels; our regions must land on them."""
-    from pipeline.evaluate import match_regions
-    from pipeline.model import Page
+    from broadsheet.model.page import Page
+    from evaluation.generated import match_regions
 
     out, _ = bundled_run
     for path in (out / "pages").glob("*.json"):

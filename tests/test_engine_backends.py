@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings
-from pipeline.engines.base import fallback_reason, read_all
-from pipeline.engines.rapid_ocr import PLAIN, RapidOcrEngine, choose_backend, rapidocr_params, wheel_models
-from pipeline.model import PageStatus
+from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings
+from broadsheet.engines.base import fallback_reason, read_all
+from broadsheet.engines.rapid_ocr import PLAIN, RapidOcrEngine, choose_backend, rapidocr_params, wheel_models
+from broadsheet.model.page import PageStatus
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "pages" / "zh_two_articles.jpg"
 
@@ -61,13 +61,13 @@ def _tiny_page(tmp_path: Path) -> Path:
 
 def _read_page(tmp_path: Path, config: RapidOcrConfig) -> tuple[object, object]:
     """The page through preprocess, orientation, layout and OCR with an engine built from `config`."""
-    from pipeline.engines import layout_engine
-    from pipeline.process import process_page
-    from pipeline.stages.ingest import ingest_file
-    from pipeline.stages.layout import Layout
-    from pipeline.stages.ocr import Ocr
-    from pipeline.stages.orientation import Orientation
-    from pipeline.stages.preprocess import Preprocess
+    from broadsheet.engines import layout_engine
+    from broadsheet.ingest.files import ingest_file
+    from broadsheet.run.page import process_page
+    from broadsheet.stages.layout import Layout
+    from broadsheet.stages.ocr import Ocr
+    from broadsheet.stages.orientation import Orientation
+    from broadsheet.stages.preprocess import Preprocess
 
     settings = Settings()
     engine = RapidOcrEngine(config)
@@ -138,8 +138,8 @@ def test_read_all_keeps_order_and_reads_in_as_many_processes_as_the_engine_runs(
 
 @pytest.mark.slow
 def test_tesseract_reads_tiles_in_parallel_with_the_same_text() -> None:
-    from pipeline.config import TesseractConfig
-    from pipeline.engines.tesseract import TesseractEngine
+    from broadsheet.config import TesseractConfig
+    from broadsheet.engines.tesseract import TesseractEngine
 
     crops = [_crop(top, 260) for top in (300, 600, 900)]
     serial = read_all(TesseractEngine(TesseractConfig(languages="chi_sim+eng", processes=1)), crops)

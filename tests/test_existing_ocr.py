@@ -9,11 +9,12 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from pipeline.cli import main
-from pipeline.config import ExistingOcrConfig, OcrConfig, Settings, TesseractConfig
-from pipeline.model import Page, PageStatus, RegionType
-from pipeline.readers import ExistingPage, digitise_existing, process_existing, read_existing
-from pipeline.serialise.alto import read_alto
+from broadsheet.apps.cli import main
+from broadsheet.config import ExistingOcrConfig, OcrConfig, Settings, TesseractConfig
+from broadsheet.ingest.readers import ExistingPage, read_existing
+from broadsheet.ingest.readers.alto import read_alto
+from broadsheet.model.page import Page, PageStatus, RegionType
+from broadsheet.run.existing import digitise_existing, process_existing
 
 ALTO_NAMESPACES = {
     "v1-no-namespace": None,
@@ -240,9 +241,9 @@ def test_abbyy_finereader_and_iarchives_are_read(tmp_path: Path) -> None:
 
 
 def test_a_stated_reading_order_survives_blocks_cut_and_joined() -> None:
-    from pipeline.geometry import Polygon
-    from pipeline.model import Line, Region
-    from pipeline.readers import StatedOrder
+    from broadsheet.model.geometry import Polygon
+    from broadsheet.model.page import Line, Region
+    from broadsheet.run.existing import StatedOrder
 
     def line(name: str, y: int) -> Line:
         return Line(id=name, text=name, polygon=Polygon.from_box(0, y, 100, y + 10), confidence=1.0, engine="alto")

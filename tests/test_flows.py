@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.cli import EXIT_CANNOT_WRITE, EXIT_OK
-from pipeline.config import OcrConfig, OutputConfig, RepairConfig, Settings
-from pipeline.model import Page, PageStatus
+from broadsheet.apps.cli import EXIT_CANNOT_WRITE, EXIT_OK
+from broadsheet.config import OcrConfig, OutputConfig, RepairConfig, Settings
+from broadsheet.model.page import Page, PageStatus
 
 
 def _api_url() -> str:
@@ -60,7 +60,7 @@ def _assert_outputs_match_manifest(out: Path) -> dict[str, object]:
 # --- without OCR -------------------------------------------------------------------------------------------------
 
 def test_cache_key_follows_bytes_frame_and_settings_but_not_output_options() -> None:
-    from pipeline.batch import page_cache_key
+    from broadsheet.run.batch import page_cache_key
 
     page = Page(id="p-1234abcd-f0", source="a/p.png", sha256="ab" * 32)
     settings = Settings()
@@ -74,8 +74,8 @@ def test_cache_key_follows_bytes_frame_and_settings_but_not_output_options() -> 
 
 
 def test_transient_errors_are_told_from_bad_input() -> None:
-    from pipeline.batch import is_out_of_space, is_transient
-    from pipeline.stages.ingest import BadInputError
+    from broadsheet.ingest.files import BadInputError
+    from broadsheet.run.batch import is_out_of_space, is_transient
 
     assert is_transient(MemoryError())
     assert is_transient(OSError(errno.EIO, "Input/output error"))
@@ -97,7 +97,7 @@ class _Raises:
 
 
 def test_run_stage_passes_machine_errors_up_and_fails_the_page_for_bad_input() -> None:
-    from pipeline.process import run_stage
+    from broadsheet.run.page import run_stage
 
     page = Page(id="p-1234abcd-f0", source="p.png")
     for machine_error in (MemoryError(), OSError(errno.EIO, "I/O error"), OSError(errno.ENOSPC, "disk full")):
@@ -110,7 +110,7 @@ def test_run_stage_passes_machine_errors_up_and_fails_the_page_for_bad_input() -
 def test_retries_only_transient_failures_with_backoff() -> None:
     from prefect.states import Completed, Failed
 
-    from flows.digitise import RETRIES, _retry_transient, ingest_task, process_task, write_task
+    from broadsheet.apps.flows.digitise import RETRIES, _retry_transient, ingest_task, process_task, write_task
 
     for configured in (ingest_task, process_task, write_task):
         assert configured.retries == RETRIES and configured.retry_condition_fn is _retry_transient
@@ -124,7 +124,7 @@ def test_retries_only_transient_failures_with_backoff() -> None:
 
 
 def test_partial_files_are_removed_and_one_run_holds_the_folder(tmp_path: Path) -> None:
-    from pipeline.atomic import FolderBusyError, exclusive_folder, remove_partial_files
+    from broadsheet.atomic import FolderBusyError, exclusive_folder, remove_partial_files
 
     (tmp_path / "tei").mkdir()
     leftover = tmp_path / "tei" / ".a1.xml.x8k2.part"
@@ -141,7 +141,7 @@ def test_partial_files_are_removed_and_one_run_holds_the_folder(tmp_path: Path) 
 
 
 def test_ledger_knows_issues_by_content(tmp_path: Path) -> None:
-    from pipeline.ledger import Ledger, LedgerEntry
+    from broadsheet.run.ledger import Ledger, LedgerEntry
 
     inbox = tmp_path / "inbox"
     (inbox / "gazette_2024-03-05").mkdir(parents=True)
@@ -159,8 +159,8 @@ def test_ledger_knows_issues_by_content(tmp_path: Path) -> None:
 
 
 def test_inbox_flow_digitises_new_and_changed_issues_only(prefect_harness: None, tmp_path: Path) -> None:
-    from flows.inbox import digitise_inbox
-    from pipeline.ledger import LEDGER_NAME, Ledger
+    from broadsheet.apps.flows.inbox import digitise_inbox
+    from broadsheet.run.ledger import LEDGER_NAME, Ledger
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     issue = inbox / "gazette_2024-03-05"
@@ -212,9 +212,9 @@ def test_rerun_of_a_finished_issue_comes_from_the_cache(small_issue_run: tuple[P
                                                         small_issue: Path) -> None:
     import hashlib
 
-    from flows.digitise import digitise_issue
-    from pipeline import output
-    from pipeline.issue import load_issue
+    from broadsheet.apps.flows.digitise import digitise_issue
+    from broadsheet.ingest.issue import load_issue
+    from broadsheet.run import output
 
     out, _, first_seconds = small_issue_run
     outputs = [*(out / "tei").glob("*.xml"), *(out / "alto").glob("*.xml"), *(out / "pages").glob("*.json")]
@@ -250,9 +250,9 @@ def test_rerun_of_a_finished_issue_comes_from_the_cache(small_issue_run: tuple[P
 @pytest.mark.slow
 def test_the_same_steps_without_prefect_write_the_same_files(small_issue_run: tuple[Path, object, float],
                                                              small_issue: Path, tmp_path: Path) -> None:
-    """pipeline.orchestrate.digitise with InlineTasks (no Prefect API) over the flow's own cache: identical files."""
-    from pipeline.issue import load_issue
-    from pipeline.orchestrate import InlineTasks, digitise
+    """broadsheet.run.issue.digitise with InlineTasks (no Prefect API) over the flow's own cache: identical files."""
+    from broadsheet.ingest.issue import load_issue
+    from broadsheet.run.issue import InlineTasks, digitise
 
     prefect_out = small_issue_run[0]
     out = tmp_path  # as deep as the flow's output, so that relative image links read the same
@@ -268,8 +268,8 @@ def test_the_same_steps_without_prefect_write_the_same_files(small_issue_run: tu
 @pytest.mark.slow
 def test_bad_files_are_quarantined_and_the_rest_of_the_issue_completes(
         prefect_harness: None, small_page: Path, tmp_path: Path) -> None:
-    from flows.digitise import digitise_issue
-    from pipeline.issue import load_issue
+    from broadsheet.apps.flows.digitise import digitise_issue
+    from broadsheet.ingest.issue import load_issue
     from samples.pdf_pages import encrypted_pdf
 
     folder = tmp_path / "courier_1950-01-02"
@@ -300,7 +300,7 @@ def test_bad_files_are_quarantined_and_the_rest_of_the_issue_completes(
 
 
 def _engines_loaded() -> int:
-    from pipeline.engines import ocr_engine
+    from broadsheet.engines import ocr_engine
 
     return ocr_engine.cache_info().currsize
 
@@ -310,8 +310,8 @@ def test_dask_cluster_of_two_workers_gives_the_local_result(
         small_issue_run: tuple[Path, object, float], small_issue: Path, tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
-    from flows.digitise import dask_task_runner, digitise_issue
-    from pipeline.issue import load_issue
+    from broadsheet.apps.flows.digitise import dask_task_runner, digitise_issue
+    from broadsheet.ingest.issue import load_issue
 
     local_out = small_issue_run[0]
     out = tmp_path / "dask-out"
@@ -342,7 +342,7 @@ def _cache_records(out: Path) -> list[Path]:
 @pytest.mark.slow
 def test_run_killed_mid_issue_resumes_from_the_cache(prefect_harness: None, small_issue: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline.cli", "run", str(small_issue), "--out", str(out)]
+    command = [sys.executable, "-m", "broadsheet", "run", str(small_issue), "--out", str(out)]
     # Pinned: the two runs must share cache keys even if the source tree is edited in between.
     env = {**_cli_env(), "BROADSHEET_CODE_VERSION": f"crash-test-{time.time_ns()}"}
     killed = subprocess.Popen([*command, "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -370,7 +370,7 @@ def test_full_disk_is_one_clear_error_and_leaves_no_partial_file(
     def limit_file_size() -> None:  # every file this process writes is capped at 64 KB: the disk "fills"
         resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
 
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(small_page), "--out", str(out), "--quiet"],
+    done = subprocess.run([sys.executable, "-m", "broadsheet", "run", str(small_page), "--out", str(out), "--quiet"],
                           env=_cli_env(), capture_output=True, text=True, timeout=600, preexec_fn=limit_file_size)
     assert done.returncode == EXIT_CANNOT_WRITE, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
@@ -407,9 +407,9 @@ def test_serve_registers_a_scheduled_deployment_that_digitises_the_inbox(tmp_pat
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.digitise import ocr_slot_tags
-    from flows.inbox import DEPLOYMENT_NAME
-    from pipeline.ledger import LEDGER_NAME, Ledger
+    from broadsheet.apps.flows.digitise import ocr_slot_tags
+    from broadsheet.apps.flows.inbox import DEPLOYMENT_NAME
+    from broadsheet.run.ledger import LEDGER_NAME, Ledger
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
@@ -424,7 +424,7 @@ def test_serve_registers_a_scheduled_deployment_that_digitises_the_inbox(tmp_pat
     service: subprocess.Popen[bytes] | None = None
     try:
         _wait_for(lambda: urllib.request.urlopen(f"{url}/health", timeout=2).status == 200, 90, "the Prefect server")
-        service = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--inbox", str(inbox), "--out",
+        service = subprocess.Popen([sys.executable, "-m", "broadsheet", "serve", "--inbox", str(inbox), "--out",
                                     str(out), "--cron", "0 2 * * *", "--ocr-slots", "2", "--quiet"], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         with temporary_settings({PREFECT_API_URL: url}), get_client(sync_client=True) as client:

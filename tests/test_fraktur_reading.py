@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pipeline.engines.base import EngineLine
-from pipeline.geometry import Polygon
-from pipeline.model import Line, Page, ProcessingStep, Region, RegionType, Word
-from pipeline.stages.ocr import ENGINE_ORDER, engine_regions, fold_long_s
-from pipeline.stages.reading_order import ReadingOrder
+from broadsheet.engines.base import EngineLine
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
+from broadsheet.stages.ocr import ENGINE_ORDER, engine_regions, fold_long_s
+from broadsheet.stages.reading_order import ReadingOrder
 
 
 def _region(region_id: str, box: tuple[float, float, float, float], text: str = "Text") -> Region:
@@ -67,8 +67,8 @@ def test_long_s_is_folded_to_s_in_lines_and_words_only_when_asked() -> None:
 
 
 def test_punctuation_specks_read_without_confidence_are_dropped_and_real_marks_kept() -> None:
-    from pipeline.engines.base import EngineWord
-    from pipeline.stages.ocr import without_punctuation_noise
+    from broadsheet.engines.base import EngineWord
+    from broadsheet.stages.ocr import without_punctuation_noise
 
     def word(text: str, x: float, confidence: float) -> EngineWord:
         return EngineWord(text=text, confidence=confidence, quad=Polygon.from_box(x, 0, x + 40, 30).points)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import EXIT_SOME_FAILED
-from pipeline.names import printable
+from broadsheet.apps.cli import EXIT_SOME_FAILED
+from broadsheet.ingest.names import printable
 from samples.broken_inputs import Corpus, build_corpus
 from tests.conftest import ROOT
 
@@ -35,7 +35,7 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Corpus]:
 
 def _run(inputs: list[Path], out: Path, *options: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "run", *map(os.fsdecode, inputs), "--out", str(out),
+    return subprocess.run([sys.executable, "-m", "broadsheet", "run", *map(os.fsdecode, inputs), "--out", str(out),
                            *options], capture_output=True, text=True, errors="backslashreplace", env=env, cwd=ROOT,
                           timeout=600)
 

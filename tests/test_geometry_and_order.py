@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.evaluate import cer, kendall_tau, pair_f1
-from pipeline.geometry import Polygon, union_box
-from pipeline.stages.preprocess import rotate_page
-from pipeline.stages.reading_order import xy_cut
+from broadsheet.model.geometry import Polygon, union_box
+from broadsheet.stages.preprocess import rotate_page
+from broadsheet.stages.reading_order import xy_cut
+from evaluation.generated import cer, kendall_tau, pair_f1
 
 
 def test_polygon_box_measures() -> None:
@@ -54,8 +54,8 @@ def test_metrics() -> None:
 
 
 def test_a_picture_box_over_read_text_is_dropped_and_a_real_one_kept() -> None:
-    from pipeline.model import Line, Page, PreprocessTransform, Region, RegionType
-    from pipeline.stages.ocr import drop_figures_over_text
+    from broadsheet.model.page import Line, Page, PreprocessTransform, Region, RegionType
+    from broadsheet.stages.ocr import drop_figures_over_text
 
     lines = [Line(id=f"p-r1-l{k}", text="正文" * 8, polygon=Polygon.from_box(100, 100 + 40 * k, 900, 130 + 40 * k),
                   confidence=0.9, engine="rapidocr") for k in range(10)]

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.config import IngestConfig
-from pipeline.model import PageStatus
-from pipeline.stages.ingest import ingest_file, load_gray
+from broadsheet.config import IngestConfig
+from broadsheet.ingest.files import ingest_file, load_gray
+from broadsheet.model.page import PageStatus
 from tests.shared_data import needs_shared, shared_path
 
 

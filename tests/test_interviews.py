@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.config import Settings
-from pipeline.evaluate import cer, turn_precision_recall
-from pipeline.interviews import participants_in_byline, turn_label
-from pipeline.readers import digitise_existing
-from pipeline.serialise.validate import validate_tei
-from pipeline.serialise.xmlsafe import parse_xml
+from broadsheet.config import Settings
+from broadsheet.run.existing import digitise_existing
+from broadsheet.serialise.validate import validate_tei
+from broadsheet.stages.turns import participants_in_byline, turn_label
+from broadsheet.text.xmlsafe import parse_xml
+from evaluation.generated import cer, turn_precision_recall
 from tests.conftest import BUNDLED
 from tests.shared_data import require_shared, shared_path
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pipeline.config import IngestConfig
-from pipeline.issue import ingest_issue, load_issue, loose_issue
-from pipeline.model import PageStatus, Severity
+from broadsheet.config import IngestConfig
+from broadsheet.ingest.issue import ingest_issue, load_issue, loose_issue
+from broadsheet.model.page import PageStatus, Severity
 
 
 def _pages(folder: Path, *names: str, frames: int = 1) -> None:

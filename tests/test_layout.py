@@ -5,20 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.config import TypingConfig
-from pipeline.engines.base import LayoutBox
-from pipeline.evaluate import region_errors
-from pipeline.geometry import Polygon
-from pipeline.model import Line, Page, PreprocessTransform, Region, RegionType
-from pipeline.stages.layout import (
+from broadsheet.config import TypingConfig
+from broadsheet.engines.base import LayoutBox
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import Line, Page, PreprocessTransform, Region, RegionType
+from broadsheet.stages.layout import (
     cut_at_insets,
     detect_photos,
     detect_rules,
     split_at_column_gutters,
     with_photos,
 )
-from pipeline.stages.typing import NewspaperTypes
-from pipeline.stages.typing.blocks import in_rows
+from broadsheet.stages.typing import NewspaperTypes
+from broadsheet.stages.typing.blocks import in_rows
+from evaluation.generated import region_errors
 from samples.generator import generate_page
 from tests.shared_data import needs_shared, shared_path
 
@@ -219,7 +219,7 @@ def test_region_errors_say_how_f1_was_lost() -> None:
 
 @needs_shared(REAL)
 def test_real_region_truth_is_mapped_to_our_types() -> None:
-    from pipeline.real_truth import kant_truth, topaz_truth
+    from evaluation.real_truth import kant_truth, topaz_truth
 
     kant = kant_truth(REAL / "kant_aufklaerung_1784" / "data" / "OCR-D-GT-PAGE" / "PAGE_0017_PAGE.xml")
     assert kant["image"] == "INPUT_0017.tif"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.cli import main
-from pipeline.config import OutputConfig, Settings
-from pipeline.model import PageStatus
-from pipeline.readers import digitise_existing
-from pipeline.readers.ndnp import read_batch, read_issue
+from broadsheet.apps.cli import main
+from broadsheet.config import OutputConfig, Settings
+from broadsheet.ingest.readers.ndnp import read_batch, read_issue
+from broadsheet.model.page import PageStatus
+from broadsheet.run.existing import digitise_existing
 from tests.shared_data import needs_shared, shared_path
 from tests.test_existing_ocr import alto
 

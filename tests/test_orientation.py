@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.config import OrientationConfig, Settings
-from pipeline.engines import ocr_engine
-from pipeline.geometry import Polygon
-from pipeline.model import PageStatus
-from pipeline.process import build_stages, process_page
-from pipeline.stages.base import to_working
-from pipeline.stages.ingest import ingest_file
-from pipeline.stages.orientation import Orientation, turned
-from pipeline.stages.preprocess import Preprocess, rotate_page
+from broadsheet.config import OrientationConfig, Settings
+from broadsheet.engines import ocr_engine
+from broadsheet.ingest.files import ingest_file
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import PageStatus
+from broadsheet.run.page import build_stages, process_page
+from broadsheet.stages.base import to_working
+from broadsheet.stages.orientation import Orientation, turned
+from broadsheet.stages.preprocess import Preprocess, rotate_page
 
 pytestmark = pytest.mark.slow
 

@@ -10,16 +10,16 @@ import pytest
 import yaml
 from PIL import Image
 
-from pipeline.config import PaddleOcrConfig
-from pipeline.engines.base import EngineUnavailableError
-from pipeline.engines.paddle_models import DET_MODEL_NAME, REC_MODEL_NAME, ensure_model_dirs
-from pipeline.evaluate import cer
+from broadsheet.config import PaddleOcrConfig
+from broadsheet.engines.base import EngineUnavailableError
+from broadsheet.engines.paddle_models import DET_MODEL_NAME, REC_MODEL_NAME, ensure_model_dirs
+from evaluation.generated import cer
 from tests.conftest import BUNDLED
 
 
 @pytest.fixture(scope="module")
 def paddle_engine() -> object:
-    from pipeline.engines import ocr_engine
+    from broadsheet.engines import ocr_engine
 
     return ocr_engine(PaddleOcrConfig())
 
@@ -60,7 +60,7 @@ def test_reads_a_chinese_crop_like_rapidocr(paddle_engine: object) -> None:
 
 def test_official_model_dirs_are_used_when_configured(tmp_path: Path) -> None:
     """A site with PaddleOCR's own model dirs names them; the dirs given here are used as they are."""
-    from pipeline.engines.paddle import PaddleOcrEngine
+    from broadsheet.engines.paddle import PaddleOcrEngine
 
     dirs = ensure_model_dirs(tmp_path / "site")
     engine = PaddleOcrEngine(PaddleOcrConfig(det_model_dir=str(dirs.det_dir), rec_model_dir=str(dirs.rec_dir),
@@ -76,7 +76,7 @@ def test_official_model_dirs_are_used_when_configured(tmp_path: Path) -> None:
 
 
 def test_missing_paddleocr_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.engines.paddle import PaddleOcrEngine
+    from broadsheet.engines.paddle import PaddleOcrEngine
 
     monkeypatch.setitem(sys.modules, "paddleocr", None)  # import fails as if not installed
     with pytest.raises(EngineUnavailableError, match="pip install"):
@@ -85,8 +85,8 @@ def test_missing_paddleocr_names_the_package(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_cli_accepts_paddleocr_and_maps_a_missing_engine_to_exit_5(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from pipeline import cli
-    from pipeline.engines import ocr_engine
+    from broadsheet.apps import cli
+    from broadsheet.engines import ocr_engine
 
     ocr_engine.cache_clear()
     monkeypatch.setitem(sys.modules, "paddleocr", None)

@@ -10,14 +10,14 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from pipeline.config import IngestConfig, Settings
-from pipeline.engines.pdf_text import PdfTextLayer, group_lines
-from pipeline.evaluate import cer
-from pipeline.model import PageStatus, RegionType
-from pipeline.output import write_page
-from pipeline.pdf import is_garbage
-from pipeline.process import build_stages, process_page
-from pipeline.stages.ingest import ingest_file, load_gray, page_image
+from broadsheet.config import IngestConfig, Settings
+from broadsheet.engines.pdf_text import PdfTextLayer, group_lines
+from broadsheet.ingest.files import ingest_file, load_gray, page_image
+from broadsheet.ingest.pdf import is_garbage
+from broadsheet.model.page import PageStatus, RegionType
+from broadsheet.run.output import write_page
+from broadsheet.run.page import build_stages, process_page
+from evaluation.generated import cer
 from samples.articles import load_pool
 from samples.pdf_pages import PdfTruth, born_digital_pdf, encrypted_pdf, outlined_text_pdf
 from tests.shared_data import needs_shared, shared_path

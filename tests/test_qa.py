@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import QaConfig
-from pipeline.geometry import Polygon
-from pipeline.model import (
+from broadsheet.config import QaConfig
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import (
     Article,
     Line,
     Page,
@@ -19,12 +19,12 @@ from pipeline.model import (
     Repair,
     Severity,
 )
-from pipeline.output import write_page
-from pipeline.qa import apply_qa, qa_flags, severity_key
-from pipeline.review.edits import EditError, apply, reapply_corrections, settle
-from pipeline.review.store import DB_NAME, ReviewStore, check_password, hash_password
-from pipeline.serialise.tei import build_tei, tei_bytes
-from pipeline.serialise.xmlsafe import parse_xml
+from broadsheet.run.corrections.edits import EditError, apply, reapply_corrections, settle
+from broadsheet.run.corrections.store import DB_NAME, ReviewStore, check_password, hash_password
+from broadsheet.run.output import write_page
+from broadsheet.run.qa import apply_qa, qa_flags, severity_key
+from broadsheet.serialise.tei import build_tei, tei_bytes
+from broadsheet.text.xmlsafe import parse_xml
 
 PID = "qa-0123abcd-f0"
 TEI = "{http://www.tei-c.org/ns/1.0}"

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.config import Settings
-from pipeline.geometry import Polygon
-from pipeline.model import Article, Line, Page, PageStatus, Paragraph, Region, RegionType
-from pipeline.readers import process_existing, read_existing
-from pipeline.serialise.alto import alto_bytes, build_alto
+from broadsheet.apps.cli import main
+from broadsheet.config import Settings
+from broadsheet.ingest.readers import read_existing
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import Article, Line, Page, PageStatus, Paragraph, Region, RegionType
+from broadsheet.run.existing import process_existing
+from broadsheet.serialise.alto import alto_bytes, build_alto
 
 TEXT = "# 港口迎来满负荷运行\n\n本报记者 王晓明\n\n码头的岸桥在夜色中不停运转,集装箱被稳稳吊起。\n"
 

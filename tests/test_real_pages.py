@@ -18,6 +18,8 @@ from tests.shared_data import needs_shared
 pytestmark = needs_shared(REAL)
 dinglehopper = pytest.importorskip("dinglehopper", reason="dinglehopper is in the eval extra: pip install -e '.[eval]'")
 
+from broadsheet.model.geometry import Polygon  # noqa: E402
+from broadsheet.model.page import Article, Line, Page, PreprocessTransform, Region, RegionType  # noqa: E402
 from evaluation.real_scores import (  # noqa: E402 (needs dinglehopper)
     abbyy_text,
     alto_lines,
@@ -31,8 +33,6 @@ from evaluation.real_scores import (  # noqa: E402 (needs dinglehopper)
     text_scores,
     truth_lines,
 )
-from pipeline.geometry import Polygon  # noqa: E402
-from pipeline.model import Article, Line, Page, PreprocessTransform, Region, RegionType  # noqa: E402
 
 KANT = REAL / "kant_aufklaerung_1784" / "data"
 
@@ -118,7 +118,7 @@ def test_reading_order_tau_against_page_reading_order() -> None:
 
 
 def test_article_f1_by_area_against_topaz_clippings() -> None:
-    from pipeline.clippings import read_clippings
+    from evaluation.clippings import read_clippings
 
     page = _pages("topaz")[0]
     clipped = [a for a in read_clippings(page.truth) if a.page_image == page.name and a.classification == "article"]
@@ -135,9 +135,9 @@ def test_article_f1_by_area_against_topaz_clippings() -> None:
 
 def test_conservation_on_a_real_page_through_the_existing_ocr_path(tmp_path: Path) -> None:
     """The Kant ground truth's ALTO read as existing OCR: every article-content character reaches the TEI."""
+    from broadsheet.config import Settings
+    from broadsheet.run.existing import digitise_existing
     from evaluation.conservation import run_conservation
-    from pipeline.config import Settings
-    from pipeline.readers import digitise_existing
 
     entries, articles = digitise_existing([KANT / "OCR-D-GT-ALTO" / "PAGE_0017_ALTO.xml"], tmp_path, Settings())
     assert entries[0].status.value != "failed" and articles >= 1
@@ -147,7 +147,7 @@ def test_conservation_on_a_real_page_through_the_existing_ocr_path(tmp_path: Pat
 
 
 def test_ndnp_alto_in_inch1200_is_read_in_its_own_unit() -> None:
-    from pipeline.serialise.alto import read_alto
+    from broadsheet.ingest.readers.alto import read_alto
 
     page = read_alto(_pages("ndnp")[-1].source)
     assert page.unit == "inch1200" and page.width > 1000

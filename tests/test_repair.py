@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import RepairConfig, Settings
-from pipeline.geometry import Polygon
-from pipeline.model import Article, Line, Page, Paragraph, Region, RegionType
-from pipeline.output import write_page
-from pipeline.readers import process_existing
-from pipeline.repair.score import RepairScore, repair_article_text, score_article
-from pipeline.repair.text import normalise
-from pipeline.serialise.validate import validate_tei
-from pipeline.serialise.xmlsafe import parse_xml
-from pipeline.stages.repair import RepairStage
+from broadsheet.config import RepairConfig, Settings
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import Article, Line, Page, Paragraph, Region, RegionType
+from broadsheet.run.existing import process_existing
+from broadsheet.run.output import write_page
+from broadsheet.serialise.validate import validate_tei
+from broadsheet.stages.repair import RepairStage
+from broadsheet.text.normalise import normalise
+from broadsheet.text.xmlsafe import parse_xml
+from evaluation.repair_score import RepairScore, repair_article_text, score_article
 from samples.generator import Defects, generate_page
 from tests.shared_data import require_shared, shared_path
 
@@ -50,7 +50,7 @@ def test_pull_quote_repeating_a_body_sentence_is_kept_and_noisy_copies_go() -> N
             "张占斌：这是第一句话。从驱动力来看，传统生产力的驱动力主要依赖于劳动\n\n"
             "殷德生：这是第二句话。从驱动力来看，传统生严力的驱动力主要依赖于劳动\n")
     path = Path("mem.txt")
-    from pipeline.readers.plain_text import page_from_text
+    from broadsheet.ingest.readers.plain_text import page_from_text
 
     page = RepairStage(RepairConfig())(page_from_text(text, path, "0" * 64))
     quotes = [r for r in page.regions if r.type == RegionType.pull_quote]
@@ -207,8 +207,8 @@ def test_text_layer_forms_are_repaired_and_recorded(raw: str, expected: str, kin
 
 def test_text_layer_forms_are_repaired_in_the_words_that_alto_writes() -> None:
     """ALTO's Strings come from the words: a library's search of the ALTO must find 车, not ⻋, as in the TEI."""
-    from pipeline.model import Word
-    from pipeline.serialise.alto import build_alto
+    from broadsheet.model.page import Word
+    from broadsheet.serialise.alto import build_alto
 
     page = _scan_page()
     line = page.regions[0].lines[0]
@@ -226,3 +226,12 @@ def test_a_soft_hyphen_at_a_line_end_joins_the_word() -> None:
     page = repair_article_text("Floodwall", ["The council is reduc\u00ad", "ing the budget."])
     assert page.articles[0].paragraphs[0].text == "The council is reducing the budget."
     assert any(r.kind == "dehyphenate" and r.after == "reducing" for r in page.repairs)
+
+
+def test_shipped_language_statistics_match_the_sample_texts() -> None:
+    """The product reads its counts from package data; they must be what `samples/text` gives today."""
+    from broadsheet.text.normalise import STATISTICS_FILE
+    from samples.language_statistics import statistics_json
+
+    assert STATISTICS_FILE.read_text(encoding="utf-8") == statistics_json(), \
+        "run `python -m samples.language_statistics` after editing samples/text"

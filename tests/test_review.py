@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import ReviewConfig
-from pipeline.model import Page
-from pipeline.review.store import DB_NAME, ReviewStore
-from pipeline.serialise.validate import validate_alto, validate_tei
+from broadsheet.config import ReviewConfig
+from broadsheet.model.page import Page
+from broadsheet.run.corrections.store import DB_NAME, ReviewStore
+from broadsheet.serialise.validate import validate_alto, validate_tei
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
@@ -46,7 +46,7 @@ def _serving(out: Path, config: ReviewConfig | None = None) -> Iterator[str]:
     """The review app on OUT, in a thread on a free localhost port; its base URL."""
     import uvicorn
 
-    from pipeline.review.app import create_app
+    from broadsheet.apps.review.app import create_app
 
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(out, config=config), host="127.0.0.1", port=port,
@@ -261,7 +261,7 @@ def test_sessions_expire(browser: object, tmp_path: Path, config: ReviewConfig) 
 
 
 def _review_command(out: Path, port: int, *options: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", "review", str(out), "--host", "0.0.0.0", "--port", str(port),
+    return [sys.executable, "-m", "broadsheet", "review", str(out), "--host", "0.0.0.0", "--port", str(port),
             *options]
 
 

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.config import ScriptRoutingConfig, TesseractConfig
-from pipeline.engines import ocr_engine
-from pipeline.engines.base import EngineUnavailableError, at_resolution
-from pipeline.engines.routing import Script, ScriptRouter, detect_script, route_page
-from pipeline.engines.tesseract import TesseractEngine
-from pipeline.evaluate import cer
-from pipeline.model import Page, ProcessingStep
+from broadsheet.config import ScriptRoutingConfig, TesseractConfig
+from broadsheet.engines import ocr_engine
+from broadsheet.engines.base import EngineUnavailableError, at_resolution
+from broadsheet.engines.routing import Script, ScriptRouter, detect_script, route_page
+from broadsheet.engines.tesseract import TesseractEngine
+from broadsheet.model.page import Page, ProcessingStep
+from evaluation.generated import cer
 from tests.conftest import BUNDLED
 from tests.shared_data import needs_shared, shared_path
 
@@ -99,7 +99,7 @@ def test_cjk_and_modern_latin_stay_with_pp_ocr(router: ScriptRouter, name: str, 
 
 def _tessdata_without_fraktur(folder: Path) -> Path:
     """A Tesseract data folder as on a machine without tesseract-ocr-script-frak: English only."""
-    from pipeline.engines.tesseract import _installed_languages
+    from broadsheet.engines.tesseract import _installed_languages
 
     assert "Fraktur" in _installed_languages()
     listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=True).stdout
@@ -140,9 +140,9 @@ def test_a_fraktur_block_on_a_modern_page_is_read_by_tesseract_fraktur(tmp_path:
     """A modern English column over a Fraktur paragraph: the page is Latin, yet the paragraph's region
     goes to Tesseract Fraktur, and each line says which engine read it."""
     from benchmarks.engines import normalise, read_page_xml
-    from pipeline.config import Settings
-    from pipeline.process import build_stages, process_page
-    from pipeline.stages.ingest import ingest_file
+    from broadsheet.config import Settings
+    from broadsheet.ingest.files import ingest_file
+    from broadsheet.run.page import build_stages, process_page
 
     column = _gray(BUNDLED / "en_two_articles.jpg")[2040:3370, 125:880]
     fraktur = _gray(KANT / "OCR-D-IMG" / "INPUT_0017.tif")[1044:1600, 100:935]

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.cli import EXIT_INVALID, EXIT_OK
-from pipeline.serialise import validate
-from pipeline.serialise.tei import TEI_NS
+from broadsheet.apps.cli import EXIT_INVALID, EXIT_OK
+from broadsheet.serialise import validate
+from broadsheet.serialise.tei import TEI_NS
 
 pytestmark = pytest.mark.slow
 
@@ -70,7 +70,7 @@ def test_validate_command_runs_tei_all_over_a_run(bundled_run: tuple[Path, objec
     import shutil
 
     out, _ = bundled_run
-    command = [sys.executable, "-m", "pipeline.cli", "validate"]
+    command = [sys.executable, "-m", "broadsheet", "validate"]
     done = subprocess.run([*command, str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == EXIT_OK, done.stderr
     assert done.stdout.strip().endswith("file(s) valid")

@@ -11,18 +11,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.geometry import Polygon
-from pipeline.model import Line, Page, ProcessingStep, Region, RegionType, Word
-from pipeline.serialise.alto import (
-    ALTO_NS,
-    AltoCoordinateError,
-    AltoError,
-    alto_bytes,
-    build_alto,
-    read_alto,
-)
-from pipeline.serialise.validate import validate_alto
-from pipeline.serialise.xmlsafe import UnsafeXMLError, parse_xml
+from broadsheet.ingest.readers.alto import ALTO_NS, AltoCoordinateError, AltoError, read_alto
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
+from broadsheet.serialise.alto import alto_bytes, build_alto
+from broadsheet.serialise.validate import validate_alto
+from broadsheet.text.xmlsafe import UnsafeXMLError, parse_xml
 
 NS = {"a": ALTO_NS}
 

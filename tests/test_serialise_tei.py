@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.geometry import Polygon
-from pipeline.model import (
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import (
     MODEL_VERSION,
     Article,
     IssueMetadata,
@@ -27,9 +27,9 @@ from pipeline.model import (
     Repair,
     Word,
 )
-from pipeline.serialise import validate
-from pipeline.serialise.tei import TEI_NS, build_tei, join_lines, tei_bytes
-from pipeline.serialise.xmlsafe import clean_text, ncname
+from broadsheet.serialise import validate
+from broadsheet.serialise.tei import TEI_NS, build_tei, join_lines, tei_bytes
+from broadsheet.text.xmlsafe import clean_text, ncname
 
 NS = {"t": TEI_NS}
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.config import OcrConfig, PreprocessConfig, RapidOcrConfig, TesseractConfig
-from pipeline.engines import ocr_engine
-from pipeline.evaluate import cer
-from pipeline.stages.ingest import ingest_file, load_gray
-from pipeline.stages.preprocess import Preprocess, estimate_skew
-from pipeline.stages.tiling import strips, tiles
+from broadsheet.config import OcrConfig, PreprocessConfig, RapidOcrConfig, TesseractConfig
+from broadsheet.engines import ocr_engine
+from broadsheet.engines.tiling import strips, tiles
+from broadsheet.ingest.files import ingest_file, load_gray
+from broadsheet.stages.preprocess import Preprocess, estimate_skew
+from evaluation.generated import cer
 from samples.generator import generate_page
 from samples.imaging import Degradation
 

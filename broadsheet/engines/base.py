@@ -1,0 +1,103 @@
+"""Engine protocols. An adapter maps its engine's own result types into these, so none leak out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from broadsheet.model.page import Flag, Page, Severity
+
+Quad = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class EngineWord:
+    text: str
+    confidence: float
+    """0..1, on the engine-independent scale described in ARCHITECTURE.md."""
+    quad: Quad
+
+
+@dataclass(frozen=True)
+class EngineLine:
+    text: str
+    confidence: float
+    quad: Quad
+    """Coordinates in the pixels of the image the engine was given."""
+    words: tuple[EngineWord, ...]
+    block: int | None = None
+    """The text block (Tesseract: block and paragraph) the engine's own layout analysis put the line in, numbered in
+    the engine's reading order; None from an engine that only finds lines."""
+
+
+@dataclass(frozen=True)
+class LayoutBox:
+    label: str
+    box: tuple[float, float, float, float]
+    score: float
+
+
+class OcrEngine(Protocol):
+    name: str
+    version: str
+    model: str
+
+    def read(self, image: np.ndarray) -> list[EngineLine]:
+        """Detect and recognise every text line of a grayscale image, at the image's own resolution."""
+        ...
+
+
+class LayoutEngine(Protocol):
+    name: str
+    version: str
+    model: str
+
+    def detect(self, image: np.ndarray) -> list[LayoutBox]:
+        """Layout regions of a grayscale page image, in that image's pixels."""
+        ...
+
+
+def read_all(engine: OcrEngine, images: Sequence[np.ndarray]) -> list[list[EngineLine]]:
+    """Each image's lines, in order. An engine that reads in processes of its own (Tesseract: `processes`) reads
+    several at once; one that already spreads one read over every core (ONNX Runtime, OpenVINO) reads in turn."""
+    workers = min(int(getattr(engine, "processes", 1)), len(images))
+    if workers <= 1:
+        return [engine.read(image) for image in images]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(engine.read, images))
+
+
+def at_resolution(engine: OcrEngine, dpi: float | None) -> OcrEngine:
+    """The engine told the resolution of the scan it reads, where it uses one (Tesseract's `at_resolution`);
+    others read pixels whatever their size in inches, and come back as they were."""
+    told = getattr(engine, "at_resolution", None)
+    return told(dpi) if callable(told) else engine
+
+
+def line_boxes(engine: OcrEngine, image: np.ndarray) -> list[Quad]:
+    """The detector's line boxes alone where the engine can give them (rapidocr's `detect`), else the boxes it reads."""
+    detect = getattr(engine, "detect", None)
+    return detect(image) if callable(detect) else [line.quad for line in engine.read(image)]
+
+
+def fallback_reason(engine: object) -> str | None:
+    """Why an engine runs on its plain fallback path instead of the backend its settings asked for (see
+    rapid_ocr.py); None for an engine that has no fallback or did not need it."""
+    reason = getattr(engine, "fallback", None)
+    return reason if isinstance(reason, str) else None
+
+
+def flag_fallback(page: Page, *engines: object) -> None:
+    """One `engine-fallback` flag per cause on the page: it was read, but not on the runtime its settings asked for."""
+    for reason in dict.fromkeys(r for e in engines if (r := fallback_reason(e))):
+        text = f"OCR ran on ONNX Runtime (CPU) instead: {reason}"
+        if not any(f.code == "engine-fallback" and f.reason == text for f in page.flags):
+            page.flags.append(Flag(code="engine-fallback", severity=Severity.info, reason=text))
+
+
+class EngineUnavailableError(RuntimeError):
+    """An engine whose software is not installed; the message names what to install."""

@@ -1,0 +1,159 @@
+"""PP-OCRv6 small (PaddleOCR's models) through rapidocr, weights from the wheel, on OpenVINO, ONNX Runtime or CUDA.
+
+Every backend runs the same ONNX files from the rapidocr wheel, so the text does not depend on the backend (measured:
+README, section Speed). A backend that cannot run (its package missing, a model file it cannot read, an error inside
+inference) never fails a page: the engine falls back to the plain path, ONNX Runtime on the CPU with the wheel's
+models, and `fallback` says why, which the stages that read with it turn into an `engine-fallback` flag.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from importlib.metadata import version
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from broadsheet.config import RapidOcrConfig
+from broadsheet.engines.base import EngineLine, EngineWord, Quad
+
+log = logging.getLogger(__name__)
+
+# rapidocr shrinks anything above Global.max_side_len; the OCR stage hands us strips that are
+# already small enough, so the limit is lifted to keep small newspaper type at native resolution.
+NATIVE_RESOLUTION = 100_000
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
+PLAIN = "onnxruntime"
+"""The fallback path: ONNX Runtime on the CPU with the wheel's models."""
+
+
+def _quad(points: object) -> Quad:
+    return tuple((float(x), float(y)) for x, y in np.asarray(points).reshape(-1, 2))
+
+
+def wheel_models() -> Path:
+    import rapidocr
+
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+def openvino_loads() -> str | None:
+    """None when the `openvino` wheel imports; else why not."""
+    try:
+        import openvino  # noqa: F401
+    except Exception as exc:  # ImportError, or a broken native library
+        return f"OpenVINO does not load ({type(exc).__name__}: {exc}); pip install openvino"
+    return None
+
+
+def onnxruntime_providers() -> list[str]:
+    import onnxruntime
+
+    return list(onnxruntime.get_available_providers())
+
+
+def choose_backend(requested: str, providers: Sequence[str], openvino_problem: str | None) -> tuple[str, str | None]:
+    """The backend to build and, when it is not the one asked for, why (None for `auto`'s ordinary choice).
+
+    auto: CUDA where ONNX Runtime offers its CUDA provider (onnxruntime-gpu with a GPU), else OpenVINO where it
+    loads, else ONNX Runtime on the CPU.
+    """
+    cuda = "CUDAExecutionProvider" in providers
+    if requested == "auto":
+        return ("cuda" if cuda else PLAIN if openvino_problem else "openvino"), None
+    if requested == "cuda" and not cuda:
+        return PLAIN, f"no CUDA execution provider in ONNX Runtime (providers: {', '.join(providers)}); " \
+                      "pip install 'broadsheet[gpu]' on a machine with an NVIDIA GPU"
+    if requested == "openvino" and openvino_problem:
+        return PLAIN, openvino_problem
+    return requested, None
+
+
+def rapidocr_params(config: RapidOcrConfig, backend: str, model_dir: Path) -> dict[str, object]:
+    from rapidocr import EngineType
+
+    params: dict[str, object] = {
+        "Global.log_level": "error",
+        "Global.max_side_len": NATIVE_RESOLUTION,
+        "Global.text_score": config.text_score,
+        "Global.use_cls": False,
+        "Det.model_path": str(model_dir / DET_MODEL),
+        "Rec.model_path": str(model_dir / REC_MODEL),
+        "Rec.rec_batch_num": config.rec_batch,
+    }
+    if backend == "openvino":
+        params.update({"Det.engine_type": EngineType.OPENVINO, "Rec.engine_type": EngineType.OPENVINO})
+        if config.threads:
+            params["EngineConfig.openvino.inference_num_threads"] = config.threads
+    else:
+        params["EngineConfig.onnxruntime.use_cuda"] = backend == "cuda"
+        if config.threads:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = config.threads
+    return params
+
+
+class RapidOcrEngine:
+    name = "rapidocr"
+    model = "PP-OCRv6_small_det+PP-OCRv6_small_rec"
+
+    def __init__(self, config: RapidOcrConfig) -> None:
+        self.version = version("rapidocr")
+        self._config = config
+        self.fallback: str | None = None
+        """Why this engine runs on the plain path instead of the backend its settings asked for; None when it does."""
+        problem = openvino_loads() if config.backend in ("auto", "openvino") else None
+        self.backend, self.fallback = choose_backend(config.backend, onnxruntime_providers(), problem)
+        self._model_dir = Path(config.model_dir) if config.model_dir else wheel_models()
+        if self.fallback:
+            log.warning("rapidocr on ONNX Runtime: %s", self.fallback)
+        self._engine = self._build(self.backend, self._model_dir)
+
+    def _build(self, backend: str, model_dir: Path) -> object:
+        from rapidocr import RapidOCR
+
+        return RapidOCR(params=rapidocr_params(self._config, backend, model_dir))
+
+    @property
+    def plain(self) -> bool:
+        return self.backend == PLAIN and self._model_dir == wheel_models()
+
+    def _fall_back(self, exc: Exception) -> None:
+        where = "" if self._model_dir == wheel_models() else f" with models from {self._model_dir}"
+        detail = " ".join(str(exc).split())[:300]
+        self.fallback = f"{self.backend}{where} failed ({type(exc).__name__}: {detail})"
+        log.warning("rapidocr falls back to ONNX Runtime on the CPU: %s", self.fallback)
+        self.backend, self._model_dir = PLAIN, wheel_models()
+        self._engine = self._build(PLAIN, self._model_dir)
+
+    def _run(self, image: np.ndarray, **options: bool) -> object:
+        bgr = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
+        try:
+            return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
+        except Exception as exc:  # the models load on the first call: an unreadable file shows here
+            if self.plain:
+                raise
+            self._fall_back(exc)
+            return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
+
+    def read(self, image: np.ndarray) -> list[EngineLine]:
+        result = self._run(image, use_det=True, use_rec=True, return_word_box=True)
+        if result.boxes is None or result.txts is None:  # type: ignore[attr-defined]
+            return []
+        word_results = result.word_results or [()] * len(result.txts)  # type: ignore[attr-defined]
+        lines: list[EngineLine] = []
+        for box, text, score, words in zip(result.boxes, result.txts, result.scores, word_results,  # type: ignore[attr-defined]
+                                           strict=False):
+            engine_words = tuple(
+                EngineWord(text=str(w[0]), confidence=float(w[1]), quad=_quad(w[2])) for w in words if w
+            )
+            lines.append(EngineLine(text=str(text), confidence=float(score), quad=_quad(box),
+                                    words=engine_words))
+        return lines
+
+    def detect(self, image: np.ndarray) -> list[Quad]:
+        """Text-line boxes only, without recognition: the orientation check's test for tall lines."""
+        result = self._run(image, use_det=True, use_rec=False, return_word_box=False)
+        return [] if result.boxes is None else [_quad(box) for box in result.boxes]  # type: ignore[attr-defined]

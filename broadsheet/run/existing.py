@@ -1,0 +1,136 @@
+"""Existing OCR through the stages that still make sense on it, written like a scan: TEI, ALTO, manifest.
+
+`existing_stages` are the stages after OCR (typing where the source is untyped, its stated reading order kept,
+articles, repair); `with_image` first takes the layout evidence from the page image where it is at hand;
+`digitise_existing` runs them and writes through the same output path as a scan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from broadsheet import __version__
+from broadsheet.config import Settings
+from broadsheet.engines import layout_engine, ocr_engine
+from broadsheet.ingest.files import ingest_file
+from broadsheet.ingest.readers import ExistingPage, paired_image, read_existing
+from broadsheet.ingest.readers.plain_text import PLAIN_TEXT_ENGINE
+from broadsheet.model.page import Page, PageStatus, ProcessingStep, RegionType
+from broadsheet.run.corrections.edits import reapply_corrections
+from broadsheet.run.output import ManifestArticle, ManifestIssue, ManifestPage, write_manifest, write_page
+from broadsheet.run.page import finalise, run_stage
+from broadsheet.stages.articles import Articles
+from broadsheet.stages.base import Stage, recorded_step
+from broadsheet.stages.paired import LayoutEvidence, ReadAgain
+from broadsheet.stages.preprocess import Preprocess
+from broadsheet.stages.reading_order import ReadingOrder
+from broadsheet.stages.repair import RepairStage
+from broadsheet.stages.typing import NewspaperTypes
+
+_UNTYPED = frozenset({RegionType.body, RegionType.figure, RegionType.separator})
+
+
+class StatedOrder:
+    """Carries the reading order a source states across the typing stage, which may split and join its blocks:
+    each block after typing takes the earliest stated place of its lines, matched by their polygons (which typing
+    keeps); blocks holding none of them follow in the order typing left them."""
+
+    name = "stated-order"
+
+    def __init__(self, source: Page) -> None:
+        ranks = {region_id: n for n, region_id in enumerate(source.reading_order)}
+        self.place = {line.polygon: (ranks[region.id], k) for region in source.regions if region.id in ranks
+                      for k, line in enumerate(region.lines)}
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        with recorded_step(page, self.name, "broadsheet", __version__, {}):
+            unplaced = (len(self.place), 0)
+            places = {region.id: min((self.place.get(line.polygon, unplaced) for line in region.lines),
+                                     default=unplaced) for region in page.regions}
+            page.reading_order = sorted(places, key=lambda region_id: places[region_id])
+        return page
+
+
+def existing_stages(page: Page, settings: Settings) -> list[Stage]:
+    """Plain text comes structured by its reader; ALTO and hOCR get typing (if untyped), order and articles."""
+    repair = RepairStage(settings.repair)
+    if any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines):
+        return [repair]
+    typed = any(region.type not in _UNTYPED for region in page.regions)
+    # A reading order the source states (PAGE, ALTO ReadingOrder) is kept, not worked out again; blocks it leaves
+    # out follow it in the order the source lists them.
+    kept = bool(page.reading_order)
+    typing: list[Stage] = [] if typed else [NewspaperTypes(settings.typing), *([StatedOrder(page)] if kept else [])]
+    return [*typing, *([] if kept else [ReadingOrder()]), Articles(settings.articles, stated_order=kept), repair]
+
+
+def with_image(page: Page, image: Path, settings: Settings, work_dir: Path) -> Page:
+    """Existing OCR on its page image: preprocessed as a scan (working image, deskew), rules and pictures added
+    from the pixels, and poorly read lines read again where `ExistingOcrConfig.reocr_below` asks; text otherwise
+    kept. The page's source becomes the image (what the TEI and the review app show); the OCR file is recorded."""
+    scan = ingest_file(image, settings.ingest)[0]
+    if scan.status == PageStatus.failed:
+        return page.model_copy(update={"status": PageStatus.failed, "flags": [*page.flags, *scan.flags]})
+    ocr_file = page.source
+    page = page.model_copy(update={"source": scan.source, "sha256": scan.sha256, "frame": scan.frame, "image": None,
+                                   "width": scan.width, "height": scan.height, "dpi": page.dpi or scan.dpi})
+    page.steps.append(ProcessingStep(stage="existing-ocr", software="broadsheet", version=__version__,
+                                     settings={"ocr_file": ocr_file, "resolution_from": page.resolution_from}))
+    stages: list[Stage] = [Preprocess(settings.preprocess, work_dir),
+                           LayoutEvidence(layout_engine(settings.layout), settings.ocr.figure_text_share)]
+    if settings.existing.reocr_below is not None:
+        stages.append(ReadAgain(ocr_engine(settings.ocr.engine), settings.existing.reocr_below))
+    for stage in stages:
+        page = run_stage(stage, page)
+    return page
+
+
+def process_existing(source: Path | ExistingPage, settings: Settings, work_dir: Path | None = None) -> Page:
+    """One page of existing OCR through the stages after OCR; with its image at hand and a `work_dir` for the
+    working image, the image gives the layout evidence first (`with_image`)."""
+    spec = source if isinstance(source, ExistingPage) else ExistingPage(ocr=source, image=paired_image(source))
+    page = read_existing(spec, settings.existing)
+    image = spec.image if spec.image and spec.image.is_file() else None
+    plain = any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines)
+    if image and work_dir is not None and page.status != PageStatus.failed and page.unit == "pixel" and not plain:
+        page = with_image(page, image, settings, work_dir)
+    for stage in existing_stages(page, settings) if page.status != PageStatus.failed else []:
+        page = run_stage(stage, page)
+    return finalise(page, settings.ocr.low_confidence, settings.qa)
+
+
+def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, settings: Settings,
+                      issue: ManifestIssue | None = None) -> tuple[list[ManifestPage], int]:
+    """Repair and re-serialise existing OCR files into OUT; returns the manifest pages and article count."""
+    started = time.perf_counter()
+    entries: list[ManifestPage] = []
+    articles: list[ManifestArticle] = []
+    stage_seconds: dict[str, float] = defaultdict(float)
+    work_dir = out_dir / ".work"
+    for source in sources:
+        processed = process_existing(source, settings, work_dir)
+        if processed.working_image:  # the working image is only needed while the stages run
+            Path(processed.working_image).unlink(missing_ok=True)
+            processed = processed.model_copy(update={"working_image": None})
+        processed = reapply_corrections(processed, out_dir)  # a re-run never drops reviewers' corrections
+        page, entry, page_articles = write_page(processed, out_dir, validate=settings.output.validate_tei,
+                                                cert_below=settings.qa.tei_cert_below)
+        for step in page.steps:
+            stage_seconds[step.stage] += step.seconds
+        entries.append(entry)
+        articles.extend(page_articles)
+    total = time.perf_counter() - started
+    timings: dict[str, float | int | dict[str, float]] = {
+        "total_seconds": round(total, 3), "pages": len(entries),
+        "seconds_per_page": round(total / len(entries), 3) if entries else 0.0,
+        "stages": {name: round(seconds, 3) for name, seconds in stage_seconds.items()},
+    }
+    write_manifest(out_dir, entries, articles, timings, issue=issue)
+    return entries, len(articles)
+
+
+__all__ = ["StatedOrder", "digitise_existing", "existing_stages", "process_existing", "with_image"]

@@ -1,0 +1,431 @@
+"""Articles: every block of article text lands in exactly one article, placed by the page's geometry as a whole.
+
+Heads start articles: the headlines, and blocks that open with a "continued from" jump head under no
+headline of their own (the rest of another page's story). Every other block of article content —
+body, caption, pull quote, byline, dateline, sidebar, figure, table — is weighed against every head:
+whether the head stands over its columns or beside it, how far above, which heads lie between, and
+which rules and frames lie between. It goes to the best head that the evidence allows. A rule ends a
+story only as evidence among the rest: the rule under a headline block, a pull quote's rules and the
+edges of a frame do not; a frame with a head inside is a story of its own, one without is a box of the
+story around it.
+
+What no head can claim is not dropped: a block continues the story that precedes it in reading order,
+as a reader would take it, and text before any headline (the rest of a story from another page)
+becomes an article without a head, titled from its first words. Only page furniture and
+advertisements stay outside articles. That conservation is checked before the stage returns.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from statistics import median
+
+from broadsheet.config import ArticlesConfig
+from broadsheet.model.geometry import Polygon, horizontal_overlap, set_under, union_box
+from broadsheet.model.page import (
+    OUTSIDE_ARTICLE_TYPES,
+    Article,
+    Flag,
+    Line,
+    Page,
+    Paragraph,
+    Region,
+    RegionType,
+    Severity,
+)
+from broadsheet.stages import reading_order
+from broadsheet.stages.base import recorded_step, rules_version, to_working
+from broadsheet.stages.jumps import opens_continued_story
+from broadsheet.stages.reading_order import column_order, xy_cut
+from broadsheet.stages.typing.frames import find_frames
+from broadsheet.text.normalise import ends_sentence
+from broadsheet.text.script import cjk_share, join_fragments
+
+ATTACHED_TO_HEADLINE = frozenset({RegionType.kicker, RegionType.byline, RegionType.dateline})
+"""Parts of a story's head block: they sit next to their headline, above or below it."""
+PARAGRAPH_TYPES = frozenset({RegionType.body})
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What the stage knows of the page: working-image boxes, the body type, rules and frames."""
+
+    boxes: dict[str, Polygon]
+    body: float
+    rules: list[Polygon]
+    frames: list[Polygon]
+    frame_of: dict[str, int | None]
+    """Index of the innermost frame each region lies in."""
+
+
+def _geometry(page: Page, config: ArticlesConfig) -> Geometry:
+    boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
+    # Pages typed elsewhere (ALTO with its own block types) skip the typing stage: their median line stands in.
+    lines = [to_working(page, line.polygon).height for r in page.regions for line in r.lines]
+    body = (page.body_type.line_height if page.body_type else 0.0) or (median(lines) if lines else 30.0)
+    separators = [boxes[r.id] for r in page.regions if r.type == RegionType.separator]
+    frames = find_frames(separators, body)
+    frame_of: dict[str, int | None] = {}
+    for region in page.regions:
+        inside = [k for k, frame in enumerate(frames) if boxes[region.id].overlap_ratio(frame) >= config.frame_inside]
+        frame_of[region.id] = min(inside, key=lambda k: frames[k].area) if inside else None
+    return Geometry(boxes, body, _story_rules(separators, frames, body), frames, frame_of)
+
+
+def _story_rules(separators: list[Polygon], frames: list[Polygon], body: float) -> list[Polygon]:
+    """Horizontal rules that may end a story: not the top or bottom edge of a framed box."""
+
+    def edge(rule: Polygon) -> bool:
+        return any(abs(rule.center[1] - y) <= body and horizontal_overlap(rule, frame) >= 0.9 * rule.width
+                   for frame in frames for y in (frame.bounds[1], frame.bounds[3]))
+
+    return [r for r in separators if r.width > r.height and not edge(r)]
+
+
+def _shares_columns(a: Polygon, b: Polygon, config: ArticlesConfig) -> bool:
+    return horizontal_overlap(a, b) > config.shares_columns * min(a.width, b.width)
+
+
+class Placement:
+    """Weighs every head against every block of the page and decides where each block goes."""
+
+    def __init__(self, page: Page, geometry: Geometry, heads: dict[str, Polygon], config: ArticlesConfig) -> None:
+        self.page, self.geometry, self.heads, self.config = page, geometry, heads, config
+        self.by_id = {r.id: r for r in page.regions}
+        # A head's block: the head and the kickers, decks and bylines set with it, decided first.
+        self.head_block: dict[str, Polygon] = dict(heads)
+        self.placed = [geometry.boxes[r.id] for r in page.regions if r.type != RegionType.separator]
+
+    def attach(self, region: Region) -> str | None:
+        """The head a kicker, byline or dateline is set with: the nearest above or below over its columns."""
+        box = self.geometry.boxes[region.id]
+        heads = [head_id for head_id in self.heads if self._same_frame(region.id, head_id)]
+        near = [(abs(box.center[1] - self.heads[head_id].center[1]), head_id) for head_id in heads
+                if _shares_columns(box, self.heads[head_id], self.config) and self._adjacent(box, self.heads[head_id])]
+        if not near:  # flush left under a head centred over the story's columns
+            reach = self.config.header_rule_gap * self.geometry.body
+            near = [(abs(box.center[1] - self.heads[head_id].center[1]), head_id) for head_id in heads
+                    if set_under(box, self.head_block[head_id], reach, self.placed)]
+        if not near:
+            return None
+        owner = min(near)[1]
+        self.head_block[owner] = union_box([self.head_block[owner], box])
+        return owner
+
+    def _adjacent(self, box: Polygon, head: Polygon) -> bool:
+        gap = max(box.bounds[1] - head.bounds[3], head.bounds[1] - box.bounds[3])
+        return gap <= self.config.header_rule_gap * self.geometry.body + max(0.0, head.height)
+
+    def _same_frame(self, region_id: str, head_id: str) -> bool:
+        """Whether frames let a head own a block: a frame with a head inside is a story apart, owning all that is
+        in it and nothing outside; a frame without one is a box of the story around it."""
+        frame, head_frame = self.geometry.frame_of[region_id], self.geometry.frame_of[head_id]
+        if frame == head_frame:
+            return True
+        if frame is not None and self._framed_heads(frame):
+            return False
+        return head_frame is None or self.geometry.boxes[region_id].overlap_ratio(
+            self.geometry.frames[head_frame]) >= self.config.frame_inside
+
+    def _framed_heads(self, frame: int | None) -> bool:
+        return frame is not None and any(self.geometry.frame_of[h] == frame for h in self.heads)
+
+    def owner(self, region: Region) -> str | None:
+        """The best head for a block, or None where no head may have it.
+
+        Over its columns, the lowest head above it wins, unless a rule that ends a story lies between them.
+        A head to its left whose top is level with the block's (a head set over fewer columns than its
+        story) wins where nothing over the block's columns may have it, or where white space above the block
+        shows the story over its columns ended there.
+        """
+        box = self._placed_box(region)
+        above: list[tuple[float, str]] = []
+        beside: list[tuple[float, str]] = []
+        for head_id, head in self.heads.items():
+            if head_id == region.id or not self._same_frame(region.id, head_id):
+                continue
+            if _shares_columns(box, head, self.config):
+                if head.bounds[3] <= box.bounds[1] + self.config.head_overlaps_block * box.height \
+                        and not self._rule_between(head_id, box):
+                    above.append((-head.bounds[3], head_id))
+            elif self._beside(box, head) and not self._rule_between(head_id, box, beside=True) \
+                    and not self._story_closed(head_id):
+                beside.append((abs(box.bounds[1] - head.bounds[1]), head_id))
+        nearest_above = min(above)[1] if above else None
+        if nearest_above is not None and self._head_between(nearest_above, box):
+            nearest_above = None
+        if beside and (nearest_above is None or self._story_ended_above(box, nearest_above)):
+            return min(beside)[1]
+        return nearest_above
+
+    def _placed_box(self, region: Region) -> Polygon:
+        """Where a block stands: a framed box without a head of its own stands for all of its frame."""
+        frame = self.geometry.frame_of[region.id]
+        if frame is not None and not self._framed_heads(frame):
+            return self.geometry.frames[frame]
+        return self.geometry.boxes[region.id]
+
+    def _beside(self, box: Polygon, head: Polygon) -> bool:
+        """A head set over fewer columns than its story: to the block's left, level with its top, and as wide as a
+        column at least (a heading centred in one column, as on an 1850 page, heads that column alone)."""
+        config = self.config
+        return head.bounds[2] <= box.bounds[0] + config.beside_margin * box.width \
+            and head.width >= config.beside_head_width * box.width \
+            and head.bounds[1] - config.beside_above * head.height <= box.bounds[1] \
+            <= head.bounds[1] + config.beside_below * head.height
+
+    def _story_closed(self, head_id: str) -> bool:
+        """The head's story ends in its own column: another head stands below it there, and the text just over
+        that head ends a sentence. A column of several items (an 1850 page) runs on into the next column from
+        its last item, not from its first."""
+        head = self.head_block[head_id]
+        below = [other for other_id, other in self.heads.items() if other_id != head_id
+                 and other.bounds[1] >= head.bounds[3] and _shares_columns(other, head, self.config)]
+        if not below:
+            return False
+        next_head = min(below, key=lambda other: other.bounds[1])
+        text = [(other.bounds[3], rid) for rid, other in self.geometry.boxes.items()
+                if rid not in self.heads and self.by_id[rid].lines and self.by_id[rid].type in PARAGRAPH_TYPES
+                and head.bounds[3] <= other.center[1] <= next_head.bounds[1]
+                and _shares_columns(other, head, self.config)]
+        return bool(text) and ends_sentence(self.by_id[max(text)[1]].lines[-1].text)
+
+    def _head_between(self, head_id: str, box: Polygon) -> bool:
+        """Another head lies between this one and the block, over the block's columns: that one is nearer."""
+        head = self.heads[head_id]
+        return any(other_id != head_id and head.bounds[3] <= other.center[1] <= box.bounds[1]
+                   and horizontal_overlap(other, box) > 0.5 * min(other.width, box.width)
+                   for other_id, other in self.heads.items())
+
+    def _rule_between(self, head_id: str, box: Polygon, beside: bool = False) -> bool:
+        """A rule across the block's columns between head and block, other than the head block's or a pull quote's."""
+        config, body = self.config, self.geometry.body
+        block = self.head_block[head_id]
+        top = block.bounds[1] if beside else block.bounds[3]
+        for rule in self.geometry.rules:
+            if not top <= rule.center[1] <= box.bounds[1]:
+                continue
+            if horizontal_overlap(rule, box) < config.rule_covers * box.width:
+                continue
+            if not beside and rule.center[1] - block.bounds[3] <= config.header_rule_gap * body \
+                    and not self._text_between(block.bounds[3], rule.center[1], box):
+                continue  # the rule under the headline block
+            if self._set_apart_rule(rule):
+                continue
+            return True
+        return False
+
+    def _text_between(self, top: float, bottom: float, box: Polygon) -> bool:
+        return any(top <= other.center[1] <= bottom and horizontal_overlap(other, box) > 0
+                   for rid, other in self.geometry.boxes.items()
+                   if self.by_id[rid].lines and self.by_id[rid].type not in OUTSIDE_ARTICLE_TYPES
+                   and rid not in self.heads)
+
+    def _set_apart_rule(self, rule: Polygon) -> bool:
+        """A rule hugging a pull quote or a sidebar (an editor's note between rules): it sets that block apart
+        inside the story, and ends nothing."""
+        reach = self.config.quote_rule_gap * self.geometry.body
+        return any(rule.width <= self.config.quote_rule_width * inset.width
+                   and horizontal_overlap(rule, inset) > 0.5 * inset.width
+                   and min(abs(rule.center[1] - inset.bounds[1]), abs(rule.center[1] - inset.bounds[3])) <= reach
+                   for rid, inset in self.geometry.boxes.items()
+                   if self.by_id[rid].type in (RegionType.pull_quote, RegionType.sidebar))
+
+    def _story_ended_above(self, box: Polygon, head_id: str) -> bool:
+        """White space of a story break above the block in its column, below the head over it."""
+        head = self.head_block[head_id]
+        above = [other.bounds[3] for rid, other in self.geometry.boxes.items()
+                 if rid != head_id and self.by_id[rid].lines and head.bounds[3] <= other.bounds[3] <= box.bounds[1]
+                 and horizontal_overlap(other, box) > 0.5 * min(other.width, box.width)]
+        bottom = max(above, default=head.bounds[3])
+        return box.bounds[1] - bottom >= self.config.story_break * self.geometry.body
+
+
+def _content(region: Region) -> bool:
+    """Article content: text that is no page furniture or advertisement, and pictures."""
+    if region.type in OUTSIDE_ARTICLE_TYPES or region.type == RegionType.separator:
+        return False
+    return region.type == RegionType.figure or any(line.text.strip() for line in region.lines)
+
+
+def _figure_of(region: Region, geometry: Geometry, figures: list[str]) -> str | None:
+    """The picture a caption is set under, over or beside."""
+    box = geometry.boxes[region.id]
+    reach = 2.5 * geometry.body
+    near = []
+    for figure_id in figures:
+        figure = geometry.boxes[figure_id]
+        gap_y = max(box.bounds[1] - figure.bounds[3], figure.bounds[1] - box.bounds[3])
+        gap_x = max(box.bounds[0] - figure.bounds[2], figure.bounds[0] - box.bounds[2])
+        if gap_y <= reach and horizontal_overlap(box, figure) > 0.5 * min(box.width, figure.width):
+            near.append((gap_y, figure_id))
+        elif gap_x <= reach and min(box.bounds[3], figure.bounds[3]) - max(box.bounds[1], figure.bounds[1]) > 0:
+            near.append((gap_x, figure_id))
+    return min(near)[1] if near else None
+
+
+def segment(page: Page, config: ArticlesConfig, stated_order: bool = False) -> tuple[list[Article], list[str],
+                                                                                     list[str]]:
+    """Articles, the page's reading order, and any article content left outside them (none, by construction).
+
+    `stated_order`: the page's reading order is the source's own (PAGE, ALTO ReadingOrder from people or a
+    tool that knew the page): articles and their parts follow it instead of being read off the geometry."""
+    geometry = _geometry(page, config)
+    boxes = geometry.boxes
+    by_id = {r.id: r for r in page.regions}
+    content = [r for r in page.regions if _content(r)]
+    headlines = {r.id: boxes[r.id] for r in content if r.type == RegionType.headline}
+    # Text opening with "Continued from page 2" and no headline just above it is the rest of another
+    # page's story (its jump headline may be hand-lettered and unread): it starts an article, as a headline does.
+    jump_heads = {r.id for r in content if r.type in PARAGRAPH_TYPES and opens_continued_story(r.lines)
+                  and not any(_heads(h, boxes[r.id], geometry.body) for h in headlines.values())}
+    heads = {**headlines, **{rid: boxes[rid] for rid in jump_heads}}
+    placement = Placement(page, geometry, heads, config)
+
+    owner: dict[str, str | None] = {}
+    for region in sorted(content, key=lambda r: boxes[r.id].bounds[1]):  # a head's block grows downwards
+        if region.id in heads:
+            owner[region.id] = region.id
+        elif region.type in ATTACHED_TO_HEADLINE:
+            attached = placement.attach(region)
+            if attached is not None:
+                owner[region.id] = attached
+    figures = [r.id for r in content if r.type == RegionType.figure]
+    captions = {r.id: _figure_of(r, geometry, figures) for r in content if r.type == RegionType.caption}
+    for region in content:
+        if region.id not in owner and region.id not in captions:
+            owner[region.id] = placement.owner(region)
+    for caption_id, figure_id in captions.items():
+        owner[caption_id] = owner.get(figure_id) if figure_id else placement.owner(by_id[caption_id])
+
+    # What no head may claim continues the story before it in reading order; before any story, it opens one.
+    page_order = [rid for rid in page.reading_order if rid in by_id] + \
+        [r.id for r in page.regions if r.id not in page.reading_order]
+    previous: str | None = None
+    untitled: list[str] = []
+    for region_id in page_order:
+        if region_id not in owner:
+            continue
+        if owner[region_id] is None:
+            if previous is None or opens_continued_story(by_id[region_id].lines):
+                untitled.append(region_id)
+                owner[region_id] = region_id
+            else:
+                owner[region_id] = previous
+        previous = owner[region_id]
+
+    starts = [*heads, *untitled]
+    members: dict[str, list[Region]] = {start: [] for start in starts}
+    for region in content:
+        members[owner[region.id] or region.id].append(region)
+    articles: list[Article] = []
+    furniture = [r for r in page.regions if r.type in OUTSIDE_ARTICLE_TYPES]
+    order_index = {region_id: k for k, region_id in enumerate(page_order)}
+    reading = [r.id for r in sorted(furniture, key=lambda r: order_index.get(r.id, 0)) if r.type != RegionType.folio]
+    article_boxes = [(start, union_box(boxes[r.id] for r in members[start])) for start in starts]
+    article_order = sorted(starts, key=lambda start: min(order_index.get(r.id, len(order_index))
+                                                         for r in members[start])) if stated_order \
+        else xy_cut(article_boxes)
+    for start in article_order:
+        regions = members[start]
+        heading = start if start in headlines else None
+        attached = sorted((r for r in regions if r.type in ATTACHED_TO_HEADLINE and r.id != start),
+                          key=lambda r: boxes[r.id].bounds[1])
+        rest = [r for r in regions if r not in attached and r.id != heading]
+        if stated_order:  # the headline opens the story; the rest, kickers and bylines too, as the source reads it
+            ordered_ids = ([heading] if heading else []) + [r.id for r in sorted(
+                [*attached, *rest], key=lambda r: order_index.get(r.id, len(order_index)))]
+        else:
+            ordered_ids = ([heading] if heading else []) + [r.id for r in attached] + column_order(
+                [(r.id, boxes[r.id]) for r in rest])
+        ordered = [by_id[i] for i in ordered_ids]
+        article_id = f"{page.id}-a{len(articles) + 1}"
+        paragraphs = build_paragraphs(page, ordered, article_id, config.indent)
+        title = join_fragments(line.text for line in by_id[heading].lines) if heading else ""
+        articles.append(Article(
+            id=article_id, page_ids=[page.id], headline_region_id=heading, region_ids=ordered_ids,
+            paragraphs=paragraphs, title=title or first_words(paragraphs, ordered, config),
+            title_from="headline" if title else "text"))
+        reading.extend(ordered_ids)
+    reading.extend(r.id for r in furniture if r.type == RegionType.folio)
+    claimed = [rid for article in articles for rid in article.region_ids]
+    left_out = [r.id for r in content if r.lines and claimed.count(r.id) != 1]
+    return articles, reading, left_out
+
+
+def _heads(headline: Polygon, region: Polygon, body: float) -> bool:
+    """A headline printed just above the region, over its column."""
+    gap = region.bounds[1] - headline.bounds[3]
+    return -0.5 * region.height <= gap <= max(2 * headline.height, 3 * body) \
+        and horizontal_overlap(region, headline) > 0.5 * region.width
+
+
+def first_words(paragraphs: list[Paragraph], regions: list[Region], config: ArticlesConfig) -> str:
+    """A title for an article without a headline: its first words, cut short with an ellipsis."""
+    text = paragraphs[0].text if paragraphs else join_fragments(
+        line.text for region in regions for line in region.lines)
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    short = text[:config.title_characters] if cjk_share(text) >= 0.5 else " ".join(text.split(" ")[:config.title_words])
+    return short if short == text else f"{short.rstrip(',;:，、：；')}…"
+
+
+def build_paragraphs(page: Page, regions: list[Region], article_id: str, indent: float) -> list[Paragraph]:
+    """Body lines into paragraphs: a line indented from its column's edge opens one; a paragraph runs on across
+    columns and around pull quotes, as long as the next column's first line is not indented."""
+    paragraphs: list[Paragraph] = []
+    current: list[tuple[Line, str]] = []
+
+    def close() -> None:
+        if current:
+            paragraphs.append(Paragraph(
+                id=f"{article_id}-p{len(paragraphs) + 1}",
+                line_ids=[line.id for line, _ in current],
+                region_ids=list(dict.fromkeys(region_id for _, region_id in current)),
+                text=join_fragments(line.text for line, _ in current),
+            ))
+            current.clear()
+
+    for region in regions:
+        if region.type not in PARAGRAPH_TYPES or not region.lines:
+            continue
+        boxes = [to_working(page, line.polygon) for line in region.lines]
+        # Most lines of a column start at its edge; a stray wide box must not make them all look indented.
+        left = sorted(box.bounds[0] for box in boxes)[len(boxes) // 4]
+        height = median(box.height for box in boxes)
+        for line, box in zip(region.lines, boxes, strict=True):
+            if box.bounds[0] - left > indent * height:
+                close()
+            current.append((line, region.id))
+    close()
+    return paragraphs
+
+
+class Articles:
+    name = "articles"
+
+    def __init__(self, config: ArticlesConfig | None = None, stated_order: bool = False) -> None:
+        self.config = config or ArticlesConfig()
+        self.stated_order = stated_order
+        """Keep the reading order the page came with (see `segment`)."""
+        self.version = rules_version("articles", (sys.modules[__name__], reading_order), self.config)
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        # An order the OCR engine read the whole page in is stated as much as one the page came with, and the page
+        # keeps it: an article gathers regions from across the page, so its order is no page's reading order.
+        engine_order = reading_order.engine_read_order(page)
+        stated_order = self.stated_order or bool(engine_order)
+        known = set(engine_order)
+        with recorded_step(page, self.name, "broadsheet", self.version, {"stated_order": stated_order}):
+            page.articles, by_articles, left_out = segment(page, self.config, stated_order)
+            page.reading_order = [*engine_order, *(rid for rid in by_articles if rid not in known)]
+            if left_out:
+                # Conservation is the stage's invariant; reaching here is a bug, and the page says so.
+                page.flags.append(Flag(
+                    code="text-outside-articles", severity=Severity.error, element_id=left_out[0],
+                    reason=f"{len(left_out)} text region(s) are in no article or in more than one; they are in "
+                           f"the ALTO but not (once) in the TEI: {', '.join(left_out)}"))
+        return page

@@ -1,0 +1,73 @@
+"""The stage contract: a callable configured at construction, page in, enriched page out."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import itertools
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from broadsheet.model.geometry import Polygon, union_box
+from broadsheet.model.page import Line, Page, ProcessingStep
+
+
+class Stage(Protocol):
+    name: str
+
+    def __call__(self, page: Page) -> Page: ...
+
+
+@contextmanager
+def recorded_step(
+    page: Page, stage: str, software: str, version: str, settings: dict[str, str | int | float | bool | None]
+) -> Iterator[ProcessingStep]:
+    """Append a processing-step record to the page, timed over the block it wraps."""
+    step = ProcessingStep(stage=stage, software=software, version=version, settings=settings)
+    started = time.perf_counter()
+    try:
+        yield step
+    finally:
+        step.seconds = round(time.perf_counter() - started, 4)
+        page.steps.append(step)
+
+
+def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseModel | None = None) -> str:
+    """A stage's recorded version, derived from its rules: the source of the modules that hold them and its settings.
+
+    A hand-kept version string stays put while rules change; this one cannot.
+    """
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(inspect.getsource(module).encode())
+    if config is not None:
+        digest.update(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode())
+    return f"{prefix}-{digest.hexdigest()[:12]}"
+
+
+def to_working(page: Page, polygon: Polygon) -> Polygon:
+    """The polygon in the deskewed working image, where columns are straight."""
+    return polygon.transform(page.transform.to_working)
+
+
+def lines_box(page: Page, lines: list[Line]) -> Polygon:
+    """The box around some lines, drawn upright in the working image and mapped back to the source.
+
+    Turned back through the skew, an upright box over a wide row of lines reaches past the page's edge: it is
+    clamped to the page, so every coordinate written stays on it.
+    """
+    box = union_box(to_working(page, line.polygon) for line in lines).transform(page.transform.to_source)
+    return box.clamp(page.width, page.height) if page.width and page.height else box
+
+
+def region_ids(page: Page) -> Iterator[str]:
+    """Fresh region ids for this page, numbered after the highest one in use."""
+    used = [int(r.id.rsplit("-r", 1)[1]) for r in page.regions if r.id.rsplit("-r", 1)[-1].isdigit()]
+    for number in itertools.count(max(used, default=0) + 1):
+        yield f"{page.id}-r{number}"

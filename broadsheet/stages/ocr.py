@@ -1,0 +1,510 @@
+"""OCR: every text line of the page at native resolution, each assigned to exactly one region.
+
+The engine reads tiles cut along white space (see tiling.py), never shrunk. Reading tiles of
+the whole page rather than layout crops means text the layout model missed is still read; it
+becomes a region of its own.
+
+An engine that segments a page itself (Tesseract) reads a page up to its `whole_page_pixels` in one piece,
+told the scan's dpi; its blocks then are the text regions, in its reading order (`engine_regions`).
+"""
+
+from __future__ import annotations
+
+import logging
+from itertools import pairwise
+from statistics import median
+
+import numpy as np
+
+from broadsheet.config import OcrConfig
+from broadsheet.engines.base import EngineLine, EngineWord, OcrEngine, at_resolution, flag_fallback, read_all
+from broadsheet.engines.calibration import calibrated
+from broadsheet.engines.pdf_text import PdfTextLayer, reads_text_layer
+from broadsheet.engines.routing import ScriptRouter, mean_confidence, needs_second_reading, route_page
+from broadsheet.engines.tiling import PADDING, tiles
+from broadsheet.model.geometry import Polygon, text_cover, union_box
+from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
+from broadsheet.stages.base import recorded_step, region_ids, to_working
+from broadsheet.stages.preprocess import load_working
+from broadsheet.text.script import LONG_S, is_cjk, join_fragments
+
+CJK_GUTTER_RATIO = 0.6
+"""A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
+ASSIGN_MIN_OVERLAP = 0.5
+log = logging.getLogger(__name__)
+
+GUTTER_MIN_LINES = 4
+GUTTER_MIN_WIDTH = 0.2
+"""Narrowest gutter, in line heights."""
+GUTTER_INKED_SHARE = 0.25
+"""Most of a gutter's crossing lines that may have ink in it: lines printed across both columns."""
+
+
+def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
+    def move(quad: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        return tuple((x + dx, y + dy) for x, y in quad)
+
+    return EngineLine(text=line.text, confidence=line.confidence, quad=move(line.quad),
+                      words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words), block=line.block)
+
+
+def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height: int,
+               overlap: int) -> list[EngineLine]:
+    lines: list[EngineLine] = []
+    cut = tiles(image, max_width, max_height, overlap)
+    crops = [np.pad(image[t.top:t.bottom, t.left:t.right], PADDING, constant_values=255) for t in cut]
+    for tile, read in zip(cut, read_all(engine, crops), strict=True):
+        for line in read:
+            moved = _shift(line, tile.left - PADDING, tile.top - PADDING)
+            centre_y = sum(p[1] for p in moved.quad) / len(moved.quad)
+            if tile.core_top <= centre_y < tile.core_bottom:
+                lines.append(moved)
+    return lines
+
+
+def tile_limits(engine: OcrEngine, image: np.ndarray, config: OcrConfig) -> tuple[int, int]:
+    """The largest tile the engine reads: the whole page for an engine whose own layout analysis needs to see it
+    whole (Tesseract, up to its `whole_page_pixels`), else the configured tile."""
+    height, width = image.shape[:2]
+    if height * width <= int(getattr(engine, "whole_page_pixels", 0)):
+        return width, height
+    return config.tile_width, config.tile_height
+
+
+def _regions_at(point: tuple[float, float], boxes: list[Polygon]) -> set[int]:
+    x, y = point
+    return {index for index, box in enumerate(boxes)
+            if box.bounds[0] <= x <= box.bounds[2] and box.bounds[1] <= y <= box.bounds[3]}
+
+
+def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[EngineLine]:
+    """A detector can run one line across a narrow gutter into the next column; cut it there.
+
+    CJK is set solid, so a gap of more than 0.6 line heights between two CJK characters is a
+    gutter. Justified Latin text opens wide word spaces, so there a gap is a gutter only
+    where the words on its two sides fall in different layout regions, side by side: no region
+    holds both. The gap may then be as narrow as the engine's word boxes leave it (a tightly
+    set typewritten page).
+    """
+    if len(line.words) < 2:
+        return [line]
+    polygon = Polygon.from_points(line.quad)
+    height = polygon.height
+    words = sorted(line.words, key=lambda w: Polygon.from_points(w.quad).bounds[0])
+    groups: list[list[EngineWord]] = [[words[0]]]
+    for previous, word in pairwise(words):
+        before, after = Polygon.from_points(previous.quad), Polygon.from_points(word.quad)
+        gap = after.bounds[0] - before.bounds[2]
+        cjk = bool(previous.text) and bool(word.text) and is_cjk(previous.text[-1]) and is_cjk(word.text[0])
+        left, right = _regions_at(before.center, region_boxes), _regions_at(after.center, region_boxes)
+        if left & right:
+            pass  # both sides in one column: a wide space after 、or in a loose line, not a gutter
+        elif (cjk and gap > CJK_GUTTER_RATIO * height) or (not cjk and gap >= 0 and left and right):
+            # Solid-set CJK has no word spaces, so only a wide gap is a gutter, whatever the layout boxes say.
+            groups.append([])
+        groups[-1].append(word)
+    if len(groups) == 1:
+        return [line]
+    return [_line_of_words(group, line) for group in groups]
+
+
+def _line_of_words(words: list[EngineWord], line: EngineLine) -> EngineLine:
+    """Part of a line: these words, at the full line's height, in its block."""
+    x0, _, x1, _ = union_box(Polygon.from_points(w.quad) for w in words).bounds
+    _, y0, _, y1 = Polygon.from_points(line.quad).bounds
+    return EngineLine(
+        text=join_fragments(w.text for w in words),
+        confidence=float(np.mean([w.confidence for w in words])),
+        quad=Polygon.from_box(x0, y0, x1, y1).points,
+        words=tuple(words),
+        block=line.block,
+    )
+
+
+def column_gutters(lines: list[EngineLine]) -> list[float]:
+    """The x of each white band that runs down a block between text on both sides: a gutter a layout box spans.
+
+    Words, not line boxes, tell it: the detector may read straight across a narrow gutter, so a line
+    box can cross it while its words do not. A word space in justified text lines up with a space in
+    the next line only by chance, so a band counts only when nearly every line leaves it free. A few
+    lines may run through it with ink (a caption set across both columns in the same box) when the
+    block is long enough to tell them from chance.
+    """
+    worded = [(Polygon.from_points(line.quad), line) for line in lines if line.words]
+    if len(worded) < GUTTER_MIN_LINES:
+        return []
+    text = "".join(line.text for _, line in worded)
+    # Solid-set CJK character boxes leave thin white bands at every character boundary, the same in every line.
+    cjk = sum(map(is_cjk, text)) > 0.5 * len(text)
+    height = median(box.height for box, _ in worded)
+    min_width = (CJK_GUTTER_RATIO if cjk else GUTTER_MIN_WIDTH) * height
+    # An engine's word box may reach past its line box (PP-OCR reading a Tesseract region again): span both.
+    spanned = [box.bounds for box, _ in worded]
+    spanned += [Polygon.from_points(word.quad).bounds for _, line in worded for word in line.words]
+    left = min(b[0] for b in spanned)
+    width = int(max(b[2] for b in spanned) - left) + 2
+    inked, starts, ends = np.zeros(width), np.zeros(width), np.zeros(width)
+    word_starts, word_ends = np.zeros(width), np.zeros(width)
+    for _, line in worded:
+        spans = [Polygon.from_points(word.quad).bounds for word in line.words]
+        for x0, _, x1, _ in spans:
+            inked[int(x0 - left):int(x1 - left) + 1] += 1
+            word_starts[int(x0 - left)] += 1
+            word_ends[int(x1 - left)] += 1
+        starts[int(min(b[0] for b in spans) - left)] += 1
+        ends[int(max(b[2] for b in spans) - left)] += 1
+    ink_left = np.cumsum(starts)  # lines with a word left of x
+    ink_right = len(worded) - np.cumsum(ends)  # lines with a word right of x
+    # Ink is weighed against the columns on either side: a block may hold many columns of unequal length.
+    reach = int(3 * height)
+    nearby = np.lib.stride_tricks.sliding_window_view(np.pad(inked, reach), 2 * reach + 1).max(axis=1)
+    allowed = np.where(nearby >= 2 * GUTTER_MIN_LINES, np.floor(GUTTER_INKED_SHARE * nearby), 0)
+    white = (inked <= allowed) & (ink_left - inked >= GUTTER_MIN_LINES) & (ink_right - inked >= GUTTER_MIN_LINES)
+    gutters: list[float] = []
+    start = None
+    for x, is_white in enumerate([*white, False]):
+        if is_white and start is None:
+            start = x
+        elif not is_white and start is not None:
+            # Columns are justified: lines end flush just before a gutter and start flush just after it.
+            # Lines read across it end and start there in their words; they leave it without any ink.
+            before, after = slice(max(0, start - int(height / 2)), start + 1), slice(x, x + int(height / 2) + 1)
+            lines_flush = min(ends[before].sum(), starts[after].sum()) >= GUTTER_MIN_LINES
+            # The band may begin in the ragged ends of a few long words; the words must leave its core bare.
+            core = np.flatnonzero(inked[start:x] == 0)
+            words_flush = False
+            if core.size:
+                bare_start, bare_end = start + int(core[0]), start + int(core[-1]) + 1
+                bare_before = slice(max(0, bare_start - int(height / 2)), bare_start + 1)
+                bare_after = slice(bare_end, bare_end + int(height / 2) + 1)
+                words_flush = min(word_ends[bare_before].sum(), word_starts[bare_after].sum()) >= GUTTER_MIN_LINES \
+                    and not inked[bare_start:bare_end].any()
+            if x - start >= min_width and start >= 3 * height and x <= width - 3 * height \
+                    and (lines_flush or words_flush):
+                gutters.append(left + (start + x) / 2)
+            start = None
+    return gutters
+
+
+def spans_gutter(line: EngineLine, gutters: list[float]) -> bool:
+    """A line printed across a gutter (a word lies on it), not one the detector read across."""
+    return any(Polygon.from_points(w.quad).bounds[0] < gutter < Polygon.from_points(w.quad).bounds[2]
+               for w in line.words for gutter in gutters)
+
+
+def split_at_columns(line: EngineLine, gutters: list[float]) -> list[EngineLine]:
+    """A line read across gutters, cut into one part per column; a line printed across them stays whole."""
+    if not gutters or not line.words or spans_gutter(line, gutters):
+        return [line]
+    parts: dict[int, list[EngineWord]] = {}
+    for word in sorted(line.words, key=lambda w: Polygon.from_points(w.quad).center[0]):
+        column = sum(Polygon.from_points(word.quad).center[0] > gutter for gutter in gutters)
+        parts.setdefault(column, []).append(word)
+    if len(parts) == 1:
+        return [line]
+    return [_line_of_words(words, line) for _, words in sorted(parts.items())]
+
+
+def _to_source(page: Page, quad: tuple[tuple[float, float], ...]) -> Polygon:
+    polygon = Polygon.from_points(quad).transform(page.transform.to_source)
+    return polygon.clamp(page.width, page.height)
+
+
+class Ocr:
+    name = "ocr"
+
+    def __init__(self, engine: OcrEngine, config: OcrConfig) -> None:
+        self.engine = engine
+        self.config = config
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        settings = {"tile_width": self.config.tile_width, "tile_height": self.config.tile_height,
+                    "strip_overlap": self.config.strip_overlap, "model": self.engine.model,
+                    "figure_text_share": self.config.figure_text_share}
+        with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
+            log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
+            image = load_working(page)
+            region_boxes = [to_working(page, r.polygon) for r in page.regions
+                            if r.type not in (RegionType.figure, RegionType.separator)]
+            if reads_text_layer(page):
+                # A born-digital PDF page: its characters are the text, exact, so there is nothing to OCR.
+                engine: OcrEngine = PdfTextLayer(page)
+                step.software, step.version = engine.name, engine.version
+                step.settings = {"model": engine.model, "pdf_mode": "text-layer", "dpi": page.dpi}
+                read = engine.read(image)
+                whole_page = False
+            else:
+                engine = route_page(self.engine, page, step, image)
+                limits = tile_limits(engine, image, self.config)
+                read = read_tiles(at_resolution(engine, page.dpi), image, *limits, self.config.strip_overlap)
+                whole_page = limits == image.shape[1::-1]
+                step.settings["dpi"] = page.dpi and round(page.dpi)
+            if whole_page and read and all(line.block is not None for line in read):
+                # The engine's layout analysis saw the whole page, column rules included: its blocks are the text
+                # regions, in the order it read them.
+                cleaned = [kept for line in read if (kept := without_punctuation_noise(
+                    line, engine.name, self.config.punctuation_noise_below)) is not None]
+                step.settings["noise_words_dropped"] = sum(map(len, (ln.words for ln in read))) - sum(
+                    map(len, (ln.words for ln in cleaned)))
+                page.regions = engine_regions(page, cleaned, engine.name)
+                page.reading_order = [r.id for r in page.regions if r.lines]
+                step.settings["reading_order"] = ENGINE_ORDER
+            else:
+                engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
+                page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
+                                                      self.config.figure_text_share)
+            if isinstance(self.engine, ScriptRouter):
+                route_regions(self.engine, engine, page, image, step)
+            if isinstance(runtime := getattr(engine, "backend", None), str):
+                step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
+            if self.config.long_s == "fold":
+                page.regions = [fold_long_s(region) for region in page.regions]
+            flag_fallback(page, engine, self.engine)
+        return page
+
+
+def fold_long_s(region: Region) -> Region:
+    """The region with every long s of its lines and words written as s (`ocr.long_s: fold`)."""
+    return region.model_copy(update={"lines": [
+        line.model_copy(update={"text": line.text.translate(LONG_S),
+                                "words": [w.model_copy(update={"text": w.text.translate(LONG_S)}) for w in line.words]})
+        for line in region.lines]})
+
+
+ENGINE_ORDER = "engine"
+"""The OCR step's `reading_order` setting where the engine's own order of the page's regions stands (see
+broadsheet.stages.reading_order)."""
+
+
+def without_punctuation_noise(line: EngineLine, engine: str, below: float) -> EngineLine | None:
+    """The line without its words of punctuation alone read with calibrated confidence under `below` (specks read as
+    marks); None where nothing else is left of it."""
+    kept = [w for w in line.words if any(c.isalnum() for c in w.text) or calibrated(engine, w.confidence) >= below]
+    if len(kept) == len(line.words):
+        return line
+    return _line_of_words(kept, line) if kept else None
+
+
+def engine_regions(page: Page, read: list[EngineLine], engine: str) -> list[Region]:
+    """One text region per block of the engine's own layout analysis, in its reading order, each typed as the
+    layout region it lies most in (a heading box stays a heading); the layout's figures and rules are kept.
+
+    On the NZZ front pages the layout model's boxes run across column rules, so lines gathered into them are
+    read across the columns; Tesseract's blocks, found on the whole page, keep to them."""
+    blocks: dict[int, list[EngineLine]] = {}
+    for line in read:
+        blocks.setdefault(int(line.block or 0), []).append(line)
+    layout = [r for r in page.regions if r.type not in (RegionType.figure, RegionType.separator)]
+    layout_boxes = [to_working(page, r.polygon) for r in layout]
+    fresh_ids = region_ids(page)
+    regions = []
+    for block in blocks.values():
+        region_id = next(fresh_ids)
+        box = union_box(Polygon.from_points(line.quad) for line in block)
+        overlaps = [box.overlap_ratio(layout_box) for layout_box in layout_boxes]
+        best = int(np.argmax(overlaps)) if overlaps else -1
+        lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(block, start=1)]
+        if best >= 0 and overlaps[best] >= ASSIGN_MIN_OVERLAP:
+            kind, label, confidence = layout[best].type, layout[best].detector_label, layout[best].confidence
+        else:
+            kind, label, confidence = RegionType.body, "ocr-lines", 0.0
+        regions.append(Region(id=region_id, type=kind, polygon=_working_union_to_source(page, block),
+                              confidence=confidence, detector_label=label, lines=lines))
+    regions.extend(r for r in page.regions if r.type in (RegionType.figure, RegionType.separator))
+    return drop_shadowed_empty(regions)
+
+
+def route_regions(router: ScriptRouter, engine: OcrEngine, page: Page, image: np.ndarray,
+                  step: ProcessingStep) -> None:
+    """A region whose script may differ from its page's is read by the other engine too (see
+    routing.needs_second_reading); the reading with the higher calibrated confidence is kept. Each
+    line records its engine, and the step lists the regions that changed engine."""
+    other = router.other_engine(engine)
+    if other is None:
+        return
+    rerouted = []
+    doubtful = [(index, region, [max(0, round(v)) for v in to_working(page, region.polygon).bounds])
+                for index, region in enumerate(page.regions)
+                if region.lines and needs_second_reading(region.text, mean_confidence(region.lines),
+                                                         str(step.settings.get("script")))]
+    crops = [np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255) for _, _, (x0, y0, x1, y1) in doubtful]
+    read_twice = read_all(at_resolution(other, page.dpi), crops)
+    for (index, region, (x0, y0, _, _)), read in zip(doubtful, read_twice, strict=True):
+        shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in read]
+        lines = [line for block in column_blocks(shifted) for line in block]
+        candidate = [_line_model(page, line, f"{region.id}-l{k}", other.name) for k, line in enumerate(lines, start=1)]
+        if candidate and mean_confidence(candidate) > mean_confidence(region.lines):
+            page.regions[index] = region.model_copy(update={"lines": candidate})
+            rerouted.append(f"{region.id}={other.model}")
+    step.settings.update({"regions_read_twice": len(doubtful), "regions_rerouted": " ".join(rerouted) or "none"})
+
+
+def _working_union_to_source(page: Page, lines: list[EngineLine]) -> Polygon:
+    """A region's box is drawn in the working image, where it is upright, then mapped back."""
+    box = union_box(Polygon.from_points(line.quad) for line in lines).transform(page.transform.to_source)
+    # Turned back through the skew, an upright box over a page-wide line reaches past the page's edge.
+    return box.clamp(page.width, page.height) if page.width and page.height else box
+
+
+def _line_model(page: Page, line: EngineLine, line_id: str, engine: str) -> Line:
+    return Line(
+        id=line_id,
+        text=line.text,
+        polygon=_to_source(page, line.quad),
+        confidence=round(calibrated(engine, line.confidence), 4),
+        raw_confidence=round(line.confidence, 4),
+        engine=engine,
+        words=[
+            Word(id=f"{line_id}-w{k}", text=w.text, polygon=_to_source(page, w.quad),
+                 confidence=round(calibrated(engine, w.confidence), 4), raw_confidence=round(w.confidence, 4))
+            for k, w in enumerate(line.words, start=1)
+        ],
+    )
+
+
+def drop_figures_over_text(page: Page, regions: list[Region], share: float) -> list[Region]:
+    """A picture box whose area the text lines read cover by `share` or more is text the layout model took for a
+    picture (a box over a whole page's columns, display type): kept, it would stand for the page's text as an
+    image in the article's zones."""
+    lines = [to_working(page, line.polygon) for region in regions for line in region.lines]
+    return [r for r in regions if r.type != RegionType.figure or text_cover(to_working(page, r.polygon), lines) < share]
+
+
+def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> list[Region]:
+    """Give each line to the text region that holds most of it; gather the rest into new regions."""
+    text_regions = [r for r in page.regions if r.type not in (RegionType.figure, RegionType.separator)]
+    working_boxes = [to_working(page, r.polygon) for r in text_regions]
+    members: dict[int, list[EngineLine]] = {i: [] for i in range(len(text_regions))}
+    orphans: list[EngineLine] = []
+    for line in engine_lines:
+        box = Polygon.from_points(line.quad)
+        overlaps = [box.overlap_ratio(region_box) for region_box in working_boxes]
+        best = int(np.argmax(overlaps)) if overlaps else -1
+        if best >= 0 and overlaps[best] >= ASSIGN_MIN_OVERLAP:
+            members[best].append(line)
+        else:
+            orphans.append(line)
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for index, region in enumerate(text_regions):
+        columns = column_blocks(members[index], region.type == RegionType.body) or [[]]
+        for number, column in enumerate(columns):
+            region_id = region.id
+            if number:
+                region_id = next(fresh_ids)
+            lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(column, start=1)]
+            update: dict[str, object] = {"id": region_id, "lines": lines}
+            if column:
+                update["polygon"] = _working_union_to_source(page, column)
+            regions.append(region.model_copy(update=update))
+    regions.extend(r for r in page.regions if r.type in (RegionType.figure, RegionType.separator))
+    for block in map(join_same_baseline, group_orphans(orphans)):
+        region_id = next(fresh_ids)
+        lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(block, start=1)]
+        regions.append(Region(
+            id=region_id, type=RegionType.body, polygon=_working_union_to_source(page, block),
+            confidence=0.0, detector_label="ocr-lines", lines=lines,
+        ))
+    return drop_shadowed_empty(regions)
+
+
+def group_orphans(lines: list[EngineLine]) -> list[list[EngineLine]]:
+    """Lines no region claimed, stacked into blocks: same column, vertically close."""
+    boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].bounds[1])
+    blocks: list[list[tuple[Polygon, EngineLine]]] = []
+    for box, line in boxes:
+        for block in blocks:
+            last_box = block[-1][0]
+            heights = median([b.height for b, _ in block])
+            horizontal = min(box.bounds[2], last_box.bounds[2]) - max(box.bounds[0], last_box.bounds[0])
+            vertical_gap = box.bounds[1] - last_box.bounds[3]
+            if horizontal > 0.5 * min(box.width, last_box.width) and vertical_gap < 1.0 * heights \
+                    and abs(box.height - heights) < 0.4 * heights:
+                block.append((box, line))
+                break
+        else:
+            blocks.append([(box, line)])
+    return [[line for _, line in block] for block in blocks]
+
+
+def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list[EngineLine]]:
+    """A region's lines as blocks read one after another: each column, then lines printed across them.
+
+    Lines printed across the gutter (a caption under a two-column photo) are a block of their own:
+    kept among the columns they would chain them into one. A box of body text a few lines tall
+    cannot show a gutter apart from the wide spaces of justified lines (often wider than a gutter),
+    so it is one column, as the layout model drew it; headlines of two stories do stand side by
+    side in one box.
+    """
+    if body_text and len(rows := join_same_baseline(lines)) < GUTTER_MIN_LINES:
+        return [rows] if rows else []
+    gutters = column_gutters(lines)
+    parts = [part for line in lines for part in split_at_columns(line, gutters)]
+    across: list[EngineLine] = []
+    within: list[EngineLine] = []
+    for line in parts:
+        (across if spans_gutter(line, gutters) else within).append(line)
+    return [join_same_baseline(block) for block in [*split_columns(within), *([across] if across else [])]]
+
+
+def split_columns(lines: list[EngineLine]) -> list[list[EngineLine]]:
+    """A layout box spanning two columns would interleave their lines; split it at the gutter."""
+    boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].bounds[0])
+    columns: list[tuple[float, float, list[tuple[Polygon, EngineLine]]]] = []
+    for box, line in boxes:
+        x0, _, x1, _ = box.bounds
+        for index, (left, right, members) in enumerate(columns):
+            if min(x1, right) - max(x0, left) > 0.3 * min(x1 - x0, right - left):
+                members.append((box, line))
+                columns[index] = (min(left, x0), max(right, x1), members)
+                break
+        else:
+            columns.append((x0, x1, [(box, line)]))
+    return [
+        [line for _, line in sorted(members, key=lambda item: item[0].bounds[1])]
+        for _, _, members in sorted(columns, key=lambda c: c[0])
+    ]
+
+
+def drop_shadowed_empty(regions: list[Region]) -> list[Region]:
+    """A region without lines lying over one with them was a second detection of that text.
+
+    This holds for figures too: a "figure" that is mostly covered by read text was a large
+    headline or a pull quote the layout model took for a picture.
+    """
+    with_text = [r for r in regions if r.lines]
+    return [r for r in regions if r.lines or r.type == RegionType.separator
+            or not any(r.polygon.overlap_ratio(o.polygon) >= 0.5 for o in with_text)]
+
+
+def join_same_baseline(lines: list[EngineLine]) -> list[EngineLine]:
+    """Pieces of one printed line, split by the detector at wide justified spaces, become one line.
+
+    Only call this within one column: pieces side by side in different columns are different lines.
+    """
+    boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].center[1])
+    rows: list[list[tuple[Polygon, EngineLine]]] = []
+    for box, line in boxes:
+        if rows:
+            last = rows[-1][-1][0]
+            shared = min(box.bounds[3], last.bounds[3]) - max(box.bounds[1], last.bounds[1])
+            if shared >= 0.5 * min(box.height, last.height):
+                rows[-1].append((box, line))
+                continue
+        rows.append([(box, line)])
+    joined = []
+    for row in rows:
+        if len(row) == 1:
+            joined.append(row[0][1])
+            continue
+        row.sort(key=lambda item: item[0].bounds[0])
+        pieces = [line for _, line in row]
+        weights = [max(len(p.text), 1) for p in pieces]
+        joined.append(EngineLine(
+            text=join_fragments(p.text for p in pieces),
+            confidence=sum(p.confidence * w for p, w in zip(pieces, weights, strict=True)) / sum(weights),
+            quad=union_box(box for box, _ in row).points,
+            words=tuple(w for p in pieces for w in p.words),
+        ))
+    return joined

@@ -1,0 +1,433 @@
+"""Blocks the layout model drew wrong, made right before they are typed: one box holding two types is split,
+two boxes of one block are joined.
+
+The layout model sees pixels at a sixth of their size and knows nothing of newspapers: it boxes a
+kicker with its headline, a caption with the column under it, a typewritten headline with its
+story, two columns of running text as one "table"; and it cuts a caption's credit line, a column's
+last lines or a headline at a wide space into boxes of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from itertools import pairwise
+from statistics import median
+
+import numpy as np
+
+from broadsheet.config import TypingConfig
+from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, union_box
+from broadsheet.model.ids import renumbered
+from broadsheet.model.page import Line, Page, Region, RegionType
+from broadsheet.stages.base import lines_box, region_ids, to_working
+from broadsheet.stages.jumps import opens_continued_story
+from broadsheet.stages.typing.measure import TypeMeter, capitals, line_height, line_pitch, upright
+from broadsheet.text.script import cjk_share, join_fragments
+
+DATELINE_PATTERN = re.compile(
+    r"本报\S{0,8}?\d{1,2}月\d{1,2}日电|(^|\n)[A-Z][A-Z.' -]{2,}, ([A-Z][a-z]{2,4}\.?|May|June|July) \d{1,2}\b")
+"""本报北京3月5日电, WASHINGTON, Dec. 12: a place-and-date line, as a story's dateline opens."""
+STACKED_FRAGMENTS = frozenset({RegionType.body, RegionType.caption, RegionType.byline})
+HEADINGS = frozenset({RegionType.headline, RegionType.kicker})
+"""Types whose one-line pieces on one row are one heading cut at a wide space."""
+
+
+def directly_below(box: Polygon, above: Polygon, max_gap: float) -> bool:
+    gap = box.bounds[1] - above.bounds[3]
+    # Noisy scans give tall line boxes, so stacked regions may overlap by part of the smaller one's height.
+    return -0.5 * min(box.height, above.height) <= gap <= max_gap and horizontal_overlap(box, above) > 0.5 * box.width
+
+
+def adjacent_vertically(box: Polygon, other: Polygon, max_gap: float) -> bool:
+    """Stacked one over the other within `max_gap`, either way round, over half of the narrower one's width."""
+    gap = max(box.bounds[1] - other.bounds[3], other.bounds[1] - box.bounds[3])
+    return -0.5 * min(box.height, other.height) <= gap <= max_gap \
+        and horizontal_overlap(box, other) > 0.5 * min(box.width, other.width)
+
+
+def is_grid(page: Page, region: Region, config: TypingConfig) -> bool:
+    """A table: short cells side by side in at least two rows.
+
+    A stack of lines the model called a table has no cells side by side; two columns of running text
+    do, but their lines are long.
+    """
+    if rows_with_cells(page, region) < 2:
+        return False
+    return median(len(line.text.replace(" ", "")) for line in region.lines) < config.table_cell_chars
+
+
+def rows_with_cells(page: Page, region: Region) -> int:
+    """Rows of the region holding two lines or more side by side."""
+    boxes = sorted((to_working(page, line.polygon) for line in region.lines), key=lambda b: b.center[1])
+    rows = 0
+    for index, box in enumerate(boxes):
+        rows += any(abs(other.center[1] - box.center[1]) < 0.5 * box.height and horizontal_overlap(box, other) < 0
+                    for other in boxes[index + 1:])
+    return rows
+
+
+def running_text(page: Page, region: Region, config: TypingConfig) -> bool:
+    """Text set in lines, as the model typed it: body, a caption, or a "table" that is no grid."""
+    return region.type in (RegionType.body, RegionType.caption) or \
+        (region.type == RegionType.table and not is_grid(page, region, config))
+
+
+def split_into_runs(page: Page, region: Region, runs: list[list[Line]], fresh_ids: Iterator[str]) -> list[Region]:
+    """One region per run of lines; the first keeps the region's id, each box shrinks to its lines."""
+    if len(runs) <= 1:
+        return [region]
+    parts = []
+    for number, run in enumerate(runs):
+        region_id = region.id if number == 0 else next(fresh_ids)
+        lines = renumbered(region_id, run)
+        parts.append(region.model_copy(update={"id": region_id, "lines": lines, "polygon": lines_box(page, lines)}))
+    return parts
+
+
+def split_by_type_size(page: Page, config: TypingConfig) -> list[Region]:
+    """One layout box often holds a kicker and its headline; lines of another type size are another region."""
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for region in page.regions:
+        runs: list[list[Line]] = []
+        for line in region.lines:
+            if runs and _same_size(page, line, runs[-1], config):
+                runs[-1].append(line)
+            else:
+                runs.append([line])
+        regions += split_into_runs(page, region, runs, fresh_ids)
+    return regions
+
+
+def _same_size(page: Page, line: Line, run: list[Line], config: TypingConfig) -> bool:
+    """A line in the type of the run above it: as tall; or, where both are set in CJK (each character an em wide,
+    so width per character is the type's size) and the heights differ a little, as wide per character too."""
+    height = upright(page, line).height / median(upright(page, ln).height for ln in run)
+    if not 1 / config.same_type_size <= height <= config.same_type_size:
+        return False
+    if 1 / config.close_type_size <= height <= config.close_type_size:
+        return True
+    pitches = [p for ln in run if cjk_share(ln.text) >= config.cjk_pitch_share and (p := line_pitch(page, ln))]
+    own = line_pitch(page, line) if cjk_share(line.text) >= config.cjk_pitch_share else None
+    return own is None or not pitches or 1 / config.same_type_size <= own / median(pitches) <= config.same_type_size
+
+
+def split_datelines(page: Page) -> list[Region]:
+    """A dateline set in the byline's block, in the byline's type, is a region of its own.
+
+    Only short blocks (a story's header lines) are looked at: a body paragraph that opens with
+    本报…电 keeps it, as the lead-in of its first line.
+    """
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for region in page.regions:
+        if not 2 <= len(region.lines) <= 4 or not any(DATELINE_PATTERN.search(ln.text) for ln in region.lines):
+            regions.append(region)
+            continue
+        runs: list[list[Line]] = []
+        for line in region.lines:
+            alone = bool(DATELINE_PATTERN.search(line.text))
+            if runs and not alone and not DATELINE_PATTERN.search(runs[-1][-1].text):
+                runs[-1].append(line)
+            else:
+                runs.append([line])
+        regions += split_into_runs(page, region, runs, fresh_ids)
+    return regions
+
+
+def split_capital_heads(page: Page, config: TypingConfig) -> list[Region]:
+    """Headline lines typed in capitals at the top of a block of text are a region of their own.
+
+    A typewritten paper sets its headlines in the body's type, in capitals, and the model often
+    boxes them with the story under them. It takes two lines of capitals (a place name heading a
+    list is one) over at least two lines that are not.
+    """
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for region in page.regions:
+        ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
+        head = next((k for k, line in enumerate(ordered) if not capitals(line.text, config)), len(ordered))
+        if not running_text(page, region, config) or head < 2 or len(ordered) - head < 2 \
+                or capitals(ordered[head + 1].text, config):
+            regions.append(region)
+            continue
+        regions += split_into_runs(page, region, [ordered[:head], ordered[head:]], fresh_ids)
+    return regions
+
+
+def split_running_grids(page: Page, config: TypingConfig) -> list[Region]:
+    """Columns of running text the model boxed as one "table" are columns: one body region each.
+
+    Left whole, the story's text would be written as a table beside the story, not in its paragraphs.
+    """
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for region in page.regions:
+        if region.type != RegionType.table or is_grid(page, region, config) or rows_with_cells(page, region) < 2:
+            regions.append(region)
+            continue
+        columns: list[list[tuple[Polygon, Line]]] = []
+        for box, line in sorted(((upright(page, ln), ln) for ln in region.lines), key=lambda item: item[0].bounds[0]):
+            column = next((c for c in columns if horizontal_overlap(box, union_of(c)) > 0.3 * box.width), None)
+            if column is None:
+                columns.append([(box, line)])
+            else:
+                column.append((box, line))
+        runs = [[line for _, line in sorted(column, key=lambda item: item[0].bounds[1])] for column in columns]
+        regions += [part.model_copy(update={"type": RegionType.body})
+                    for part in split_into_runs(page, region, runs, fresh_ids)]
+    return regions
+
+
+def split_at_centred_heads(page: Page, meter: TypeMeter, config: TypingConfig) -> list[Region]:
+    """Headings set in a column's flow, which the layout model boxed with the text around them, are regions of
+    their own: a run of at most `heading_max_lines` lines centred in the column, set in capitals, bold or larger
+    type, with text of the column under it.
+
+    An 1850 page runs its items down the column this way, each under a centred heading in the body's size;
+    the last line of a paragraph is short too, but it starts at the column's edge.
+    """
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for region in page.regions:
+        if not running_text(page, region, config) or len(region.lines) < 4:
+            regions.append(region)
+            continue
+        regions += split_into_runs(page, region, _heading_runs(page, region, meter, config), fresh_ids)
+    return regions
+
+
+def _heading_runs(page: Page, region: Region, meter: TypeMeter, config: TypingConfig) -> list[list[Line]]:
+    """A column's lines as runs: text, a centred heading, text, ..."""
+    ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
+    boxes = [upright(page, line) for line in ordered]
+    left = sorted(b.bounds[0] for b in boxes)[len(boxes) // 4]
+    right = sorted(b.bounds[2] for b in boxes)[(3 * len(boxes)) // 4]
+    width = right - left
+    if width <= 0:
+        return [ordered]
+    # A heading's longer lines may come near both edges; one of its lines at least stands well clear of them.
+    margin = [min(b.bounds[0] - left, right - b.bounds[2]) / width for b in boxes]
+    centred = [m >= config.centred_margin / 2 and abs((b.bounds[0] - left) - (right - b.bounds[2]))
+               <= config.centred_balance * width for m, b in zip(margin, boxes, strict=True)]
+    runs: list[list[Line]] = [[]]
+    k = 0
+    while k < len(ordered):
+        end = k
+        while end < len(ordered) and end - k < config.display_max_lines and centred[end]:
+            end += 1
+        head = ordered[k:end]
+        probe = region.model_copy(update={"lines": head})
+        if head and len(ordered) - end >= 2 and max(margin[k:end]) >= config.centred_margin \
+                and (all(capitals(line.text, config) for line in head)
+                                                 or meter.bold(probe) or meter.large(probe, config.larger_type)):
+            runs += [head, []]
+            k = end
+            continue
+        runs[-1].append(ordered[k])
+        k += 1
+    return [run for run in runs if run]
+
+
+def union_of(items: list[tuple[Polygon, Line]]) -> Polygon:
+    return union_box(box for box, _ in items)
+
+
+def smaller_type(page: Page, upper: list[Line], lower: list[Line], config: TypingConfig) -> bool:
+    """Whether the upper block is set in smaller type than the lower: lower lines, or narrower characters."""
+    heights = [median(upright(page, line).height for line in block) for block in (upper, lower)]
+    if heights[1] >= config.close_type_size * heights[0]:
+        return True
+    # One line against one line tells too little: a heading may be letter-spaced.
+    pitches = [[p for line in block if (p := line_pitch(page, line)) is not None] for block in (upper, lower)]
+    return all(pitches) and max(map(len, pitches)) >= 2 \
+        and median(pitches[1]) >= config.close_type_size * median(pitches[0])
+
+
+def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) -> list[Region]:
+    """A caption the model boxed with the column under it ends at a wider gap, where the type grows.
+
+    Caption type is often only a point smaller than the body's, too close for
+    `split_by_type_size`, so a change of size counts only together with a gap of
+    `spaced_break` lines; blocks of one type either side of a gap (spaced paragraphs) stay one,
+    and so does a larger heading over its text, which the book and typewritten pages set in
+    type too close to the body's to be typed a headline once alone.
+    """
+    regions: list[Region] = []
+    fresh_ids = region_ids(page)
+    for region in page.regions:
+        boxes = [upright(page, line) for line in region.lines]
+        one_column = all(horizontal_overlap(a, b) > 0.5 * min(a.width, b.width) for a, b in pairwise(boxes))
+        if not running_text(page, region, config) or len(region.lines) < 2 or not one_column:
+            regions.append(region)
+            continue
+        ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
+        blocks: list[list[Line]] = [[ordered[0]]]
+        for above, below in pairwise(ordered):
+            if upright(page, below).bounds[1] - upright(page, above).bounds[3] >= config.spaced_break * body:
+                blocks.append([below])
+            else:
+                blocks[-1].append(below)
+        runs = [blocks[0]]
+        for block in blocks[1:]:
+            if smaller_type(page, runs[-1], block, config):
+                runs.append(block)
+            else:
+                runs[-1] += block
+        regions += split_into_runs(page, region, runs, fresh_ids)
+    return regions
+
+
+def in_rows(page: Page, lines: list[Line]) -> list[Line]:
+    """Lines in reading order: row by row, left to right within a row.
+
+    A row is lines sharing half their height; rounding positions to rows of the body's height
+    instead would put two lines of small type in one row and swap them.
+    """
+    rows: list[list[tuple[Polygon, Line]]] = []
+    for box, line in sorted(((upright(page, ln), ln) for ln in lines), key=lambda item: item[0].center[1]):
+        last = rows[-1][-1][0] if rows else None
+        if last is not None and same_row(box, last):
+            rows[-1].append((box, line))
+        else:
+            rows.append([(box, line)])
+    return [line for row in rows for _, line in sorted(row, key=lambda item: item[0].bounds[0])]
+
+
+def _fragments(upper: Region, lower: Region, boxes: dict[str, Polygon], body: float, config: TypingConfig) -> bool:
+    """Two boxes of one block: stacked within a line's gap in one column, or (a running header) one row.
+
+    A column of several lines does not continue in a block half as wide again: that one runs
+    on into the next column (a box the model drew over two columns' ends).
+    """
+    top, bottom = boxes[upper.id], boxes[lower.id]
+    if upper.type == RegionType.running_header:
+        return same_row(top, bottom) and top.center[0] < bottom.center[0]
+    if upper.type not in STACKED_FRAGMENTS:
+        return False
+    narrow, wide = sorted([(top.width, len(upper.lines)), (bottom.width, len(lower.lines))])
+    if wide[0] > 1.5 * narrow[0] and narrow[1] >= 3:
+        return False
+    gap = bottom.bounds[1] - top.bounds[3]
+    return -0.5 * body <= gap <= config.fragment_gap * body and top.center[1] < bottom.center[1] \
+        and horizontal_overlap(top, bottom) >= config.fragment_overlap * min(top.width, bottom.width)
+
+
+def _headline_pieces(left: Region, right: Region, boxes: dict[str, Polygon], rules: list[Polygon],
+                     columns: list[Polygon], config: TypingConfig) -> bool:
+    """Two pieces of one heading row (a headline, a kicker), cut at a wide space: same row and size, close, no rule
+    between them.
+
+    Two stories' headlines set flush over two columns side by side each start where a column of text
+    under them starts; the cut in one headline falls anywhere.
+    """
+    if left.type not in HEADINGS or right.type != left.type or len(left.lines) != 1 \
+            or len(right.lines) != 1:
+        return False
+    a, b = boxes[left.id], boxes[right.id]
+    if not same_row(a, b, 0.7) or not a.center[0] < b.center[0]:
+        return False
+    if max(a.height, b.height) > config.close_type_size * min(a.height, b.height):
+        return False
+    gap = b.bounds[0] - a.bounds[2]
+    starts = [c.bounds[0] for c in columns if c.bounds[1] >= a.bounds[3] - 0.5 * a.height]
+    if all(any(abs(piece.bounds[0] - x) <= 0.3 * piece.height for x in starts) for piece in (a, b)):
+        return False
+    between = Polygon.from_box(a.bounds[2], min(a.bounds[1], b.bounds[1]), max(b.bounds[0], a.bounds[2] + 1),
+                               max(a.bounds[3], b.bounds[3]))
+    return gap <= config.same_headline_gap * min(a.height, b.height) and not any(
+        rule.height > rule.width and horizontal_overlap(rule, between) >= 0 and
+        min(rule.bounds[3], between.bounds[3]) - max(rule.bounds[1], between.bounds[1]) > 0 for rule in rules)
+
+
+def stacked_heading_lines(page: Page, upper: Region, lower: Region, config: TypingConfig) -> bool:
+    """Lines of one headline the detector boxed apart: one size, stacked as tightly as lines of one block, on one
+    axis or flush; a deck in the headline's own size (typewritten papers) is set in other case, or further off."""
+    top, bottom = to_working(page, upper.polygon), to_working(page, lower.polygon)
+    heights = [line_height(page, upper), line_height(page, lower)]
+    if min(heights) <= 0 or max(heights) > config.close_type_size * min(heights):
+        return False
+    gap = bottom.bounds[1] - top.bounds[3]
+    if not -0.5 * min(heights) <= gap <= config.headline_leading * min(heights):
+        return False
+    if capitals(" ".join(line.text for line in upper.lines), config) != \
+            capitals(" ".join(line.text for line in lower.lines), config):
+        return False
+    aligned = abs(top.center[0] - bottom.center[0]) <= 0.15 * max(top.width, bottom.width) \
+        or abs(top.bounds[0] - bottom.bounds[0]) <= 0.5 * min(heights)
+    return aligned and horizontal_overlap(top, bottom) > 0.5 * min(top.width, bottom.width)
+
+
+def merge_stacked_headings(page: Page, config: TypingConfig) -> list[Region]:
+    """A headline's lines, boxed apart by the detector, are one headline (not a headline and its same-size decks)."""
+    regions = list(page.regions)
+    merged = True
+    while merged:
+        merged = False
+        boxes = {r.id: to_working(page, r.polygon) for r in regions}
+        for upper in regions:
+            if upper.type != RegionType.headline:
+                continue
+            lower = next((r for r in regions if r is not upper and r.type == RegionType.headline
+                          and boxes[upper.id].center[1] < boxes[r.id].center[1]
+                          and stacked_heading_lines(page, upper, r, config)), None)
+            if lower is None:
+                continue
+            lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines]))
+            joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
+            regions = [joined if r is upper else r for r in regions if r is not lower]
+            merged = True
+            break
+    return regions
+
+
+def merge_fragments(page: Page, body: float, config: TypingConfig) -> list[Region]:
+    """A block the layout model or OCR cut in two is one region: a caption's credit line, a column's last lines,
+    the two halves of a one-line headline cut at a full-width comma."""
+    regions = list(page.regions)
+    merged = True
+    while merged:
+        merged = False
+        boxes = {r.id: to_working(page, r.polygon) for r in regions}
+        rules = [boxes[r.id] for r in regions if r.type == RegionType.separator]
+        columns = [boxes[r.id] for r in regions if r.type == RegionType.body and len(r.lines) >= 3]
+        # A block opening with "Continued from page 2" is another story's rest, whatever its spacing.
+        continued = {id(r) for r in regions if opens_continued_story(r.lines)}
+        # Fragments lie within `fragment_gap` lines of each other vertically and heading pieces on one row, so only
+        # blocks that near are weighed (in page order, as before): a page of 300 blocks is not 90,000 pairs a pass.
+        tops = np.array([boxes[r.id].bounds[1] for r in regions])
+        bottoms = np.array([boxes[r.id].bounds[3] for r in regions])
+        reach = max(config.fragment_gap * body, 0.0)
+        for n, upper in enumerate(regions):
+            near = np.flatnonzero(np.minimum(bottoms, bottoms[n]) - np.maximum(tops, tops[n]) >= -reach)
+            below = [r for r in (regions[k] for k in near) if r is not upper and r.type == upper.type
+                     and id(r) not in continued and (_fragments(upper, r, boxes, body, config)
+                              or _headline_pieces(upper, r, boxes, rules, columns, config))]
+            for lower in below:
+                # A block over two columns side by side (a caption under a wide photo) is no fragment of either.
+                if upper.type not in HEADINGS and any(
+                        horizontal_overlap(boxes[other.id], boxes[lower.id]) <= 0 for other in below):
+                    continue
+                lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines]))
+                if upper.type in HEADINGS:
+                    lines = _one_row(upper.id, lines)
+                joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
+                regions = [joined if r is upper else r for r in regions if r is not lower]
+                merged = True
+                break
+            if merged:
+                break
+    return regions
+
+
+def _one_row(region_id: str, lines: list[Line]) -> list[Line]:
+    """Pieces of one printed headline line read as one line."""
+    if len(lines) <= 1:
+        return lines
+    line = lines[0].model_copy(update={
+        "text": join_fragments(line.text for line in lines),
+        "polygon": union_box(line.polygon for line in lines),
+        "words": [word for line in lines for word in line.words],
+        "confidence": min(line.confidence for line in lines)})
+    return renumbered(region_id, [line])

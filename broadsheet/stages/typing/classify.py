@@ -1,0 +1,507 @@
+"""Newspaper types from evidence weighed together: type against the page's own body type, place, rules, text.
+
+In order: what the layout model settled (pictures, rules, real tables); the page's furniture by its
+place (masthead, running header, folio, teasers); headings, found by how they differ from the body
+type (larger, bolder, capitals, centred in their column, letter-spaced, set off by short rules and
+space); which of them are pull quotes; the blocks set with a headline (kickers, decks, bylines,
+section labels); captions beside pictures; datelines; framed boxes. Patterns (记者, 版, By,
+prices) only ever back what geometry says.
+"""
+
+from __future__ import annotations
+
+import re
+
+from broadsheet.config import TypingConfig
+from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box
+from broadsheet.model.page import Page, Region, RegionType
+from broadsheet.stages.base import to_working
+from broadsheet.stages.jumps import opens_continued_story
+from broadsheet.stages.turns import LIST_HEADINGS
+from broadsheet.stages.typing.blocks import (
+    DATELINE_PATTERN,
+    adjacent_vertically,
+    directly_below,
+    is_grid,
+    stacked_heading_lines,
+)
+from broadsheet.stages.typing.frames import SENTENCE_PUNCTUATION, box_rules, find_frames, ruled_sides
+from broadsheet.stages.typing.measure import TypeMeter, capitals, title_case
+from broadsheet.text.script import cjk_share
+
+# OCR may space a heading's characters apart (嘉 宾).
+PARTICIPANT_LIST = re.compile(r"\s*(" + "|".join(r"\s*".join(heading) for heading in LIST_HEADINGS) + r")\s*[:：]"
+                              r"|\s*(Moderator|Host|Participants|Panel)\s*:")
+"""How a roundtable's list of its people opens."""
+FOLIO_PATTERN = re.compile(r"^\s*(第?\s*[0-9０-９]{1,3}\s*版?|[A-Z]?[0-9]{1,3}|Page\s+[0-9]+)\s*$", re.IGNORECASE)
+TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
+BYLINE_PATTERN = re.compile(r"(记者|通讯员|主持人|嘉\s*宾|^\s*By\s|撰文|编辑)")
+QUOTE_MARKS = re.compile(r"^[\s]*[“\"‘'「『«„]|[”\"’'」』»][\s]*$")
+"""A pull quote quotes: it opens or closes with quotation marks."""
+SENTENCE_END = re.compile(r"[。！？.!?][”\"’'」』»]?\s*$")
+
+
+class Classifier:
+    """Types one page's regions; `run` returns them typed."""
+
+    def __init__(self, page: Page, meter: TypeMeter, config: TypingConfig) -> None:
+        self.page, self.meter, self.config = page, meter, config
+        self.body = meter.body.line_height
+        self.boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
+        self.rules = [self.boxes[r.id] for r in page.regions if r.type == RegionType.separator]
+        self.frames = find_frames(self.rules, self.body)
+        self.typed: dict[str, RegionType] = {}
+        self.page_width = page.transform.working_width or page.width
+        self.page_height = page.transform.working_height or page.height
+
+    # -- the order of decisions -----------------------------------------------------------------
+    def run(self) -> list[Region]:
+        page, typed = self.page, self.typed
+        for region in page.regions:
+            if region.type in (RegionType.figure, RegionType.separator) or not region.lines or \
+                    (region.type == RegionType.table and is_grid(page, region, self.config)):
+                typed[region.id] = region.type
+        text = [r for r in page.regions if r.id not in typed]
+        for region in text:
+            furniture = self.furniture(region)
+            if furniture is not None:
+                typed[region.id] = furniture
+        for region in text:
+            if region.id not in typed and self.heading(region):
+                typed[region.id] = RegionType.headline
+        for region in text:
+            typed.setdefault(region.id, RegionType.body)
+        self.settle_headings(text)
+        self.sidebars(text)
+        self.kickers()
+        self.sections()
+        self.captions_and_bylines()
+        self.datelines()
+        return [r.model_copy(update={"type": typed[r.id]}) for r in page.regions]
+
+    # -- furniture --------------------------------------------------------------------------------
+    def furniture(self, region: Region) -> RegionType | None:
+        config, box = self.config, self.boxes[region.id]
+        if self.is_masthead(region) and not any(
+                r.lines and self.boxes[r.id].bounds[3] < box.bounds[1] for r in self.page.regions):
+            return RegionType.masthead
+        in_margin = box.bounds[3] < config.margin_top * self.page_height \
+            or box.bounds[1] > config.margin_bottom * self.page_height
+        if in_margin and len(region.lines) <= config.margin_max_lines and not self.kicker_over_headline(region) \
+                and not self.in_headline_block(region) \
+                and not (self.heads_text_below(region) and self.heading_evidence(region) >= config.heading_evidence):
+            return RegionType.folio if FOLIO_PATTERN.match(region.text) else RegionType.running_header
+        if len(region.lines) <= config.teaser_max_lines and TEASER_PATTERN.search(region.text) \
+                and not self.meter.large(region, config.headline_height_ratio) and not opens_continued_story(
+                region.lines):
+            # Pattern and shape together: a short block pointing to another page, not the story continued here.
+            return RegionType.teaser
+        return None
+
+    def in_headline_block(self, region: Region) -> bool:
+        """Headline type under the page's running header, or a line set straight under such type: a story's
+        headline and its deck at the top of the page, not the page's furniture (which is set small, or is the
+        masthead, the topmost text)."""
+        box, config = self.boxes[region.id], self.config
+        if self.meter.large(region, config.headline_height_ratio):
+            return any(other.lines and self.boxes[other.id].bounds[3] <= box.bounds[1] for other in self.page.regions)
+        return any(other is not region and other.lines and self.meter.large(other, config.headline_height_ratio)
+                   and not self.is_masthead(other)
+                   and directly_below(box, self.boxes[other.id], config.stacked_gap * self.body)
+                   for other in self.page.regions)
+
+    def is_masthead(self, region: Region) -> bool:
+        """The paper's name plate: one line of very large type, centred across the top of the page.
+
+        The caller also checks that no text stands above it: a story's headline under a running
+        header looks the same.
+        """
+        config, box = self.config, self.boxes[region.id]
+        return len(region.lines) == 1 and box.bounds[3] < config.masthead_top * self.page_height \
+            and self.meter.style(region).size >= config.masthead_height_ratio \
+            and box.width >= config.masthead_width * self.page_width \
+            and abs(box.center[0] - self.page_width / 2) <= config.masthead_centre * self.page_width
+
+    def kicker_over_headline(self, region: Region) -> bool:
+        """A short line set just over much larger type, no wider than it and on its axis or flush with it: a
+        kicker, not the page's running header, however near the top of the page it stands."""
+        box, config = self.boxes[region.id], self.config
+        size = self.meter.style(region).size
+        for other in self.page.regions:
+            if other is region or not other.lines or len(other.lines) > config.display_max_lines:
+                continue
+            under = self.boxes[other.id]
+            gap = under.bounds[1] - box.bounds[3]
+            if not -0.5 * box.height <= gap <= config.stacked_gap * self.body \
+                    or horizontal_overlap(under, box) <= 0.5 * box.width or box.width > 1.05 * under.width:
+                continue
+            other_size = self.meter.style(other).size
+            if other_size >= config.headline_height_ratio and size <= config.deck_ratio * other_size \
+                    and _centred_on(box, under) and not self.rule_between(box, under):
+                return True
+        return False
+
+    def heads_text_below(self, region: Region) -> bool:
+        """Text of several lines straight under the block in its column, no rule between: what a heading heads
+        (a running header is ruled off from the page's text, or stands apart from it)."""
+        box, reach = self.boxes[region.id], self.config.stacked_gap * self.body
+        return any(len(other.lines) >= 3
+                   and -0.5 * box.height <= self.boxes[other.id].bounds[1] - box.bounds[3] <= reach
+                   and horizontal_overlap(self.boxes[other.id], box) > 0.5 * box.width
+                   and not self.rule_between(box, self.boxes[other.id]) for other in self.page.regions)
+
+    def rule_between(self, upper: Polygon, lower: Polygon) -> bool:
+        return any(rule.width > rule.height and upper.bounds[3] - 2 <= rule.center[1] <= lower.bounds[1] + 2
+                   and horizontal_overlap(rule, union_box([upper, lower])) > 0 for rule in self.rules)
+
+    # -- headings ---------------------------------------------------------------------------------
+    def heading(self, region: Region) -> bool:
+        """Whether a block is a heading: large type alone, or enough of the ways a heading differs from text."""
+        config = self.config
+        lines = len(region.lines)
+        if sum(c.isalnum() for c in region.text) < config.heading_min_letters:
+            return False  # an ornament between items (* * *, a dash rule read as text) heads nothing
+        if self.meter.large(region, config.headline_height_ratio):
+            return lines <= config.display_max_lines
+        # Lines of capitals may run longer: an 1850 heading sets a whole sentence in them, a line or two each.
+        longest = config.display_max_lines if self.meter.style(region).capitals else config.heading_max_lines
+        if lines > longest or BYLINE_PATTERN.search(region.text) \
+                or DATELINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(region.text):
+            return False
+        return self.heading_evidence(region) >= config.heading_evidence
+
+    def heading_evidence(self, region: Region) -> float:
+        config, meter = self.config, self.meter
+        evidence = 0.0
+        style = meter.style(region)
+        # CJK characters are each an em wide, so their width is the type's size where a tight line box understates
+        # it; only where the box is taller too (a wide-set body line is no larger type).
+        cjk_size = style.pitch if style.pitch and style.size >= config.close_type_size \
+            and cjk_share(region.text) >= config.cjk_pitch_share else 0.0
+        if meter.large(region, config.much_larger_type) or cjk_size >= config.much_larger_type:
+            evidence += 2
+        elif meter.large(region, config.larger_type) or cjk_size >= config.larger_type:
+            evidence += 1
+        evidence += meter.bold(region) + style.capitals + meter.letter_spaced(region)
+        if region.detector_label == "title":
+            evidence += config.layout_title_evidence
+        if title_case(region.text, config):
+            evidence += config.title_case_evidence
+        if style.capitals and len(region.lines) >= 2:
+            evidence += 1  # stacked lines of capitals: a typewritten paper's headline in its body type
+        column = self.column_of(region)
+        if column is not None and self.centred_in(region, column):
+            evidence += 1
+        if column is not None and self.short_rule_above(region, column):
+            evidence += 1
+        if self.spaced(region):
+            evidence += 0.5
+        if len(region.lines) >= 2 and SENTENCE_END.search(region.lines[-1].text):
+            evidence -= 1  # a heading rarely ends a sentence; the text of a pull quote or a paragraph does
+        return evidence
+
+    def column_of(self, region: Region) -> Polygon | None:
+        """The column a block stands in: the text block of three lines or more nearest above or below it."""
+        box = self.boxes[region.id]
+        near = []
+        for other in self.page.regions:
+            if other is region or len(other.lines) < 3 or other.type not in (RegionType.body, RegionType.table):
+                continue
+            column = self.boxes[other.id]
+            if horizontal_overlap(column, box) < 0.5 * min(box.width, column.width) or column.width < 0.9 * box.width:
+                continue
+            gap = max(column.bounds[1] - box.bounds[3], box.bounds[1] - column.bounds[3])
+            near.append((gap, column))
+        return min(near, key=lambda item: item[0])[1] if near else None
+
+    def centred_in(self, region: Region, column: Polygon) -> bool:
+        box, config = self.boxes[region.id], self.config
+        left, right = box.bounds[0] - column.bounds[0], column.bounds[2] - box.bounds[2]
+        return min(left, right) >= config.centred_margin * column.width \
+            and abs(left - right) <= config.centred_balance * column.width
+
+    def short_rule_above(self, region: Region, column: Polygon) -> bool:
+        """A short centred rule just over the block: the rule between two items of a column (—— between news)."""
+        box, config = self.boxes[region.id], self.config
+        return any(rule.width > rule.height and rule.width <= config.short_rule * column.width
+                   and abs(rule.center[0] - column.center[0]) <= config.centred_balance * column.width
+                   and 0 <= box.bounds[1] - rule.center[1] <= config.rule_reach * self.body
+                   for rule in self.rules)
+
+    def spaced(self, region: Region) -> bool:
+        """Set in space: more above it than between lines of text (or a column's top), some below."""
+        box, config = self.boxes[region.id], self.config
+        above = [box.bounds[1] - self.boxes[r.id].bounds[3] for r in self.page.regions
+                 if r is not region and r.lines and horizontal_overlap(self.boxes[r.id], box) > 0
+                 and self.boxes[r.id].bounds[3] <= box.bounds[1] + 0.5 * self.body]
+        below = [self.boxes[r.id].bounds[1] - box.bounds[3] for r in self.page.regions
+                 if r is not region and r.lines and horizontal_overlap(self.boxes[r.id], box) > 0
+                 and self.boxes[r.id].bounds[1] >= box.bounds[3] - 0.5 * self.body]
+        return (not above or min(above) >= config.heading_space * self.body) \
+            and (not below or min(below) >= config.heading_space_below * self.body)
+
+    def settle_headings(self, text: list[Region]) -> None:
+        """Which headings are pull quotes, and which body-size headings are a column's crossheads.
+
+        A pull quote sits inside a column's text or between two rules, quotes, ends a sentence; a headline
+        heads what is under it: a rule or a column's top above it, bold, capitals, no final stop. A heading in
+        the body's own size (an 1850 page's centred capitals) opens an item; only inside the text of a story
+        whose own headline, over its column, is set large is it a crosshead of that story, and stays in its text.
+        """
+        config, typed = self.config, self.typed
+        for region in text:
+            kind = typed[region.id]
+            if kind not in (RegionType.headline, RegionType.body):
+                continue
+            if self.pull_quote(region) or (kind == RegionType.headline and self.set_in_story_below_head(region)):
+                typed[region.id] = RegionType.pull_quote
+            elif kind == RegionType.headline and not self.meter.large(region, config.larger_type) \
+                    and self.inside_text(region) and self.under_display_headline(region) \
+                    and not (self.meter.style(region).capitals and len(region.lines) >= 2):
+                typed[region.id] = RegionType.body
+
+    def set_in_story_below_head(self, region: Region) -> bool:
+        """Smaller display type below a larger headline over its columns, apart from it, with no text between: no
+        story opens before the one above has any text, so this is that story's pull quote."""
+        box, config = self.boxes[region.id], self.config
+        size = self.meter.style(region).size
+        for head in self.page.regions:
+            head_box = self.boxes[head.id]
+            if head is region or self.typed.get(head.id) != RegionType.headline or head_box.bounds[3] > box.bounds[1] \
+                    or horizontal_overlap(head_box, box) < 0.9 * box.width or self.meter.style(head).size <= size \
+                    or box.bounds[1] - head_box.bounds[3] <= config.stacked_gap * self.body:
+                continue
+            if not any(self.typed.get(other.id) == RegionType.body and len(other.lines) >= 2
+                       and horizontal_overlap(self.boxes[other.id], box) > 0
+                       and head_box.bounds[3] <= self.boxes[other.id].center[1] <= box.bounds[1]
+                       for other in self.page.regions):
+                return True
+        return False
+
+    def under_display_headline(self, region: Region) -> bool:
+        """The nearest heading above the block over its column is set large: the block is inside that story."""
+        box = self.boxes[region.id]
+        above = [r for r in self.page.regions if r is not region and self.typed.get(r.id) == RegionType.headline
+                 and self.boxes[r.id].bounds[3] <= box.bounds[1]
+                 and horizontal_overlap(self.boxes[r.id], box) > 0.5 * box.width]
+        if not above:
+            return False
+        nearest = max(above, key=lambda r: self.boxes[r.id].bounds[3])
+        return self.meter.large(nearest, self.config.headline_height_ratio) \
+            and not self.rule_between(self.boxes[nearest.id], box)
+
+    def pull_quote(self, region: Region) -> bool:
+        config, meter, box = self.config, self.meter, self.boxes[region.id]
+        # Headline-size type heads a story, quotation marks or not (Chinese headlines quote often); a list of names
+        # or a signed line is a byline.
+        if len(region.lines) > config.pull_quote_max_lines or meter.large(region, config.headline_height_ratio) \
+                or BYLINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(region.text):
+            return False
+        column = self.column_of(region)
+        sides = ruled_sides(box, [r for r in self.rules if (column is None or r.width >= config.short_rule
+                                  * min(column.width, box.width)) and not self.text_between(box, r)],
+                            config.frame_reach * self.body, config)
+        styled = meter.other_type(region) or QUOTE_MARKS.search(region.text) is not None
+        if {"top", "bottom"} <= sides and styled and len(sides) < 3:
+            return True  # set between two rules in its column
+        if not meter.large(region, config.larger_type) or capitals(region.lines[0].text, config):
+            return False  # a line of capitals opens a headline: pull quotes quote sentences
+        quote = 1.0 * (QUOTE_MARKS.search(region.text) is not None) + (len(region.lines) >= 2) \
+            + 1.5 * self.inside_text(region) + 0.5 * (SENTENCE_END.search(region.lines[-1].text) is not None)
+        head = 1.0 * meter.bold(region) + meter.style(region).capitals + ("top" in sides) \
+            + (not self.text_directly_above(region)) - (not self.text_directly_below(region))
+        return quote >= config.pull_quote_evidence and quote > head + 1
+
+    def text_between(self, box: Polygon, rule: Polygon) -> bool:
+        """A block of text stands between the box and a rule over or under it: the rule bounds that block, not
+        the box (the rule under a byline beneath a headline)."""
+        top, bottom = sorted((box.center[1], rule.center[1]))
+        return any(other.lines and self.boxes[other.id] is not box
+                   and horizontal_overlap(self.boxes[other.id], box) > 0.5 * min(box.width, self.boxes[other.id].width)
+                   and top < self.boxes[other.id].center[1] < bottom
+                   and not self.boxes[other.id].bounds[1] < box.center[1] < self.boxes[other.id].bounds[3]
+                   for other in self.page.regions)
+
+    def inside_text(self, region: Region) -> bool:
+        """Body text of its column directly above and below it, with no rule between: inside a story's text."""
+        box = self.boxes[region.id]
+        return self.text_directly_above(region) and self.text_directly_below(region) and not any(
+            rule.width > rule.height and horizontal_overlap(rule, box) > 0.5 * box.width
+            and abs(rule.center[1] - box.bounds[1]) <= self.config.rule_reach * self.body for rule in self.rules)
+
+    def running_text(self, region: Region) -> bool:
+        """A column's running text: body in the body's own type, not a kicker or a list of names typed body so far."""
+        return self.typed.get(region.id) == RegionType.body and not self.meter.other_type(region)
+
+    def text_directly_above(self, region: Region) -> bool:
+        box = self.boxes[region.id]
+        return any(self.running_text(r) and directly_below(box, self.boxes[r.id], self.config.stacked_gap * self.body)
+                   for r in self.page.regions if r is not region)
+
+    def text_directly_below(self, region: Region) -> bool:
+        box = self.boxes[region.id]
+        return any(self.running_text(r) and directly_below(self.boxes[r.id], box, self.config.stacked_gap * self.body)
+                   for r in self.page.regions if r is not region)
+
+    # -- boxes --------------------------------------------------------------------------------------
+    def sidebars(self, text: list[Region]) -> None:
+        """A framed box without a headline of its own (编者按, a fact box) is a sidebar of the story around it, its
+        small label included; a frame holding a headline in larger type (a framed roundtable) is a story of its
+        own, typed as any other."""
+        config, typed = self.config, self.typed
+        reach = config.frame_reach * self.body
+        for region in text:
+            if typed[region.id] not in (RegionType.body, RegionType.headline, RegionType.kicker):
+                continue
+            box = self.boxes[region.id]
+            closed = [frame for frame in self.frames if box.overlap_ratio(frame) >= 0.8]
+            if closed:
+                frame = min(closed, key=lambda f: f.area)
+            elif typed[region.id] == RegionType.body and len(
+                    ruled_sides(box, box_rules(box, self.rules, reach), reach, config)) >= 3:
+                frame = box
+            else:
+                continue
+            story = any(typed[r.id] == RegionType.headline and self.boxes[r.id].overlap_ratio(frame) >= 0.8
+                        and self.meter.large(r, config.much_larger_type) for r in self.page.regions)
+            if not story:
+                typed[region.id] = RegionType.sidebar
+
+    # -- what is set with a headline --------------------------------------------------------------
+    def kickers(self) -> None:
+        """A smaller heading stacked on a headline, and centred on it, is its kicker or deck; one set flush in a
+        single column below it, with the story's text already running beside it, is the next story's headline.
+        A deck the detector cut into pieces along one row is judged as the whole row."""
+        typed, boxes, config = self.typed, self.boxes, self.config
+        headlines = [r for r in self.page.regions if typed[r.id] == RegionType.headline]
+
+        def smaller_stacked(small: Region, big: Region) -> bool:
+            # A deck set as large as its headline (typewritten papers have one headline size) can only follow it.
+            ratio = self.meter.style(small).size / max(self.meter.style(big).size, 1e-6)
+            if ratio < config.deck_ratio:
+                return adjacent_vertically(boxes[small.id], boxes[big.id], config.stacked_gap * self.body)
+            return ratio <= config.same_size_deck and directly_below(boxes[small.id], boxes[big.id],
+                                                                     config.stacked_gap * self.body) \
+                and not stacked_heading_lines(self.page, big, small, config)
+
+        def body_beside(deck: Polygon, big: Polygon) -> bool:
+            return any(typed[r.id] == RegionType.body and horizontal_overlap(boxes[r.id], big) > 0
+                       and horizontal_overlap(boxes[r.id], deck) <= 0 and same_row(boxes[r.id], deck)
+                       for r in self.page.regions)
+
+        for small in headlines:
+            for big in (h for h in headlines if h is not small and smaller_stacked(small, h)):
+                row = union_box(boxes[h.id] for h in headlines if h is not big and smaller_stacked(h, big)
+                                and same_row(boxes[h.id], boxes[small.id]))
+                if _centred_on(row, boxes[big.id]) and not body_beside(row, boxes[big.id]):
+                    typed[small.id] = RegionType.kicker
+        for region in self.page.regions:
+            furniture = typed[region.id] in (RegionType.running_header, RegionType.folio)
+            if (furniture and self.kicker_over_headline(region)) or (
+                    typed[region.id] == RegionType.body and self.body_size_kicker(region, headlines)):
+                typed[region.id] = RegionType.kicker
+
+    def body_size_kicker(self, region: Region, headlines: list[Region]) -> bool:
+        """A short line or two in the body's size straight over a headline: its kicker, where it is set apart
+        from any text above (space, a rule or a column's top) and ends no sentence, as a story's last lines would."""
+        box, config = self.boxes[region.id], self.config
+        if not 0 < len(region.lines) <= config.kicker_max_lines or SENTENCE_END.search(region.lines[-1].text) \
+                or self.text_directly_above(region):
+            return False
+        size = self.meter.style(region).size
+        return any(directly_below(self.boxes[h.id], box, config.stacked_gap * self.body)
+                   and box.width <= config.kicker_width * self.boxes[h.id].width and self.meter.style(h).size > size
+                   for h in headlines if self.typed[h.id] == RegionType.headline)
+
+    def sections(self) -> None:
+        """A lone short label over the headings is the page's section name (学术圆桌, SPORTS)."""
+        typed, boxes, config = self.typed, self.boxes, self.config
+        for region in self.page.regions:
+            if typed[region.id] in (RegionType.body, RegionType.headline) and len(region.lines) == 1 \
+                    and len(region.text.replace(" ", "")) <= config.section_max_chars \
+                    and any(0 <= boxes[h.id].bounds[1] - boxes[region.id].bounds[3] <= config.section_reach * self.body
+                            and horizontal_overlap(boxes[h.id], boxes[region.id]) > 0 for h in self.page.regions
+                            if typed[h.id] in (RegionType.headline, RegionType.kicker) and h is not region):
+                typed[region.id] = RegionType.section
+
+    def captions_and_bylines(self) -> None:
+        typed, boxes, config = self.typed, self.boxes, self.config
+        figures = [boxes[r.id] for r in self.page.regions if typed[r.id] == RegionType.figure]
+        placed = [boxes[r.id] for r in self.page.regions if typed[r.id] != RegionType.separator]
+        for region in self.page.regions:
+            if typed[region.id] not in (RegionType.body, RegionType.pull_quote):
+                continue
+            box = boxes[region.id]
+            reach = config.attached_reach * self.body
+            # Set with a headline: next to it, no rule between (a rule ends the story above a headline).
+            heads = [r for r in self.page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
+            near_headline = [h for h in heads if (adjacent_vertically(box, boxes[h.id], reach)
+                                                  or set_under(box, boxes[h.id], reach, placed))
+                             and not self.rule_between(*sorted((box, boxes[h.id]), key=lambda b: b.bounds[1]))]
+            under_headline = [h for h in near_headline if boxes[h.id].center[1] < box.center[1]]
+            signed = bool(under_headline) and bool(BYLINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(
+                region.text))
+            if len(region.lines) <= config.caption_max_lines and not signed \
+                    and any(self.captions(region, f) for f in figures):
+                typed[region.id] = RegionType.caption
+                continue
+            if typed[region.id] == RegionType.pull_quote:
+                continue  # set apart by its rules or its place in the text, not with the headline
+            if under_headline and is_participant_list(region, config):
+                typed[region.id] = RegionType.byline  # a roundtable's people, one or two lines each
+            elif near_headline and len(region.lines) <= config.byline_max_lines:
+                if self.meter.style(region).size >= config.kicker_size and len(region.lines) <= 2:
+                    typed[region.id] = RegionType.kicker
+                elif under_headline and (BYLINE_PATTERN.search(region.text) or (len(region.lines) <= 2 and (
+                        self.meter.other_type(region) or self.meter.style(region).capitals))):
+                    # Unsigned, a byline is told from the first lines of the text by its type: bold, italic, capitals.
+                    typed[region.id] = RegionType.byline
+
+    def captions(self, region: Region, figure: Polygon) -> bool:
+        """Set under a picture, within reach: its caption; over or beside it too, where its type is not the body's."""
+        box, config = self.boxes[region.id], self.config
+        reach = config.caption_reach * self.body
+        if directly_below(box, figure, reach):
+            return True
+        # Over or beside a picture, only a face of its own tells a caption from the column's text; larger type
+        # there is a pull quote's.
+        if not self.meter.other_type(region) or self.meter.large(region, config.larger_type) \
+                or self.typed[region.id] == RegionType.pull_quote:
+            return False
+        if directly_below(figure, box, reach) and horizontal_overlap(box, figure) > 0.5 * box.width:
+            return True
+        gap = max(box.bounds[0] - figure.bounds[2], figure.bounds[0] - box.bounds[2])
+        return 0 <= gap <= reach and box.bounds[1] >= figure.bounds[1] - self.body \
+            and box.bounds[3] <= figure.bounds[3] + self.body
+
+    def datelines(self) -> None:
+        """The line right under the masthead is the issue's date line, part of the masthead; a place-and-date line
+        in a story's header block is the story's dateline."""
+        typed, config = self.typed, self.config
+        for region in self.page.regions:
+            if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker) \
+                    or len(region.lines) != 1 or self.meter.large(region, config.headline_height_ratio):
+                continue
+            box = self.boxes[region.id]
+            above = [r for r in self.page.regions if r is not region and directly_below(
+                box, self.boxes[r.id], config.dateline_reach * self.body)]
+            if any(typed[r.id] == RegionType.masthead for r in above):
+                typed[region.id] = RegionType.masthead
+            elif DATELINE_PATTERN.search(region.text) and any(
+                    typed[r.id] in (RegionType.headline, RegionType.kicker, RegionType.byline) for r in above):
+                typed[region.id] = RegionType.dateline
+
+
+def is_participant_list(region: Region, config: TypingConfig) -> bool:
+    """主持人：刘迪 本报记者 / 嘉宾：张占斌 中央党校…: names and posts, no sentence, however many lines it runs to.
+
+    A host's first turn also opens with 主持人：, but as a sentence.
+    """
+    return len(region.lines) <= config.participant_list_max_lines and bool(PARTICIPANT_LIST.match(region.text)) \
+        and not SENTENCE_PUNCTUATION.search(region.text)
+
+
+def _centred_on(small: Polygon, big: Polygon) -> bool:
+    """Set on the heading's axis, or flush with its left edge as Latin decks are."""
+    return small.width >= 0.6 * big.width or abs(small.center[0] - big.center[0]) <= 0.15 * big.width \
+        or abs(small.bounds[0] - big.bounds[0]) <= 0.03 * big.width

@@ -1,0 +1,193 @@
+"""What type looks like on this page: the body's line height, character width and stroke weight, and each
+line's measured against them.
+
+Every typing rule compares a block with the page's own body type, never with a fixed size: a modern
+page may set its headlines only 1.3 times the body, an 1850 page in the body's own size but in
+capitals and centred, a broadsheet in type twice the A4 page's pixels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from statistics import median
+
+import cv2
+import numpy as np
+
+from broadsheet.config import TypingConfig
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import BodyType, Line, Page, Region
+from broadsheet.stages.base import to_working
+from broadsheet.stages.preprocess import load_working
+
+
+def upright(page: Page, line: Line) -> Polygon:
+    """A line's box in the deskewed working image: in the source, skew makes a wide line's box taller."""
+    return to_working(page, line.polygon)
+
+
+def line_height(page: Page, region: Region) -> float:
+    return median(upright(page, line).height for line in region.lines) if region.lines else 0.0
+
+
+def line_pitch(page: Page, line: Line) -> float | None:
+    """Width per character: the type size a tall box of two merged lines cannot fake."""
+    characters = len(line.text.replace(" ", ""))
+    return upright(page, line).width / characters if characters >= 3 else None
+
+
+def pitch(page: Page, region: Region) -> float:
+    pitches = [p for line in region.lines if (p := line_pitch(page, line)) is not None]
+    return median(pitches) if pitches else 0.0
+
+
+def _smallest_share(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return median(ordered[: max(1, round(len(ordered) * share))]) if ordered else 0.0
+
+
+def body_line_height(page: Page, share: float) -> float:
+    """The body type's line height: the median of the smaller lines, which are body text on any page with more
+    body than headlines."""
+    return _smallest_share([upright(page, line).height for region in page.regions for line in region.lines], share)
+
+
+def body_pitch(page: Page, share: float) -> float:
+    return _smallest_share([p for region in page.regions for line in region.lines
+                            if (p := line_pitch(page, line)) is not None], share)
+
+
+class InkMap:
+    """Ink and its edges on the working image, summed over any box in constant time.
+
+    A stroke's width is twice its ink's area over its edge's length; over a line's box that is the
+    weight of its type, independent of the box's size: bold type has strokes half as heavy again as the
+    body's, relative to its height.
+    """
+
+    def __init__(self, image: np.ndarray) -> None:
+        _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        edge = ink - cv2.erode(ink, np.ones((3, 3), np.uint8))
+        self.ink = cv2.integral(ink.astype(np.uint8), sdepth=cv2.CV_32S)
+        self.edge = cv2.integral(edge.astype(np.uint8), sdepth=cv2.CV_32S)
+        self.height, self.width = image.shape
+
+    def _sum(self, table: np.ndarray, box: Polygon) -> int:
+        x0, y0, x1, y1 = (round(v) for v in box.bounds)
+        x0, x1 = max(0, min(self.width, x0)), max(0, min(self.width, x1))
+        y0, y1 = max(0, min(self.height, y0)), max(0, min(self.height, y1))
+        return int(table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0])
+
+    def stroke(self, box: Polygon) -> float | None:
+        """Mean stroke width in the box, in pixels; None where it holds too little ink to tell."""
+        edge = self._sum(self.edge, box)
+        return 2.0 * self._sum(self.ink, box) / edge if edge >= 20 else None
+
+
+def ink_map(page: Page) -> InkMap | None:
+    """The page's ink, where its working image is at hand (existing OCR has none)."""
+    if page.working_image is None:
+        return None
+    try:
+        return InkMap(load_working(page))
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Style:
+    """A block's type against the body's: ratios of 1 are body type."""
+
+    size: float
+    pitch: float
+    weight: float | None
+    capitals: bool
+
+
+class TypeMeter:
+    """Measures each region's type against the page's body type."""
+
+    def __init__(self, page: Page, config: TypingConfig, ink: InkMap | None) -> None:
+        self.page, self.config, self.ink = page, config, ink
+        self._weights: dict[str, float | None] = {}
+        # Keyed by the region object (kept alive beside its style): the rules ask for a block's style again and
+        # again, and a block split or joined is a new object.
+        self._styles: dict[int, tuple[Region, Style]] = {}
+        height = body_line_height(page, config.body_share)
+        weights = [w for region in page.regions for line in region.lines
+                   if upright(page, line).height <= config.larger_type * height
+                   and (w := self.line_weight(line)) is not None]
+        self.body = BodyType(line_height=round(height, 2), pitch=round(body_pitch(page, config.body_share), 2),
+                             weight=round(median(weights), 4) if len(weights) >= 5 else None)
+
+    def line_weight(self, line: Line) -> float | None:
+        if line.id not in self._weights:
+            box = upright(self.page, line)
+            stroke = self.ink.stroke(box) if self.ink is not None and box.height > 0 else None
+            self._weights[line.id] = stroke / box.height if stroke is not None else None
+        return self._weights[line.id]
+
+    def style(self, region: Region) -> Style:
+        cached = self._styles.get(id(region))
+        if cached is not None and cached[0] is region:
+            return cached[1]
+        style = self._measure(region)
+        self._styles[id(region)] = (region, style)
+        return style
+
+    def _measure(self, region: Region) -> Style:
+        body = self.body
+        size = line_height(self.page, region) / body.line_height if body.line_height else 1.0
+        region_pitch = pitch(self.page, region)
+        weights = [w for line in region.lines if (w := self.line_weight(line)) is not None]
+        weight = median(weights) / body.weight if weights and body.weight else None
+        return Style(size=size, pitch=region_pitch / body.pitch if region_pitch and body.pitch else 0.0,
+                     weight=weight, capitals=bool(region.lines) and all(
+                         capitals(line.text, self.config) for line in region.lines))
+
+    def large(self, region: Region, ratio: float) -> bool:
+        """Type at least `ratio` times the body's height, and set wider: a tall box of two merged lines is not.
+
+        A region too short to measure its characters goes by height alone.
+        """
+        style = self.style(region)
+        return style.size >= ratio and (not style.pitch or style.pitch >= 1 + (ratio - 1) / 2)
+
+    def other_type(self, region: Region) -> bool:
+        """Set in another type than the body's: another size, width or weight (a caption's face, a quote's).
+
+        Width per character counts over three lines or more: justified Latin lines of few words are set wide.
+        """
+        style, config = self.style(region), self.config
+        apart = config.close_type_size
+
+        def differs(ratio: float) -> bool:
+            return ratio >= apart or ratio <= 1 / apart
+
+        return differs(style.size) or (bool(style.pitch) and len(region.lines) >= 3 and differs(style.pitch)) or (
+            style.weight is not None and (style.weight >= config.bold_weight or style.weight <= 1 / config.bold_weight))
+
+    def bold(self, region: Region) -> bool:
+        weight = self.style(region).weight
+        return weight is not None and weight >= self.config.bold_weight
+
+    def letter_spaced(self, region: Region) -> bool:
+        """Characters set wide apart for their height (S P O R T S, 要  闻), where the body's are not."""
+        style = self.style(region)
+        return bool(style.pitch) and style.size > 0 and style.pitch / style.size >= self.config.letter_spacing
+
+
+def capitals(text: str, config: TypingConfig) -> bool:
+    """A line of Latin capitals (SHARECROP OFFERS): a heading's, where a pull quote quotes a sentence."""
+    letters = [c for c in text if c.isalpha() and c.isascii()]
+    return len(letters) >= config.capitals_min_letters and \
+        sum(c.isupper() for c in letters) >= config.capitals_share * len(letters)
+
+
+def title_case(text: str, config: TypingConfig) -> bool:
+    """Latin words of four letters or more, most of them capitalised: a headline's style in English papers."""
+    words = re.findall(r"[^\W\d_]{4,}", text)
+    words = [w for w in words if w.isascii()]
+    return len(words) >= 2 and not capitals(text, config) \
+        and sum(w[0].isupper() for w in words) >= config.title_case_share * len(words)
