@@ -11,7 +11,7 @@ APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core fonts-dejavu-extra fonts-libera
 	fonts-crosextra-carlito fonts-urw-base35 tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-script-frak tesseract-ocr-frk chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup system-packages lint bench clean
+.PHONY: run test test-fast setup system-packages lint bench clean
 
 setup: $(STAMP)
 
@@ -31,12 +31,22 @@ system-packages:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-test: $(STAMP) system-packages
+lint: $(STAMP)
 	$(BIN)/ruff check broadsheet samples tests benchmarks evaluation
+	@# The layers (pyproject.toml [tool.importlinter]): each imports only those below it; the product imports no
+	@# evaluation, samples or benchmarks.
+	$(BIN)/lint-imports
+
+test: $(STAMP) system-packages lint
 	@# With ../shared beside the clone (as in CI), a test that skips for want of its data fails the run
 	@# (tests/shared_data.py).
 	BROADSHEET_REQUIRE_SHARED=$$([ -d ../shared ] && echo 1 || echo 0) DO_NOT_TRACK=1 \
 		PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m pytest -q -rs
+
+# The edit loop: everything but the tests that OCR whole pages (marked slow). `make test` still runs all of them.
+test-fast: $(STAMP) lint
+	BROADSHEET_REQUIRE_SHARED=0 DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false \
+		$(BIN)/python -m pytest -q -rs -m "not slow"
 
 bench: $(STAMP) system-packages
 	$(BIN)/python -m benchmarks.pipeline_speed
