@@ -216,20 +216,19 @@ def test_rerun_of_a_finished_issue_comes_from_the_cache(small_issue_run: tuple[P
     from broadsheet.ingest.issue import load_issue
     from broadsheet.run import output
 
-    out, _, first_seconds = small_issue_run
+    out, _, _ = small_issue_run
     outputs = [*(out / "tei").glob("*.xml"), *(out / "alto").glob("*.xml"), *(out / "pages").glob("*.json")]
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in outputs}
     validated: list[bytes] = []
     real_validate = output.validate_tei
     output.validate_tei = lambda data, **kw: validated.append(data) or real_validate(data, **kw)  # type: ignore[assignment]
     try:
-        started = time.perf_counter()
         again = digitise_issue(load_issue(small_issue), str(out))
-        seconds = time.perf_counter() - started
     finally:
         output.validate_tei = real_validate  # type: ignore[assignment]
+    # Every page from the cache; how long that takes is a benchmark's figure (benchmarks/issue_throughput.py), not
+    # something a test on a shared 2-core machine can assert.
     assert again.from_cache == 2 and again.pages == 2
-    assert seconds < 0.5 * first_seconds, f"cached re-run {seconds:.1f} s against {first_seconds:.1f} s"
     # Unchanged outputs are neither rewritten (same inode, same mtime) nor validated again.
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in outputs} == before
     assert validated == []

@@ -145,8 +145,9 @@ def test_corrections_survive_a_rerun_and_conflicts_are_flagged(tmp_path: Path) -
     store.record("alice", PID, fresh.sha256, "region-type", f"{PID}-r2", "body", "sidebar")
     assert edited.review is not None and edited.review.corrections == 1 and row > 0
 
-    # A re-run writes a fresh model: the corrections come back from the audit trail, in order.
-    written, _, _ = write_page(make_page(), tmp_path, validate=False)
+    # A re-run writes a fresh model: the run brings the corrections back from the audit trail, in order, before it
+    # writes (run.issue.write_outputs, run.existing.digitise_existing).
+    written, _, _ = write_page(reapply_corrections(make_page(), tmp_path), tmp_path, validate=False)
     assert written.regions[1].lines[0].text == "body line number ONE"
     assert written.regions[1].lines[0].engine == "review"
     assert written.regions[1].type == RegionType.sidebar
