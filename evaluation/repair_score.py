@@ -17,7 +17,7 @@ from rapidfuzz.distance import Levenshtein
 from broadsheet.config import RepairConfig
 from broadsheet.ingest.readers.plain_text import page_from_text
 from broadsheet.model.page import Page, Repair
-from broadsheet.stages.repair import RepairStage
+from broadsheet.stages.repair import repair_stages
 from broadsheet.text.script import join_fragments
 
 SCORED_KINDS = frozenset({"join-paragraphs", "duplicate-line"})
@@ -75,7 +75,9 @@ def _matches(repair: Repair, defect: dict[str, Any]) -> bool:
 def repair_article_text(headline: str, paragraphs: list[str], config: RepairConfig | None = None) -> Page:
     text = f"# {headline}\n\n" + "\n\n".join(paragraphs) + "\n"
     page = page_from_text(text, Path("generated.txt"), hashlib.sha256(text.encode()).hexdigest())
-    return RepairStage(config or RepairConfig())(page)
+    for stage in repair_stages(config or RepairConfig()):
+        page = stage(page)
+    return page
 
 
 def score_article(article: dict[str, Any], config: RepairConfig | None = None) -> RepairScore:

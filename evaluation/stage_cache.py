@@ -29,7 +29,7 @@ from broadsheet.stages.ocr import Ocr
 from broadsheet.stages.orientation import Orientation
 from broadsheet.stages.preprocess import Preprocess
 from broadsheet.stages.reading_order import ReadingOrder
-from broadsheet.stages.repair import RepairStage
+from broadsheet.stages.repair import repair_stages
 from broadsheet.stages.typing import NewspaperTypes
 
 CACHE_FORMAT = "post-ocr-1"
@@ -50,7 +50,8 @@ def reading_stages(settings: Settings, work_dir: Path) -> list[Stage]:
 
 
 def later_stages(settings: Settings) -> list[Stage]:
-    return [NewspaperTypes(settings.typing), ReadingOrder(), Articles(settings.articles), RepairStage(settings.repair)]
+    return [NewspaperTypes(settings.typing), ReadingOrder(), Articles(settings.articles),
+            *repair_stages(settings.repair)]
 
 
 def read_cached(source: Path, cache_dir: Path, settings: Settings | None = None, refresh: bool = False) -> list[Page]:

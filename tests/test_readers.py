@@ -69,7 +69,7 @@ def test_alto_input_gets_structure_and_repair(tmp_path: Path) -> None:
     path.write_bytes(alto_bytes(build_alto(_geometry_page(), image_url="pg.png")))
     page = process_existing(path, Settings())
     assert page.status != PageStatus.failed, page.flags
-    assert [s.stage for s in page.steps][-3:] == ["reading-order", "articles", "repair"]
+    assert [s.stage for s in page.steps][-5:] == ["reading-order", "articles", "jumps", "repair", "turns"]
     assert "，" in page.articles[0].paragraphs[0].text and "," not in page.articles[0].paragraphs[0].text
 
 

@@ -1,8 +1,8 @@
 """Existing OCR through the stages that still make sense on it, written like a scan: TEI, ALTO, manifest.
 
 `existing_stages` are the stages after OCR (typing where the source is untyped, its stated reading order kept,
-articles, repair); `with_image` first takes the layout evidence from the page image where it is at hand;
-`digitise_existing` runs them and writes through the same output path as a scan.
+articles, jumps, repair, turns); `with_image` first takes the layout evidence from the page image where it is at
+hand; `digitise_existing` runs them and writes through the same output path as a scan.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from broadsheet.stages.base import Stage, recorded_step
 from broadsheet.stages.paired import LayoutEvidence, ReadAgain
 from broadsheet.stages.preprocess import Preprocess
 from broadsheet.stages.reading_order import ReadingOrder
-from broadsheet.stages.repair import RepairStage
+from broadsheet.stages.repair import repair_stages
 from broadsheet.stages.typing import NewspaperTypes
 
 _UNTYPED = frozenset({RegionType.body, RegionType.figure, RegionType.separator})
@@ -57,15 +57,15 @@ class StatedOrder:
 
 def existing_stages(page: Page, settings: Settings) -> list[Stage]:
     """Plain text comes structured by its reader; ALTO and hOCR get typing (if untyped), order and articles."""
-    repair = RepairStage(settings.repair)
+    repair = repair_stages(settings.repair)
     if any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines):
-        return [repair]
+        return repair
     typed = any(region.type not in _UNTYPED for region in page.regions)
     # A reading order the source states (PAGE, ALTO ReadingOrder) is kept, not worked out again; blocks it leaves
     # out follow it in the order the source lists them.
     kept = bool(page.reading_order)
     typing: list[Stage] = [] if typed else [NewspaperTypes(settings.typing), *([StatedOrder(page)] if kept else [])]
-    return [*typing, *([] if kept else [ReadingOrder()]), Articles(settings.articles, stated_order=kept), repair]
+    return [*typing, *([] if kept else [ReadingOrder()]), Articles(settings.articles, stated_order=kept), *repair]
 
 
 def with_image(page: Page, image: Path, settings: Settings, work_dir: Path) -> Page:

@@ -17,14 +17,15 @@ from broadsheet.stages.ocr import Ocr
 from broadsheet.stages.orientation import Orientation
 from broadsheet.stages.preprocess import Preprocess
 from broadsheet.stages.reading_order import ReadingOrder
-from broadsheet.stages.repair import RepairStage
+from broadsheet.stages.repair import repair_stages
 from broadsheet.stages.typing import NewspaperTypes
 
 log = logging.getLogger(__name__)
 
 
 def build_stages(settings: Settings, work_dir: Path) -> list[Stage]:
-    """The page stages in order: preprocess, orientation, layout, OCR, typing, reading order, articles, repair."""
+    """The page stages in order: preprocess, orientation, layout, OCR, typing, reading order, articles, jumps, repair,
+    turns."""
     return [
         Preprocess(settings.preprocess, work_dir),
         Orientation(ocr_engine(settings.ocr.engine), settings.orientation),
@@ -33,7 +34,7 @@ def build_stages(settings: Settings, work_dir: Path) -> list[Stage]:
         NewspaperTypes(settings.typing),
         ReadingOrder(),
         Articles(settings.articles),
-        RepairStage(settings.repair),
+        *repair_stages(settings.repair),
     ]
 
 

@@ -38,6 +38,26 @@ def recorded_step(
         page.steps.append(step)
 
 
+@contextmanager
+def recorded_issue_step(
+    pages: list[Page], stage: str, software: str, version: str, settings: dict[str, str | int | float | bool | None]
+) -> Iterator[list[ProcessingStep]]:
+    """A processing step on each of the pages a stage works on together (an issue's), in their order.
+
+    Its time is shared out among them: summed over the pages, as the manifest sums each stage's seconds, it is the
+    stage's time once.
+    """
+    steps = [ProcessingStep(stage=stage, software=software, version=version, settings=dict(settings)) for _ in pages]
+    started = time.perf_counter()
+    try:
+        yield steps
+    finally:
+        seconds = round((time.perf_counter() - started) / max(1, len(pages)), 4)
+        for page, step in zip(pages, steps, strict=True):
+            step.seconds = seconds
+            page.steps.append(step)
+
+
 def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseModel | None = None) -> str:
     """A stage's recorded version, derived from its rules: the source of the modules that hold them and its settings.
 
@@ -49,6 +69,26 @@ def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseMode
     if config is not None:
         digest.update(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode())
     return f"{prefix}-{digest.hexdigest()[:12]}"
+
+
+class PageRules:
+    """A stage whose rules change the page in place (a subclass's `apply`): run on a copy, recorded as one step,
+    versioned by the source of the modules that hold its rules."""
+
+    name: str
+    modules: tuple[ModuleType, ...]
+
+    def __init__(self) -> None:
+        self.version = rules_version(self.name, self.modules)
+
+    def apply(self, page: Page) -> None:
+        raise NotImplementedError
+
+    def __call__(self, page: Page) -> Page:
+        page = page.model_copy(deep=True)
+        with recorded_step(page, self.name, "broadsheet", self.version, {}):
+            self.apply(page)
+        return page
 
 
 def to_working(page: Page, polygon: Polygon) -> Polygon:

@@ -3,18 +3,20 @@
 A story too long for its page ends in a jump line (转第4版, （下转第4版）, Continued on A6, See RIVER,
 page A6) and goes on under a jump head on a later page (接第1版, 上接第1版, Continued from Page 1,
 Continued From Page One). `mark_jumps` finds those lines on one page, keeps them out of the body text
-and records them on the article (`Article.continuations`); it runs with the repair stage, before
-paragraphs are rejoined. `join_continuations` works on all the pages of a run: an article that jumps
-to page N becomes one article with the part on page N that continues from its page.
+and records them on the article (`Article.continuations`); the `Jumps` stage runs it just before the
+repair stage rejoins paragraphs. `join_continuations` works on all the pages of a run, a step on each:
+an article that jumps to page N becomes one article with the part on page N that continues from its page.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import PAGE_FURNITURE_TYPES, Article, Continuation, Line, Page, Repair
-from broadsheet.stages.base import to_working
+from broadsheet.stages.base import PageRules, recorded_issue_step, rules_version, to_working
+from broadsheet.text import normalise as normalise_rules
 from broadsheet.text.normalise import SPEAKER, ends_sentence, normalise
 from broadsheet.text.script import join_fragments
 
@@ -118,6 +120,16 @@ def mark_jumps(page: Page) -> None:
             owner.region_ids.insert(owner.region_ids.index(above) + 1, region.id)
 
 
+class Jumps(PageRules):
+    """Jump lines out of the articles' text into their continuations (`mark_jumps`)."""
+
+    name = "jumps"
+    modules = (sys.modules[__name__], normalise_rules)
+
+    def apply(self, page: Page) -> None:
+        mark_jumps(page)
+
+
 def _nearest_part_above(page: Page, box: Polygon) -> tuple[Article, str] | None:
     """The article, and its region, printed nearest above `box` in the same columns."""
     best: tuple[float, Article, str] | None = None
@@ -159,6 +171,9 @@ def _match_score(first: Article, jump: Continuation, second: Article, first_page
     return float(bool(back)) + float(keyword) + overlap
 
 
+JOIN_STAGE = "join-continuations"
+
+
 def join_continuations(pages: list[Page]) -> list[Page]:
     """The pages with each jumped article joined to its continuation; the inputs are not changed.
 
@@ -170,27 +185,31 @@ def join_continuations(pages: list[Page]) -> list[Page]:
     end) is joined with the first paragraph of the continuation, recorded as a repair.
     """
     pages = [page.model_copy(deep=True) for page in pages]
-    by_number = {page.page_number: page for page in pages if page.page_number is not None}
+    numbered = [page for page in pages if page.page_number is not None]
+    by_number = {page.page_number: page for page in numbered}
     taken: set[str] = set()
-    for page in pages:
-        if page.page_number is None:
-            continue
-        for article in list(page.articles):
-            if article.id in taken:
-                continue
-            for jump in article.continuations:
-                target = by_number.get(jump.page) if jump.direction == "to" and not jump.joined else None
-                if target is None or target is page:
+    version = rules_version(JOIN_STAGE, (sys.modules[__name__],))
+    with recorded_issue_step(numbered, JOIN_STAGE, "broadsheet", version, {"pages": len(numbered)}) as steps:
+        for page in numbered:
+            for article in list(page.articles):
+                if article.id in taken:
                     continue
-                candidates = [(_match_score(article, jump, other, page.page_number), other)
-                              for other in target.articles if other.id not in taken and other is not article]
-                scored = [(s, other) for s, other in candidates if s > 0]
-                if not scored:
-                    continue
-                _, rest = max(scored, key=lambda pair: pair[0])
-                _join(page, article, target, rest)
-                jump.joined = True
-                taken.add(rest.id)
+                for jump in article.continuations:
+                    target = by_number.get(jump.page) if jump.direction == "to" and not jump.joined else None
+                    if target is None or target is page:
+                        continue
+                    candidates = [(_match_score(article, jump, other, page.page_number or 0), other)
+                                  for other in target.articles if other.id not in taken and other is not article]
+                    scored = [(s, other) for s, other in candidates if s > 0]
+                    if not scored:
+                        continue
+                    _, rest = max(scored, key=lambda pair: pair[0])
+                    _join(page, article, target, rest)
+                    jump.joined = True
+                    taken.add(rest.id)
+        for page, step in zip(numbered, steps, strict=True):
+            step.settings["joined"] = sum(jump.direction == "to" and jump.joined for article in page.articles
+                                          for jump in article.continuations)
     return pages
 
 

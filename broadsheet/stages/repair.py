@@ -21,10 +21,9 @@ from rapidfuzz import fuzz, process
 from broadsheet.config import RepairConfig
 from broadsheet.ingest.readers.plain_text import PLAIN_TEXT_ENGINE
 from broadsheet.model.page import Article, Line, Page, Paragraph, Region, RegionType, Repair
-from broadsheet.stages import jumps, turns
-from broadsheet.stages.base import recorded_step, rules_version, to_working
-from broadsheet.stages.jumps import mark_jumps
-from broadsheet.stages.turns import mark_turns
+from broadsheet.stages.base import Stage, recorded_step, rules_version, to_working
+from broadsheet.stages.jumps import Jumps
+from broadsheet.stages.turns import Turns
 from broadsheet.text import normalise as repair_rules
 from broadsheet.text import radicals
 from broadsheet.text.normalise import (
@@ -65,8 +64,7 @@ class RepairStage:
 
     def __init__(self, config: RepairConfig) -> None:
         self.config = config
-        self.version = rules_version("repair", (sys.modules[__name__], repair_rules, radicals, jumps, turns),
-                                     config)
+        self.version = rules_version("repair", (sys.modules[__name__], repair_rules, radicals), config)
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
@@ -74,11 +72,14 @@ class RepairStage:
                     "duplicate_similarity": self.config.duplicate_similarity,
                     "join_threshold": self.config.join_threshold}
         with recorded_step(page, self.name, "broadsheet", self.version, settings):
-            # Jump lines leave the text before paragraphs are rejoined; turns are read from the repaired text.
-            mark_jumps(page)
             repair_page(page, self.config)
-            mark_turns(page)
         return page
+
+
+def repair_stages(config: RepairConfig) -> list[Stage]:
+    """The stages after Articles, in this order on purpose: jump lines leave the text before paragraphs are
+    rejoined; turns are read from the repaired text (full-width colons, letter-spaced names joined)."""
+    return [Jumps(), RepairStage(config), Turns()]
 
 
 def repair_page(page: Page, config: RepairConfig) -> None:

@@ -7,17 +7,19 @@ two turns or more. The participant list is the byline's: 主持人：刘迪 本�
 (role word, name, affiliation), or "Interview by X". The bold type of printed labels is not used:
 OCR reports no font weight.
 
-Runs after repair (broadsheet/stages/repair.py calls `mark_turns`), so labels have their full-width
-colons and letter-spaced names are joined.
+The `Turns` stage runs after repair (broadsheet/stages/repair.py `repair_stages`), so labels have their
+full-width colons and letter-spaced names are joined.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from typing import Literal
 
 from broadsheet.model.page import Article, Page, Participant, RegionType
+from broadsheet.stages.base import PageRules
 
 Role = Literal["host", "guest", "interviewer", "interviewee"]
 
@@ -127,6 +129,16 @@ def mark_turns(page: Page) -> None:
     """Set each article's participants and each paragraph's speaker, in place."""
     for article in page.articles:
         _mark_article(page, article)
+
+
+class Turns(PageRules):
+    """Who speaks each turn of an interview, and who takes part (`mark_turns`)."""
+
+    name = "turns"
+    modules = (sys.modules[__name__],)
+
+    def apply(self, page: Page) -> None:
+        mark_turns(page)
 
 
 def _mark_article(page: Page, article: Article) -> None:
