@@ -42,6 +42,9 @@ class LayoutBox:
 
 
 class OcrEngine(Protocol):
+    """An OCR engine; the functions below ask for what only some engines offer (`processes`, `at_resolution`,
+    `detect`, `fallback`, `other_engine`), so that no caller tests for a class."""
+
     name: str
     version: str
     model: str
@@ -82,6 +85,14 @@ def line_boxes(engine: OcrEngine, image: np.ndarray) -> list[Quad]:
     """The detector's line boxes alone where the engine can give them (rapidocr's `detect`), else the boxes it reads."""
     detect = getattr(engine, "detect", None)
     return detect(image) if callable(detect) else [line.quad for line in engine.read(image)]
+
+
+def second_engine(engine: OcrEngine, page_engine: OcrEngine) -> OcrEngine | None:
+    """The engine that reads again a region of a page `page_engine` read, where the region may be in another script
+    than its page: an engine that routes by script says which (routing.ScriptRouter's `other_engine`); None for
+    one that reads every region alone."""
+    other = getattr(engine, "other_engine", None)
+    return other(page_engine) if callable(other) else None
 
 
 def fallback_reason(engine: object) -> str | None:

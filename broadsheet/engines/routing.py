@@ -146,7 +146,7 @@ def needs_second_reading(text: str, calibrated_confidence: float, page_script: s
 
 class ScriptRouter:
     """The OCR stage asks it which engine reads a page (see `route_page`), and which other engine reads a
-    doubtful region (`other_engine`).
+    doubtful region (`other_engine`, asked through `base.second_engine` as of any engine).
 
     Anything else that reads with it (the orientation check reads small samples four ways) gets
     the default engine: routing is a per-page decision, and PP-OCR is the fast reader.

@@ -17,10 +17,18 @@ from statistics import median
 import numpy as np
 
 from broadsheet.config import OcrConfig
-from broadsheet.engines.base import EngineLine, EngineWord, OcrEngine, at_resolution, flag_fallback, read_all
+from broadsheet.engines.base import (
+    EngineLine,
+    EngineWord,
+    OcrEngine,
+    at_resolution,
+    flag_fallback,
+    read_all,
+    second_engine,
+)
 from broadsheet.engines.calibration import calibrated
 from broadsheet.engines.pdf_text import PdfTextLayer, reads_text_layer
-from broadsheet.engines.routing import ScriptRouter, mean_confidence, needs_second_reading, route_page
+from broadsheet.engines.routing import mean_confidence, needs_second_reading, route_page
 from broadsheet.engines.tiling import PADDING, tiles
 from broadsheet.model.geometry import Polygon, text_cover, union_box
 from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
@@ -254,8 +262,8 @@ class Ocr:
                 engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
                 page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
                                                       self.config.figure_text_share)
-            if isinstance(self.engine, ScriptRouter):
-                route_regions(self.engine, engine, page, image, step)
+            if (other := second_engine(self.engine, engine)) is not None:
+                route_regions(other, page, image, step)
             if isinstance(runtime := getattr(engine, "backend", None), str):
                 step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
             if self.config.long_s == "fold":
@@ -315,14 +323,10 @@ def engine_regions(page: Page, read: list[EngineLine], engine: str) -> list[Regi
     return drop_shadowed_empty(regions)
 
 
-def route_regions(router: ScriptRouter, engine: OcrEngine, page: Page, image: np.ndarray,
-                  step: ProcessingStep) -> None:
+def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep) -> None:
     """A region whose script may differ from its page's is read by the other engine too (see
     routing.needs_second_reading); the reading with the higher calibrated confidence is kept. Each
     line records its engine, and the step lists the regions that changed engine."""
-    other = router.other_engine(engine)
-    if other is None:
-        return
     rerouted = []
     doubtful = [(index, region, [max(0, round(v)) for v in to_working(page, region.polygon).bounds])
                 for index, region in enumerate(page.regions)
