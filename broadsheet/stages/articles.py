@@ -37,6 +37,7 @@ from broadsheet.model.page import (
 from broadsheet.stages import reading_order
 from broadsheet.stages.base import recorded_step, rules_version, to_working
 from broadsheet.stages.jumps import opens_continued_story
+from broadsheet.stages.ocr import ENGINE_ORDER
 from broadsheet.stages.reading_order import column_order, xy_cut
 from broadsheet.stages.typing.frames import find_frames
 from broadsheet.text.normalise import ends_sentence
@@ -265,12 +266,15 @@ def _figure_of(region: Region, geometry: Geometry, figures: list[str]) -> str | 
     return min(near)[1] if near else None
 
 
-def segment(page: Page, config: ArticlesConfig, stated_order: bool = False) -> tuple[list[Article], list[str],
-                                                                                     list[str]]:
-    """Articles, the page's reading order, and any article content left outside them (none, by construction).
+def segment(page: Page, config: ArticlesConfig, region_order: list[str],
+            stated_order: bool = False) -> tuple[list[Article], list[str], list[str]]:
+    """Articles, the page's reading order article by article, and any article content left outside them (none, by
+    construction).
 
-    `stated_order`: the page's reading order is the source's own (PAGE, ALTO ReadingOrder from people or a
-    tool that knew the page): articles and their parts follow it instead of being read off the geometry."""
+    `region_order`: the regions in the order read before articles are known (the reading-order stage's, or the
+    source's): a block no head claims continues the story before it there. `stated_order`: that order is the
+    source's own (PAGE, ALTO ReadingOrder from people or a tool that knew the page): articles and their parts
+    follow it instead of being read off the geometry."""
     geometry = _geometry(page, config)
     boxes = geometry.boxes
     by_id = {r.id: r for r in page.regions}
@@ -300,8 +304,8 @@ def segment(page: Page, config: ArticlesConfig, stated_order: bool = False) -> t
         owner[caption_id] = owner.get(figure_id) if figure_id else placement.owner(by_id[caption_id])
 
     # What no head may claim continues the story before it in reading order; before any story, it opens one.
-    page_order = [rid for rid in page.reading_order if rid in by_id] + \
-        [r.id for r in page.regions if r.id not in page.reading_order]
+    page_order = [rid for rid in region_order if rid in by_id] + \
+        [r.id for r in page.regions if r.id not in region_order]
     previous: str | None = None
     untitled: list[str] = []
     for region_id in page_order:
@@ -403,6 +407,12 @@ def build_paragraphs(page: Page, regions: list[Region], article_id: str, indent:
     return paragraphs
 
 
+ARTICLE_ORDER = "articles"
+"""The articles step's `reading_order` setting: the page's reading order is rebuilt article by article (furniture,
+then each article's parts, folios last); after the engine's order (`ENGINE_ORDER`) where the OCR engine read the
+whole page."""
+
+
 class Articles:
     name = "articles"
 
@@ -413,14 +423,18 @@ class Articles:
         self.version = rules_version("articles", (sys.modules[__name__], reading_order), self.config)
 
     def __call__(self, page: Page) -> Page:
+        """The page with its articles; its reading order, the stage's input, becomes the order by article (the
+        step's `reading_order` says so), but for an order the OCR engine read the whole page in."""
         page = page.model_copy(deep=True)
         # An order the OCR engine read the whole page in is stated as much as one the page came with, and the page
         # keeps it: an article gathers regions from across the page, so its order is no page's reading order.
         engine_order = reading_order.engine_read_order(page)
         stated_order = self.stated_order or bool(engine_order)
         known = set(engine_order)
-        with recorded_step(page, self.name, "broadsheet", self.version, {"stated_order": stated_order}):
-            page.articles, by_articles, left_out = segment(page, self.config, stated_order)
+        settings = {"stated_order": stated_order,
+                    "reading_order": f"{ENGINE_ORDER}+{ARTICLE_ORDER}" if engine_order else ARTICLE_ORDER}
+        with recorded_step(page, self.name, "broadsheet", self.version, settings):
+            page.articles, by_articles, left_out = segment(page, self.config, page.reading_order, stated_order)
             page.reading_order = [*engine_order, *(rid for rid in by_articles if rid not in known)]
             if left_out:
                 # Conservation is the stage's invariant; reaching here is a bug, and the page says so.

@@ -75,6 +75,9 @@ def xy_cut(items: Sequence[Item], min_gap: float = 4.0) -> list[str]:
 
 
 class ReadingOrder:
+    """The regions' order before articles are known. The articles stage reads it (a block no head claims continues
+    the story before it here) and then sets the page's order article by article, as its step records."""
+
     name = "reading-order"
 
     def __call__(self, page: Page) -> Page:
