@@ -42,7 +42,7 @@ from broadsheet.config import IngestConfig, Settings
 from broadsheet.run.output import write_manifest, write_page
 from evaluation.conservation import run_conservation
 from evaluation.generated import region_errors, score_page
-from evaluation.stage_cache import finish, read_cached
+from evaluation.stage_cache import cached_images, finish, read_cached
 from samples.browser import browser_session, render_page
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
                 t0 = time.perf_counter()
                 read = read_cached(path, cache / "ocr", settings)[0]
                 t1 = time.perf_counter()
-                page = finish(read, settings)
+                page = finish(read, cached_images(cache / "ocr"), settings)
                 t2 = time.perf_counter()
                 page, entry, written = write_page(page, out / fmt)
                 entries.append(entry)

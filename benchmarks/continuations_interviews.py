@@ -27,6 +27,7 @@ from broadsheet.model.page import Article, Page
 from broadsheet.run.existing import process_existing
 from broadsheet.run.page import build_stages, process_page
 from broadsheet.stages.jumps import join_continuations
+from broadsheet.stages.working_images import WorkingImages
 from evaluation.generated import PARAGRAPH_MATCH_CER, cer, turn_precision_recall
 from samples.generator import PAGES_DIR, generate_jump_pair, write_page
 
@@ -45,7 +46,7 @@ PARTICIPANTS = {
 
 def _process(image: Path, settings: Settings, work: Path) -> Page:
     [page] = ingest_file(image)
-    return process_page(page, build_stages(settings, work), settings)
+    return process_page(page, build_stages(settings, WorkingImages(work)), settings)
 
 
 def jump_pair(lang: str, seed: int, settings: Settings, work: Path) -> dict[str, Any]:

@@ -238,11 +238,12 @@ def pipeline_on_kant(pages: list[BenchPage]) -> list[dict[str, object]]:
     from broadsheet.config import Settings
     from broadsheet.ingest.files import ingest_file
     from broadsheet.run.page import build_stages, process_page
+    from broadsheet.stages.working_images import WorkingImages
 
     rows = []
     with tempfile.TemporaryDirectory() as work:
         settings = Settings()
-        stages = build_stages(settings, Path(work))
+        stages = build_stages(settings, WorkingImages(Path(work)))
         for bench in pages:
             started = time.perf_counter()
             [page] = ingest_file(bench.image)

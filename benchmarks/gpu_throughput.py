@@ -35,6 +35,7 @@ def run(pages: int, backend: str) -> dict[str, object]:
     from broadsheet.run.page import build_stages, process_page, warm_up
     from broadsheet.stages.layout import Layout
     from broadsheet.stages.ocr import Ocr
+    from broadsheet.stages.working_images import WorkingImages
     from samples.generator import generate_page
     from samples.generator import write_page as write_image
 
@@ -51,7 +52,7 @@ def run(pages: int, backend: str) -> dict[str, object]:
                           folder, f"page_{k:02d}") for k in range(1, pages + 1)]
     per_page = []
     for image in images:
-        stages = build_stages(settings, folder / ".work")
+        stages = build_stages(settings, WorkingImages(folder / ".work"))
         clocks = []
         for stage in stages:
             if isinstance(stage, Ocr):

@@ -39,6 +39,7 @@ from broadsheet.engines import layout_engine
 from broadsheet.ingest.files import ingest_file, load_gray
 from broadsheet.model.page import Page, RegionType
 from broadsheet.run.page import build_stages, process_page
+from broadsheet.stages.working_images import WorkingImages
 from evaluation.generated import region_errors, score_page
 from evaluation.real_truth import kant_truth, topaz_truth, zone_agreement
 from samples.generator import PAGES_DIR, generate_page
@@ -102,7 +103,7 @@ def run(sets: list[str], presets: list[str], langs: list[str], seed: int) -> lis
     rows = []
     with tempfile.TemporaryDirectory(prefix="broadsheet-layout-") as work:
         folder = Path(work)
-        stages = build_stages(settings, folder / ".work")
+        stages = build_stages(settings, WorkingImages(folder / ".work"))
         for kind, name, image, truth in pages_of(sets, presets, langs, seed, folder / "pages"):
             [page] = ingest_file(image)
             started = time.perf_counter()

@@ -21,6 +21,7 @@ from broadsheet.config import IngestConfig, Settings
 from broadsheet.ingest.files import ingest_file, load_gray
 from broadsheet.model.page import Page
 from broadsheet.run.page import build_stages, process_page
+from broadsheet.stages.working_images import WorkingImages
 from evaluation.generated import cer
 from samples.articles import load_pool
 from samples.pdf_pages import born_digital_pdf
@@ -35,7 +36,7 @@ def page_text(page: Page) -> str:
 
 
 def timed_run(path: Path, settings: Settings, work: Path) -> tuple[Page, float]:
-    stages = build_stages(settings, work)
+    stages = build_stages(settings, WorkingImages(work))
     started = time.perf_counter()
     [page] = ingest_file(path, settings.ingest)
     page = process_page(page, stages, settings)

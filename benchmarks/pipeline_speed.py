@@ -60,11 +60,12 @@ def measure_pipeline(image: Path, out_dir: Path) -> dict[str, float]:
     from broadsheet.serialise.validate import preload
     from broadsheet.stages.layout import Layout
     from broadsheet.stages.ocr import Ocr
+    from broadsheet.stages.working_images import WorkingImages
 
     settings = Settings()
     # One-time process costs (model loading, compiling tei_all) are reported apart from the per-page time.
     loading = time.perf_counter()
-    stages = build_stages(settings, out_dir / ".work")
+    stages = build_stages(settings, WorkingImages(out_dir / ".work"))
     load_seconds = time.perf_counter() - loading
     schema_seconds = sum(preload(("broadsheet-rng", "broadsheet-sch", "alto-4.4")).values())
     timed: dict[str, TimedEngine] = {}

@@ -45,7 +45,7 @@ from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, TEXTLESS_TYPES, Page
 from broadsheet.run.output import write_manifest, write_page
 from evaluation.conservation import run_conservation
 from evaluation.generated import region_errors, score_page
-from evaluation.stage_cache import finish, read_cached
+from evaluation.stage_cache import cached_images, finish, read_cached
 from samples.designs import generate_designed_page, switch_values
 from samples.generator import write_page as write_generated
 
@@ -122,7 +122,7 @@ def run(seed: int, pages: int, dpi: int, cache: Path, out: Path, size: str | Non
         truth = json.loads((images / f"{name}.gt.json").read_text(encoding="utf-8"))
         [read] = read_cached(images / truth["image"], cache / "ocr", settings)
         started = time.perf_counter()
-        page = finish(read, settings)
+        page = finish(read, cached_images(cache / "ocr"), settings)
         later_s = time.perf_counter() - started
         page, entry, articles = write_page(page, out)
         entries.append(entry)

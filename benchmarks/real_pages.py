@@ -65,7 +65,7 @@ from evaluation.real_scores import (
     unspaced_scores,
 )
 from evaluation.real_sets import REAL, SETS, RealPage, read_ecpo, read_page_xml, real_pages
-from evaluation.stage_cache import finish, read_cached
+from evaluation.stage_cache import cached_images, finish, read_cached
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -96,7 +96,7 @@ def read(page: RealPage, cache: Path, settings: Settings) -> tuple[Page, float, 
     reading_s = sum(step.seconds for step in read_page.steps)
     if read_page.status == PageStatus.failed:
         return read_page, reading_s, None
-    return finish(read_page, settings), reading_s, None
+    return finish(read_page, cached_images(cache / "ocr"), settings), reading_s, None
 
 
 def tesseract_alone(page: RealPage, cache: Path, cached_only: bool) -> tuple[str | None, float | None]:

@@ -168,17 +168,19 @@ def levers(repeats: int) -> dict[str, Any]:
     from broadsheet.stages.layout import Layout
     from broadsheet.stages.ocr import Ocr, read_tiles
     from broadsheet.stages.orientation import Orientation
-    from broadsheet.stages.preprocess import Preprocess, load_working
+    from broadsheet.stages.preprocess import Preprocess
+    from broadsheet.stages.working_images import WorkingImages
 
     settings = Settings()
     before = load()
     work = Path(tempfile.mkdtemp(prefix="broadsheet-levers-"))
+    images = WorkingImages(work / ".work")
     pages = []
     for name in ("zh_two_articles.jpg", "en_two_articles.jpg"):
         image = ROOT / "samples" / "pages" / name
         [page] = ingest_file(image)
-        page = Preprocess(settings.preprocess, work)(page)
-        pages.append(Layout(layout_engine(settings.layout), settings.layout)(page))
+        page = Preprocess(settings.preprocess, images)(page)
+        pages.append(Layout(layout_engine(settings.layout), settings.layout, images)(page))
     engines = {"onnxruntime": RapidOcrEngine(RapidOcrConfig(backend="onnxruntime")),
                "openvino": RapidOcrEngine(RapidOcrConfig(backend="openvino")),
                "openvino, rec batch 24": RapidOcrEngine(RapidOcrConfig(backend="openvino", rec_batch=24))}
@@ -186,7 +188,7 @@ def levers(repeats: int) -> dict[str, Any]:
     texts: dict[str, list[list[str]]] = {name: [] for name in engines}
     for _ in range(repeats):
         for page in pages:
-            image = load_working(page)
+            image = images.read(page)
             for name, engine in engines.items():
                 lines = timers[name](lambda engine=engine, image=image: read_tiles(engine, image, 2600, 2000, 400))
                 texts[name].append([line.text for line in lines])
@@ -203,7 +205,7 @@ def levers(repeats: int) -> dict[str, Any]:
     for _ in range(repeats):
         for page in pages:
             for method, timer in orientation_timers.items():
-                stage = Orientation(engine, OrientationConfig(method=method))  # type: ignore[arg-type]
+                stage = Orientation(engine, images, OrientationConfig(method=method))  # type: ignore[arg-type]
                 turned = timer(lambda stage=stage, page=page: stage(page))
                 turns[method].append(int(turned.steps[-1].settings["quarter_turns"]))
     orientation = {m: {"wall_s": round(t.wall, 2), "cpu_s": round(t.cpu, 2)} for m, t in orientation_timers.items()}
@@ -214,7 +216,7 @@ def levers(repeats: int) -> dict[str, Any]:
 
     # Validation: what a fresh process pays to compile, and what each page's TEI and ALTO cost to check.
     compile_s = validate.preload()
-    processed = [process_page(page, build_stages(settings, work), settings) for page in pages[:1]]
+    processed = [process_page(page, build_stages(settings, images), settings) for page in pages[:1]]
     write_timers = {"tei_all + ours": CpuTimer(), "ours (restriction)": CpuTimer()}
     for k in range(repeats):
         for name, timer in write_timers.items():
@@ -227,13 +229,14 @@ def levers(repeats: int) -> dict[str, Any]:
     kant = SHARED / "real" / "kant_aufklaerung_1784" / "data" / "OCR-D-IMG" / "INPUT_0017.tif"
     if kant.is_file():
         [page] = ingest_file(kant)
-        page = Layout(layout_engine(settings.layout), settings.layout)(Preprocess(settings.preprocess, work)(page))
+        page = Preprocess(settings.preprocess, images)(page)
+        page = Layout(layout_engine(settings.layout), settings.layout, images)(page)
         readers = {n: TesseractEngine(TesseractConfig(languages="Fraktur+frk", heavy_noise_removal=True, processes=n))
                    for n in (1, 2)}
         tess_timers = {n: CpuTimer() for n in readers}
         for _ in range(repeats):
             for n, reader in readers.items():
-                stage = Ocr(reader, OcrConfig(tile_width=1000, tile_height=700))
+                stage = Ocr(reader, OcrConfig(tile_width=1000, tile_height=700), images)
                 tess_timers[n](lambda stage=stage: stage(page))
         tesseract = {f"{n} process(es)": {"wall_s": round(t.wall, 2)} for n, t in tess_timers.items()}
         tesseract["wall_ratio_2_to_1"] = round(tess_timers[2].wall / tess_timers[1].wall, 3)

@@ -20,6 +20,7 @@ from broadsheet.ingest.files import ingest_file
 from broadsheet.model.page import Page
 from broadsheet.run.output import write_page
 from broadsheet.run.page import build_stages, process_page
+from broadsheet.stages.working_images import WorkingImages
 from evaluation.clippings import read_clippings, score_clippings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def run_vendor_pages(out: Path, with_images: bool) -> None:
 
 def run_pages(out: Path) -> None:
     settings = Settings()
-    stages = build_stages(settings, out / ".work")
+    stages = build_stages(settings, WorkingImages(out / ".work"))
     for image in sorted((TOPAZ / "pages" / "images").glob("*.tif")):
         for page in ingest_file(image):
             write_page(process_page(page, stages, settings), out)

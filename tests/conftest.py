@@ -88,6 +88,7 @@ def jump_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Page
     from broadsheet.config import Settings
     from broadsheet.ingest.files import ingest_file
     from broadsheet.run.page import build_stages, process_page
+    from broadsheet.stages.working_images import WorkingImages
     from samples.generator import generate_jump_pair, write_page
 
     folder = tmp_path_factory.mktemp("jump-pair")
@@ -96,6 +97,6 @@ def jump_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Page
     generated = generate_jump_pair("zh", seed=3, width=1240, height=1754, dpi=150)
     for number, page_image in zip((1, 4), generated, strict=True):
         [page] = ingest_file(write_page(page_image, folder, f"page{number}"))
-        page = process_page(page, build_stages(settings, folder / ".work"), settings)
+        page = process_page(page, build_stages(settings, WorkingImages(folder / ".work")), settings)
         pages.append(page.model_copy(update={"page_number": number}))
     return folder, pages

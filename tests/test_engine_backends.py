@@ -68,11 +68,13 @@ def _read_page(tmp_path: Path, config: RapidOcrConfig) -> tuple[object, object]:
     from broadsheet.stages.ocr import Ocr
     from broadsheet.stages.orientation import Orientation
     from broadsheet.stages.preprocess import Preprocess
+    from broadsheet.stages.working_images import WorkingImages
 
     settings = Settings()
     engine = RapidOcrEngine(config)
-    stages = [Preprocess(settings.preprocess, tmp_path / "work"), Orientation(engine, OrientationConfig()),
-              Layout(layout_engine(settings.layout), settings.layout), Ocr(engine, OcrConfig())]
+    images = WorkingImages(tmp_path / "work")
+    stages = [Preprocess(settings.preprocess, images), Orientation(engine, images, OrientationConfig()),
+              Layout(layout_engine(settings.layout), settings.layout, images), Ocr(engine, OcrConfig(), images)]
     [page] = ingest_file(_tiny_page(tmp_path))
     return process_page(page, stages, settings), engine
 

@@ -15,6 +15,7 @@ from broadsheet.ingest.readers import ExistingPage, read_existing
 from broadsheet.ingest.readers.alto import read_alto
 from broadsheet.model.page import Page, PageStatus, RegionType
 from broadsheet.run.existing import digitise_existing, process_existing
+from broadsheet.stages.working_images import WorkingImages
 
 ALTO_NAMESPACES = {
     "v1-no-namespace": None,
@@ -160,7 +161,7 @@ def test_an_image_with_its_ocr_takes_rules_from_the_pixels_and_text_from_the_ocr
     assert len(rules) == 1 and 2690 <= rules[0].polygon.bounds[1] <= 2710
     texts = [line.text for region in page.regions for line in region.lines]
     assert texts[0] == HEADLINE and texts[1:] == BODY  # the OCR's words, never read again
-    assert not list((out / ".work").glob("*.png"))  # the working image does not outlive the page
+    assert not list((out / ".work").rglob("*.png"))  # the working images do not outlive the page
 
 
 def test_lines_the_ocr_read_poorly_are_read_again_and_the_original_kept(tmp_path: Path) -> None:
@@ -169,7 +170,8 @@ def test_lines_the_ocr_read_poorly_are_read_again_and_the_original_kept(tmp_path
     _page_image(tmp_path / "0001.png")
     settings = Settings(existing=ExistingOcrConfig(reocr_below=0.5),
                         ocr=OcrConfig(engine=TesseractConfig(languages="eng")))
-    page = process_existing(ExistingPage(ocr=ocr, image=tmp_path / "0001.png"), settings, tmp_path / "work")
+    page = process_existing(ExistingPage(ocr=ocr, image=tmp_path / "0001.png"), settings,
+                            WorkingImages(tmp_path / "work"))
     lines = {line.id: line for region in page.regions for line in region.lines}
     assert lines["TL1"].reread is None and lines["TL1"].text == HEADLINE  # WC 0.9: kept as the OCR read it
     assert lines["TL2"].reread.startswith("Tbe warehouses") and lines["TL2"].text.startswith("The warehouses")

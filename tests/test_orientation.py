@@ -17,6 +17,7 @@ from broadsheet.run.page import build_stages, process_page
 from broadsheet.stages.base import to_working
 from broadsheet.stages.orientation import Orientation, turned
 from broadsheet.stages.preprocess import Preprocess, rotate_page
+from broadsheet.stages.working_images import WorkingImages
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +28,18 @@ def test_turned_pages_are_put_upright(small_page: Path, tmp_path: Path, degrees:
     path = tmp_path / f"turned{degrees}.png"
     Image.open(small_page).rotate(degrees, expand=True).save(path)
     [page] = ingest_file(path)
-    page = Preprocess(Settings().preprocess, tmp_path)(page)
-    page = Orientation(ocr_engine(Settings().ocr.engine), OrientationConfig(method=method))(page)  # type: ignore[arg-type]
+    images = WorkingImages(tmp_path / "work")
+    preprocessed = Preprocess(Settings().preprocess, images)(page)
+    as_preprocessed = images.read(preprocessed)
+    page = Orientation(ocr_engine(Settings().ocr.engine), images,
+                       OrientationConfig(method=method))(preprocessed)  # type: ignore[arg-type]
     assert page.steps[-1].settings["quarter_turns"] == turns
     # The model settles an upright page alone; every other verdict is checked by reading.
     assert page.steps[-1].settings["decided_by"] == ("model" if method == "model" and not turns else "ocr-sample")
     assert ("rotated-page" in [f.code for f in page.flags]) == bool(turns)
-    upright = np.asarray(Image.open(page.working_image))
+    upright = images.read(page)
     assert upright.shape[0] > upright.shape[1], "an upright A-series page is taller than wide"
+    assert (images.read(preprocessed) == as_preprocessed).all(), "the turn is a version of its own, never in place"
 
 
 def test_turn_keeps_source_coordinates_exact() -> None:
@@ -65,7 +70,7 @@ def test_blank_black_and_photo_pages_are_flagged(tmp_path: Path) -> None:
         "photo.png": photo.astype(np.uint8),
     }
     settings = Settings()
-    stages = build_stages(settings, tmp_path / "work")
+    stages = build_stages(settings, WorkingImages(tmp_path / "work"))
     codes = {}
     for name, pixels in inputs.items():
         [page] = ingest_file(_page_like(tmp_path, name, pixels))
@@ -81,6 +86,7 @@ def test_working_coordinates_follow_the_turn(small_page: Path, tmp_path: Path) -
     path = tmp_path / "turned.png"
     Image.open(small_page).rotate(180, expand=True).save(path)
     [page] = ingest_file(path)
-    page = Orientation(ocr_engine(Settings().ocr.engine))(Preprocess(Settings().preprocess, tmp_path)(page))
+    images = WorkingImages(tmp_path / "work")
+    page = Orientation(ocr_engine(Settings().ocr.engine), images)(Preprocess(Settings().preprocess, images)(page))
     corner = to_working(page, Polygon.from_box(0, 0, 10, 10))
     assert corner.bounds[0] > page.transform.working_width - 60, "the source's top-left is now bottom-right"

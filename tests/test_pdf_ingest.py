@@ -17,6 +17,7 @@ from broadsheet.ingest.pdf import is_garbage
 from broadsheet.model.page import PageStatus, RegionType
 from broadsheet.run.output import write_page
 from broadsheet.run.page import build_stages, process_page
+from broadsheet.stages.working_images import WorkingImages
 from evaluation.generated import cer
 from samples.articles import load_pool
 from samples.pdf_pages import PdfTruth, born_digital_pdf, encrypted_pdf, outlined_text_pdf
@@ -143,7 +144,7 @@ def test_topaz_pdf_gives_the_same_page_as_its_tiff() -> None:
 def test_born_digital_page_runs_the_pipeline_without_ocr(tmp_path: Path, born_digital: PdfTruth) -> None:
     settings = Settings(ingest=IngestConfig(pdf_dpi=150))
     [page] = ingest_file(born_digital.path, settings.ingest)
-    page = process_page(page, build_stages(settings, tmp_path / ".work"), settings)
+    page = process_page(page, build_stages(settings, WorkingImages(tmp_path / ".work")), settings)
     assert page.status != PageStatus.failed, page.flags
     ocr = next(step for step in page.steps if step.stage == "ocr")
     assert ocr.software == "pdf-text-layer"

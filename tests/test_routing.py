@@ -143,6 +143,7 @@ def test_a_fraktur_block_on_a_modern_page_is_read_by_tesseract_fraktur(tmp_path:
     from broadsheet.config import Settings
     from broadsheet.ingest.files import ingest_file
     from broadsheet.run.page import build_stages, process_page
+    from broadsheet.stages.working_images import WorkingImages
 
     column = _gray(BUNDLED / "en_two_articles.jpg")[2040:3370, 125:880]
     fraktur = _gray(KANT / "OCR-D-IMG" / "INPUT_0017.tif")[1044:1600, 100:935]
@@ -156,7 +157,7 @@ def test_a_fraktur_block_on_a_modern_page_is_read_by_tesseract_fraktur(tmp_path:
 
     settings = Settings()
     [page] = ingest_file(path)
-    page = process_page(page, build_stages(settings, tmp_path / "work"), settings)
+    page = process_page(page, build_stages(settings, WorkingImages(tmp_path / "work")), settings)
     step = next(s for s in page.steps if s.stage == "ocr")
     assert step.software == "rapidocr" and step.settings["script"] == Script.latin
     lines = [line for region in page.regions for line in region.lines]

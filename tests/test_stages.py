@@ -14,6 +14,7 @@ from broadsheet.engines import ocr_engine
 from broadsheet.engines.tiling import strips, tiles
 from broadsheet.ingest.files import ingest_file, load_gray
 from broadsheet.stages.preprocess import Preprocess, estimate_skew
+from broadsheet.stages.working_images import WorkingImages
 from evaluation.generated import cer
 from samples.generator import generate_page
 from samples.imaging import Degradation
@@ -29,9 +30,11 @@ def test_skew_is_measured_and_undone(skew: float, tmp_path: Path) -> None:
 
 def test_preprocess_writes_working_image_and_transform(small_page: Path, tmp_path: Path) -> None:
     [page] = ingest_file(small_page)
-    done = Preprocess(PreprocessConfig(), tmp_path)(page)
-    assert done is not page and page.working_image is None, "a stage must not change its input"
-    assert Path(done.working_image).is_file()
+    ingested = page.model_dump()
+    images = WorkingImages(tmp_path / "work")
+    done = Preprocess(PreprocessConfig(), images)(page)
+    assert done is not page and page.model_dump() == ingested, "a stage must not change its input"
+    assert images.path(done).is_file()
     skew = json.loads(small_page.with_suffix("").with_suffix(".gt.json").read_text())["degradation"]["skew_degrees"]
     assert done.transform.skew_degrees == pytest.approx(-skew, abs=0.15)
     assert done.steps[-1].stage == "preprocess"

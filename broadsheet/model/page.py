@@ -295,8 +295,6 @@ class Page(Strict):
     image: str | None = None
     """The page image the coordinates refer to, when it is not `source`: the image paired with existing OCR, or the
     file a METS names (which may be absent: the OCR carries the geometry)."""
-    working_image: str | None = None
-    """Path of the preprocessed image the layout and OCR stages read."""
     transform: PreprocessTransform = Field(default_factory=PreprocessTransform)
     body_type: BodyType | None = None
     """Set by the newspaper-types stage; the later stages measure against it."""

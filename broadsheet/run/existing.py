@@ -29,6 +29,7 @@ from broadsheet.stages.preprocess import Preprocess
 from broadsheet.stages.reading_order import ReadingOrder
 from broadsheet.stages.repair import repair_stages
 from broadsheet.stages.typing import NewspaperTypes
+from broadsheet.stages.working_images import WorkingImages
 
 _UNTYPED = frozenset({RegionType.body, RegionType.figure, RegionType.separator})
 
@@ -55,8 +56,9 @@ class StatedOrder:
         return page
 
 
-def existing_stages(page: Page, settings: Settings) -> list[Stage]:
-    """Plain text comes structured by its reader; ALTO and hOCR get typing (if untyped), order and articles."""
+def existing_stages(page: Page, settings: Settings, images: WorkingImages | None = None) -> list[Stage]:
+    """Plain text comes structured by its reader; ALTO and hOCR get typing (if untyped), order and articles. Typing
+    measures stroke weight on the page's working image where `images` holds one (`with_image`)."""
     repair = repair_stages(settings.repair)
     if any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines):
         return repair
@@ -64,11 +66,12 @@ def existing_stages(page: Page, settings: Settings) -> list[Stage]:
     # A reading order the source states (PAGE, ALTO ReadingOrder) is kept, not worked out again; blocks it leaves
     # out follow it in the order the source lists them.
     kept = bool(page.reading_order)
-    typing: list[Stage] = [] if typed else [NewspaperTypes(settings.typing), *([StatedOrder(page)] if kept else [])]
+    typing: list[Stage] = [] if typed else [NewspaperTypes(settings.typing, images),
+                                            *([StatedOrder(page)] if kept else [])]
     return [*typing, *([] if kept else [ReadingOrder()]), Articles(settings.articles, stated_order=kept), *repair]
 
 
-def with_image(page: Page, image: Path, settings: Settings, work_dir: Path) -> Page:
+def with_image(page: Page, image: Path, settings: Settings, images: WorkingImages) -> Page:
     """Existing OCR on its page image: preprocessed as a scan (working image, deskew), rules and pictures added
     from the pixels, and poorly read lines read again where `ExistingOcrConfig.reocr_below` asks; text otherwise
     kept. The page's source becomes the image (what the TEI and the review app show); the OCR file is recorded."""
@@ -80,25 +83,25 @@ def with_image(page: Page, image: Path, settings: Settings, work_dir: Path) -> P
                                    "width": scan.width, "height": scan.height, "dpi": page.dpi or scan.dpi})
     page.steps.append(ProcessingStep(stage="existing-ocr", software="broadsheet", version=__version__,
                                      settings={"ocr_file": ocr_file, "resolution_from": page.resolution_from}))
-    stages: list[Stage] = [Preprocess(settings.preprocess, work_dir),
-                           LayoutEvidence(layout_engine(settings.layout), settings.ocr.figure_text_share)]
+    stages: list[Stage] = [Preprocess(settings.preprocess, images),
+                           LayoutEvidence(layout_engine(settings.layout), settings.ocr.figure_text_share, images)]
     if settings.existing.reocr_below is not None:
-        stages.append(ReadAgain(ocr_engine(settings.ocr.engine), settings.existing.reocr_below))
+        stages.append(ReadAgain(ocr_engine(settings.ocr.engine), settings.existing.reocr_below, images))
     for stage in stages:
         page = run_stage(stage, page)
     return page
 
 
-def process_existing(source: Path | ExistingPage, settings: Settings, work_dir: Path | None = None) -> Page:
-    """One page of existing OCR through the stages after OCR; with its image at hand and a `work_dir` for the
-    working image, the image gives the layout evidence first (`with_image`)."""
+def process_existing(source: Path | ExistingPage, settings: Settings, images: WorkingImages | None = None) -> Page:
+    """One page of existing OCR through the stages after OCR; with its image at hand and `images` to keep the
+    working image in, the image gives the layout evidence first (`with_image`)."""
     spec = source if isinstance(source, ExistingPage) else ExistingPage(ocr=source, image=paired_image(source))
     page = read_existing(spec, settings.existing)
     image = spec.image if spec.image and spec.image.is_file() else None
     plain = any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines)
-    if image and work_dir is not None and page.status != PageStatus.failed and page.unit == "pixel" and not plain:
-        page = with_image(page, image, settings, work_dir)
-    for stage in existing_stages(page, settings) if page.status != PageStatus.failed else []:
+    if image and images is not None and page.status != PageStatus.failed and page.unit == "pixel" and not plain:
+        page = with_image(page, image, settings, images)
+    for stage in existing_stages(page, settings, images) if page.status != PageStatus.failed else []:
         page = run_stage(stage, page)
     return finalise(page, settings.ocr.low_confidence, settings.qa)
 
@@ -110,12 +113,10 @@ def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, set
     entries: list[ManifestPage] = []
     articles: list[ManifestArticle] = []
     stage_seconds: dict[str, float] = defaultdict(float)
-    work_dir = out_dir / ".work"
+    images = WorkingImages(out_dir / ".work")
     for source in sources:
-        processed = process_existing(source, settings, work_dir)
-        if processed.working_image:  # the working image is only needed while the stages run
-            Path(processed.working_image).unlink(missing_ok=True)
-            processed = processed.model_copy(update={"working_image": None})
+        processed = process_existing(source, settings, images)
+        images.discard(processed.id)  # the working images are only needed while the stages run
         processed = reapply_corrections(processed, out_dir)  # a re-run never drops reviewers' corrections
         page, entry, page_articles = write_page(processed, out_dir, validate=settings.output.validate_tei,
                                                 cert_below=settings.qa.tei_cert_below)

@@ -41,6 +41,7 @@ from broadsheet.run.output import ManifestArticle, ManifestIssue, ManifestPage, 
 from broadsheet.run.page import build_stages, process_page
 from broadsheet.serialise.validate import schema_fingerprint
 from broadsheet.stages.jumps import join_continuations
+from broadsheet.stages.working_images import WorkingImages
 
 CACHE_DIR = ".cache"
 WORK_DIR = ".work"
@@ -84,16 +85,17 @@ def cached_page(out: Path, page: Page, settings: Settings) -> Page | None:
 
 
 def process_cached(page: Page, settings: Settings, out: Path) -> tuple[Page, bool]:
-    """Every page stage, preprocess to repair, unless OUT/.cache holds the result; (page, whether it was cached).
+    """Every page stage, preprocess to turns, unless OUT/.cache holds the result; (page, whether it was cached).
 
-    The working image is gone when this returns: only the model is kept."""
+    The page's working images, in OUT/.work, are gone when this returns: only the model is kept."""
     hit = cached_page(out, page, settings)
     if hit is not None:
         return hit, True
-    processed = process_page(page, build_stages(settings, out / WORK_DIR), settings)
-    if processed.working_image:
-        Path(processed.working_image).unlink(missing_ok=True)
-    processed = processed.model_copy(update={"working_image": None})
+    images = WorkingImages(out / WORK_DIR)
+    try:
+        processed = process_page(page, build_stages(settings, images), settings)
+    finally:
+        images.discard(page.id)
     write_bytes_atomic(cache_path(out, page, settings), processed.model_dump_json().encode())
     return processed, False
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from broadsheet.config import QaConfig, Settings
 from broadsheet.engines import layout_engine, ocr_engine
@@ -19,19 +18,20 @@ from broadsheet.stages.preprocess import Preprocess
 from broadsheet.stages.reading_order import ReadingOrder
 from broadsheet.stages.repair import repair_stages
 from broadsheet.stages.typing import NewspaperTypes
+from broadsheet.stages.working_images import WorkingImages
 
 log = logging.getLogger(__name__)
 
 
-def build_stages(settings: Settings, work_dir: Path) -> list[Stage]:
+def build_stages(settings: Settings, images: WorkingImages) -> list[Stage]:
     """The page stages in order: preprocess, orientation, layout, OCR, typing, reading order, articles, jumps, repair,
-    turns."""
+    turns; those that need pixels read and write them in the run's `images`."""
     return [
-        Preprocess(settings.preprocess, work_dir),
-        Orientation(ocr_engine(settings.ocr.engine), settings.orientation),
-        Layout(layout_engine(settings.layout), settings.layout),
-        Ocr(ocr_engine(settings.ocr.engine), settings.ocr),
-        NewspaperTypes(settings.typing),
+        Preprocess(settings.preprocess, images),
+        Orientation(ocr_engine(settings.ocr.engine), images, settings.orientation),
+        Layout(layout_engine(settings.layout), settings.layout, images),
+        Ocr(ocr_engine(settings.ocr.engine), settings.ocr, images),
+        NewspaperTypes(settings.typing, images),
         ReadingOrder(),
         Articles(settings.articles),
         *repair_stages(settings.repair),

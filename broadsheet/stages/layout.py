@@ -17,7 +17,7 @@ from broadsheet.engines.base import LayoutBox, LayoutEngine
 from broadsheet.model.geometry import Polygon, union_box
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import recorded_step
-from broadsheet.stages.preprocess import load_working
+from broadsheet.stages.working_images import WorkingImages
 
 CDLA_TO_NEWSPAPER: dict[str, RegionType] = {
     "text": RegionType.body,
@@ -211,16 +211,17 @@ def cut_at_insets(boxes: list[LayoutBox]) -> list[LayoutBox]:
 class Layout:
     name = "layout"
 
-    def __init__(self, engine: LayoutEngine, config: LayoutConfig) -> None:
+    def __init__(self, engine: LayoutEngine, config: LayoutConfig, images: WorkingImages) -> None:
         self.engine = engine
         self.config = config
+        self.images = images
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
         settings = {"model": self.engine.model, "detect_side": self.config.detect_side,
                     "confidence": self.config.confidence}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings):
-            image = load_working(page)
+            image = self.images.read(page)
             boxes = with_photos(resolve_overlaps(self.engine.detect(image)), detect_photos(image))
             figures = [Polygon.from_box(*b.box) for b in boxes if b.label == "figure"]
             rules = [LayoutBox(label=f"rule-{orientation}", box=box, score=1.0)

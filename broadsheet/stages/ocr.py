@@ -33,7 +33,7 @@ from broadsheet.engines.tiling import PADDING, tiles
 from broadsheet.model.geometry import Polygon, text_cover, union_box
 from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
 from broadsheet.stages.base import recorded_step, region_ids, to_working
-from broadsheet.stages.preprocess import load_working
+from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.script import LONG_S, is_cjk, join_fragments
 
 CJK_GUTTER_RATIO = 0.6
@@ -221,9 +221,10 @@ def _to_source(page: Page, quad: tuple[tuple[float, float], ...]) -> Polygon:
 class Ocr:
     name = "ocr"
 
-    def __init__(self, engine: OcrEngine, config: OcrConfig) -> None:
+    def __init__(self, engine: OcrEngine, config: OcrConfig, images: WorkingImages) -> None:
         self.engine = engine
         self.config = config
+        self.images = images
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
@@ -232,7 +233,7 @@ class Ocr:
                     "figure_text_share": self.config.figure_text_share}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
-            image = load_working(page)
+            image = self.images.read(page)
             region_boxes = [to_working(page, r.polygon) for r in page.regions
                             if r.type not in (RegionType.figure, RegionType.separator)]
             if reads_text_layer(page):

@@ -25,7 +25,7 @@ from broadsheet.engines.tiling import ink_mask
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import Flag, Page, PreprocessTransform, Severity
 from broadsheet.stages.base import recorded_step
-from broadsheet.stages.preprocess import load_working, write_working
+from broadsheet.stages.working_images import WorkingImages
 
 SAMPLE_SIDE = 700
 """Side of the page sample read at each rotation: a dozen lines of body type at 300 dpi."""
@@ -127,9 +127,10 @@ def turned(transform: PreprocessTransform, quarter_turns: int) -> PreprocessTran
 class Orientation:
     name = "orientation"
 
-    def __init__(self, engine: OcrEngine, config: OrientationConfig | None = None,
+    def __init__(self, engine: OcrEngine, images: WorkingImages, config: OrientationConfig | None = None,
                  classifier: RotationClassifier | None = None) -> None:
         self.engine = engine
+        self.images = images
         self.config = config or OrientationConfig()
         self.classifier = classifier
         self.unavailable: str | None = None
@@ -151,7 +152,7 @@ class Orientation:
             if reads_text_layer(page):
                 step.settings["skipped"] = "PDF text layer: upright by construction"
                 return page
-            gray = load_working(page)
+            gray = self.images.read(page)
             if float(gray.std()) < 2.0:
                 return page
             by_model = False
@@ -166,8 +167,9 @@ class Orientation:
             step.settings.update({"quarter_turns": turns, "decided_by": "model" if by_model else "ocr-sample"})
             flag_fallback(page, self.engine)
             if turns:
-                write_working(page, np.ascontiguousarray(np.rot90(gray, turns)))
+                # A new version of the working image, for the turned transform: the input's stays as it was.
                 page.transform = turned(page.transform, turns)
+                self.images.write(page, np.ascontiguousarray(np.rot90(gray, turns)))
                 page.flags.append(Flag(code="rotated-page", severity=Severity.warning,
                                        reason=f"the page was turned by {turns * 90}° to read it upright"))
             if vertical:

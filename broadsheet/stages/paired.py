@@ -27,7 +27,7 @@ from broadsheet.stages.layout import (
     split_at_column_gutters,
     with_photos,
 )
-from broadsheet.stages.preprocess import load_working
+from broadsheet.stages.working_images import WorkingImages
 
 
 class LayoutEvidence:
@@ -35,14 +35,14 @@ class LayoutEvidence:
 
     name = "layout-evidence"
 
-    def __init__(self, engine: LayoutEngine, figure_text_share: float) -> None:
-        self.engine, self.figure_text_share = engine, figure_text_share
+    def __init__(self, engine: LayoutEngine, figure_text_share: float, images: WorkingImages) -> None:
+        self.engine, self.figure_text_share, self.images = engine, figure_text_share, images
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
         with recorded_step(page, self.name, self.engine.name, self.engine.version,
                            {"figure_text_share": self.figure_text_share}) as step:
-            image = load_working(page)
+            image = self.images.read(page)
             lines = [to_working(page, line.polygon) for region in page.regions for line in region.lines]
             boxes = with_photos(resolve_overlaps(self.engine.detect(image)), detect_photos(image))
             figures = [Polygon.from_box(*b.box) for b in boxes if b.label == "figure"]
@@ -91,8 +91,8 @@ class ReadAgain:
 
     name = "reocr"
 
-    def __init__(self, engine: OcrEngine, threshold: float) -> None:
-        self.engine, self.threshold = engine, threshold
+    def __init__(self, engine: OcrEngine, threshold: float, images: WorkingImages) -> None:
+        self.engine, self.threshold, self.images = engine, threshold, images
 
     def _read(self, image: np.ndarray, page: Page, line: Line) -> str:
         x0, y0, x1, y1 = to_working(page, line.polygon).bounds
@@ -107,7 +107,7 @@ class ReadAgain:
         page = page.model_copy(deep=True)
         with recorded_step(page, self.name, self.engine.name, self.engine.version,
                            {"reocr_below": self.threshold}) as step:
-            image = load_working(page)
+            image = self.images.read(page)
             reread: list[str] = []
             for region in page.regions:
                 for index, line in enumerate(region.lines):

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 
 from broadsheet import __version__
-from broadsheet.atomic import write_bytes_atomic
 from broadsheet.config import PreprocessConfig
 from broadsheet.engines.pdf_text import reads_text_layer
 from broadsheet.ingest.files import load_gray
 from broadsheet.model.page import Flag, Page, PreprocessTransform, Severity
 from broadsheet.stages.base import recorded_step
+from broadsheet.stages.working_images import WorkingImages
 
 SKEW_SAMPLE_WIDTH = 1000
 
@@ -65,9 +63,9 @@ def rotate_page(gray: np.ndarray, degrees: float) -> tuple[np.ndarray, Preproces
 class Preprocess:
     name = "preprocess"
 
-    def __init__(self, config: PreprocessConfig, work_dir: Path) -> None:
+    def __init__(self, config: PreprocessConfig, images: WorkingImages) -> None:
         self.config = config
-        self.work_dir = work_dir
+        self.images = images
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
@@ -93,28 +91,6 @@ class Preprocess:
             elif float(working.std()) < 2.0:
                 page.flags.append(Flag(code="blank-page", reason="the page has no visible content",
                                        severity=Severity.warning))
-            page.working_image = str(self.work_dir / f"{page.id}.png")
-            write_working(page, working)
             page.transform = transform
+            self.images.write(page, working)
         return page
-
-
-def load_working(page: Page) -> np.ndarray:
-    if page.working_image is None:
-        raise ValueError(f"page {page.id} has not been preprocessed")
-    image = cv2.imread(page.working_image, cv2.IMREAD_GRAYSCALE)
-    if image is None:
-        raise OSError(f"cannot read working image {page.working_image}")
-    return image
-
-
-def write_working(page: Page, image: np.ndarray) -> None:
-    """Write (or replace) the page's working image, atomically: later stages read it by path."""
-    if page.working_image is None:
-        raise ValueError(f"page {page.id} has no working image path")
-    # Encoded in memory, then written by write_bytes_atomic: a full disk raises OSError with its errno
-    # (cv2.imwrite only returns False), so the run stops with a clear error instead of failing every page.
-    encoded, data = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if not encoded:
-        raise ValueError(f"cannot encode the working image of {page.id}")
-    write_bytes_atomic(Path(page.working_image), data.tobytes())

@@ -28,6 +28,7 @@ from broadsheet.stages.typing.blocks import (
 from broadsheet.stages.typing.classify import Classifier
 from broadsheet.stages.typing.frames import merge_advertisements
 from broadsheet.stages.typing.measure import TypeMeter, ink_map
+from broadsheet.stages.working_images import WorkingImages
 
 
 class NewspaperTypes:
@@ -35,8 +36,10 @@ class NewspaperTypes:
 
     name = "newspaper-types"
 
-    def __init__(self, config: TypingConfig) -> None:
+    def __init__(self, config: TypingConfig, images: WorkingImages | None = None) -> None:
+        """`images`: where the page's working image is, to measure stroke weight on; None where there is none."""
         self.config = config
+        self.images = images
         self.version = rules_version("rules", (sys.modules[__name__], blocks, classify, frames, measure), config)
 
     def __call__(self, page: Page) -> Page:
@@ -49,7 +52,7 @@ class NewspaperTypes:
             page.regions = split_datelines(page)
             page.regions = split_capital_heads(page, config)
             page.regions = split_running_grids(page, config)
-            ink = ink_map(page)
+            ink = ink_map(page, self.images)
             body = TypeMeter(page, config, ink).body.line_height
             if body > 0:
                 page.regions = split_at_centred_heads(page, TypeMeter(page, config, ink), config)

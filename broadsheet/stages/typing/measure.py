@@ -19,7 +19,7 @@ from broadsheet.config import TypingConfig
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import BodyType, Line, Page, Region
 from broadsheet.stages.base import to_working
-from broadsheet.stages.preprocess import load_working
+from broadsheet.stages.working_images import WorkingImages
 
 
 def upright(page: Page, line: Line) -> Polygon:
@@ -85,12 +85,12 @@ class InkMap:
         return 2.0 * self._sum(self.ink, box) / edge if edge >= 20 else None
 
 
-def ink_map(page: Page) -> InkMap | None:
-    """The page's ink, where its working image is at hand (existing OCR has none)."""
-    if page.working_image is None:
+def ink_map(page: Page, images: WorkingImages | None) -> InkMap | None:
+    """The page's ink, where its working image is at hand (existing OCR without its page image has none)."""
+    if images is None:
         return None
     try:
-        return InkMap(load_working(page))
+        return InkMap(images.read(page))
     except (OSError, ValueError):
         return None
 
