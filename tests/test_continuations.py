@@ -13,7 +13,7 @@ from broadsheet.model.page import Page
 from broadsheet.run.existing import process_existing
 from broadsheet.run.output import write_manifest, write_page
 from broadsheet.serialise.validate import validate_tei
-from broadsheet.stages.jumps import join_continuations, jump_line, mark_jumps
+from broadsheet.stages.jumps import JOIN_STAGE, join_continuations, jump_line, mark_jumps
 from broadsheet.text.xmlsafe import parse_xml
 from evaluation.generated import cer
 
@@ -106,6 +106,9 @@ def test_jumped_story_is_joined_into_one_tei_file(tmp_path: Path, front: str, ba
     first, second = joined
     [article] = first.articles
     assert second.articles == []
+    # The join is a stage of its own: a step on each page, saying how many of the page's articles it joined.
+    steps = [[s for s in page.steps if s.stage == JOIN_STAGE] for page in joined]
+    assert [[s.settings["joined"] for s in page_steps] for page_steps in steps] == [[1], [0]]
     assert article.page_ids == [first.id, second.id]
     assert article.paragraphs[0].text == joined_text
     assert any(r.kind == "join-continuation" for r in first.repairs)
