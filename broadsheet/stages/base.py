@@ -38,24 +38,20 @@ def recorded_step(
         page.steps.append(step)
 
 
-@contextmanager
-def recorded_issue_step(
-    pages: list[Page], stage: str, software: str, version: str, settings: dict[str, str | int | float | bool | None]
-) -> Iterator[list[ProcessingStep]]:
-    """A processing step on each of the pages a stage works on together (an issue's), in their order.
+def record_issue_step(pages: list[Page], stage: str, software: str, version: str,
+                      settings: list[dict[str, str | int | float | bool | None]]) -> None:
+    """A processing step on each of the pages a stage worked on together (an issue's), each with its settings.
 
-    Its time is shared out among them: summed over the pages, as the manifest sums each stage's seconds, it is the
-    stage's time once.
+    Such a stage is a pure function of its pages, run again on every write of them, cached or not: its step is dated
+    as of its input (when the last of the pages was processed) and records no time of its own, so that the same
+    pages give the same bytes (the TEI dates its text, and the ALTO each step, from the steps).
     """
-    steps = [ProcessingStep(stage=stage, software=software, version=version, settings=dict(settings)) for _ in pages]
-    started = time.perf_counter()
-    try:
-        yield steps
-    finally:
-        seconds = round((time.perf_counter() - started) / max(1, len(pages)), 4)
-        for page, step in zip(pages, steps, strict=True):
-            step.seconds = seconds
-            page.steps.append(step)
+    ready = max((step.started for page in pages for step in page.steps), default=None)
+    if ready is None:
+        return  # no page was processed: there was nothing to work on
+    for page, own in zip(pages, settings, strict=True):
+        page.steps.append(ProcessingStep(stage=stage, software=software, version=version, settings=own,
+                                         started=ready))
 
 
 def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseModel | None = None) -> str:

@@ -15,7 +15,7 @@ import sys
 
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import PAGE_FURNITURE_TYPES, Article, Continuation, Line, Page, Repair
-from broadsheet.stages.base import PageRules, recorded_issue_step, rules_version, to_working
+from broadsheet.stages.base import PageRules, record_issue_step, rules_version, to_working
 from broadsheet.text import normalise as normalise_rules
 from broadsheet.text.normalise import SPEAKER, ends_sentence, normalise
 from broadsheet.text.script import join_fragments
@@ -185,31 +185,32 @@ def join_continuations(pages: list[Page]) -> list[Page]:
     end) is joined with the first paragraph of the continuation, recorded as a repair.
     """
     pages = [page.model_copy(deep=True) for page in pages]
-    numbered = [page for page in pages if page.page_number is not None]
-    by_number = {page.page_number: page for page in numbered}
+    by_number = {page.page_number: page for page in pages if page.page_number is not None}
     taken: set[str] = set()
-    version = rules_version(JOIN_STAGE, (sys.modules[__name__],))
-    with recorded_issue_step(numbered, JOIN_STAGE, "broadsheet", version, {"pages": len(numbered)}) as steps:
-        for page in numbered:
-            for article in list(page.articles):
-                if article.id in taken:
+    for page in pages:
+        if page.page_number is None:
+            continue
+        for article in list(page.articles):
+            if article.id in taken:
+                continue
+            for jump in article.continuations:
+                target = by_number.get(jump.page) if jump.direction == "to" and not jump.joined else None
+                if target is None or target is page:
                     continue
-                for jump in article.continuations:
-                    target = by_number.get(jump.page) if jump.direction == "to" and not jump.joined else None
-                    if target is None or target is page:
-                        continue
-                    candidates = [(_match_score(article, jump, other, page.page_number or 0), other)
-                                  for other in target.articles if other.id not in taken and other is not article]
-                    scored = [(s, other) for s, other in candidates if s > 0]
-                    if not scored:
-                        continue
-                    _, rest = max(scored, key=lambda pair: pair[0])
-                    _join(page, article, target, rest)
-                    jump.joined = True
-                    taken.add(rest.id)
-        for page, step in zip(numbered, steps, strict=True):
-            step.settings["joined"] = sum(jump.direction == "to" and jump.joined for article in page.articles
-                                          for jump in article.continuations)
+                candidates = [(_match_score(article, jump, other, page.page_number), other)
+                              for other in target.articles if other.id not in taken and other is not article]
+                scored = [(s, other) for s, other in candidates if s > 0]
+                if not scored:
+                    continue
+                _, rest = max(scored, key=lambda pair: pair[0])
+                _join(page, article, target, rest)
+                jump.joined = True
+                taken.add(rest.id)
+    numbered = list(by_number.values())
+    joined = [sum(jump.direction == "to" and jump.joined for article in page.articles for jump in article.continuations)
+              for page in numbered]
+    record_issue_step(numbered, JOIN_STAGE, "broadsheet", rules_version(JOIN_STAGE, (sys.modules[__name__],)),
+                      [{"pages": len(numbered), "joined": count} for count in joined])
     return pages
 
 

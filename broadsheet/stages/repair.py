@@ -1,9 +1,9 @@
 """Repair: normalise text, drop lines read twice, rejoin split paragraphs; every change is recorded.
 
-Runs after Articles, on each article's paragraphs and their lines, in this order on purpose:
-normalising first makes OCR-noisy copies compare equal; duplicates go before joining, because a
-second copy of a fragment ends mid-sentence and would otherwise look like the first half of a split
-paragraph (the seed page shows exactly this). Nothing is deleted unless an earlier copy of it stays,
+Runs after Articles and Jumps (`repair_stages`), on each article's paragraphs and their lines, in this
+order on purpose: normalising first makes OCR-noisy copies compare equal; duplicates go before joining,
+because a second copy of a fragment ends mid-sentence and would otherwise look like the first half of a
+split paragraph (the seed page shows exactly this). Nothing is deleted unless an earlier copy of it stays,
 so real text is never lost.
 
 Lines from a plain-text source (engine ``plain-text``) are whole paragraphs without geometry: there a
