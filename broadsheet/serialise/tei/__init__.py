@@ -21,8 +21,6 @@ Element choices where TEI offers several (see also schemas/broadsheet-tei.rng, w
 """
 
 from broadsheet.serialise.tei.view import (
-    IGNORED_TYPES,
-    LOW_CONFIDENCE,
     TEI_NS,
     UNTITLED,
     XML_NS,
@@ -41,14 +39,11 @@ from broadsheet.serialise.tei.view import (
     TeiArticle,
     Turn,
     ZoneView,
-    join_lines,
     tei_view,
 )
 from broadsheet.serialise.tei.write import build_tei, tei_bytes, write_tei
 
 __all__ = [
-    "IGNORED_TYPES",
-    "LOW_CONFIDENCE",
     "TEI_NS",
     "UNTITLED",
     "XML_NS",
@@ -68,7 +63,6 @@ __all__ = [
     "Turn",
     "ZoneView",
     "build_tei",
-    "join_lines",
     "tei_bytes",
     "tei_view",
     "write_tei",
