@@ -36,6 +36,11 @@ def is_cjk(char: str) -> bool:
     return bool(_CJK.match(char))
 
 
+CJK_SHARE = 0.3
+"""The share of CJK characters from which a text is CJK: its language (`language_of`), the engine that reads it
+(broadsheet.engines.routing)."""
+
+
 def cjk_share(text: str) -> float:
     visible = [c for c in text if not c.isspace()]
     return sum(1 for c in visible if is_cjk(c)) / len(visible) if visible else 0.0
@@ -92,11 +97,12 @@ GERMAN_LETTERS = frozenset("äöüÄÖÜßſ")
 
 
 def language_of(texts: Iterable[str], blackletter: bool = False) -> str:
-    """The language of a page's text: 'zh' when at least 0.3 of its visible characters are CJK; else 'de' or 'en',
-    by which language's function words it holds more of, or, where they do not tell (too little text), by umlauts, ß
-    and long s or by `blackletter` (its script routing found Fraktur type, in which these pages print German)."""
+    """The language of a page's text: 'zh' when at least `CJK_SHARE` of its visible characters are CJK; else 'de'
+    or 'en', by which language's function words it holds more of, or, where they do not tell (too little text), by
+    umlauts, ß and long s or by `blackletter` (its script routing found Fraktur type, in which these pages print
+    German)."""
     sample = "\n".join(texts)
-    if cjk_share(sample) >= 0.3:
+    if cjk_share(sample) >= CJK_SHARE:
         return "zh"
     words = [word.lower() for word in _WORD.findall(sample.translate(LONG_S))]
     german = sum(word in GERMAN_WORDS for word in words)
