@@ -133,9 +133,14 @@ def vertical_overlap(a: Polygon, b: Polygon) -> float:
     return span_overlap(a.bounds[1], a.bounds[3], b.bounds[1], b.bounds[3])
 
 
+def shares_span(a0: float, a1: float, b0: float, b1: float, share: float = 0.5) -> bool:
+    """The spans a0..a1 and b0..b1 overlap by at least `share` of the shorter one."""
+    return span_overlap(a0, a1, b0, b1) >= share * min(a1 - a0, b1 - b0)
+
+
 def same_row(a: Polygon, b: Polygon, share: float = 0.5) -> bool:
     """Side by side on one row: sharing at least `share` of the lower one's height."""
-    return vertical_overlap(a, b) >= share * min(a.height, b.height)
+    return shares_span(a.bounds[1], a.bounds[3], b.bounds[1], b.bounds[3], share)
 
 
 def set_under(box: Polygon, block: Polygon, max_gap: float, others: Iterable[Polygon], reach: float = 0.5) -> bool:
