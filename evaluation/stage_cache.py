@@ -50,7 +50,8 @@ def reading_stages(settings: Settings, work_dir: Path) -> list[Stage]:
 
 
 def later_stages(settings: Settings) -> list[Stage]:
-    return [NewspaperTypes(settings.typing), ReadingOrder(), Articles(settings.articles), RepairStage(settings.repair)]
+    return [NewspaperTypes(settings.typing), ReadingOrder(), Articles(settings.articles),
+            RepairStage(settings.repair, settings.articles.indent)]
 
 
 def read_cached(source: Path, cache_dir: Path, settings: Settings | None = None, refresh: bool = False) -> list[Page]:

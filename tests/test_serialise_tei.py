@@ -28,7 +28,8 @@ from broadsheet.model.page import (
     Word,
 )
 from broadsheet.serialise import validate
-from broadsheet.serialise.tei import TEI_NS, build_tei, join_lines, tei_bytes
+from broadsheet.serialise.tei import TEI_NS, build_tei, tei_bytes
+from broadsheet.text.script import join_lines
 from broadsheet.text.xmlsafe import clean_text, ncname
 
 NS = {"t": TEI_NS}

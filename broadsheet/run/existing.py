@@ -57,7 +57,7 @@ class StatedOrder:
 
 def existing_stages(page: Page, settings: Settings) -> list[Stage]:
     """Plain text comes structured by its reader; ALTO and hOCR get typing (if untyped), order and articles."""
-    repair = RepairStage(settings.repair)
+    repair = RepairStage(settings.repair, settings.articles.indent)
     if any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines):
         return [repair]
     typed = any(region.type not in _UNTYPED for region in page.regions)

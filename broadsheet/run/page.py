@@ -33,7 +33,7 @@ def build_stages(settings: Settings, work_dir: Path) -> list[Stage]:
         NewspaperTypes(settings.typing),
         ReadingOrder(),
         Articles(settings.articles),
-        RepairStage(settings.repair),
+        RepairStage(settings.repair, settings.articles.indent),
     ]
 
 
