@@ -43,7 +43,8 @@ test: $(STAMP) system-packages lint
 	BROADSHEET_REQUIRE_SHARED=$$([ -d ../shared ] && echo 1 || echo 0) DO_NOT_TRACK=1 \
 		PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m pytest -q -rs
 
-# The edit loop: everything but the tests that OCR whole pages (marked slow). `make test` still runs all of them.
+# The edit loop: everything but the tests that OCR whole pages or run a Prefect flow or a browser (marked slow).
+# `make test` still runs all of them.
 test-fast: $(STAMP) lint
 	BROADSHEET_REQUIRE_SHARED=0 DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false \
 		$(BIN)/python -m pytest -q -rs -m "not slow"

@@ -3,7 +3,7 @@
 For each broken page: resolving it as an issue (listing, numbering: frame and page counting) and ingesting it (the
 checks before any pixel is decoded); for each broken sidecar: loading its issue folder. The outcome is the page's
 status and reason, or the issue's flag. Then `broadsheet run` over the whole corpus, loose and as issue folders,
-timed end to end (start-up and the good pages' OCR included), as the fuzz test (tests/test_fuzz_inputs.py) runs it.
+timed end to end (start-up and the good pages' OCR included), as the fuzz test (tests/e2e/test_fuzz_inputs.py) runs it.
 
     python -m benchmarks.fault_cases [--seed N]        # results in benchmarks/results/fault_cases.json
 """

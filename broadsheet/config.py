@@ -213,7 +213,8 @@ class ArticlesConfig(Options):
     title_characters: int = 16
     """... or characters (CJK), with an ellipsis."""
     indent: float = 0.6
-    """A line starting this many line heights right of its column's edge opens a paragraph."""
+    """A line starting this many line heights right of its column's edge opens a paragraph; the repair stage weighs
+    a next piece's first line indented so as evidence against joining it to the paragraph before."""
 
 
 class RapidOcrConfig(Options):

@@ -52,7 +52,7 @@ def reading_stages(settings: Settings, images: WorkingImages) -> list[Stage]:
 
 def later_stages(settings: Settings, images: WorkingImages) -> list[Stage]:
     return [NewspaperTypes(settings.typing, images), ReadingOrder(), Articles(settings.articles),
-            *repair_stages(settings.repair)]
+            *repair_stages(settings.repair, settings.articles.indent)]
 
 
 def cached_images(cache_dir: Path) -> WorkingImages:

@@ -16,6 +16,7 @@ import pdfplumber
 
 from broadsheet.engines.base import EngineLine, EngineWord
 from broadsheet.ingest.pdf import is_garbage, open_pdf
+from broadsheet.model.geometry import shares_span
 from broadsheet.model.page import Page
 from broadsheet.text.script import join_fragments
 
@@ -35,8 +36,7 @@ def _continues(line: list[dict[str, Any]], word: dict[str, Any]) -> bool:
     size, last_size = float(word["size"]), float(last["size"])
     if max(size, last_size) > SIZE_RATIO * min(size, last_size):
         return False
-    shared = min(word["bottom"], last["bottom"]) - max(word["top"], last["top"])
-    if shared < 0.5 * min(word["bottom"] - word["top"], last["bottom"] - last["top"]):
+    if not shares_span(word["top"], word["bottom"], last["top"], last["bottom"]):  # not on one row
         return False
     gap = word["x0"] - last["x1"]
     return -0.5 * size <= gap <= GUTTER_EMS * size

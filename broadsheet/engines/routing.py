@@ -32,14 +32,12 @@ import numpy as np
 from broadsheet.engines.base import EngineLine, EngineUnavailableError, OcrEngine, Quad, fallback_reason, line_boxes
 from broadsheet.engines.tiling import PADDING, ink_mask, tiles
 from broadsheet.model.page import Flag, Page, ProcessingStep, Severity
-from broadsheet.text.script import cjk_share
+from broadsheet.text.script import CJK_SHARE, cjk_share
 
 log = logging.getLogger(__name__)
 
 SAMPLE_WIDTH = 1000
 SAMPLE_HEIGHT = 700
-CJK_SHARE = 0.3
-"""The share of CJK characters above which a reading is CJK, as in broadsheet.text.script.language_of."""
 LONG_S_SHARE = 0.01
 """Long s per letter in the Fraktur reading above which the type is blackletter (German Fraktur: ~2%)."""
 MIN_LETTERS = 20

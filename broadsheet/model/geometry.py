@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
+from statistics import median
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -92,10 +94,7 @@ class Polygon(BaseModel):
 
     def intersection_area(self, other: Polygon) -> float:
         """Bounding-box intersection: regions and lines on a deskewed page are near-rectangular."""
-        ax0, ay0, ax1, ay1 = self.bounds
-        bx0, by0, bx1, by1 = other.bounds
-        w = min(ax1, bx1) - max(ax0, bx0)
-        h = min(ay1, by1) - max(ay0, by0)
+        w, h = horizontal_overlap(self, other), vertical_overlap(self, other)
         return w * h if w > 0 and h > 0 else 0.0
 
     def iou(self, other: Polygon) -> float:
@@ -118,19 +117,30 @@ def union_box(polygons: Iterable[Polygon]) -> Polygon:
     )
 
 
+def span_overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    """How far the spans a0..a1 and b0..b1 overlap; negative: the gap between them. The one overlap test: boxes use
+    it through `horizontal_overlap` and `vertical_overlap`, a column's running x-range directly."""
+    return min(a1, b1) - max(a0, b0)
+
+
 def horizontal_overlap(a: Polygon, b: Polygon) -> float:
     """How far two boxes overlap along x; negative: the gap between them."""
-    return min(a.bounds[2], b.bounds[2]) - max(a.bounds[0], b.bounds[0])
+    return span_overlap(a.bounds[0], a.bounds[2], b.bounds[0], b.bounds[2])
 
 
 def vertical_overlap(a: Polygon, b: Polygon) -> float:
     """How far two boxes overlap along y; negative: the gap between them."""
-    return min(a.bounds[3], b.bounds[3]) - max(a.bounds[1], b.bounds[1])
+    return span_overlap(a.bounds[1], a.bounds[3], b.bounds[1], b.bounds[3])
+
+
+def shares_span(a0: float, a1: float, b0: float, b1: float, share: float = 0.5) -> bool:
+    """The spans a0..a1 and b0..b1 overlap by at least `share` of the shorter one."""
+    return span_overlap(a0, a1, b0, b1) >= share * min(a1 - a0, b1 - b0)
 
 
 def same_row(a: Polygon, b: Polygon, share: float = 0.5) -> bool:
     """Side by side on one row: sharing at least `share` of the lower one's height."""
-    return vertical_overlap(a, b) >= share * min(a.height, b.height)
+    return shares_span(a.bounds[1], a.bounds[3], b.bounds[1], b.bounds[3], share)
 
 
 def set_under(box: Polygon, block: Polygon, max_gap: float, others: Iterable[Polygon], reach: float = 0.5) -> bool:
@@ -148,6 +158,23 @@ def set_under(box: Polygon, block: Polygon, max_gap: float, others: Iterable[Pol
 
 def text_cover(box: Polygon, lines: Iterable[Polygon]) -> float:
     """Share of a box's area that text lines cover (each line's box clipped to it)."""
-    covered = sum(max(0.0, min(box.bounds[2], ln.bounds[2]) - max(box.bounds[0], ln.bounds[0]))
-                  * max(0.0, min(box.bounds[3], ln.bounds[3]) - max(box.bounds[1], ln.bounds[1])) for ln in lines)
+    covered = sum(max(0.0, horizontal_overlap(box, ln)) * max(0.0, vertical_overlap(box, ln)) for ln in lines)
     return covered / box.area if box.area else 1.0
+
+
+@dataclass(frozen=True)
+class ColumnEdge:
+    """Where the lines of a column start, and how tall they are: what tells an indented line."""
+
+    left: float
+    line_height: float
+
+    @classmethod
+    def of(cls, lines: Sequence[Polygon]) -> ColumnEdge:
+        # Most lines of a column start at its edge; a stray wide box must not make them all look indented.
+        return cls(sorted(box.bounds[0] for box in lines)[len(lines) // 4], median(box.height for box in lines))
+
+    def indents(self, line: Polygon, indent: float) -> bool:
+        """The line starts more than `indent` line heights right of the edge (ArticlesConfig.indent): the first line
+        of a paragraph."""
+        return line.bounds[0] - self.left > indent * self.line_height

@@ -59,7 +59,7 @@ class StatedOrder:
 def existing_stages(page: Page, settings: Settings, images: WorkingImages | None = None) -> list[Stage]:
     """Plain text comes structured by its reader; ALTO and hOCR get typing (if untyped), order and articles. Typing
     measures stroke weight on the page's working image where `images` holds one (`with_image`)."""
-    repair = repair_stages(settings.repair)
+    repair = repair_stages(settings.repair, settings.articles.indent)
     if any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines):
         return repair
     typed = any(region.type not in _UNTYPED for region in page.regions)

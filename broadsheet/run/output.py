@@ -19,9 +19,11 @@ from pydantic import BaseModel, Field
 
 from broadsheet import __version__
 from broadsheet.atomic import write_bytes_atomic
+from broadsheet.config import QaConfig
+from broadsheet.engines.routing import Script
 from broadsheet.model.page import Flag, IssueMetadata, Page, PageStatus, Severity
 from broadsheet.serialise.alto import alto_bytes, build_alto
-from broadsheet.serialise.tei import LOW_CONFIDENCE, build_tei, tei_bytes
+from broadsheet.serialise.tei import build_tei, tei_bytes
 from broadsheet.serialise.validate import ValidationReport, schema_fingerprint, validate_alto, validate_tei
 from broadsheet.text.script import language_of
 
@@ -128,7 +130,16 @@ def _relative(target: Path, start: Path) -> str:
     return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
 
 
-def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: float = LOW_CONFIDENCE,
+def page_language(page: Page) -> str:
+    """The language of a page's articles: its issue's where known (a sidecar or METS says it), else told from its
+    text, with its OCR's script routing as evidence (Fraktur type prints German)."""
+    if page.issue is not None and page.issue.language:
+        return page.issue.language
+    blackletter = any(step.settings.get("script") == Script.fraktur for step in page.steps)
+    return language_of((line.text for region in page.regions for line in region.lines), blackletter=blackletter)
+
+
+def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: float = QaConfig().tei_cert_below,
                other_pages: Sequence[Page] = (), tei_all: bool = False) -> tuple[Page, ManifestPage,
                                                                                  list[ManifestArticle]]:
     """Write one page's ALTO, its articles' TEI and its model; return the manifest entries.
@@ -146,7 +157,7 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
     published = Published(out_dir, validate, tei_all)
     if page.status != PageStatus.failed:
         tei_dir, alto_dir = out_dir / "tei", out_dir / "alto"
-        language = language_of(line.text for region in page.regions for line in region.lines)
+        language = page_language(page)
         known = {other.id: other for other in other_pages if other.id != page.id}
         for article in page.articles:
             known.update(_written_pages(out_dir, [p for p in article.page_ids if p != page.id and p not in known]))

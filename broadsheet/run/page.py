@@ -34,7 +34,7 @@ def build_stages(settings: Settings, images: WorkingImages) -> list[Stage]:
         NewspaperTypes(settings.typing, images),
         ReadingOrder(),
         Articles(settings.articles),
-        *repair_stages(settings.repair),
+        *repair_stages(settings.repair, settings.articles.indent),
     ]
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
@@ -39,6 +38,7 @@ from broadsheet.ingest.readers.alto import (
 )
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
+from broadsheet.text.script import is_cjk
 from broadsheet.text.xmlsafe import IdAllocator, clean_text
 
 __all__ = [
@@ -160,13 +160,9 @@ def _shape(polygon: Polygon) -> Points | None:
     return None if is_plain_box(polygon) else polygon.points
 
 
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
 def _needs_space(left: str, right: str) -> bool:
     # SP only between Latin-script words: CJK text is written without inter-word spaces.
-    return bool(left) and bool(right) and not _is_wide(left[-1]) and not _is_wide(right[0])
+    return bool(left) and bool(right) and not is_cjk(left[-1]) and not is_cjk(right[0])
 
 
 def _wc(confidence: float) -> float | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from broadsheet.config import ArticlesConfig
-from broadsheet.model.geometry import Polygon, horizontal_overlap, set_under, union_box
+from broadsheet.model.geometry import ColumnEdge, Polygon, horizontal_overlap, set_under, union_box, vertical_overlap
 from broadsheet.model.page import (
     OUTSIDE_ARTICLE_TYPES,
     Article,
@@ -261,7 +261,7 @@ def _figure_of(region: Region, geometry: Geometry, figures: list[str]) -> str | 
         gap_x = max(box.bounds[0] - figure.bounds[2], figure.bounds[0] - box.bounds[2])
         if gap_y <= reach and horizontal_overlap(box, figure) > 0.5 * min(box.width, figure.width):
             near.append((gap_y, figure_id))
-        elif gap_x <= reach and min(box.bounds[3], figure.bounds[3]) - max(box.bounds[1], figure.bounds[1]) > 0:
+        elif gap_x <= reach and vertical_overlap(box, figure) > 0:
             near.append((gap_x, figure_id))
     return min(near)[1] if near else None
 
@@ -396,11 +396,9 @@ def build_paragraphs(page: Page, regions: list[Region], article_id: str, indent:
         if region.type not in PARAGRAPH_TYPES or not region.lines:
             continue
         boxes = [to_working(page, line.polygon) for line in region.lines]
-        # Most lines of a column start at its edge; a stray wide box must not make them all look indented.
-        left = sorted(box.bounds[0] for box in boxes)[len(boxes) // 4]
-        height = median(box.height for box in boxes)
+        edge = ColumnEdge.of(boxes)
         for line, box in zip(region.lines, boxes, strict=True):
-            if box.bounds[0] - left > indent * height:
+            if edge.indents(box, indent):
                 close()
             current.append((line, region.id))
     close()

@@ -54,8 +54,10 @@ def record_issue_step(pages: list[Page], stage: str, software: str, version: str
                                          started=ready))
 
 
-def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseModel | None = None) -> str:
-    """A stage's recorded version, derived from its rules: the source of the modules that hold them and its settings.
+def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseModel | None = None,
+                  **other_settings: float) -> str:
+    """A stage's recorded version, derived from its rules: the source of the modules that hold them and its settings
+    (its config, and any it takes from another stage's, by name).
 
     A hand-kept version string stays put while rules change; this one cannot.
     """
@@ -64,6 +66,8 @@ def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseMode
         digest.update(inspect.getsource(module).encode())
     if config is not None:
         digest.update(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode())
+    if other_settings:
+        digest.update(json.dumps(other_settings, sort_keys=True).encode())
     return f"{prefix}-{digest.hexdigest()[:12]}"
 
 

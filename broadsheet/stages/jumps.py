@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sys
 
-from broadsheet.model.geometry import Polygon
+from broadsheet.model.geometry import Polygon, horizontal_overlap
 from broadsheet.model.page import PAGE_FURNITURE_TYPES, Article, Continuation, Line, Page, Repair
 from broadsheet.stages.base import PageRules, record_issue_step, rules_version, to_working
 from broadsheet.text import normalise as normalise_rules
@@ -139,9 +139,9 @@ def _nearest_part_above(page: Page, box: Polygon) -> tuple[Article, str] | None:
             if region_id not in by_id:
                 continue
             other = to_working(page, by_id[region_id].polygon)
-            overlap = min(other.bounds[2], box.bounds[2]) - max(other.bounds[0], box.bounds[0])
             gap = box.bounds[1] - other.bounds[3]
-            if overlap > 0 and other.center[1] < box.center[1] and (best is None or gap < best[0]):
+            if horizontal_overlap(other, box) > 0 and other.center[1] < box.center[1] \
+                    and (best is None or gap < best[0]):
                 best = (gap, article, region_id)
     return (best[1], best[2]) if best else None
 

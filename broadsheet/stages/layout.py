@@ -14,7 +14,7 @@ import numpy as np
 
 from broadsheet.config import LayoutConfig
 from broadsheet.engines.base import LayoutBox, LayoutEngine
-from broadsheet.model.geometry import Polygon, union_box
+from broadsheet.model.geometry import Polygon, span_overlap, union_box
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import recorded_step
 from broadsheet.stages.working_images import WorkingImages
@@ -202,7 +202,7 @@ def cut_at_insets(boxes: list[LayoutBox]) -> list[LayoutBox]:
             for inset in insets:
                 ix0, iy0, ix1, iy1 = inset.bounds
                 x0, y0, x1, y1 = parts[-1]
-                if min(x1, ix1) - max(x0, ix0) >= 0.7 * (x1 - x0) and y0 < iy0 and iy1 < y1:
+                if span_overlap(x0, x1, ix0, ix1) >= 0.7 * (x1 - x0) and y0 < iy0 and iy1 < y1:
                     parts[-1:] = [(x0, y0, x1, iy0), (x0, iy1, x1, y1)]
         result += [LayoutBox(box.label, part, box.score) for part in parts]
     return result

@@ -30,7 +30,7 @@ from broadsheet.engines.calibration import calibrated
 from broadsheet.engines.pdf_text import PdfTextLayer, reads_text_layer
 from broadsheet.engines.routing import mean_confidence, needs_second_reading, route_page
 from broadsheet.engines.tiling import PADDING, tiles
-from broadsheet.model.geometry import Polygon, text_cover, union_box
+from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
 from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
 from broadsheet.stages.base import recorded_step, region_ids, to_working
 from broadsheet.stages.working_images import WorkingImages
@@ -422,10 +422,9 @@ def group_orphans(lines: list[EngineLine]) -> list[list[EngineLine]]:
         for block in blocks:
             last_box = block[-1][0]
             heights = median([b.height for b, _ in block])
-            horizontal = min(box.bounds[2], last_box.bounds[2]) - max(box.bounds[0], last_box.bounds[0])
             vertical_gap = box.bounds[1] - last_box.bounds[3]
-            if horizontal > 0.5 * min(box.width, last_box.width) and vertical_gap < 1.0 * heights \
-                    and abs(box.height - heights) < 0.4 * heights:
+            if horizontal_overlap(box, last_box) > 0.5 * min(box.width, last_box.width) \
+                    and vertical_gap < 1.0 * heights and abs(box.height - heights) < 0.4 * heights:
                 block.append((box, line))
                 break
         else:
@@ -460,7 +459,7 @@ def split_columns(lines: list[EngineLine]) -> list[list[EngineLine]]:
     for box, line in boxes:
         x0, _, x1, _ = box.bounds
         for index, (left, right, members) in enumerate(columns):
-            if min(x1, right) - max(x0, left) > 0.3 * min(x1 - x0, right - left):
+            if span_overlap(x0, x1, left, right) > 0.3 * min(x1 - x0, right - left):
                 members.append((box, line))
                 columns[index] = (min(left, x0), max(right, x1), members)
                 break
@@ -493,8 +492,7 @@ def join_same_baseline(lines: list[EngineLine]) -> list[EngineLine]:
     for box, line in boxes:
         if rows:
             last = rows[-1][-1][0]
-            shared = min(box.bounds[3], last.bounds[3]) - max(box.bounds[1], last.bounds[1])
-            if shared >= 0.5 * min(box.height, last.height):
+            if same_row(box, last):
                 rows[-1].append((box, line))
                 continue
         rows.append([(box, line)])

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from statistics import median
 
-from broadsheet.model.geometry import Polygon
+from broadsheet.model.geometry import Polygon, horizontal_overlap, span_overlap
 from broadsheet.model.page import Page, RegionType
 from broadsheet.stages.base import recorded_step, rules_version, to_working
 from broadsheet.stages.ocr import ENGINE_ORDER
@@ -110,9 +110,9 @@ def engine_read_order(page: Page) -> list[str]:
     known = set(order)
     loose_parts = [r.id for r in page.regions if r.lines and r.id not in known]
     for loose in sorted(loose_parts, key=lambda rid: boxes[rid].bounds[1]):
-        x0, y0, x1, _ = boxes[loose].bounds
+        y0 = boxes[loose].bounds[1]
         above = [k for k, rid in enumerate(order) if boxes[rid].bounds[1] < y0
-                 and min(x1, boxes[rid].bounds[2]) > max(x0, boxes[rid].bounds[0])]
+                 and horizontal_overlap(boxes[loose], boxes[rid]) > 0]
         at = max(above, key=lambda k: boxes[order[k]].bounds[3]) + 1 if above else len(order)
         order.insert(at, loose)
     return order
@@ -141,7 +141,7 @@ def column_order(items: Sequence[Item]) -> list[str]:
 
     def slot_of(box: Polygon) -> float:
         for index, (left, right) in enumerate(slots):
-            if min(box.bounds[2], right) - max(box.bounds[0], left) > 0.3 * min(box.width, right - left):
+            if span_overlap(box.bounds[0], box.bounds[2], left, right) > 0.3 * min(box.width, right - left):
                 return index
         # In no slot (wide columns the layout model drew as one box): read it where it stands, between slots.
         return sum((left + right) / 2 < box.center[0] for left, right in slots) - 0.5

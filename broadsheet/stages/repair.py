@@ -18,8 +18,9 @@ from statistics import median
 
 from rapidfuzz import fuzz, process
 
-from broadsheet.config import RepairConfig
+from broadsheet.config import ArticlesConfig, RepairConfig
 from broadsheet.ingest.readers.plain_text import PLAIN_TEXT_ENGINE
+from broadsheet.model.geometry import ColumnEdge
 from broadsheet.model.page import Article, Line, Page, Paragraph, Region, RegionType, Repair
 from broadsheet.stages.base import Stage, recorded_step, rules_version, to_working
 from broadsheet.stages.jumps import Jumps
@@ -42,7 +43,6 @@ from broadsheet.text.normalise import (
 from broadsheet.text.script import join_fragments
 
 PROSE_TYPES = frozenset({RegionType.body, RegionType.sidebar, RegionType.caption, RegionType.pull_quote})
-INDENT_RATIO = 0.6
 FULL_WIDTH_RATIO = 0.85
 
 
@@ -53,6 +53,7 @@ class _Context:
     lines: dict[str, Line]
     region_of: dict[str, Region]
     repairs: list[Repair]
+    paragraph_indent: float
 
     def record(self, kind: str, element_id: str, before: str, after: str, certainty: float) -> None:
         self.repairs.append(Repair(kind=kind, element_id=element_id, before=before, after=after,
@@ -62,9 +63,12 @@ class _Context:
 class RepairStage:
     name = "repair"
 
-    def __init__(self, config: RepairConfig) -> None:
+    def __init__(self, config: RepairConfig, paragraph_indent: float = ArticlesConfig().indent) -> None:
         self.config = config
-        self.version = rules_version("repair", (sys.modules[__name__], repair_rules, radicals), config)
+        self.paragraph_indent = paragraph_indent
+        """ArticlesConfig.indent: the indent that opens a paragraph also tells a split one."""
+        self.version = rules_version("repair", (sys.modules[__name__], repair_rules, radicals), config,
+                                     paragraph_indent=paragraph_indent)
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
@@ -72,23 +76,23 @@ class RepairStage:
                     "duplicate_similarity": self.config.duplicate_similarity,
                     "join_threshold": self.config.join_threshold}
         with recorded_step(page, self.name, "broadsheet", self.version, settings):
-            repair_page(page, self.config)
+            repair_page(page, self.config, self.paragraph_indent)
         return page
 
 
-def repair_stages(config: RepairConfig) -> list[Stage]:
+def repair_stages(config: RepairConfig, paragraph_indent: float = ArticlesConfig().indent) -> list[Stage]:
     """The stages after Articles, in this order on purpose: jump lines leave the text before paragraphs are
     rejoined; turns are read from the repaired text (full-width colons, letter-spaced names joined)."""
-    return [Jumps(), RepairStage(config), Turns()]
+    return [Jumps(), RepairStage(config, paragraph_indent), Turns()]
 
 
-def repair_page(page: Page, config: RepairConfig) -> None:
+def repair_page(page: Page, config: RepairConfig, paragraph_indent: float = ArticlesConfig().indent) -> None:
     """Repair the page in place, appending to `page.repairs` and, for uncertain repairs, `page.flags`."""
     if not config.enabled:
         return
     context = _Context(page=page, config=config, repairs=[],
                        lines={ln.id: ln for r in page.regions for ln in r.lines},
-                       region_of={ln.id: r for r in page.regions for ln in r.lines})
+                       region_of={ln.id: r for r in page.regions for ln in r.lines}, paragraph_indent=paragraph_indent)
     for region in page.regions:
         for line in region.lines:
             for kind, repaired in TEXT_LAYER_FORMS:
@@ -285,8 +289,6 @@ def _geometry_evidence(context: _Context, last_id: str, first_id: str) -> float:
     first_region = context.region_of[first_id]
     boxes = [to_working(page, ln.polygon) for ln in first_region.lines]
     if boxes:
-        left = sorted(b.bounds[0] for b in boxes)[len(boxes) // 4]
-        height = median(b.height for b in boxes)
-        indented = to_working(page, first.polygon).bounds[0] - left > INDENT_RATIO * height
+        indented = ColumnEdge.of(boxes).indents(to_working(page, first.polygon), context.paragraph_indent)
         evidence += -0.3 if indented else 0.1
     return evidence

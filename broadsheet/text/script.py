@@ -1,15 +1,44 @@
-"""Script-aware text helpers shared by the stages."""
+"""Script-aware text helpers shared by the stages and the serialisers: which characters are CJK, how pieces of text
+join, and which language a page's text is in."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+from broadsheet.text.xmlsafe import clean_text
+
+_CJK = re.compile(
+    "["
+    "\u2e80-\u2fff"  # CJK and Kangxi radicals (OCR reads some Han characters as these), ideographic description
+    "\u3000-\u30ff"  # CJK symbols and punctuation, hiragana, katakana
+    "\u3100-\u312f\u3190-\u31ff"  # bopomofo; kanbun, bopomofo extended, CJK strokes, katakana extensions
+    "\u3200-\u33ff"  # enclosed CJK letters and months, CJK compatibility
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han: extension A, unified and compatibility ideographs
+    "\ufe30-\ufe4f"  # CJK compatibility forms (vertical punctuation)
+    "\uff00-\uff9f\uffe0-\uffef"  # fullwidth forms, halfwidth CJK punctuation and katakana
+    "\U0001b000-\U0001b16f"  # kana supplement and extensions
+    "\U00020000-\U0003ffff"  # Han: extensions B and later, compatibility supplement
+    "]"
+)
 
 
 def is_cjk(char: str) -> bool:
+    """A character of the scripts written without spaces between words: Han, kana, bopomofo, their punctuation and
+    fullwidth forms.
+
+    This is the one CJK test, for both things asked of it: where pieces of text join without a space (`join_fragments`,
+    `join_lines`, ALTO's SP), and how much of a text is CJK (`cjk_share`: engine routing, type pitch, titles,
+    language). Hangul is not in it: Korean is written with spaces between words, so its pieces join as Latin ones
+    do. Nor are the other characters East Asian Width calls wide (emoji, some symbols): a space beside one is the
+    writer's. On Chinese and Latin pages it agrees with the Unicode ranges and the East Asian Width tests it replaces.
+    """
     return bool(_CJK.match(char))
+
+
+CJK_SHARE = 0.3
+"""The share of CJK characters from which a text is CJK: its language (`language_of`), the engine that reads it
+(broadsheet.engines.routing)."""
 
 
 def cjk_share(text: str) -> float:
@@ -17,24 +46,68 @@ def cjk_share(text: str) -> float:
     return sum(1 for c in visible if is_cjk(c)) / len(visible) if visible else 0.0
 
 
-def join_fragments(fragments: Iterable[str]) -> str:
-    """Join words or lines: no space where either side is CJK, one space between Latin pieces."""
+def _joined(pieces: Iterable[str], tight_after_hyphen: bool) -> str:
     joined = ""
-    for fragment in fragments:
-        fragment = fragment.strip()
-        if not fragment:
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
             continue
-        if joined and not (is_cjk(joined[-1]) or is_cjk(fragment[0])):
+        if joined and not (is_cjk(joined[-1]) or is_cjk(piece[0])
+                           or (tight_after_hyphen and len(joined) > 1 and joined[-1] == "-" and joined[-2].isalpha())):
             joined += " "
-        joined += fragment
+        joined += piece
     return joined
 
 
-def language_of(texts: Iterable[str]) -> str:
-    """'zh' when most visible characters are CJK, else 'en'."""
-    sample = "".join(texts)
-    return "zh" if cjk_share(sample) >= 0.3 else "en"
+def join_fragments(fragments: Iterable[str]) -> str:
+    """Join words or lines: no space where either side is CJK, one space between Latin pieces."""
+    return _joined(fragments, tight_after_hyphen=False)
+
+
+def join_lines(lines: Iterable[str]) -> str:
+    """Join OCR lines into running text as written out (XML-safe): `join_fragments`, but a Latin line ending in a
+    hyphen is joined without a space and keeps its hyphen.
+
+    Decided per boundary rather than per article so mixed-script headlines ("G20峰会 opens") join right. Whether
+    the hyphen is a soft one is a dehyphenation stage's call, not the serialiser's.
+    """
+    return _joined(map(clean_text, lines), tight_after_hyphen=True)
 
 
 LONG_S = str.maketrans({"ſ": "s"})
 """Long s folded to round s: the convention of transcriptions (the NZZ ground truth) that do not keep it."""
+
+_WORD = re.compile(r"[^\W\d_]+")
+GERMAN_WORDS = frozenset({
+    "der", "die", "das", "den", "dem", "des", "und", "ist", "nicht", "sich", "mit", "von", "für", "auf", "auch",
+    "ein", "eine", "einer", "eines", "einem", "einen", "zu", "zum", "zur", "im", "wird", "werden", "wurde", "sind",
+    "waren", "haben", "nach", "aus", "bei", "über", "oder", "wenn", "nur", "noch", "wie", "dass", "daß", "ich", "er",
+    "sie", "wir", "ihr", "es", "sein", "seine", "ihre", "aber", "durch", "unter", "vor", "schon", "sehr", "diese",
+    "dieser", "dieses", "kann", "muss", "muß"
+})
+"""German function words that are no English words (not "in", "an", "so", "was", "war", "will", "man", "hat")."""
+ENGLISH_WORDS = frozenset({
+    "the", "and", "of", "to", "is", "that", "for", "it", "with", "as", "be", "by", "at", "this", "from", "his", "her",
+    "are", "have", "not", "or", "had", "were", "which", "they", "but", "their", "been", "has", "would", "there",
+    "what", "when", "who", "its", "one", "all", "can", "more", "into", "than", "them", "only", "our", "out", "new",
+    "said", "after"
+})
+"""English function words that are no German words (not "also")."""
+GERMAN_LETTERS = frozenset("äöüÄÖÜßſ")
+
+
+def language_of(texts: Iterable[str], blackletter: bool = False) -> str:
+    """The language of a page's text: 'zh' when at least `CJK_SHARE` of its visible characters are CJK; else 'de'
+    or 'en', by which language's function words it holds more of, or, where they do not tell (too little text), by
+    umlauts, ß and long s or by `blackletter` (its script routing found Fraktur type, in which these pages print
+    German)."""
+    sample = "\n".join(texts)
+    if cjk_share(sample) >= CJK_SHARE:
+        return "zh"
+    words = [word.lower() for word in _WORD.findall(sample.translate(LONG_S))]
+    german = sum(word in GERMAN_WORDS for word in words)
+    english = sum(word in ENGLISH_WORDS for word in words)
+    if german != english:
+        return "de" if german > english else "en"
+    return "de" if blackletter or any(c in GERMAN_LETTERS for c in sample) else "en"
+

@@ -34,7 +34,7 @@ from broadsheet.model.page import (
 )
 from broadsheet.run.corrections.store import DB_NAME, AuditRow, ReviewStore
 from broadsheet.run.qa import RECOMPUTED_CODES, apply_qa, unclaimed_text_flags
-from broadsheet.serialise.tei import join_lines
+from broadsheet.text.script import join_lines
 
 ACTIONS = ("line-text", "region-text", "region-type", "region-article", "accept")
 REVIEW_ENGINE = "review"

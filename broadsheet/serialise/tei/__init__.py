@@ -20,56 +20,8 @@ Element choices where TEI offers several (see also schemas/broadsheet-tei.rng, w
   after the first paragraph are moved to the end of the div. Reading order is otherwise kept.
 """
 
-from broadsheet.serialise.tei.view import (
-    IGNORED_TYPES,
-    LOW_CONFIDENCE,
-    TEI_NS,
-    UNTITLED,
-    XML_NS,
-    ApplicationView,
-    Attribution,
-    ChangeView,
-    Figure,
-    Head,
-    Jump,
-    Para,
-    PersonView,
-    Quote,
-    Sidebar,
-    SourceView,
-    SurfaceView,
-    TeiArticle,
-    Turn,
-    ZoneView,
-    join_lines,
-    tei_view,
-)
+from broadsheet.serialise.tei.view import TEI_NS, TeiArticle, tei_view
 from broadsheet.serialise.tei.write import build_tei, tei_bytes, write_tei
 
-__all__ = [
-    "IGNORED_TYPES",
-    "LOW_CONFIDENCE",
-    "TEI_NS",
-    "UNTITLED",
-    "XML_NS",
-    "ApplicationView",
-    "Attribution",
-    "ChangeView",
-    "Figure",
-    "Head",
-    "Jump",
-    "Para",
-    "PersonView",
-    "Quote",
-    "Sidebar",
-    "SourceView",
-    "SurfaceView",
-    "TeiArticle",
-    "Turn",
-    "ZoneView",
-    "build_tei",
-    "join_lines",
-    "tei_bytes",
-    "tei_view",
-    "write_tei",
-]
+# The view's parts (`Head`, `Para`, `ZoneView`, ...) are named in `broadsheet.serialise.tei.view`.
+__all__ = ["TEI_NS", "TeiArticle", "build_tei", "tei_bytes", "tei_view", "write_tei"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,10 +12,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
+from broadsheet.config import QaConfig
 from broadsheet.ingest.names import guess_metadata
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import (
     MODEL_VERSION,
+    OUTSIDE_ARTICLE_TYPES,
     Article,
     Continuation,
     IssueMetadata,
@@ -27,11 +28,10 @@ from broadsheet.model.page import (
     RegionType,
 )
 from broadsheet.serialise.alto import is_plain_box
+from broadsheet.text.script import join_lines
 from broadsheet.text.xmlsafe import IdAllocator, clean_text, ncname
 
 __all__ = [
-    "IGNORED_TYPES",
-    "LOW_CONFIDENCE",
     "TEI_NS",
     "UNTITLED",
     "XML_NS",
@@ -51,28 +51,15 @@ __all__ = [
     "TeiArticle",
     "Turn",
     "ZoneView",
-    "join_lines",
     "tei_view",
 ]
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 UNTITLED = "[untitled article]"
-LOW_CONFIDENCE = 0.8
-"""Text read with less OCR confidence is marked with @cert (QaConfig.tei_cert_below is the same default)."""
-
-# Page furniture and non-article material: an article that claims one of these gets nothing written for it.
-IGNORED_TYPES = frozenset(
-    {
-        RegionType.teaser,
-        RegionType.running_header,
-        RegionType.folio,
-        RegionType.section,
-        RegionType.masthead,
-        RegionType.advertisement,
-        RegionType.separator,
-    }
-)
+# Page furniture and advertisements belong to no article, and a rule has no text: an article that claims one of these
+# gets nothing written for it.
+_NOT_WRITTEN = OUTSIDE_ARTICLE_TYPES | {RegionType.separator}
 
 # tei_all's application/@version pattern; versions like "2.0.0-beta" do not match and must be coerced.
 _TEI_VERSION = re.compile(r"[0-9]+[a-z]*[0-9]*(\.[0-9]+[a-z]*[0-9]*){0,3}")
@@ -258,36 +245,6 @@ class TeiArticle:
 # --------------------------------------------------------------------------------------------- text
 
 
-def _is_wide(ch: str) -> bool:
-    # Wide/fullwidth covers Han, kana, hangul and CJK punctuation: scripts written without word spaces.
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
-def _ends_in_hyphen(text: str) -> bool:
-    return len(text) > 1 and text[-1] == "-" and text[-2].isalpha()
-
-
-def join_lines(lines: Iterable[str]) -> str:
-    """Join OCR lines into running text: no separator at a CJK boundary, one space between Latin lines.
-
-    Decided per boundary rather than per article so mixed-script headlines ("G20峰会 opens") join right.
-    A Latin line ending in a hyphen is joined without a space and keeps its hyphen: whether it is a
-    soft hyphen is a dehyphenation stage's call, not the serialiser's.
-    """
-    out = ""
-    for raw in lines:
-        line = clean_text(raw).strip()
-        if not line:
-            continue
-        if not out:
-            out = line
-        elif _is_wide(out[-1]) or _is_wide(line[0]) or _ends_in_hyphen(out):
-            out += line
-        else:
-            out += " " + line
-    return out
-
-
 def _region_text(region: Region) -> str:
     return join_lines(line.text for line in region.lines)
 
@@ -419,7 +376,7 @@ def tei_view(
     language: str,
     image_urls: Mapping[str, str],
     created: datetime | None = None,
-    low_confidence: float = LOW_CONFIDENCE,
+    low_confidence: float = QaConfig().tei_cert_below,
 ) -> TeiArticle:
     """Decide everything that goes into the article's TEI document.
 
@@ -441,7 +398,7 @@ def tei_view(
         for rid in article.region_ids
     }
     # A region holding only jump lines is typed like furniture but keeps its zone: the jump note points there.
-    ordered = [located[rid][1] for rid in article.region_ids if kind_of[rid] not in IGNORED_TYPES or rid in jumps_in]
+    ordered = [located[rid][1] for rid in article.region_ids if kind_of[rid] not in _NOT_WRITTEN or rid in jumps_in]
     member = {r.id for r in ordered}
     line_confidence = {line.id: line.confidence for page in pages for r in page.regions for line in r.lines}
 

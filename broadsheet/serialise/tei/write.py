@@ -7,9 +7,9 @@ from datetime import datetime
 
 from lxml import etree
 
+from broadsheet.config import QaConfig
 from broadsheet.model.page import Article, Page
 from broadsheet.serialise.tei.view import (
-    LOW_CONFIDENCE,
     TEI_NS,
     XML_NS,
     Attribution,
@@ -231,7 +231,7 @@ def build_tei(
     language: str,
     image_urls: Mapping[str, str],
     created: datetime | None = None,
-    low_confidence: float = LOW_CONFIDENCE,
+    low_confidence: float = QaConfig().tei_cert_below,
 ) -> etree._ElementTree:
     """The TEI P5 document for one article. `pages` are the pages its regions live on."""
     return write_tei(tei_view(article, pages, language=language, image_urls=image_urls, created=created,

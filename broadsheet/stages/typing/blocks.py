@@ -17,7 +17,7 @@ from statistics import median
 import numpy as np
 
 from broadsheet.config import TypingConfig
-from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, union_box
+from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, union_box, vertical_overlap
 from broadsheet.model.ids import renumbered
 from broadsheet.model.page import Line, Page, Region, RegionType
 from broadsheet.stages.base import lines_box, region_ids, to_working
@@ -338,7 +338,7 @@ def _headline_pieces(left: Region, right: Region, boxes: dict[str, Polygon], rul
                                max(a.bounds[3], b.bounds[3]))
     return gap <= config.same_headline_gap * min(a.height, b.height) and not any(
         rule.height > rule.width and horizontal_overlap(rule, between) >= 0 and
-        min(rule.bounds[3], between.bounds[3]) - max(rule.bounds[1], between.bounds[1]) > 0 for rule in rules)
+        vertical_overlap(rule, between) > 0 for rule in rules)
 
 
 def stacked_heading_lines(page: Page, upper: Region, lower: Region, config: TypingConfig) -> bool:

@@ -13,8 +13,8 @@ from broadsheet.config import OutputConfig, Settings
 from broadsheet.ingest.readers.ndnp import read_batch, read_issue
 from broadsheet.model.page import PageStatus
 from broadsheet.run.existing import digitise_existing
+from tests.integration.test_existing_ocr import alto
 from tests.shared_data import needs_shared, shared_path
-from tests.test_existing_ocr import alto
 
 REAL_BATCH = shared_path("real", "ndnp_batch_test")
 TEI = {"t": "http://www.tei-c.org/ns/1.0"}

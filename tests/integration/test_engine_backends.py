@@ -14,8 +14,9 @@ from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Sett
 from broadsheet.engines.base import fallback_reason, read_all
 from broadsheet.engines.rapid_ocr import PLAIN, RapidOcrEngine, choose_backend, rapidocr_params, wheel_models
 from broadsheet.model.page import PageStatus
+from tests.conftest import BUNDLED
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "pages" / "zh_two_articles.jpg"
+SAMPLE = BUNDLED / "zh_two_articles.jpg"
 
 
 def _crop(top: int = 600, height: int = 500) -> np.ndarray:

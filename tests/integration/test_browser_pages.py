@@ -68,6 +68,7 @@ def test_design_follows_its_seed():
     assert draw_design("en", 5, "a4", pool) != draw_design("en", 6, "a4", pool)
 
 
+@pytest.mark.slow
 @needs_chromium
 @pytest.mark.parametrize("fmt", ["png", "pdf"])
 def test_every_box_lies_inside_the_page_and_text_boxes_hold_ink(rendered, fmt):
@@ -83,6 +84,7 @@ def test_every_box_lies_inside_the_page_and_text_boxes_hold_ink(rendered, fmt):
                 assert ink > 0.01, (page.paths[fmt].name, region["id"], region["type"], region["text"][:30], ink)
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_pdf_text_layer_lies_on_the_truths_text(rendered):
     """Every character of the printed PDF's text layer falls inside a text region of the PDF's truth."""
@@ -104,6 +106,7 @@ def _letters(text: str) -> str:
     return re.sub(r"[\s\-\u00ad]", "", text)
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_articles_have_their_paragraphs_exactly_as_printed(rendered):
     for page in rendered:
@@ -121,6 +124,7 @@ def test_articles_have_their_paragraphs_exactly_as_printed(rendered):
         assert truth["reading_order"] == text_ids
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_a_body_paragraph_runs_on_across_columns(rendered):
     """CSS columns split paragraphs: some body region starts mid-paragraph (its first line opens no paragraph)."""
@@ -134,6 +138,7 @@ def test_a_body_paragraph_runs_on_across_columns(rendered):
     assert split >= 3
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_score_page_reads_the_truth_unchanged(rendered):
     """A prediction that repeats the truth scores perfectly with evaluation.generated.score_page."""
@@ -152,6 +157,7 @@ def test_score_page_reads_the_truth_unchanged(rendered):
             assert score.region_f1 == 1.0 and score.reading_order_tau == 1.0
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_truth_records_the_design(rendered):
     for page in rendered:

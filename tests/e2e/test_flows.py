@@ -4,6 +4,7 @@ LocalCluster: caching by content, retries, quarantine, crash safety, full disks,
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import resource
@@ -55,6 +56,12 @@ def _assert_outputs_match_manifest(out: Path) -> dict[str, object]:
     models = {p.relative_to(out).as_posix() for p in (out / "pages").glob("*.json")}
     assert models == {p["model"] for p in manifest["pages"]}
     return manifest
+
+
+def _digests(out: Path) -> dict[str, str]:
+    """The sha256 of every file under OUT's tei/, alto/ and pages/, by path: equal digests are equal bytes."""
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for folder in ("tei", "alto", "pages") for p in sorted((out / folder).rglob("*")) if p.is_file()}
 
 
 # --- without OCR -------------------------------------------------------------------------------------------------
@@ -158,6 +165,7 @@ def test_ledger_knows_issues_by_content(tmp_path: Path) -> None:
     assert [f for f, _ in ledger.new_folders(inbox)] == [folder]
 
 
+@pytest.mark.slow  # a Prefect flow (the test harness's server), if on no real page
 def test_inbox_flow_digitises_new_and_changed_issues_only(prefect_harness: None, tmp_path: Path) -> None:
     from broadsheet.apps.flows.inbox import digitise_inbox
     from broadsheet.run.ledger import LEDGER_NAME, Ledger
@@ -210,8 +218,6 @@ def test_issue_flow_writes_outputs_quarantine_and_qa_artifact(small_issue_run: t
 @pytest.mark.slow
 def test_rerun_of_a_finished_issue_comes_from_the_cache(small_issue_run: tuple[Path, object, float],
                                                         small_issue: Path) -> None:
-    import hashlib
-
     from broadsheet.apps.flows.digitise import digitise_issue
     from broadsheet.ingest.issue import load_issue
     from broadsheet.run import output
@@ -219,6 +225,7 @@ def test_rerun_of_a_finished_issue_comes_from_the_cache(small_issue_run: tuple[P
     out, _, _ = small_issue_run
     outputs = [*(out / "tei").glob("*.xml"), *(out / "alto").glob("*.xml"), *(out / "pages").glob("*.json")]
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in outputs}
+    first_bytes = _digests(out)
     validated: list[bytes] = []
     real_validate = output.validate_tei
     output.validate_tei = lambda data, **kw: validated.append(data) or real_validate(data, **kw)  # type: ignore[assignment]
@@ -231,6 +238,7 @@ def test_rerun_of_a_finished_issue_comes_from_the_cache(small_issue_run: tuple[P
     assert again.from_cache == 2 and again.pages == 2
     # Unchanged outputs are neither rewritten (same inode, same mtime) nor validated again.
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in outputs} == before
+    assert _digests(out) == first_bytes
     assert validated == []
     manifest = _assert_outputs_match_manifest(out)
     for article in manifest["articles"]:
@@ -238,11 +246,12 @@ def test_rerun_of_a_finished_issue_comes_from_the_cache(small_issue_run: tuple[P
     for page in manifest["pages"]:
         assert page["alto_sha256"] == hashlib.sha256((out / page["alto"]).read_bytes()).hexdigest()
         assert page["model_sha256"] == hashlib.sha256((out / page["model"]).read_bytes()).hexdigest()
-    # A file changed on disk is written and validated again.
+    # A file changed on disk is written and validated again: back to the bytes of the first run.
     victim = out / manifest["articles"][0]["tei"]
     victim.write_bytes(victim.read_bytes().replace(b"</TEI>", b"<!-- edited --></TEI>"))
     digitise_issue(load_issue(small_issue), str(out))
     assert b"edited" not in victim.read_bytes()
+    assert _digests(out) == first_bytes
     _assert_outputs_match_manifest(out)
 
 
@@ -258,9 +267,8 @@ def test_the_same_steps_without_prefect_write_the_same_files(small_issue_run: tu
     shutil.copytree(prefect_out / ".cache", out / ".cache")
     summary = digitise(load_issue(small_issue), str(out), None, InlineTasks())
     assert (summary.pages, summary.failed, summary.from_cache) == (2, 0, 2)
-    for folder in ("tei", "alto", "pages"):
-        theirs = {p.name: p.read_bytes() for p in (prefect_out / folder).iterdir()}
-        assert {p.name: p.read_bytes() for p in (out / folder).iterdir()} == theirs, folder
+    theirs = _digests(prefect_out)
+    assert theirs and _digests(out) == theirs
     _assert_outputs_match_manifest(out)
 
 
@@ -307,9 +315,11 @@ def _engines_loaded() -> int:
 @pytest.mark.slow
 def test_dask_cluster_of_two_workers_gives_the_local_result(
         small_issue_run: tuple[Path, object, float], small_issue: Path, tmp_path: Path) -> None:
-    from distributed import Client, LocalCluster
+    """Which worker takes which page is the scheduler's choice (both pages may go to one): whatever it chose, every
+    page is processed on the cluster, each worker that processed one loaded its engines, and the result is local's."""
+    from distributed import Client, LocalCluster, get_task_stream
 
-    from broadsheet.apps.flows.digitise import dask_task_runner, digitise_issue
+    from broadsheet.apps.flows.digitise import dask_task_runner, digitise_issue, process_task
     from broadsheet.ingest.issue import load_issue
 
     local_out = small_issue_run[0]
@@ -317,10 +327,15 @@ def test_dask_cluster_of_two_workers_gives_the_local_result(
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         on_dask = digitise_issue.with_options(task_runner=dask_task_runner(cluster.scheduler_address))
-        summary = on_dask(load_issue(small_issue), str(out))
+        with get_task_stream(client) as stream:
+            summary = on_dask(load_issue(small_issue), str(out))
         loaded = client.run(_engines_loaded)
     assert (summary.pages, summary.failed, summary.from_cache) == (2, 0, 0)
-    assert len(loaded) == 2 and all(count > 0 for count in loaded.values()), f"each worker OCR'd a page: {loaded}"
+    # Dask names a task after its function: the page tasks' keys start with process_task's name.
+    page_workers = [task["worker"] for task in stream.data
+                    if str(task["key"]).startswith(f"{process_task.fn.__name__}-")]
+    assert len(page_workers) == 2 and set(page_workers) <= set(loaded), f"pages on the cluster: {page_workers}"
+    assert all(loaded[worker] > 0 for worker in page_workers), f"a worker that processed a page OCR'd it: {loaded}"
 
     def reading(folder: Path) -> dict[str, object]:
         pages = [Page.model_validate_json(p.read_bytes()) for p in sorted((folder / "pages").glob("*.json"))]

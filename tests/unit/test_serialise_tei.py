@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -28,13 +27,14 @@ from broadsheet.model.page import (
     Word,
 )
 from broadsheet.serialise import validate
-from broadsheet.serialise.tei import TEI_NS, build_tei, join_lines, tei_bytes
+from broadsheet.serialise.tei import TEI_NS, build_tei, tei_bytes
+from broadsheet.text.script import join_lines
 from broadsheet.text.xmlsafe import clean_text, ncname
+from tests.conftest import ROOT
 
 NS = {"t": TEI_NS}
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 CREATED = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parents[1]
 
 
 # ------------------------------------------------------------------------------------------ fixtures

@@ -31,8 +31,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-b
                  "--disable-component-update", "--no-first-run"]
 USER, PASSWORD = "reviewer", "a long enough password"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Debian's chromium is not installed (make test installs it)")
+pytestmark = [pytest.mark.slow,  # a real browser over the bundled run: out of the fast lane
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason="Debian's chromium is not installed (make test installs it)")]
 
 
 def _free_port() -> int:
