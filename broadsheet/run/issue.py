@@ -36,7 +36,7 @@ from broadsheet.run.batch import (
     with_identity,
     write_quarantine,
 )
-from broadsheet.run.corrections.edits import reapply_corrections
+from broadsheet.run.corrections.edits import keep_review, reapply_corrections
 from broadsheet.run.output import ManifestArticle, ManifestIssue, ManifestPage, write_manifest, write_page
 from broadsheet.run.page import build_stages, process_page
 from broadsheet.serialise.validate import schema_fingerprint
@@ -166,9 +166,11 @@ class InlineTasks:
 
 def write_outputs(page: Page, out: Path, settings: Settings, other_pages: list[Page]) -> Written:
     # A re-run must never drop reviewers' corrections: they are replayed from the review app's audit trail.
-    page = reapply_corrections(page, out)
-    return write_page(page, out, validate=settings.output.validate_tei, cert_below=settings.qa.tei_cert_below,
-                      other_pages=other_pages, tei_all=settings.output.tei_all)
+    page, review = reapply_corrections(page, out)
+    written = write_page(page, out, validate=settings.output.validate_tei, cert_below=settings.qa.tei_cert_below,
+                         other_pages=other_pages, tei_all=settings.output.tei_all)
+    keep_review(out, written[1].id, written[1].model_sha256, review)
+    return written
 
 
 # ------------------------------------------------------------------------------------------------ the sequence

@@ -15,12 +15,14 @@ Security, in one place:
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import io
 import json
 import re
 import secrets
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +43,11 @@ from broadsheet.run.corrections.edits import (
     apply,
     article_of,
     current_value,
+    keep_review,
     reapply_corrections,
     settle,
 )
-from broadsheet.run.corrections.store import DB_NAME, ReviewStore, Session
+from broadsheet.run.corrections.store import DB_NAME, Review, ReviewStore, Session
 from broadsheet.run.output import MANIFEST, Manifest, ManifestArticle, ManifestPage, read_manifest, write_page
 from broadsheet.run.qa import SEVERITY_RANK, severity_key
 
@@ -81,15 +84,18 @@ class ReviewApp:
             raise HTTPException(404, "no such page")
         return known[page_id]
 
-    def load(self, page_id: str) -> Page:
-        return Page.model_validate_json(self.page_path(page_id).read_bytes())
+    def load(self, page_id: str) -> tuple[Page, Review]:
+        """The page model and its review state, which the store keeps for exactly the model file's bytes."""
+        return self._read(self.page_path(page_id))
 
-    def all_pages(self) -> list[Page]:
-        return [Page.model_validate_json(p.read_bytes()) for p in sorted(self.pages_dir.glob("*.json"))]
+    def _read(self, path: Path) -> tuple[Page, Review]:
+        data = path.read_bytes()
+        page = Page.model_validate_json(data)
+        return page, self.store.page_review(page.id, hashlib.sha256(data).hexdigest())
 
     def queue(self) -> list[Page]:
-        waiting = [p for p in self.all_pages()
-                   if p.status != PageStatus.ok and not (p.review and p.review.accepted)]
+        read = [self._read(path) for path in sorted(self.pages_dir.glob("*.json"))]
+        waiting = [page for page, review in read if page.status != PageStatus.ok and not review.accepted]
         return sorted(waiting, key=lambda p: (tuple(-k for k in severity_key(p.flags)), p.id))
 
     def image_file(self, page: Page) -> Path | None:
@@ -117,10 +123,11 @@ class ReviewApp:
 
     # ------------------------------------------------------------------------------------------ saving
 
-    def save(self, page: Page, before: Page) -> Page:
-        """Write the edited page's model, TEI and ALTO (validated again) and its manifest entry."""
-        page = reapply_corrections(settle(page), self.out)
+    def save(self, page: Page, review: Review, before: Page) -> Page:
+        """Write the edited page's model, TEI and ALTO (validated again), its review state and manifest entry."""
+        page, kept = reapply_corrections(settle(page), self.out, review)
         page, entry, articles = write_page(page, self.out, validate=True)
+        keep_review(self.out, entry.id, entry.model_sha256, kept)
         gone = {a.id for a in before.articles} - {a.id for a in page.articles}
         for article_id in gone:
             if _NCNAME.fullmatch(article_id):
@@ -253,17 +260,17 @@ def create_app(out_dir: Path, db_path: Path | None = None, config: ReviewConfig 
         session = session_of(request)
         if session is None:
             return RedirectResponse("/login", status_code=303)
-        page = state.load(page_id)
+        page, review = state.load(page_id)
         history = state.store.history(page.id, page.sha256)
         return render(request, "page.html", 400 if error else 200, user=session.user, csrf=session.csrf,
                       error=error, history=list(reversed(history)), has_image=state.image_file(page) is not None,
-                      **page_view(page))
+                      review=review, **page_view(page))
 
     @app.get("/page/{page_id}/image")
     def page_image(request: Request, page_id: str) -> Response:
         if session_of(request) is None:
             raise HTTPException(403, "not logged in")
-        data = state.image_jpeg(state.load(page_id))
+        data = state.image_jpeg(state.load(page_id)[0])
         if data is None:
             raise HTTPException(404, "the page's source image is not where the run recorded it")
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=300"})
@@ -275,20 +282,18 @@ def create_app(out_dir: Path, db_path: Path | None = None, config: ReviewConfig 
         if action not in ACTIONS:
             raise HTTPException(400, f"unknown action {action!r}")
         with state.lock:
-            before = state.load(page_id)
+            before, review = state.load(page_id)
             if action == "accept":
                 element_id, value = before.id, "accepted"
             try:
-                old = current_value(before, action, element_id)
-                edited = apply(before, action, element_id, value, session.user)
+                old = current_value(before, action, element_id, review)
+                edited, edited_review = apply(before, action, element_id, value, session.user, review=review)
             except EditError as exc:
                 return RedirectResponse(f"/page/{before.id}?error={_quote(str(exc))}", status_code=303)
-            new = current_value(edited, action, element_id)
+            new = current_value(edited, action, element_id, edited_review)
             if new != old:
                 row = state.store.record(session.user, before.id, before.sha256, action, element_id, old, new)
-                assert edited.review is not None  # apply always leaves a review record
-                edited.review.applied_through = row
-                state.save(edited, before)
+                state.save(edited, replace(edited_review, applied_through=row), before)
         target = "/" if action == "accept" else f"/page/{before.id}#{element_id}"
         return RedirectResponse(target, status_code=303)
 
