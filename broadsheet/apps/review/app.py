@@ -36,6 +36,7 @@ from broadsheet.atomic import write_bytes_atomic
 from broadsheet.config import ReviewConfig
 from broadsheet.ingest.files import page_image
 from broadsheet.ingest.names import PAGE_SUFFIXES
+from broadsheet.model.issue import Issue
 from broadsheet.model.page import Page, PageStatus, RegionType, Severity
 from broadsheet.run.corrections.edits import (
     ACTIONS,
@@ -50,6 +51,7 @@ from broadsheet.run.corrections.edits import (
 from broadsheet.run.corrections.store import DB_NAME, Review, ReviewStore, Session
 from broadsheet.run.output import MANIFEST, Manifest, ManifestArticle, ManifestPage, read_manifest, write_page
 from broadsheet.run.qa import SEVERITY_RANK, severity_key
+from broadsheet.stages.jumps import join_continuations
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "broadsheet_session"
@@ -98,6 +100,17 @@ class ReviewApp:
         waiting = [page for page, review in read if page.status != PageStatus.ok and not review.accepted]
         return sorted(waiting, key=lambda p: (tuple(-k for k in severity_key(p.flags)), p.id))
 
+    def issue_of(self, page: Page) -> Issue | None:
+        """The issue, the edited page in it, when the page holds a part of a story continued across pages: the stories
+        are joined again from the pages as this OUT holds them, in the run's order, as the run joined them."""
+        if not any(article.continuations for article in page.articles):
+            return None
+        on_disk = [Page.model_validate_json(path.read_bytes()) for path in self.pages_dir.glob("*.json")]
+        order = {entry.id: k for k, entry in enumerate((read_manifest(self.out) or Manifest()).pages)}
+        pages = sorted((page if other.id == page.id else other for other in on_disk),
+                       key=lambda p: (order.get(p.id, len(order)), p.id))
+        return join_continuations(pages)
+
     def image_file(self, page: Page) -> Path | None:
         # Existing OCR names its page image apart from its source (the OCR file), where one is known.
         source = Path(page.image or page.source)
@@ -126,12 +139,21 @@ class ReviewApp:
     def save(self, page: Page, review: Review, before: Page) -> Page:
         """Write the edited page's model, TEI and ALTO (validated again), its review state and manifest entry."""
         page, kept = reapply_corrections(settle(page), self.out, review)
-        page, entry, articles = write_page(page, self.out, validate=True)
-        keep_review(self.out, entry.id, entry.model_sha256, kept)
+        issue = self.issue_of(page)
+        page = self._write(page, kept, issue)
         gone = {a.id for a in before.articles} - {a.id for a in page.articles}
         for article_id in gone:
             if _NCNAME.fullmatch(article_id):
                 (self.out / "tei" / f"{article_id}.xml").unlink(missing_ok=True)
+        # A story continued onto this page is written from the page it begins on: that page is written again.
+        begins_on = {story.page_ids[0] for story in (issue.articles if issue else []) if page.id in story.page_ids[1:]}
+        for first in begins_on:
+            self._write(*self.load(first), issue)
+        return page
+
+    def _write(self, page: Page, review: Review | None, issue: Issue | None) -> Page:
+        page, entry, articles = write_page(page, self.out, validate=True, issue=issue.around(page) if issue else None)
+        keep_review(self.out, entry.id, entry.model_sha256, review)
         self._update_manifest(entry, articles)
         return page
 
@@ -141,9 +163,10 @@ class ReviewApp:
         pages = [entry if p.id == entry.id else p for p in manifest.pages]
         if not any(p.id == entry.id for p in manifest.pages):
             pages.append(entry)
-        first = next((i for i, a in enumerate(manifest.articles) if entry.id in a.pages), len(manifest.articles))
-        others = [a for a in manifest.articles if entry.id not in a.pages]
-        kept_before = [a for a in manifest.articles[:first] if entry.id not in a.pages]
+        # The page's articles are those written from it: a story continued onto it is written from its first page.
+        first = next((i for i, a in enumerate(manifest.articles) if a.pages[:1] == [entry.id]), len(manifest.articles))
+        others = [a for a in manifest.articles if a.pages[:1] != [entry.id]]
+        kept_before = [a for a in manifest.articles[:first] if a.pages[:1] != [entry.id]]
         merged = [*kept_before, *articles, *others[len(kept_before):]]
         manifest = manifest.model_copy(update={"pages": pages, "articles": merged})
         write_bytes_atomic(self.out / MANIFEST, json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False,
