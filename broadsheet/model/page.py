@@ -193,6 +193,8 @@ class Continuation(Strict):
 class Article(Strict):
     id: str
     page_ids: list[str]
+    """The page the article is printed on; a story continued across pages (the issue's, `Issue.articles` in
+    broadsheet/model/issue.py) lists each, its first part's page first."""
     headline_region_id: str | None
     region_ids: list[str]
     """All member regions in reading order, headline first."""

@@ -2,7 +2,7 @@
 
 Every action is (action, element id, value). `current_value` reads what the model holds now and `apply`
 changes it; both are plain functions over the model and its review state, so the web app, the run's re-run path
-(`broadsheet.run.issue.write_outputs`) and the tests share them.
+(`broadsheet.run.issue.corrected`, `broadsheet.run.existing.digitise_existing`) and the tests share them.
 
 Why re-run safety works this way: the audit trail in SQLite is the record of every decision, keyed by page
 id and image sha256. The page's `Review` (kept in the same store, beside the written model, not in it) says in
@@ -241,7 +241,7 @@ def replay(page: Page, rows: list[AuditRow], review: Review) -> tuple[Page, Revi
 
 
 def reapply_corrections(page: Page, out_dir: Path, review: Review | None = None) -> tuple[Page, Review | None]:
-    """Called on every page write: bring back reviewers' decisions this page model does not hold yet.
+    """Called before every page write: bring back reviewers' decisions this page model does not hold yet.
 
     `review` is the model's review state (None: a fresh model, as a run makes, which holds no decision); the
     state after comes back with the page, None only when there was nothing to replay into a fresh model."""
