@@ -62,8 +62,9 @@ def jump_pair(lang: str, seed: int, settings: Settings, work: Path) -> dict[str,
     found = {(index, c.direction, c.page) for index, page in enumerate(pages) for a in page.articles
              for c in a.continuations}
     headline = truth_jumps[0][1]["headline"]
-    joined = join_continuations(pages)
-    spanning = [a for a in joined[0].articles if len(a.page_ids) == 2]
+    issue = join_continuations(pages)
+    second_page = issue.articles_from(issue.pages[1])
+    spanning = [a for a in issue.articles_from(issue.pages[0]) if len(a.page_ids) == 2]
     parts = [[p for a in t["articles"] if a["headline"] == headline for p in a["paragraphs"]] for t in truths]
     truth_paragraphs = [p for part in parts for p in part]
     story: Article | None = spanning[0] if spanning else None
@@ -79,8 +80,8 @@ def jump_pair(lang: str, seed: int, settings: Settings, work: Path) -> dict[str,
         # Joined right: one article across both pages holding paragraphs of both parts of the story, and
         # the second page left with its other stories only.
         "joined": int(story is not None and all(any(map(in_story, part)) for part in parts)
-                      and len(joined[1].articles) == len(truths[1]["articles"]) - 1),
-        "articles_on_second_page": f"{len(joined[1].articles)} of {len(truths[1]['articles'])}",
+                      and len(second_page) == len(truths[1]["articles"]) - 1),
+        "articles_on_second_page": f"{len(second_page)} of {len(truths[1]['articles'])}",
         "story_paragraphs_matched": f"{matched} of {len(truth_paragraphs)}",
         "story_body_cer": round(cer("".join(found_paragraphs), "".join(truth_paragraphs)), 4) if story else None,
     }

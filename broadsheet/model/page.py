@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from broadsheet.model.geometry import Polygon
 
-MODEL_VERSION = "1.2"
+MODEL_VERSION = "1.3"
 """1.1 added fields with defaults only (Page.body_type, Article.title_from); 1.2 likewise (Page.unit,
-Page.resolution_from, Page.image, Line.reread, IssueMetadata.lccn): page JSON of 1.0 and 1.1 still reads."""
+Page.resolution_from, Page.image, Line.reread, IssueMetadata.lccn). 1.3 took out what is no page's content: the
+reviewers' bookkeeping (`review`, now kept by the review store, broadsheet/run/corrections/store.py) and the run's
+temporary image path (`working_image`). Page JSON of every earlier version reads as the current one
+(`Page._upgrade`)."""
+EARLIER_VERSIONS = ("1.0", "1.1", "1.2")
+DROPPED_IN_1_3 = ("review", "working_image")
+"""Fields a page of an earlier version may hold that 1.3 has no place for."""
 
 MeasurementUnit = Literal["pixel", "mm10", "inch1200"]
 """ALTO's units: image pixels, tenths of a millimetre, 1/1200 inch."""
@@ -95,18 +101,6 @@ class Repair(Strict):
     before: str
     after: str
     certainty: float = 1.0
-
-
-class Review(Strict):
-    """What QA staff did to the page in the review app (broadsheet/apps/review/); the audit trail is in SQLite."""
-
-    accepted: bool = False
-    accepted_by: str | None = None
-    accepted_at: datetime | None = None
-    corrections: int = 0
-    """Reviewer corrections applied to this page model."""
-    applied_through: int = 0
-    """Id of the last audit-trail row already applied to this model; later rows are re-applied on a re-run."""
 
 
 class Word(Strict):
@@ -199,6 +193,8 @@ class Continuation(Strict):
 class Article(Strict):
     id: str
     page_ids: list[str]
+    """The page the article is printed on; a story continued across pages (the issue's, `Issue.articles` in
+    broadsheet/model/issue.py) lists each, its first part's page first."""
     headline_region_id: str | None
     region_ids: list[str]
     """All member regions in reading order, headline first."""
@@ -271,7 +267,7 @@ class BodyType(Strict):
 
 
 class Page(Strict):
-    model_version: Literal["1.0", "1.1", "1.2"] = MODEL_VERSION
+    model_version: Literal["1.3"] = MODEL_VERSION
     id: str
     source: str
     """Path of the input file as given."""
@@ -305,7 +301,16 @@ class Page(Strict):
     articles: list[Article] = Field(default_factory=list)
     repairs: list[Repair] = Field(default_factory=list)
     steps: list[ProcessingStep] = Field(default_factory=list)
-    review: Review | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Page JSON of an earlier version, read as the current version: what 1.3 took out is left behind (every
+        field added since came with a default)."""
+        if isinstance(data, dict) and data.get("model_version") in EARLIER_VERSIONS:
+            data = {key: value for key, value in data.items() if key not in DROPPED_IN_1_3}
+            data["model_version"] = MODEL_VERSION
+        return data
 
     def region(self, region_id: str) -> Region:
         for region in self.regions:

@@ -19,7 +19,7 @@ from broadsheet.ingest.files import ingest_file
 from broadsheet.ingest.readers import ExistingPage, paired_image, read_existing
 from broadsheet.ingest.readers.plain_text import PLAIN_TEXT_ENGINE
 from broadsheet.model.page import Page, PageStatus, ProcessingStep, RegionType
-from broadsheet.run.corrections.edits import reapply_corrections
+from broadsheet.run.corrections.edits import keep_review, reapply_corrections
 from broadsheet.run.output import ManifestArticle, ManifestIssue, ManifestPage, write_manifest, write_page
 from broadsheet.run.page import finalise, run_stage
 from broadsheet.stages.articles import Articles
@@ -117,9 +117,10 @@ def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, set
     for source in sources:
         processed = process_existing(source, settings, images)
         images.discard(processed.id)  # the working images are only needed while the stages run
-        processed = reapply_corrections(processed, out_dir)  # a re-run never drops reviewers' corrections
+        processed, review = reapply_corrections(processed, out_dir)  # a re-run never drops reviewers' corrections
         page, entry, page_articles = write_page(processed, out_dir, validate=settings.output.validate_tei,
                                                 cert_below=settings.qa.tei_cert_below)
+        keep_review(out_dir, entry.id, entry.model_sha256, review)
         for step in page.steps:
             stage_seconds[step.stage] += step.seconds
         entries.append(entry)

@@ -1,11 +1,11 @@
 """Digitising an issue: the one sequence every runner follows, whoever runs the page tasks.
 
-ingest → process each page (cached by content) → join continuations → write each page → manifest, quarantine, QA
-table. `digitise` holds that sequence; an `IssueTasks` runs its three kinds of task. The Prefect flow
-(`broadsheet/apps/flows/digitise.py`) runs them as Prefect tasks, on threads or a Dask cluster; `InlineTasks` runs
-them in this process without Prefect, for a run with nothing to orchestrate (one loose page, or an issue whose
-every page is cached), where starting Prefect's API would cost more than the work. Both use the same page cache,
-retry rule and writer, so their outputs are identical.
+ingest → process each page (cached by content) → replay reviewers' corrections → join continuations into the issue →
+write each page → manifest, quarantine, QA table. `digitise` holds that sequence; an `IssueTasks` runs its three kinds
+of task. The Prefect flow (`broadsheet/apps/flows/digitise.py`) runs them as Prefect tasks, on threads or a Dask
+cluster; `InlineTasks` runs them in this process without Prefect, for a run with nothing to orchestrate (one loose
+page, or an issue whose every page is cached), where starting Prefect's API would cost more than the work. Both use
+the same page cache, retry rule and writer, so their outputs are identical.
 
 This module imports no Prefect: a run that needs none never pays for its import.
 """
@@ -24,6 +24,7 @@ from tqdm import tqdm
 from broadsheet.atomic import exclusive_folder, remove_partial_files, write_bytes_atomic
 from broadsheet.config import Settings
 from broadsheet.ingest.issue import Issue, ingest_issue
+from broadsheet.model.issue import Issue as IssueModel
 from broadsheet.model.page import Flag, Page, PageStatus, Severity
 from broadsheet.run.batch import (
     OutOfSpaceError,
@@ -36,7 +37,8 @@ from broadsheet.run.batch import (
     with_identity,
     write_quarantine,
 )
-from broadsheet.run.corrections.edits import reapply_corrections
+from broadsheet.run.corrections.edits import keep_review, reapply_corrections
+from broadsheet.run.corrections.store import Review
 from broadsheet.run.output import ManifestArticle, ManifestIssue, ManifestPage, write_manifest, write_page
 from broadsheet.run.page import build_stages, process_page
 from broadsheet.serialise.validate import schema_fingerprint
@@ -122,7 +124,9 @@ class IssueTasks(Protocol):
         ...
 
     def write(self, pages: Sequence[Page], out: Path, settings: Settings,
-              spanned: Sequence[list[Page]]) -> list[tuple[Written | None, BaseException | None]]: ...
+              issues: Sequence[IssueModel]) -> list[tuple[Written | None, BaseException | None]]:
+        """Each page written with what of the issue it needs (`Issue.around`)."""
+        ...
 
     def report(self, key: str, rows: list[dict[str, str | int]], description: str) -> None: ...
 
@@ -158,19 +162,17 @@ class InlineTasks:
             yield (page, *_attempt(lambda page=page: process_cached(page, settings, out)))  # type: ignore[misc]
 
     def write(self, pages: Sequence[Page], out: Path, settings: Settings,
-              spanned: Sequence[list[Page]]) -> list[tuple[Written | None, BaseException | None]]:
-        return [_attempt(lambda page=page, others=others: write_outputs(page, out, settings, others))  # type: ignore[misc]
-                for page, others in zip(pages, spanned, strict=True)]
+              issues: Sequence[IssueModel]) -> list[tuple[Written | None, BaseException | None]]:
+        return [_attempt(lambda page=page, issue=issue: write_outputs(page, out, settings, issue))  # type: ignore[misc]
+                for page, issue in zip(pages, issues, strict=True)]
 
     def report(self, key: str, rows: list[dict[str, str | int]], description: str) -> None:
         """No Prefect UI to show the QA table in: the manifest and quarantine.json hold the same facts."""
 
 
-def write_outputs(page: Page, out: Path, settings: Settings, other_pages: list[Page]) -> Written:
-    # A re-run must never drop reviewers' corrections: they are replayed from the review app's audit trail.
-    page = reapply_corrections(page, out)
+def write_outputs(page: Page, out: Path, settings: Settings, issue: IssueModel) -> Written:
     return write_page(page, out, validate=settings.output.validate_tei, cert_below=settings.qa.tei_cert_below,
-                      other_pages=other_pages, tei_all=settings.output.tei_all)
+                      issue=issue, tei_all=settings.output.tei_all)
 
 
 # ------------------------------------------------------------------------------------------------ the sequence
@@ -191,10 +193,17 @@ def _stop_if_disk_full(error: BaseException | None) -> None:
                                                              f"{getattr(error, 'strerror', None) or error}")
 
 
-def spanned(page: Page, pages: list[Page]) -> list[Page]:
-    """The other pages the page's articles run on to (a joined continuation), for its TEI."""
-    wanted = {page_id for article in page.articles for page_id in article.page_ids} - {page.id}
-    return [other for other in pages if other.id in wanted]
+def corrected(pages: Sequence[Page], out: Path) -> tuple[list[Page], dict[str, Review | None]]:
+    """The pages with reviewers' corrections replayed from the review app's audit trail (a re-run must never drop
+    them), and the review state of each; a page whose replay fails for good is quarantined."""
+    replayed: list[Page] = []
+    reviews: dict[str, Review | None] = {}
+    for page in pages:
+        result, error = _attempt(lambda page=page: reapply_corrections(page, out))  # type: ignore[misc]
+        _stop_if_disk_full(error)
+        replayed.append(result[0] if result else quarantined(page, error or RuntimeError("no result")))
+        reviews[page.id] = result[1] if result else None
+    return replayed, reviews
 
 
 def digitise(issue: Issue, out_dir: str, settings: Settings | None, tasks: IssueTasks,
@@ -219,15 +228,19 @@ def digitise(issue: Issue, out_dir: str, settings: Settings | None, tasks: Issue
                 from_cache += result is not None and result[1]
                 progress.set_postfix_str(Path(page.source).name)
                 progress.update()
-        # The one place where every page of the issue is known, before any article TEI is written.
-        pages = join_continuations([processed[page.id] for page in ingested])
+        # Corrections are the printed pages': they are replayed before the stories are joined across pages, in the one
+        # place where every page of the issue is known, before any article TEI is written.
+        pages, reviews = corrected([processed[page.id] for page in ingested], out)
+        joined = join_continuations(pages)
         entries: list[ManifestPage] = []
         articles: list[ManifestArticle] = []
-        for page, (written, error) in zip(pages, tasks.write(pages, out, settings, [spanned(p, pages) for p in pages]),
-                                          strict=True):
+        writes = tasks.write(joined.pages, out, settings, [joined.around(page) for page in joined.pages])
+        for page, (written, error) in zip(joined.pages, writes, strict=True):
             _stop_if_disk_full(error)
             if error or written is None:
                 written = write_page(quarantined(page, error or RuntimeError("no result")), out, validate=False)
+            else:
+                keep_review(out, page.id, written[1].model_sha256, reviews[page.id])
             entries.append(written[1])
             articles.extend(written[2])
         stage_seconds: dict[str, float] = defaultdict(float)

@@ -21,6 +21,7 @@ from broadsheet import __version__
 from broadsheet.atomic import write_bytes_atomic
 from broadsheet.config import QaConfig
 from broadsheet.engines.routing import Script
+from broadsheet.model.issue import Issue
 from broadsheet.model.page import Flag, IssueMetadata, Page, PageStatus, Severity
 from broadsheet.serialise.alto import alto_bytes, build_alto
 from broadsheet.serialise.tei import build_tei, tei_bytes
@@ -28,6 +29,8 @@ from broadsheet.serialise.validate import ValidationReport, schema_fingerprint, 
 from broadsheet.text.script import language_of
 
 MANIFEST = "manifest.json"
+WRITER_CODES = frozenset({"continuation-page-missing", "tei-invalid", "alto-invalid"})
+"""Flags `write_page` raises: a page written again (a review edit) carries those of its last write only."""
 
 
 class ManifestFlag(BaseModel):
@@ -140,17 +143,18 @@ def page_language(page: Page) -> str:
 
 
 def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: float = QaConfig().tei_cert_below,
-               other_pages: Sequence[Page] = (), tei_all: bool = False) -> tuple[Page, ManifestPage,
-                                                                                 list[ManifestArticle]]:
+               issue: Issue | None = None, tei_all: bool = False) -> tuple[Page, ManifestPage, list[ManifestArticle]]:
     """Write one page's ALTO, its articles' TEI and its model; return the manifest entries.
 
     TEI is validated against our restriction of tei_all, and against tei_all too when `tei_all` is set
     (OutputConfig.tei_all). Files whose bytes are unchanged are neither rewritten nor validated again
     (see `Published`). Text read with confidence below `cert_below` carries @cert in the TEI (QaConfig.tei_cert_below).
-    `other_pages` are the run's other pages: an article continued onto one of them (see
-    `broadsheet.stages.jumps.join_continuations`) is written as one TEI file with a surface per page.
+    `issue` is the issue the page belongs to (`broadsheet.stages.jumps.join_continuations`), or what of it writing
+    this page needs (`Issue.around`): a story continued from this page onto another is written as one TEI file with a
+    surface per page, and the later part of a story from another page is not written as an article of its own.
     """
     page = page.model_copy(deep=True)
+    page.flags = [flag for flag in page.flags if flag.code not in WRITER_CODES]
     articles: list[ManifestArticle] = []
     alto_path: str | None = None
     alto_digest: str | None = None
@@ -158,17 +162,15 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
     if page.status != PageStatus.failed:
         tei_dir, alto_dir = out_dir / "tei", out_dir / "alto"
         language = page_language(page)
-        known = {other.id: other for other in other_pages if other.id != page.id}
-        for article in page.articles:
-            known.update(_written_pages(out_dir, [p for p in article.page_ids if p != page.id and p not in known]))
-            missing = [pid for pid in article.page_ids if pid != page.id and pid not in known]
+        issue = issue or Issue(pages=[page])
+        for article in issue.articles_from(page):
+            spanned, missing = issue.spanned(article, page)
             if missing:
                 page.flags.append(Flag(code="continuation-page-missing", severity=Severity.error,
                                        element_id=article.id,
                                        reason=f"{article.id} runs on to page(s) {', '.join(missing)}, which "
                                               "were not given to the writer; its TEI was not written"))
                 continue
-            spanned = [page, *(known[pid] for pid in article.page_ids if pid in known)]
             tree = build_tei(article, spanned, language=language, low_confidence=cert_below,
                              image_urls={p.id: _relative(Path(p.image or p.source), tei_dir) for p in spanned})
             data = tei_bytes(tree)
@@ -198,15 +200,6 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
         unit=page.unit, dpi=page.dpi, resolution_from=page.resolution_from,
     )
     return page, entry, articles
-
-
-def _written_pages(out_dir: Path, page_ids: Sequence[str]) -> dict[str, Page]:
-    """Page models this OUT already holds (a review edit rewrites one page of a continued article)."""
-    if not page_ids:
-        return {}
-    # Ids are matched against the files there, never used as paths.
-    on_disk = {path.stem: path for path in (out_dir / "pages").glob("*.json")}
-    return {pid: Page.model_validate_json(on_disk[pid].read_bytes()) for pid in page_ids if pid in on_disk}
 
 
 def read_manifest(out_dir: Path) -> Manifest | None:

@@ -42,16 +42,18 @@ def record_issue_step(pages: list[Page], stage: str, software: str, version: str
                       settings: list[dict[str, str | int | float | bool | None]]) -> None:
     """A processing step on each of the pages a stage worked on together (an issue's), each with its settings.
 
-    Such a stage is a pure function of its pages, run again on every write of them, cached or not: its step is dated
-    as of its input (when the last of the pages was processed) and records no time of its own, so that the same
-    pages give the same bytes (the TEI dates its text, and the ALTO each step, from the steps).
+    Such a stage is a pure function of its pages, run again on every write of them, cached or not, and on pages that
+    hold its step from an earlier run (the review app joins the pages a run wrote): the step replaces that one, is
+    dated as of its input (when the last of the pages was processed) and records no time of its own, so that the
+    same pages give the same bytes (the TEI dates its text, and the ALTO each step, from the steps).
     """
-    ready = max((step.started for page in pages for step in page.steps), default=None)
+    earlier = [[step for step in page.steps if step.stage != stage] for page in pages]
+    ready = max((step.started for steps in earlier for step in steps), default=None)
     if ready is None:
         return  # no page was processed: there was nothing to work on
-    for page, own in zip(pages, settings, strict=True):
-        page.steps.append(ProcessingStep(stage=stage, software=software, version=version, settings=own,
-                                         started=ready))
+    for page, steps, own in zip(pages, earlier, settings, strict=True):
+        page.steps = [*steps, ProcessingStep(stage=stage, software=software, version=version, settings=own,
+                                             started=ready)]
 
 
 def rules_version(prefix: str, modules: tuple[ModuleType, ...], config: BaseModel | None = None,

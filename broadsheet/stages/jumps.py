@@ -4,8 +4,9 @@ A story too long for its page ends in a jump line (转第4版, （下转第4版�
 page A6) and goes on under a jump head on a later page (接第1版, 上接第1版, Continued from Page 1,
 Continued From Page One). `mark_jumps` finds those lines on one page, keeps them out of the body text
 and records them on the article (`Article.continuations`); the `Jumps` stage runs it just before the
-repair stage rejoins paragraphs. `join_continuations` works on all the pages of a run, a step on each:
-an article that jumps to page N becomes one article with the part on page N that continues from its page.
+repair stage rejoins paragraphs. `join_continuations` works on all the pages of a run, a step on each: an
+article that jumps to page N becomes one article of the issue (`broadsheet.model.issue.Issue`) with the part
+on page N that continues from its page.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import sys
 
 from broadsheet.model.geometry import Polygon, horizontal_overlap
+from broadsheet.model.issue import Issue
 from broadsheet.model.page import PAGE_FURNITURE_TYPES, Article, Continuation, Line, Page, Repair
 from broadsheet.stages.base import PageRules, record_issue_step, rules_version, to_working
 from broadsheet.text import normalise as normalise_rules
@@ -174,48 +176,60 @@ def _match_score(first: Article, jump: Continuation, second: Article, first_page
 JOIN_STAGE = "join-continuations"
 
 
-def join_continuations(pages: list[Page]) -> list[Page]:
-    """The pages with each jumped article joined to its continuation; the inputs are not changed.
+def join_continuations(pages: list[Page]) -> Issue:
+    """The issue of the pages, each jumped article joined to its continuation; the inputs are not changed.
 
     Pages are matched by `Page.page_number`. An article with a "to" jump to page N takes the article
     on page N that best continues it: one that says it continues from this page (接第1版, Continued
     from Page 1), whose headline holds the jump word (See RIVER) or shares the headline's words. The
-    joined article keeps its id; its `page_ids`, `region_ids` and paragraphs run on across both pages,
-    and the later part is no longer an article of its own. A paragraph cut at the jump (no sentence
-    end) is joined with the first paragraph of the continuation, recorded as a repair.
+    joined article is the issue's (`Issue.articles`): it keeps its first part's id; its `page_ids`,
+    `region_ids` and paragraphs run on across both pages, and the later part is no longer an article
+    of its own (`Issue.later_parts`). The pages keep their parts as printed. A paragraph cut at the
+    jump (no sentence end) is joined with the first paragraph of the continuation, recorded as a
+    repair of the first part's page (`Issue.repairs`).
     """
     pages = [page.model_copy(deep=True) for page in pages]
+    issue = Issue(pages=pages)
     by_number = {page.page_number: page for page in pages if page.page_number is not None}
     taken: set[str] = set()
     for page in pages:
         if page.page_number is None:
             continue
-        for article in list(page.articles):
-            if article.id in taken:
+        for part in page.articles:
+            if part.id in taken:
                 continue
-            for jump in article.continuations:
+            story = part  # the page's part until it is joined; then the issue's copy of it, which grows
+            k = 0
+            while k < len(story.continuations):  # a joined part's own jumps are followed too
+                jump = story.continuations[k]
+                k += 1
                 target = by_number.get(jump.page) if jump.direction == "to" and not jump.joined else None
                 if target is None or target is page:
                     continue
-                candidates = [(_match_score(article, jump, other, page.page_number), other)
-                              for other in target.articles if other.id not in taken and other is not article]
+                candidates = [(_match_score(story, jump, other, page.page_number), other)
+                              for other in target.articles if other.id not in taken and other.id != part.id]
                 scored = [(s, other) for s, other in candidates if s > 0]
                 if not scored:
                     continue
                 _, rest = max(scored, key=lambda pair: pair[0])
-                _join(page, article, target, rest)
+                if story is part:
+                    story = part.model_copy(deep=True)
+                    issue.articles.append(story)
+                    jump = story.continuations[k - 1]
+                _join(issue, page, story, rest.model_copy(deep=True))
                 jump.joined = True
                 taken.add(rest.id)
     numbered = list(by_number.values())
-    joined = [sum(jump.direction == "to" and jump.joined for article in page.articles for jump in article.continuations)
-              for page in numbered]
+    continued = {story.id for story in issue.articles}
+    joined = [sum(part.id in continued for part in page.articles) for page in numbered]
     record_issue_step(numbered, JOIN_STAGE, "broadsheet", rules_version(JOIN_STAGE, (sys.modules[__name__],)),
                       [{"pages": len(numbered), "joined": count} for count in joined])
-    return pages
+    return issue
 
 
-def _join(page: Page, article: Article, target: Page, rest: Article) -> None:
-    target.articles = [a for a in target.articles if a.id != rest.id]
+def _join(issue: Issue, page: Page, article: Article, rest: Article) -> None:
+    """Join `rest` (a copy of the part on its page) into `article`, the issue's story whose first part is on `page`."""
+    issue.later_parts.setdefault(article.id, []).append(rest.id)
     article.page_ids = list(dict.fromkeys([*article.page_ids, *rest.page_ids]))
     article.region_ids = [*article.region_ids, *(r for r in rest.region_ids if r not in article.region_ids)]
     for continuation in rest.continuations:
@@ -239,7 +253,8 @@ def _join(page: Page, article: Article, target: Page, rest: Article) -> None:
         last.text = join_fragments([last.text, first.text])
         last.line_ids += first.line_ids
         last.region_ids = list(dict.fromkeys(last.region_ids + first.region_ids))
-        page.repairs.append(Repair(kind="join-continuation", element_id=last.id, before=before,
-                                   after=last.text[max(0, junction - 20): junction + 20], certainty=0.8))
+        issue.repairs.setdefault(page.id, []).append(Repair(
+            kind="join-continuation", element_id=last.id, before=before,
+            after=last.text[max(0, junction - 20): junction + 20], certainty=0.8))
         paragraphs = paragraphs[1:]
     article.paragraphs = [*article.paragraphs, *paragraphs]

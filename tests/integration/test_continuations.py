@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from broadsheet.apps.review.app import ReviewApp
 from broadsheet.config import Settings
 from broadsheet.model.page import Page
+from broadsheet.run.corrections.edits import apply
 from broadsheet.run.existing import process_existing
 from broadsheet.run.output import write_manifest, write_page
 from broadsheet.serialise.validate import validate_tei
@@ -101,20 +104,24 @@ def test_jumped_story_is_joined_into_one_tei_file(tmp_path: Path, front: str, ba
         assert [c.page for c in article.continuations] == [4 if page.page_number == 1 else 1]
         assert not any("版" in p.text or "Continued" in p.text for p in article.paragraphs), "jump line in the text"
     before = [page.model_dump_json() for page in pages]
-    joined = join_continuations(pages)
+    issue = join_continuations(pages)
     assert [page.model_dump_json() for page in pages] == before, "join_continuations changed its input"
-    first, second = joined
-    [article] = first.articles
-    assert second.articles == []
+    first, second = issue.pages
+    # The story is the issue's: each page keeps its part as printed; the later part is no article of its own.
     # The join is a stage of its own: a step on each page, saying how many of the page's articles it joined.
-    steps = [[s for s in page.steps if s.stage == JOIN_STAGE] for page in joined]
-    assert [[s.settings["joined"] for s in page_steps] for page_steps in steps] == [[1], [0]]
+    assert [page.model_copy(update={"steps": page.steps[:-1]}).model_dump_json() for page in issue.pages] == before
+    assert [(page.steps[-1].stage, page.steps[-1].settings["joined"]) for page in issue.pages] == [
+        (JOIN_STAGE, 1), (JOIN_STAGE, 0)]
+    # Joined again from the pages it wrote (the review app does), the issue is the same: the step is not repeated.
+    assert join_continuations(issue.pages) == issue
+    [article] = issue.articles
+    assert issue.articles_from(first) == [article] and issue.articles_from(second) == []
     assert article.page_ids == [first.id, second.id]
     assert article.paragraphs[0].text == joined_text
-    assert any(r.kind == "join-continuation" for r in first.repairs)
+    assert any(r.kind == "join-continuation" for r in issue.repairs[first.id])
 
     out = tmp_path / "out"
-    written = [write_page(page, out, other_pages=joined) for page in joined]
+    written = [write_page(page, out, issue=issue.around(page)) for page in issue.pages]
     write_manifest(out, [w[1] for w in written], [a for w in written for a in w[2]], {})
     [entry] = json.loads((out / "manifest.json").read_text())["articles"]
     assert entry["pages"] == [first.id, second.id] and entry["valid"]
@@ -131,8 +138,9 @@ def test_jumped_story_is_joined_into_one_tei_file(tmp_path: Path, front: str, ba
 
 
 def test_a_continued_article_whose_other_page_is_missing_is_flagged(tmp_path: Path) -> None:
-    first, _ = join_continuations(_text_pages(tmp_path, FRONT, BACK))
-    page, _, articles = write_page(first, tmp_path / "out")
+    issue = join_continuations(_text_pages(tmp_path, FRONT, BACK))
+    first = issue.pages[0]
+    page, _, articles = write_page(first, tmp_path / "out", issue=issue.model_copy(update={"pages": [first]}))
     assert articles == []
     assert [f.code for f in page.flags if f.severity == "error"] == ["continuation-page-missing"]
 
@@ -147,13 +155,15 @@ def test_marking_jumps_twice_records_each_once(tmp_path: Path) -> None:
 def test_no_join_with_an_unrelated_story(tmp_path: Path) -> None:
     # No back-reference and a headline sharing only a character or two: not the rest of the story.
     first, second = _text_pages(tmp_path, FRONT, "# 地铁九号线一期开通运行\n\n通明。十二台岸桥沿着岸线一字排开。\n")
-    assert join_continuations([first, second])[1].articles == second.articles
+    issue = join_continuations([first, second])
+    assert issue.articles == [] and issue.articles_from(issue.pages[1]) == second.articles
 
 
 def test_no_join_without_the_target_page(tmp_path: Path) -> None:
     first, second = _text_pages(tmp_path, FRONT, BACK)
     second = second.model_copy(update={"page_number": 5})
-    assert join_continuations([first, second])[1].articles == second.articles
+    issue = join_continuations([first, second])
+    assert issue.articles == [] and issue.articles_from(issue.pages[1]) == second.articles
 
 
 @pytest.mark.slow
@@ -167,9 +177,9 @@ def test_generated_jump_pair_is_recognised_and_joined(jump_pair: tuple[Path, lis
     assert found == [("to", 4), ("from", 1)]
     assert not any("转第" in p.text or "接第" in p.text for page in pages for a in page.articles for p in a.paragraphs)
 
-    joined = join_continuations(pages)
-    assert [len(p.articles) for p in joined] == [2, 1]
-    [story] = [a for a in joined[0].articles if len(a.page_ids) == 2]
+    issue = join_continuations(pages)
+    assert [len(issue.articles_from(p)) for p in issue.pages] == [2, 1]
+    [story] = [a for a in issue.articles_from(issue.pages[0]) if len(a.page_ids) == 2]
     truth_story = [p for t in truths for a in t["articles"] if a["headline"] == truth_jumps[0][1]
                    for p in a["paragraphs"]]
     # Both parts, in order: every truth paragraph of the story is one of the joined article's paragraphs.
@@ -178,7 +188,7 @@ def test_generated_jump_pair_is_recognised_and_joined(jump_pair: tuple[Path, lis
     assert None not in found and found == sorted(found), found
 
     out = folder / "out"
-    written = [write_page(page, out, other_pages=joined) for page in joined]
+    written = [write_page(page, out, issue=issue.around(page)) for page in issue.pages]
     entries = [a for w in written for a in w[2]]
     [entry] = [e for e in entries if len(e.pages) == 2]
     assert entry.valid and len(entries) == 3
@@ -188,3 +198,26 @@ def test_generated_jump_pair_is_recognised_and_joined(jump_pair: tuple[Path, lis
     assert body is not None
     kinds = [(e.tag.removeprefix(TEI), e.get("subtype")) for e in body.iter() if e.get("type") == "continuation"]
     assert kinds == [("note", "to"), ("note", "head"), ("note", "from")], etree.tostring(body)[:400]
+
+
+def test_a_review_edit_on_either_page_of_a_continued_story_reaches_its_one_tei_file(tmp_path: Path) -> None:
+    """The story is the issue's: the review app joins it again from the pages on disk, and an edit on the page it
+    continues onto is written into its TEI file too (from the page it begins on), not into a file of its own."""
+    pages = _text_pages(tmp_path, FRONT_EN, BACK_EN)
+    out = tmp_path / "out"
+    issue = join_continuations(pages)
+    written = [write_page(page, out, issue=issue.around(page)) for page in issue.pages]
+    write_manifest(out, [w[1] for w in written], [a for w in written for a in w[2]], {})
+    app = ReviewApp(out)
+    for page, old, new in ((pages[0], "county", "COUNTY"), (pages[1], "second", "SECOND")):
+        before, review = app.load(page.id)
+        line = next(line for region in before.regions for line in region.lines if old in line.text)
+        edited, edited_review = apply(before, "line-text", line.id, line.text.replace(old, new), "alice", review=review)
+        row = app.store.record("alice", page.id, before.sha256, "line-text", line.id, line.text,
+                               line.text.replace(old, new))
+        app.save(edited, replace(edited_review, applied_through=row), before)
+    [entry] = json.loads((out / "manifest.json").read_text())["articles"]
+    assert entry["pages"] == [page.id for page in pages] and entry["valid"]
+    assert [path.name for path in (out / "tei").iterdir()] == [Path(entry["tei"]).name]
+    text = "".join(parse_xml(out / entry["tei"]).find(f".//{TEI}body").itertext())  # type: ignore[union-attr]
+    assert "the COUNTY opened its SECOND shelter" in text

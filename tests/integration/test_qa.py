@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from broadsheet.model.page import (
     Repair,
     Severity,
 )
-from broadsheet.run.corrections.edits import EditError, apply, reapply_corrections, settle
+from broadsheet.run.corrections.edits import EditError, apply, keep_review, reapply_corrections, settle
 from broadsheet.run.corrections.store import DB_NAME, ReviewStore, check_password, hash_password
 from broadsheet.run.output import write_page
 from broadsheet.run.qa import apply_qa, qa_flags, severity_key
@@ -140,28 +142,34 @@ def test_corrections_survive_a_rerun_and_conflicts_are_flagged(tmp_path: Path) -
     store = ReviewStore(tmp_path / DB_NAME)
     line_id = f"{PID}-r2-l1"
     fresh = make_page()
-    edited = apply(fresh, "line-text", line_id, "body line number ONE", "alice")
+    edited, review = apply(fresh, "line-text", line_id, "body line number ONE", "alice")
     row = store.record("alice", PID, fresh.sha256, "line-text", line_id, "body line number 1", "body line number ONE")
     store.record("alice", PID, fresh.sha256, "region-type", f"{PID}-r2", "body", "sidebar")
-    assert edited.review is not None and edited.review.corrections == 1 and row > 0
+    assert edited.regions[1].lines[0].text == "body line number ONE" and review.corrections == 1 and row > 0
 
     # A re-run writes a fresh model: the run brings the corrections back from the audit trail, in order, before it
-    # writes (run.issue.write_outputs, run.existing.digitise_existing).
-    written, _, _ = write_page(reapply_corrections(make_page(), tmp_path), tmp_path, validate=False)
+    # writes, and keeps the review state of the model it wrote (run.issue, run.existing.digitise_existing).
+    replayed, review = reapply_corrections(make_page(), tmp_path)
+    written, entry, _ = write_page(replayed, tmp_path, validate=False)
+    keep_review(tmp_path, entry.id, entry.model_sha256, review)
     assert written.regions[1].lines[0].text == "body line number ONE"
     assert written.regions[1].lines[0].engine == "review"
     assert written.regions[1].type == RegionType.sidebar
-    assert written.review is not None and written.review.applied_through == row + 1
-    on_disk = Page.model_validate_json((tmp_path / "pages" / f"{PID}.json").read_bytes())
+    model_bytes = (tmp_path / "pages" / f"{PID}.json").read_bytes()
+    assert entry.model_sha256 == hashlib.sha256(model_bytes).hexdigest()
+    # Which rows the written model holds is kept beside it, by its bytes, not in it.
+    kept = store.page_review(PID, entry.model_sha256)
+    assert kept.applied_through == row + 1 and kept.corrections == 2 and "review" not in json.loads(model_bytes)
+    on_disk = Page.model_validate_json(model_bytes)
     assert on_disk.regions[1].lines[0].text == "body line number ONE"
     assert "body line number ONE" in (tmp_path / "alto" / f"{PID}.xml").read_text()
     # Written again: nothing is applied twice.
-    assert reapply_corrections(on_disk, tmp_path) == on_disk
+    assert reapply_corrections(on_disk, tmp_path, kept) == (on_disk, kept)
 
     # A re-run that now reads the line differently: not overwritten, not dropped, but flagged for a person.
     changed = make_page()
     changed.regions[1].lines[0].text = "body line nunber 1"
-    replayed = reapply_corrections(changed, tmp_path)
+    replayed, _ = reapply_corrections(changed, tmp_path)
     conflict = [f for f in replayed.flags if f.code == "review-conflict"]
     assert len(conflict) == 1 and conflict[0].element_id == line_id and conflict[0].severity == Severity.error
     assert replayed.regions[1].lines[0].text == "body line nunber 1"
@@ -176,7 +184,7 @@ def test_edits_refuse_what_does_not_fit() -> None:
         apply(page, "region-type", f"{PID}-r2", "figure", "alice")  # it holds text
     with pytest.raises(EditError):
         apply(page, "line-text", f"{PID}-r9-l1", "x", "alice")
-    moved = apply(page, "region-article", f"{PID}-r2", "", "alice")
+    moved, _ = apply(page, "region-article", f"{PID}-r2", "", "alice")
     assert moved.articles[0].region_ids == [f"{PID}-r1"]
     assert "text-outside-articles" in {f.code for f in settle(moved).flags}
 

@@ -649,6 +649,23 @@ def test_a_page_model_of_version_1_0_still_reads() -> None:
     for entry in data["articles"]:
         entry.pop("title_from")
     old = Page.model_validate(data)
-    assert old.model_version == "1.0" and old.body_type is None and old.articles[0].title_from == "headline"
+    # Read as the current version: written back, it is a page of that version.
+    assert old.model_version == MODEL_VERSION and old.body_type is None and old.articles[0].title_from == "headline"
     assert old.unit == "pixel" and old.image is None
-    assert Page.model_fields["model_version"].default == MODEL_VERSION == "1.2"
+    assert Page.model_fields["model_version"].default == MODEL_VERSION == "1.3"
+
+
+def test_a_page_model_of_version_1_2_reads_as_1_3_without_review_state_or_working_image() -> None:
+    """1.3 took the review bookkeeping and the temporary image path out of the page. The fixture is a page the 1.2
+    code wrote (plain text through `process_existing`, a reviewer's correction and acceptance applied)."""
+    data = json.loads((ROOT / "tests" / "data" / "page-model-1.2.json").read_text(encoding="utf-8"))
+    assert data["model_version"] == "1.2" and data["review"]["accepted"] and data["working_image"]
+    page = Page.model_validate(data)
+    assert page.model_version == "1.3"
+    again = json.loads(page.model_dump_json())
+    assert "review" not in again and not again.get("working_image")
+    assert Page.model_validate_json(page.model_dump_json()) == page
+    # Everything else reads as written: the reviewer's corrected line, the article and its jump line.
+    kept = {key: value for key, value in data.items() if key not in ("model_version", "review", "working_image")}
+    assert {key: again[key] for key in kept} == kept
+    assert page.regions[1].lines[0].engine == "review" and page.articles[0].continuations[0].page == 4

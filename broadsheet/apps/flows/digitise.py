@@ -20,6 +20,7 @@ from prefect.tasks import Task, exponential_backoff
 
 from broadsheet.config import Settings
 from broadsheet.ingest.issue import Issue, ingest_issue
+from broadsheet.model.issue import Issue as IssueModel
 from broadsheet.model.page import Page
 from broadsheet.run.batch import is_transient
 from broadsheet.run.issue import (
@@ -70,8 +71,8 @@ def process_task(page: Page, settings: Settings, out_dir: str) -> tuple[Page, bo
 
 @task(name="write-outputs", cache_policy=NO_CACHE, retries=RETRIES,
       retry_delay_seconds=exponential_backoff(backoff_factor=1), retry_condition_fn=_retry_transient)
-def write_task(page: Page, out_dir: str, settings: Settings, other_pages: list[Page]) -> Written:
-    return write_outputs(page, Path(out_dir), settings, other_pages)
+def write_task(page: Page, out_dir: str, settings: Settings, issue: IssueModel) -> Written:
+    return write_outputs(page, Path(out_dir), settings, issue)
 
 
 def _outcome(future: PrefectFuture[Any]) -> tuple[Any, BaseException | None]:
@@ -96,8 +97,8 @@ class PrefectTasks:
             yield (futures[future], *_outcome(future))
 
     def write(self, pages: Sequence[Page], out: Path, settings: Settings,
-              spanned: Sequence[list[Page]]) -> list[tuple[Written | None, BaseException | None]]:
-        writes = write_task.map(list(pages), unmapped(str(out)), unmapped(settings), list(spanned))
+              issues: Sequence[IssueModel]) -> list[tuple[Written | None, BaseException | None]]:
+        writes = write_task.map(list(pages), unmapped(str(out)), unmapped(settings), list(issues))
         return [_outcome(future) for future in writes]
 
     def report(self, key: str, rows: list[dict[str, str | int]], description: str) -> None:

@@ -15,12 +15,14 @@ Security, in one place:
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import io
 import json
 import re
 import secrets
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from broadsheet.atomic import write_bytes_atomic
 from broadsheet.config import ReviewConfig
 from broadsheet.ingest.files import page_image
 from broadsheet.ingest.names import PAGE_SUFFIXES
+from broadsheet.model.issue import Issue
 from broadsheet.model.page import Page, PageStatus, RegionType, Severity
 from broadsheet.run.corrections.edits import (
     ACTIONS,
@@ -41,12 +44,14 @@ from broadsheet.run.corrections.edits import (
     apply,
     article_of,
     current_value,
+    keep_review,
     reapply_corrections,
     settle,
 )
-from broadsheet.run.corrections.store import DB_NAME, ReviewStore, Session
+from broadsheet.run.corrections.store import DB_NAME, Review, ReviewStore, Session
 from broadsheet.run.output import MANIFEST, Manifest, ManifestArticle, ManifestPage, read_manifest, write_page
 from broadsheet.run.qa import SEVERITY_RANK, severity_key
+from broadsheet.stages.jumps import join_continuations
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "broadsheet_session"
@@ -81,16 +86,30 @@ class ReviewApp:
             raise HTTPException(404, "no such page")
         return known[page_id]
 
-    def load(self, page_id: str) -> Page:
-        return Page.model_validate_json(self.page_path(page_id).read_bytes())
+    def load(self, page_id: str) -> tuple[Page, Review]:
+        """The page model and its review state, which the store keeps for exactly the model file's bytes."""
+        return self._read(self.page_path(page_id))
 
-    def all_pages(self) -> list[Page]:
-        return [Page.model_validate_json(p.read_bytes()) for p in sorted(self.pages_dir.glob("*.json"))]
+    def _read(self, path: Path) -> tuple[Page, Review]:
+        data = path.read_bytes()
+        page = Page.model_validate_json(data)
+        return page, self.store.page_review(page.id, hashlib.sha256(data).hexdigest())
 
     def queue(self) -> list[Page]:
-        waiting = [p for p in self.all_pages()
-                   if p.status != PageStatus.ok and not (p.review and p.review.accepted)]
+        read = [self._read(path) for path in sorted(self.pages_dir.glob("*.json"))]
+        waiting = [page for page, review in read if page.status != PageStatus.ok and not review.accepted]
         return sorted(waiting, key=lambda p: (tuple(-k for k in severity_key(p.flags)), p.id))
+
+    def issue_of(self, page: Page) -> Issue | None:
+        """The issue, the edited page in it, when the page holds a part of a story continued across pages: the stories
+        are joined again from the pages as this OUT holds them, in the run's order, as the run joined them."""
+        if not any(article.continuations for article in page.articles):
+            return None
+        on_disk = [Page.model_validate_json(path.read_bytes()) for path in self.pages_dir.glob("*.json")]
+        order = {entry.id: k for k, entry in enumerate((read_manifest(self.out) or Manifest()).pages)}
+        pages = sorted((page if other.id == page.id else other for other in on_disk),
+                       key=lambda p: (order.get(p.id, len(order)), p.id))
+        return join_continuations(pages)
 
     def image_file(self, page: Page) -> Path | None:
         # Existing OCR names its page image apart from its source (the OCR file), where one is known.
@@ -117,14 +136,24 @@ class ReviewApp:
 
     # ------------------------------------------------------------------------------------------ saving
 
-    def save(self, page: Page, before: Page) -> Page:
-        """Write the edited page's model, TEI and ALTO (validated again) and its manifest entry."""
-        page = reapply_corrections(settle(page), self.out)
-        page, entry, articles = write_page(page, self.out, validate=True)
+    def save(self, page: Page, review: Review, before: Page) -> Page:
+        """Write the edited page's model, TEI and ALTO (validated again), its review state and manifest entry."""
+        page, kept = reapply_corrections(settle(page), self.out, review)
+        issue = self.issue_of(page)
+        page = self._write(page, kept, issue)
         gone = {a.id for a in before.articles} - {a.id for a in page.articles}
         for article_id in gone:
             if _NCNAME.fullmatch(article_id):
                 (self.out / "tei" / f"{article_id}.xml").unlink(missing_ok=True)
+        # A story continued onto this page is written from the page it begins on: that page is written again.
+        begins_on = {story.page_ids[0] for story in (issue.articles if issue else []) if page.id in story.page_ids[1:]}
+        for first in begins_on:
+            self._write(*self.load(first), issue)
+        return page
+
+    def _write(self, page: Page, review: Review | None, issue: Issue | None) -> Page:
+        page, entry, articles = write_page(page, self.out, validate=True, issue=issue.around(page) if issue else None)
+        keep_review(self.out, entry.id, entry.model_sha256, review)
         self._update_manifest(entry, articles)
         return page
 
@@ -134,9 +163,10 @@ class ReviewApp:
         pages = [entry if p.id == entry.id else p for p in manifest.pages]
         if not any(p.id == entry.id for p in manifest.pages):
             pages.append(entry)
-        first = next((i for i, a in enumerate(manifest.articles) if entry.id in a.pages), len(manifest.articles))
-        others = [a for a in manifest.articles if entry.id not in a.pages]
-        kept_before = [a for a in manifest.articles[:first] if entry.id not in a.pages]
+        # The page's articles are those written from it: a story continued onto it is written from its first page.
+        first = next((i for i, a in enumerate(manifest.articles) if a.pages[:1] == [entry.id]), len(manifest.articles))
+        others = [a for a in manifest.articles if a.pages[:1] != [entry.id]]
+        kept_before = [a for a in manifest.articles[:first] if a.pages[:1] != [entry.id]]
         merged = [*kept_before, *articles, *others[len(kept_before):]]
         manifest = manifest.model_copy(update={"pages": pages, "articles": merged})
         write_bytes_atomic(self.out / MANIFEST, json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False,
@@ -253,17 +283,17 @@ def create_app(out_dir: Path, db_path: Path | None = None, config: ReviewConfig 
         session = session_of(request)
         if session is None:
             return RedirectResponse("/login", status_code=303)
-        page = state.load(page_id)
+        page, review = state.load(page_id)
         history = state.store.history(page.id, page.sha256)
         return render(request, "page.html", 400 if error else 200, user=session.user, csrf=session.csrf,
                       error=error, history=list(reversed(history)), has_image=state.image_file(page) is not None,
-                      **page_view(page))
+                      review=review, **page_view(page))
 
     @app.get("/page/{page_id}/image")
     def page_image(request: Request, page_id: str) -> Response:
         if session_of(request) is None:
             raise HTTPException(403, "not logged in")
-        data = state.image_jpeg(state.load(page_id))
+        data = state.image_jpeg(state.load(page_id)[0])
         if data is None:
             raise HTTPException(404, "the page's source image is not where the run recorded it")
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=300"})
@@ -275,20 +305,18 @@ def create_app(out_dir: Path, db_path: Path | None = None, config: ReviewConfig 
         if action not in ACTIONS:
             raise HTTPException(400, f"unknown action {action!r}")
         with state.lock:
-            before = state.load(page_id)
+            before, review = state.load(page_id)
             if action == "accept":
                 element_id, value = before.id, "accepted"
             try:
-                old = current_value(before, action, element_id)
-                edited = apply(before, action, element_id, value, session.user)
+                old = current_value(before, action, element_id, review)
+                edited, edited_review = apply(before, action, element_id, value, session.user, review=review)
             except EditError as exc:
                 return RedirectResponse(f"/page/{before.id}?error={_quote(str(exc))}", status_code=303)
-            new = current_value(edited, action, element_id)
+            new = current_value(edited, action, element_id, edited_review)
             if new != old:
                 row = state.store.record(session.user, before.id, before.sha256, action, element_id, old, new)
-                assert edited.review is not None  # apply always leaves a review record
-                edited.review.applied_through = row
-                state.save(edited, before)
+                state.save(edited, replace(edited_review, applied_through=row), before)
         target = "/" if action == "accept" else f"/page/{before.id}#{element_id}"
         return RedirectResponse(target, status_code=303)
 

@@ -1,12 +1,13 @@
 """Reviewers' actions on the page model, and re-applying them after a re-run of the pipeline.
 
 Every action is (action, element id, value). `current_value` reads what the model holds now and `apply`
-changes it; both are plain functions over the model, so the web app, the re-run path in
-`broadsheet.run.output.write_page` and the tests share them.
+changes it; both are plain functions over the model and its review state, so the web app, the run's re-run path
+(`broadsheet.run.issue.corrected`, `broadsheet.run.existing.digitise_existing`) and the tests share them.
 
 Why re-run safety works this way: the audit trail in SQLite is the record of every decision, keyed by page
-id and image sha256. `Page.review.applied_through` says which audit rows a page model already holds. A
-re-run writes a fresh model (no `review`), so `reapply_corrections` replays every row of that page in order:
+id and image sha256. The page's `Review` (kept in the same store, beside the written model, not in it) says in
+`applied_through` which audit rows that model already holds. A re-run starts from a fresh model (no review state),
+so `reapply_corrections` replays every row of that page in order:
 a row whose element still holds the row's "before" value is applied; anything else (the element is gone,
 or the new run read something else) is not guessed at but raised as a `review-conflict` error flag naming
 the correction, so the page is back in the queue and a person decides. Nothing is dropped silently.
@@ -14,6 +15,7 @@ the correction, so the page is back in the queue and a person decides. Nothing i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,10 +31,9 @@ from broadsheet.model.page import (
     Region,
     RegionType,
     Repair,
-    Review,
     Severity,
 )
-from broadsheet.run.corrections.store import DB_NAME, AuditRow, ReviewStore
+from broadsheet.run.corrections.store import DB_NAME, AuditRow, Review, ReviewStore
 from broadsheet.run.qa import RECOMPUTED_CODES, apply_qa, unclaimed_text_flags
 from broadsheet.text.script import join_lines
 
@@ -65,7 +66,8 @@ def article_of(page: Page, region_id: str) -> str:
     return next((a.id for a in page.articles if region_id in a.region_ids), NO_ARTICLE)
 
 
-def current_value(page: Page, action: str, element_id: str) -> str:
+def current_value(page: Page, action: str, element_id: str, review: Review | None = None) -> str:
+    """What the page model (and, for "accept", its review state) holds now for the action's element."""
     if action == "line-text":
         return _line(page, element_id)[1].text
     if action == "region-text":
@@ -76,7 +78,7 @@ def current_value(page: Page, action: str, element_id: str) -> str:
         _region(page, element_id)
         return article_of(page, element_id)
     if action == "accept":
-        return "accepted" if page.review and page.review.accepted else ""
+        return "accepted" if review and review.accepted else ""
     raise EditError(f"unknown action {action!r}")
 
 
@@ -174,17 +176,17 @@ def _set_region_article(page: Page, region: Region, article_id: str) -> None:
     article.region_ids = [*head, *rest]
 
 
-def apply(page: Page, action: str, element_id: str, value: str, user: str, when: datetime | None = None) -> Page:
-    """A copy of the page with the action applied; raises EditError when it cannot be."""
+def apply(page: Page, action: str, element_id: str, value: str, user: str, when: datetime | None = None,
+          review: Review | None = None) -> tuple[Page, Review]:
+    """A copy of the page with the action applied, and its review state after it; raises EditError when it cannot
+    be. `review` is the page's state before (None: a fresh model's)."""
     page = page.model_copy(deep=True)
-    before = current_value(page, action, element_id)
-    review = page.review or Review()
+    review = review or Review()
+    before = current_value(page, action, element_id, review)
     if action == "accept":
-        review.accepted = value == "accepted"
-        review.accepted_by = user if review.accepted else None
-        review.accepted_at = (when or datetime.now(UTC)) if review.accepted else None
-        page.review = review
-        return page
+        accepted = value == "accepted"
+        return page, replace(review, accepted=accepted, accepted_by=user if accepted else None,
+                             accepted_at=(when or datetime.now(UTC)) if accepted else None)
     if action == "line-text":
         text = _clean(value).strip()
         if "\n" in text:
@@ -196,13 +198,12 @@ def apply(page: Page, action: str, element_id: str, value: str, user: str, when:
         _set_region_type(_region(page, element_id), value)
     elif action == "region-article":
         _set_region_article(page, _region(page, element_id), value)
-    after = current_value(page, action, element_id)
+    after = current_value(page, action, element_id, review)
     if after != before:
         # Written into the TEI's revisionDesc like the repair stage's repairs: provenance of the text.
         page.repairs.append(Repair(kind=f"review-{action}", element_id=element_id, before=before, after=after))
-        review.corrections += 1
-    page.review = review
-    return page
+        review = replace(review, corrections=review.corrections + 1)
+    return page, review
 
 
 def settle(page: Page, qa: QaConfig | None = None, mean_confidence: float | None = None) -> Page:
@@ -214,20 +215,20 @@ def settle(page: Page, qa: QaConfig | None = None, mean_confidence: float | None
     return apply_qa(page, qa or QaConfig(), low)
 
 
-def replay(page: Page, rows: list[AuditRow]) -> tuple[Page, list[Flag]]:
+def replay(page: Page, rows: list[AuditRow], review: Review) -> tuple[Page, Review, list[Flag]]:
     """Apply audit rows in order; rows that no longer fit come back as conflict flags instead."""
     conflicts: list[Flag] = []
     failed: set[tuple[str, str]] = set()
     for row in rows:
         key = (row.action, row.element_id)
         try:
-            now = current_value(page, row.action, row.element_id)
+            now = current_value(page, row.action, row.element_id, review)
             if key in failed or (now != row.before and row.action != "accept"):
                 raise EditError(f"it now reads {now[:60]!r}")
             if row.action == "accept" and conflicts:
                 continue  # an acceptance stands only for a page whose corrections all came back
-            page = apply(page, row.action, row.element_id, row.after, row.user,
-                         when=datetime.fromisoformat(row.at))
+            page, review = apply(page, row.action, row.element_id, row.after, row.user,
+                                 when=datetime.fromisoformat(row.at), review=review)
         except EditError as exc:
             if key not in failed:
                 conflicts.append(Flag(
@@ -235,24 +236,30 @@ def replay(page: Page, rows: list[AuditRow]) -> tuple[Page, list[Flag]]:
                     reason=f"{row.user}'s correction of {row.element_id} ({row.action}: {row.before[:60]!r} -> "
                            f"{row.after[:60]!r}, {row.at}) was not re-applied after a re-run: {exc}"))
             failed.add(key)
-        review = page.review or Review()
-        review.applied_through = row.id
-        page.review = review
-    return page, conflicts
+        review = replace(review, applied_through=row.id)
+    return page, review, conflicts
 
 
-def reapply_corrections(page: Page, out_dir: Path) -> Page:
-    """Called on every page write: bring back reviewers' decisions this page model does not hold yet."""
+def reapply_corrections(page: Page, out_dir: Path, review: Review | None = None) -> tuple[Page, Review | None]:
+    """Called before every page write: bring back reviewers' decisions this page model does not hold yet.
+
+    `review` is the model's review state (None: a fresh model, as a run makes, which holds no decision); the
+    state after comes back with the page, None only when there was nothing to replay into a fresh model."""
     db = out_dir / DB_NAME
     if not db.exists() or not page.sha256 or page.status == PageStatus.failed:
-        return page  # a failed page holds nothing to correct; its rows wait in the trail for the next run
-    done = page.review.applied_through if page.review else 0
-    rows = ReviewStore(db).history(page.id, page.sha256, after_id=done)
+        return page, review  # a failed page holds nothing to correct; its rows wait in the trail for the next run
+    rows = ReviewStore(db).history(page.id, page.sha256, after_id=review.applied_through if review else 0)
     if not rows:
-        return page
-    page, conflicts = replay(page, rows)
+        return page, review
+    page, review, conflicts = replay(page, rows, review or Review())
     page = settle(page)
     page.flags.extend(conflicts)
     if conflicts and page.status != PageStatus.failed:
         page.status = PageStatus.flagged
-    return page
+    return page, review
+
+
+def keep_review(out_dir: Path, page_id: str, model_sha256: str | None, review: Review | None) -> None:
+    """Record beside the page model just written (by its SHA-256) the review state it holds."""
+    if review is not None and model_sha256:
+        ReviewStore(out_dir / DB_NAME).keep_page_review(page_id, model_sha256, review)

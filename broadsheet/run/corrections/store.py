@@ -1,4 +1,5 @@
-"""The review app's SQLite store: reviewers, login sessions and the audit trail of every decision.
+"""The review app's SQLite store: reviewers, login sessions, the audit trail of every decision, and which of those
+decisions each written page model holds (its review state, kept beside the page model, not in it).
 
 One file, `OUT/review.sqlite3` by default, next to the run it is about, so it survives restarts and re-runs
 into the same folder. Only the standard library is used here: `broadsheet.run.output.write_page` reads the audit
@@ -64,6 +65,15 @@ CREATE TABLE IF NOT EXISTS audit (
     after TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_page ON audit(page_id, sha256, id);
+CREATE TABLE IF NOT EXISTS page_review (
+    page_id TEXT PRIMARY KEY,
+    model_sha256 TEXT NOT NULL,
+    accepted INTEGER NOT NULL,
+    accepted_by TEXT,
+    accepted_at TEXT,
+    corrections INTEGER NOT NULL,
+    applied_through INTEGER NOT NULL
+);
 """
 
 
@@ -88,6 +98,22 @@ class AuditRow:
     element_id: str
     before: str
     after: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """What QA staff did to one page model in the review app (broadsheet/apps/review/).
+
+    Kept by the store for the model file it describes, named by that file's SHA-256 (`OUT/pages/<id>.json`, the
+    manifest's `model_sha256`): a re-run writes a fresh model, with other bytes, which holds none of it."""
+
+    accepted: bool = False
+    accepted_by: str | None = None
+    accepted_at: datetime | None = None
+    corrections: int = 0
+    """Reviewer corrections applied to the page model."""
+    applied_through: int = 0
+    """Id of the last audit-trail row already applied to the page model; later rows are re-applied on a re-run."""
 
 
 def _now() -> datetime:
@@ -239,6 +265,29 @@ class ReviewStore:
                 "SELECT id, at, user, page_id, sha256, action, element_id, before, after FROM audit "
                 "WHERE page_id = ? AND sha256 = ? AND id > ? ORDER BY id", (page_id, sha256, after_id)).fetchall()
         return [AuditRow(*row) for row in rows]
+
+    # ------------------------------------------------------------------------------------- review state
+
+    def page_review(self, page_id: str, model_sha256: str) -> Review:
+        """The review state of the page model with this SHA-256; a fresh one for any other model of the page."""
+        with self._db() as db:
+            row = db.execute("SELECT accepted, accepted_by, accepted_at, corrections, applied_through FROM page_review "
+                             "WHERE page_id = ? AND model_sha256 = ?", (page_id, model_sha256)).fetchone()
+        if row is None:
+            return Review()
+        accepted, accepted_by, accepted_at, corrections, applied_through = row
+        return Review(accepted=bool(accepted), accepted_by=accepted_by,
+                      accepted_at=datetime.fromisoformat(accepted_at) if accepted_at else None,
+                      corrections=corrections, applied_through=applied_through)
+
+    def keep_page_review(self, page_id: str, model_sha256: str, review: Review) -> None:
+        """Record the review state of the page model just written; the state of the page's earlier model goes."""
+        with self._db() as db:
+            db.execute("INSERT OR REPLACE INTO page_review (page_id, model_sha256, accepted, accepted_by, accepted_at, "
+                       "corrections, applied_through) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (page_id, model_sha256, int(review.accepted), review.accepted_by,
+                        review.accepted_at.isoformat() if review.accepted_at else None, review.corrections,
+                        review.applied_through))
 
 
 def _token_key(token: str) -> str:
