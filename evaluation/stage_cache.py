@@ -74,6 +74,10 @@ def read_cached(source: Path, cache_dir: Path, settings: Settings | None = None,
             path = next(iter(sorted(cache_dir.glob(f"{page.id}-*.json"))), path)
         if page.status != PageStatus.failed and path.exists() and not refresh:
             cached = Page.model_validate_json(path.read_bytes())
+            legacy = path.with_suffix(".png")  # where a cache written before the store kept the page's image
+            if not images.path(cached).is_file() and legacy.is_file():
+                images.path(cached).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(legacy, images.path(cached))
             if not images.path(cached).is_file():
                 # A model cached without its working image gets it back from preprocessing, where that gives the
                 # same transform (no page turn by the orientation stage): typing measures stroke weight on it.
