@@ -8,7 +8,7 @@ OUT ?= out
 # The Latin font families are for design-randomised pages (samples/designs.py, samples/fonts.py FAMILIES;
 # samples/browser/ for the browser-rendered ones).
 APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf fonts-crosextra-caladea \
-	fonts-crosextra-carlito fonts-urw-base35 tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-script-frak tesseract-ocr-frk chromium
+	fonts-crosextra-carlito fonts-urw-base35 tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra-vert tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-script-frak tesseract-ocr-frk chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-fast setup system-packages lint bench clean
