@@ -119,6 +119,10 @@ class Word(Strict):
         return self  # frozen, and its fields are immutable values
 
 
+WritingMode = Literal["horizontal-tb", "vertical-rl"]
+"""Lines across, read top to bottom; or lines down, read right to left (CJK set vertically)."""
+
+
 class Line(Strict):
     id: str
     text: str
@@ -140,6 +144,8 @@ class Region(Strict):
     detector_label: str
     """What the layout engine called it, before the newspaper mapping."""
     lines: list[Line] = Field(default_factory=list)
+    writing_mode: WritingMode = "horizontal-tb"
+    """How its lines run (CSS writing-mode): a headline or an advertisement on a vertical page is often horizontal."""
 
     @property
     def text(self) -> str:
@@ -255,6 +261,25 @@ class PreprocessTransform(Strict):
     working_height: int = 0
 
 
+class PageCrop(Strict):
+    """The part of its source image a page is, where one scan holds several pages (a fold: two side by side).
+
+    Every coordinate of the page stays in the source image's pixels; only the working image is cut. Each edge is the
+    gutter's line, given by its x at the top and at the bottom of the image (a crooked fold slants); the image's own
+    edge is a straight line at 0 or the width."""
+
+    piece: int
+    """0-based, left to right in the scan."""
+    pieces: int
+    left: tuple[float, float]
+    right: tuple[float, float]
+
+    @property
+    def x_range(self) -> tuple[int, int]:
+        """The columns of the source image the piece's pixels lie in."""
+        return int(min(self.left)), round(max(self.right))
+
+
 class BodyType(Strict):
     """The page's body type, measured by the newspaper-types stage: what headings and captions differ from."""
 
@@ -291,6 +316,11 @@ class Page(Strict):
     image: str | None = None
     """The page image the coordinates refer to, when it is not `source`: the image paired with existing OCR, or the
     file a METS names (which may be absent: the OCR carries the geometry)."""
+    writing_mode: WritingMode = "horizontal-tb"
+    """vertical-rl when most of its text runs down the page (found by the orientation stage): the stages after OCR
+    then see its working image turned a quarter (`transform`), so its columns lie as lines do on a horizontal page."""
+    crop: PageCrop | None = None
+    """Set when the page is one piece of a scan that holds several (a fold): which part of the source it is."""
     transform: PreprocessTransform = Field(default_factory=PreprocessTransform)
     body_type: BodyType | None = None
     """Set by the newspaper-types stage; the later stages measure against it."""

@@ -33,6 +33,7 @@ from broadsheet.engines.tiling import PADDING, tiles
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
 from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
 from broadsheet.stages.base import recorded_step, region_ids, to_working
+from broadsheet.stages.orientation import VERTICAL_TURNS, turned
 from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.script import LONG_S, is_cjk, join_fragments
 
@@ -54,6 +55,38 @@ def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
 
     return EngineLine(text=line.text, confidence=line.confidence, quad=move(line.quad),
                       words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words), block=line.block)
+
+
+def _mapped(line: EngineLine, matrix: np.ndarray) -> EngineLine:
+    def move(quad: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        return tuple((float(matrix[0, 0] * x + matrix[0, 1] * y + matrix[0, 2]),
+                      float(matrix[1, 0] * x + matrix[1, 1] * y + matrix[1, 2])) for x, y in quad)
+
+    return EngineLine(text=line.text, confidence=line.confidence, quad=move(line.quad),
+                      words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words), block=line.block)
+
+
+def turned_reading(page: Page, read: list[EngineLine], image: np.ndarray,
+                   images: WorkingImages) -> tuple[list[EngineLine], np.ndarray]:
+    """A vertical page's lines and working image, turned a quarter counter-clockwise; the page's transform with
+    them (its coordinates, in source pixels, stay as they are). The turned image is a working image of its own."""
+    upright = page.transform
+    page.transform = turned(upright, VERTICAL_TURNS)
+    turned_image = np.ascontiguousarray(np.rot90(image, VERTICAL_TURNS))
+    images.write(page, turned_image)
+    matrix = np.vstack([np.asarray(page.transform.to_working), [0, 0, 1]]) @ np.vstack(
+        [np.asarray(upright.to_source), [0, 0, 1]])
+    return [_mapped(line, matrix) for line in read], turned_image
+
+
+def with_writing_mode(region: Region) -> Region:
+    """A region on a vertical page is vertical-rl when most of its lines (of two characters or more) run down the
+    page; a headline or advertisement set across stays horizontal-tb."""
+    lines = [line.polygon for line in region.lines if len(line.text.strip()) >= 2] or \
+        [line.polygon for line in region.lines]
+    down = sum(p.height > p.width for p in lines)
+    mode = "vertical-rl" if lines and down * 2 > len(lines) else "horizontal-tb"
+    return region.model_copy(update={"writing_mode": mode})
 
 
 def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height: int,
@@ -249,6 +282,14 @@ class Ocr:
                 read = read_tiles(at_resolution(engine, page.dpi), image, *limits, self.config.strip_overlap)
                 whole_page = limits == image.shape[1::-1]
                 step.settings["dpi"] = page.dpi and round(page.dpi)
+            if page.writing_mode == "vertical-rl" and not reads_text_layer(page):
+                # Read upright (the recogniser turns each tall line crop itself); from here on the page is seen
+                # turned a quarter, so that its columns lie as lines do on a horizontal page: the first column
+                # (the rightmost) on top, each read left to right. Every rule after this one holds as it is.
+                read, image = turned_reading(page, read, image, self.images)
+                region_boxes = [to_working(page, r.polygon) for r in page.regions
+                                if r.type not in (RegionType.figure, RegionType.separator)]
+                step.settings["working_frame"] = "turned a quarter for vertical-rl"
             if whole_page and read and all(line.block is not None for line in read):
                 # The engine's layout analysis saw the whole page, column rules included: its blocks are the text
                 # regions, in the order it read them.
@@ -267,6 +308,8 @@ class Ocr:
                 route_regions(other, page, image, step)
             if isinstance(runtime := getattr(engine, "backend", None), str):
                 step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
+            if page.writing_mode == "vertical-rl":
+                page.regions = [with_writing_mode(region) for region in page.regions]
             if self.config.long_s == "fold":
                 page.regions = [fold_long_s(region) for region in page.regions]
             flag_fallback(page, engine, self.engine)
