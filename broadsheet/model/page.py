@@ -16,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from broadsheet.model.geometry import Polygon
 
-MODEL_VERSION = "1.3"
+MODEL_VERSION = "1.4"
 """1.1 added fields with defaults only (Page.body_type, Article.title_from); 1.2 likewise (Page.unit,
 Page.resolution_from, Page.image, Line.reread, IssueMetadata.lccn). 1.3 took out what is no page's content: the
 reviewers' bookkeeping (`review`, now kept by the review store, broadsheet/run/corrections/store.py) and the run's
-temporary image path (`working_image`). Page JSON of every earlier version reads as the current one
+temporary image path (`working_image`). 1.4 added fields with defaults (Page.writing_mode, Page.crop,
+Region.writing_mode: vertical pages and folds). Page JSON of every earlier version reads as the current one
 (`Page._upgrade`)."""
-EARLIER_VERSIONS = ("1.0", "1.1", "1.2")
+EARLIER_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 DROPPED_IN_1_3 = ("review", "working_image")
 """Fields a page of an earlier version may hold that 1.3 has no place for."""
 
@@ -292,7 +293,7 @@ class BodyType(Strict):
 
 
 class Page(Strict):
-    model_version: Literal["1.3"] = MODEL_VERSION
+    model_version: Literal["1.4"] = MODEL_VERSION
     id: str
     source: str
     """Path of the input file as given."""

@@ -33,7 +33,7 @@ from broadsheet.engines.tiling import PADDING, tiles
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
 from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
 from broadsheet.stages.base import recorded_step, region_ids, to_working
-from broadsheet.stages.orientation import VERTICAL_TURNS, turned
+from broadsheet.stages.orientation import VERTICAL_TURNS, quarter_turn
 from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.script import LONG_S, is_cjk, join_fragments
 
@@ -66,17 +66,10 @@ def _mapped(line: EngineLine, matrix: np.ndarray) -> EngineLine:
                       words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words), block=line.block)
 
 
-def turned_reading(page: Page, read: list[EngineLine], image: np.ndarray,
-                   images: WorkingImages) -> tuple[list[EngineLine], np.ndarray]:
-    """A vertical page's lines and working image, turned a quarter counter-clockwise; the page's transform with
-    them (its coordinates, in source pixels, stay as they are). The turned image is a working image of its own."""
-    upright = page.transform
-    page.transform = turned(upright, VERTICAL_TURNS)
-    turned_image = np.ascontiguousarray(np.rot90(image, VERTICAL_TURNS))
-    images.write(page, turned_image)
-    matrix = np.vstack([np.asarray(page.transform.to_working), [0, 0, 1]]) @ np.vstack(
-        [np.asarray(upright.to_source), [0, 0, 1]])
-    return [_mapped(line, matrix) for line in read], turned_image
+def turned_lines(lines: list[EngineLine], width: int, height: int) -> list[EngineLine]:
+    """Lines read on an upright image of (width, height), in the frame of that image turned a quarter
+    counter-clockwise (`VERTICAL_TURNS`): a vertical page's rightmost column on top, read left to right."""
+    return [_mapped(line, quarter_turn(VERTICAL_TURNS, width, height)) for line in lines]
 
 
 def with_writing_mode(region: Region) -> Region:
@@ -277,19 +270,19 @@ class Ocr:
                 read = engine.read(image)
                 whole_page = False
             else:
-                engine = route_page(self.engine, page, step, image)
-                limits = tile_limits(engine, image, self.config)
-                read = read_tiles(at_resolution(engine, page.dpi), image, *limits, self.config.strip_overlap)
-                whole_page = limits == image.shape[1::-1]
+                # A vertical page is seen turned a quarter (orientation), its columns lying as lines do on a
+                # horizontal page; the engine reads it upright (the recogniser turns each tall line crop itself),
+                # and its lines are turned back into the page's frame, where every rule below holds as it is.
+                upright = np.ascontiguousarray(np.rot90(image, -VERTICAL_TURNS)) \
+                    if page.writing_mode == "vertical-rl" else image
+                engine = route_page(self.engine, page, step, upright)
+                limits = tile_limits(engine, upright, self.config)
+                read = read_tiles(at_resolution(engine, page.dpi), upright, *limits, self.config.strip_overlap)
+                whole_page = limits == upright.shape[1::-1]
+                if upright is not image:
+                    read = turned_lines(read, upright.shape[1], upright.shape[0])
+                    step.settings["read"] = "upright, in a frame turned a quarter for vertical-rl"
                 step.settings["dpi"] = page.dpi and round(page.dpi)
-            if page.writing_mode == "vertical-rl" and not reads_text_layer(page):
-                # Read upright (the recogniser turns each tall line crop itself); from here on the page is seen
-                # turned a quarter, so that its columns lie as lines do on a horizontal page: the first column
-                # (the rightmost) on top, each read left to right. Every rule after this one holds as it is.
-                read, image = turned_reading(page, read, image, self.images)
-                region_boxes = [to_working(page, r.polygon) for r in page.regions
-                                if r.type not in (RegionType.figure, RegionType.separator)]
-                step.settings["working_frame"] = "turned a quarter for vertical-rl"
             if whole_page and read and all(line.block is not None for line in read):
                 # The engine's layout analysis saw the whole page, column rules included: its blocks are the text
                 # regions, in the order it read them.
@@ -436,7 +429,13 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for index, region in enumerate(text_regions):
-        columns = column_blocks(members[index], region.type == RegionType.body) or [[]]
+        if page.writing_mode == "vertical-rl":
+            # Seen turned, a vertical block's lines are rows whose pieces (the detector breaks a column at its
+            # punctuation) lie in one grid of character cells: cell boundaries aligned across the columns would
+            # pass for gutters. The layout model's boxes already keep tiers apart: one block, its pieces joined.
+            columns = [join_same_baseline(members[index])]
+        else:
+            columns = column_blocks(members[index], region.type == RegionType.body) or [[]]
         for number, column in enumerate(columns):
             region_id = region.id
             if number:

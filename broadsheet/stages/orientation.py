@@ -36,7 +36,8 @@ CONFIDENT = 0.9
 """Mean confidence per character above which a sample is taken to be upright; text read upside
 down scores far lower."""
 VERTICAL_TURNS = 1
-"""A vertical page is seen turned this many quarters counter-clockwise after OCR: its rightmost column on top."""
+"""A vertical page is seen turned this many quarters counter-clockwise by the stages after orientation: its
+rightmost column on top."""
 CLEARLY_BETTER = 1.5
 """A rotation must read this much more text, weighted by confidence, to be preferred."""
 
@@ -128,7 +129,7 @@ def upright_turns(engine: OcrEngine, gray: np.ndarray) -> tuple[int, bool]:
     return (2 if upside_down > CLEARLY_BETTER * _score(as_is) else 0), False
 
 
-def _rotation_matrix(quarter_turns: int, width: int, height: int) -> np.ndarray:
+def quarter_turn(quarter_turns: int, width: int, height: int) -> np.ndarray:
     """3x3 matrix turning an image of (width, height) counter-clockwise by 90° steps, as np.rot90 does."""
     turns = quarter_turns % 4
     return {
@@ -141,7 +142,7 @@ def _rotation_matrix(quarter_turns: int, width: int, height: int) -> np.ndarray:
 
 def turned(transform: PreprocessTransform, quarter_turns: int) -> PreprocessTransform:
     """The transform after turning the working image by quarter turns."""
-    rotation = _rotation_matrix(quarter_turns, transform.working_width, transform.working_height)
+    rotation = quarter_turn(quarter_turns, transform.working_width, transform.working_height)
     to_working = rotation @ np.vstack([np.asarray(transform.to_working), [0, 0, 1]])
     to_source = np.linalg.inv(to_working)
     width, height = transform.working_width, transform.working_height
@@ -203,8 +204,11 @@ class Orientation:
                 page.flags.append(Flag(code="rotated-page", severity=Severity.warning,
                                        reason=f"the page was turned by {turns * 90}° to read it upright"))
             if vertical:
-                # Read upright; the stages after OCR see the page turned a quarter (broadsheet/stages/ocr.py).
+                # Every stage from layout on sees the page turned a quarter, its columns lying as lines do on a
+                # horizontal page (the rightmost on top); OCR alone reads it upright (broadsheet/stages/ocr.py).
                 page.writing_mode = "vertical-rl"
+                page.transform = turned(page.transform, VERTICAL_TURNS)
+                self.images.write(page, np.ascontiguousarray(np.rot90(gray, VERTICAL_TURNS)))
                 page.flags.append(Flag(code="vertical-text", severity=Severity.info,
                                        reason="text lines run down the page: read as vertical CJK, columns right "
                                               "to left"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from broadsheet.config import QaConfig
@@ -15,9 +13,9 @@ from broadsheet.run.qa import qa_flags
 from broadsheet.serialise import validate
 from broadsheet.serialise.tei import TEI_NS
 from broadsheet.stages.base import to_working
-from broadsheet.stages.ocr import assign_lines, turned_reading, with_writing_mode
+from broadsheet.stages.ocr import assign_lines, turned_lines, with_writing_mode
+from broadsheet.stages.orientation import VERTICAL_TURNS, turned
 from broadsheet.stages.reading_order import xy_cut
-from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.normalise import horizontal_punctuation
 from broadsheet.text.script import chinese_script
 from tests.unit.test_serialise_tei import CREATED, zh_page
@@ -31,16 +29,16 @@ def _vertical_line(x: float, y0: float, y1: float, text: str) -> EngineLine:
 
 
 def _page() -> Page:
+    """A vertical page as orientation leaves it: seen turned a quarter."""
+    upright = PreprocessTransform(working_width=WIDTH, working_height=HEIGHT)
     return Page(id="p-vert-f0", source="v.png", width=WIDTH, height=HEIGHT, writing_mode="vertical-rl",
-                transform=PreprocessTransform(working_width=WIDTH, working_height=HEIGHT))
+                transform=turned(upright, VERTICAL_TURNS))
 
 
-def test_a_vertical_page_is_seen_turned_with_its_first_column_on_top_and_source_pixels_kept(tmp_path: Path) -> None:
+def test_a_vertical_page_is_seen_turned_with_its_first_column_on_top_and_source_pixels_kept() -> None:
     page = _page()
     right, left = _vertical_line(900, 100, 700, "第一行"), _vertical_line(850, 100, 700, "第二行")
-    lines, image = turned_reading(page, [left, right], np.full((HEIGHT, WIDTH), 255, np.uint8),
-                                  WorkingImages(tmp_path))
-    assert image.shape == (WIDTH, HEIGHT)
+    lines = turned_lines([left, right], WIDTH, HEIGHT)
     boxes = {line.text: Polygon.from_points(line.quad) for line in lines}
     # The rightmost column lies on top, as a line across: wider than tall, read left to right from its top.
     assert boxes["第一行"].bounds[1] < boxes["第二行"].bounds[1]
@@ -50,13 +48,14 @@ def test_a_vertical_page_is_seen_turned_with_its_first_column_on_top_and_source_
     assert np.allclose(back, (900, 100, 930, 700), atol=1.5)
 
 
-def test_columns_of_a_vertical_block_stay_one_region_read_right_to_left(tmp_path: Path) -> None:
+def test_columns_of_a_vertical_block_stay_one_region_read_right_to_left() -> None:
     page = _page()
     page.regions = [Region(id="p-vert-f0-r1", type=RegionType.body, polygon=Polygon.from_box(590, 90, 940, 710),
                            confidence=0.9, detector_label="text")]
     columns = [_vertical_line(900 - 50 * k, 100, 700, f"列{k}字字字字字") for k in range(7)]
-    lines, _ = turned_reading(page, list(reversed(columns)), np.full((HEIGHT, WIDTH), 255, np.uint8),
-                              WorkingImages(tmp_path))
+    # The detector breaks a column at its punctuation: the pieces join again, in their order down the column.
+    columns[3:4] = [_vertical_line(750, 100, 380, "列3字字"), _vertical_line(750, 420, 700, "字字字")]
+    lines = turned_lines(list(reversed(columns)), WIDTH, HEIGHT)
     regions = [with_writing_mode(r) for r in assign_lines(page, lines, "rapidocr") if r.lines]
     assert len(regions) == 1 and regions[0].writing_mode == "vertical-rl"
     assert [line.text for line in regions[0].lines] == [f"列{k}字字字字字" for k in range(7)]
@@ -75,12 +74,8 @@ def test_a_horizontal_headline_on_a_vertical_page_stays_horizontal() -> None:
 def test_blocks_of_a_vertical_page_read_by_tiers_then_right_to_left() -> None:
     """Two tiers (bands across the page), each with two blocks: the upper tier first, each right to left."""
     page = _page()
-    page.transform = PreprocessTransform(working_width=WIDTH, working_height=HEIGHT)
     blocks = {"top-right": (520, 20, 980, 380), "top-left": (20, 20, 480, 380),
               "low-right": (620, 420, 980, 780), "low-left": (20, 420, 580, 780)}
-    from broadsheet.stages.orientation import turned
-
-    page.transform = turned(page.transform, 1)
     items = [(name, to_working(page, Polygon.from_box(*b))) for name, b in blocks.items()]
     assert xy_cut(items) == ["top-right", "top-left", "low-right", "low-left"]
 
