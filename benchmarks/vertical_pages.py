@@ -54,6 +54,7 @@ from evaluation.real_scores import tei_text
 from evaluation.stage_cache import later_stages
 from evaluation.vertical import (
     FOUND_CER,
+    TruthArticle,
     best_window,
     columns_right_to_left,
     flat,
@@ -63,6 +64,7 @@ from evaluation.vertical import (
     region_counts,
     truth_articles,
     truth_regions,
+    window_taus,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +132,12 @@ def _times(cache: Path) -> dict[str, float]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def _windows(prefix: str, truth: list[TruthArticle], text: str) -> dict[str, list[float]]:
+    windows = [best_window(article.text, text) for article in truth]
+    return {f"{prefix}window_cers": [round(c, 4) for c, _ in windows],
+            f"{prefix}window_taus": [round(t, 4) for t in window_taus(truth, windows)]}
+
+
 def score_fold(name: str, pages: list[Page], out: Path, articles: dict[str, list[ManifestArticle]],
                baselines: dict[str, str]) -> dict[str, Any]:
     truth = truth_articles(ECPO / "derived" / f"text_{name}.json")
@@ -145,11 +153,11 @@ def score_fold(name: str, pages: list[Page], out: Path, articles: dict[str, list
         "truth_articles": len(truth), "our_articles": len(ours), "found": len(matches),
         "matched_cers": [round(m.cer, 4) for m in matches],
         "taus": order_tau(matches, truth, our_page, our_position),
-        "window_cers": [round(best_window(t, "".join(ours)), 4) for t in truth_texts],
+        **_windows("", truth, "".join(ours)),
         "regions": region_counts(truth_regions(ECPO / "derived" / f"regions_{name}.json"), our_regions(pages)),
     }
     for baseline, text in baselines.items():
-        row[f"{baseline}_window_cers"] = [round(best_window(t, flat(text)), 4) for t in truth_texts]
+        row.update(_windows(f"{baseline}_", truth, flat(text)))
     return row
 
 
@@ -168,6 +176,7 @@ def summary(rows: dict[str, dict[str, Any]], baselines: list[str]) -> dict[str, 
         "window_found": sum(c <= FOUND_CER for r in everything for c in r["window_cers"]),
         "window_cer_of_found": _mean([c for r in everything for c in r["window_cers"] if c <= FOUND_CER]),
         "window_cer_all": _mean([min(1.0, c) for r in everything for c in r["window_cers"]]),
+        "window_tau": _mean([t for r in everything for t in r["window_taus"]]),
     }
     regions: dict[str, list[int]] = {}
     for r in everything:
@@ -181,7 +190,8 @@ def summary(rows: dict[str, dict[str, Any]], baselines: list[str]) -> dict[str, 
         total[baseline] = {"found": sum(c <= FOUND_CER for c in cers),
                            "found_share": round(sum(c <= FOUND_CER for c in cers) / truth, 4),
                            "cer_of_found": _mean([c for c in cers if c <= FOUND_CER]),
-                           "window_cer_all": _mean([min(1.0, c) for c in cers])}
+                           "window_cer_all": _mean([min(1.0, c) for c in cers]),
+                           "window_tau": _mean([t for r in everything for t in r[f"{baseline}_window_taus"]])}
     return total
 
 

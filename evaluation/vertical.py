@@ -92,15 +92,32 @@ def match_within_cer(truth: Sequence[str], ours: Sequence[str], limit: float = F
     return sorted(matches, key=lambda m: m.truth)
 
 
-def best_window(truth: str, text: str) -> float:
+def best_window(truth: str, text: str) -> tuple[float, int]:
     """The CER of the truth article against the stretch of a whole reading that matches it best (a baseline has
-    no articles: this is the most it could have found)."""
+    no articles: this is the most it could have found), and where that stretch begins."""
     if not truth or not text:
-        return 1.0
+        return 1.0, 0
     alignment = fuzz.partial_ratio_alignment(truth, text)
     if alignment is None:
-        return 1.0
-    return cer(truth, text[alignment.dest_start:alignment.dest_end])
+        return 1.0, 0
+    return cer(truth, text[alignment.dest_start:alignment.dest_end]), alignment.dest_start
+
+
+WINDOW_ORDER_CER = 0.5
+"""Articles whose best window is within this CER are placed by it for the window τ."""
+
+
+def window_taus(truth: Sequence[TruthArticle], windows: Sequence[tuple[float, int]]) -> list[float]:
+    """τ per truth page of the articles a reading holds (best window within `WINDOW_ORDER_CER`): the order of their
+    windows in the reading against the truth's order. The baselines' reading order, and ours beside it."""
+    taus = []
+    for page in sorted({a.page for a in truth}):
+        placed = [(windows[k][1], str(a.order)) for k, a in enumerate(truth)
+                  if a.page == page and windows[k][0] <= WINDOW_ORDER_CER]
+        if len(placed) >= 2:
+            ours = [order for _, order in sorted(placed)]
+            taus.append(kendall_tau(ours, sorted(ours, key=int)))
+    return taus
 
 
 def order_tau(matches: Sequence[Match], truth: Sequence[TruthArticle], our_page: Sequence[int],
