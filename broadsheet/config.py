@@ -43,6 +43,14 @@ class IngestConfig(Options):
     """A gutter is at least this share of the scan's width wide, clear of text down the whole height."""
     fold_gutter_share_of_widest: float = 0.4
     """Of the clear bands, those narrower than this share of the widest are the gaps between a page's columns."""
+    fold_max_gutters: int = 2
+    """More bands as clear and as wide as the widest than this (a page turned sideways: one between every two lines)
+    mean no fold."""
+    fold_max_strip: float = 0.15
+    """The strip between a fold's two pages (two gutters) is at most this share of the width."""
+    fold_page_difference: float = 0.15
+    """A fold's two pages differ in width by at most this share of the scan's width (the strip between them, where
+    only one of its gutters is clear, goes with one of them)."""
     fold_max_ink_rows: float = 0.02
     """A gutter column may hold ink (specks, a torn edge) in at most this share of the printed height."""
     fold_max_skew_degrees: float = 3.0

@@ -100,10 +100,16 @@ def find_gutters(gray: np.ndarray, config: IngestConfig) -> list[Gutter]:
     if best is None:
         return []
     widest, slope, runs = best
-    gutters = []
     # The gaps between a page's columns can be clear the whole way down too (at the slant of a crooked scan more
     # so); a gutter is wider than they are: runs much narrower than the widest are column gaps.
-    for start, stop in (run for run in runs if run[1] - run[0] >= config.fold_gutter_share_of_widest * widest):
+    wide = [run for run in runs if run[1] - run[0] >= config.fold_gutter_share_of_widest * widest]
+    # Runs a speck apart are one band's fringes. A fold has one gutter, or two around the strip between its pages;
+    # a page turned sideways has a band as wide between every two of its lines, none standing out: it is one page.
+    bands = [run for k, run in enumerate(wide) if k == 0 or run[0] - wide[k - 1][1] >= widest]
+    if len(bands) > config.fold_max_gutters:
+        return []
+    gutters = []
+    for start, stop in wide:
         middle = (start + stop) / 2 / scale
         half_drop = slope * height / 2
         gutters.append(Gutter(top=middle - half_drop, bottom=middle + half_drop, width=(stop - start) / scale))
@@ -123,10 +129,13 @@ def fold_pieces(gray: np.ndarray, config: IngestConfig) -> list[PageCrop]:
     edges = [(0.0, 0.0), *((g.top, g.bottom) for g in gutters), (float(width), float(width))]
     pieces = [PageCrop(piece=k, pieces=len(edges) - 1, left=edges[k], right=edges[k + 1])
               for k in range(len(edges) - 1)]
-    narrowest = min((sum(p.right) - sum(p.left)) / 2 for p in pieces)
+    widths = [(sum(p.right) - sum(p.left)) / 2 for p in pieces]
     pages = (pieces[0], pieces[-1])
-    if narrowest < config.fold_min_piece * width or any(
-            height < PAGE_ASPECT * (max(p.right) - min(p.left)) for p in pages):
+    # The two pages of a sheet are one size, and what lies between them is a narrow strip: bands elsewhere (the
+    # white between a sideways page's stories) leave pieces of any width.
+    if min(widths) < config.fold_min_piece * width or any(w > config.fold_max_strip * width for w in widths[1:-1]) \
+            or abs(widths[0] - widths[-1]) > config.fold_page_difference * width \
+            or any(height < PAGE_ASPECT * (max(p.right) - min(p.left)) for p in pages):
         return []
     return pieces
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from broadsheet.config import IngestConfig, PreprocessConfig
 from broadsheet.ingest.files import ingest_file
-from broadsheet.ingest.folds import cut_piece, fold_pieces
+from broadsheet.ingest.folds import cut_piece, find_gutters, fold_pieces
 from broadsheet.stages.preprocess import Preprocess
 from broadsheet.stages.working_images import WorkingImages
 
@@ -75,3 +75,23 @@ def test_ingest_gives_one_page_per_side_and_preprocess_keeps_source_pixels(tmp_p
     (a, b, c), (d, e, f) = right.transform.to_source
     assert round(a * 0 + b * 0 + c) == round(pages[1].crop.x_range[0]) and round(d * 0 + e * 0 + f) == 0
     assert IngestConfig(split_folds=False) and len(ingest_file(path, IngestConfig(split_folds=False))) == 1
+
+
+def test_a_page_turned_sideways_is_not_taken_for_a_fold() -> None:
+    """Turned a quarter, a page's lines run down the scan with a clear band between every two of them: many bands
+    alike, none a gutter."""
+    page = np.full((900, 1300), 255, np.uint8)
+    for x in range(40, 1260, 30):  # a line every 30 px, 18 px of type, 12 px of white between
+        for y in range(40, 860, 20):
+            page[y:y + 16, x:x + 18] = 20
+    assert fold_pieces(page, IngestConfig()) == []
+
+
+def test_bands_that_leave_pieces_unlike_two_pages_and_a_strip_are_no_gutters() -> None:
+    """Two clear bands, but the piece between them is a quarter of the scan (a sideways page's story): no fold."""
+    blank = np.full((900, 40), 255, np.uint8)
+    scan = np.hstack([_page(500, seed=3), blank, _page(340, seed=4), blank, _page(500, seed=5)])
+    assert len(find_gutters(scan, IngestConfig())) == 2
+    assert fold_pieces(scan, IngestConfig()) == []
+    strip = np.hstack([_page(560, seed=3), blank, _page(120, seed=4), blank, _page(560, seed=5)])
+    assert len(fold_pieces(strip, IngestConfig())) == 3  # a narrow strip between two pages is one
