@@ -169,7 +169,9 @@ def score(page_set: RealPage, page: Page, out: Path, alto: Path | None, clipping
 
 def run(sets: list[str], per_set: int | None, cache: Path, cached_only: bool,
         baseline: bool = False) -> list[dict[str, Any]]:
-    settings = Settings()
+    # Each ECPO scan is scored here as one page against its fold's truth; benchmarks/vertical_pages.py reads the
+    # folds split into their pages (ingest.split_folds), as a run does.
+    settings = Settings(ingest={"split_folds": False})
     chosen: list[RealPage] = []
     for kind in sets:
         members = list(real_pages([kind]))[:per_set]

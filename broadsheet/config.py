@@ -32,6 +32,32 @@ class IngestConfig(Options):
     """A text layer with more unmapped glyphs ((cid:NN), private use, U+FFFD) than this share is garbage."""
     pdf_min_ink_covered: float = 0.6
     """A text layer whose characters cover less of the page's ink (outside pictures and rules) is not the text."""
+    split_folds: bool = True
+    """A scan holding two pages side by side (a fold) becomes one page per side, cut at the gutter
+    (broadsheet/ingest/folds.py)."""
+    fold_min_aspect: float = 1.15
+    """Width over height from which a scan may be a fold: a newspaper page is portrait, two side by side landscape."""
+    fold_central_band: float = 0.15
+    """A fold's gutter lies within this share of the width either side of the centre."""
+    fold_min_gutter: float = 0.003
+    """A gutter is at least this share of the scan's width wide, clear of text down the whole height."""
+    fold_gutter_share_of_widest: float = 0.4
+    """Of the clear bands, those narrower than this share of the widest are the gaps between a page's columns."""
+    fold_max_gutters: int = 2
+    """More bands as clear and as wide as the widest than this (a page turned sideways: one between every two lines)
+    mean no fold."""
+    fold_max_strip: float = 0.15
+    """The strip between a fold's two pages (two gutters) is at most this share of the width."""
+    fold_page_difference: float = 0.15
+    """A fold's two pages differ in width by at most this share of the scan's width (the strip between them, where
+    only one of its gutters is clear, goes with one of them)."""
+    fold_max_ink_rows: float = 0.02
+    """A gutter column may hold ink (specks, a torn edge) in at most this share of the printed height."""
+    fold_max_skew_degrees: float = 3.0
+    """A crooked fold: gutters are looked for at slants up to this many degrees."""
+    fold_min_piece: float = 0.06
+    """Each piece a fold is cut into is at least this share of the width (a narrow strip between the pages, as in
+    the ECPO folds, is a piece of its own); a cut leaving less is no gutter."""
 
 
 class PreprocessConfig(Options):

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from broadsheet.config import IngestConfig
+from broadsheet.ingest.folds import fold_pieces
 from broadsheet.ingest.names import (
     PAGE_SUFFIXES,
     PDF_SUFFIXES,
@@ -128,7 +129,13 @@ def _read_image(source: Path, sha256: str, config: IngestConfig) -> list[Page]:
                     Flag(code="bad-input", reason=f"image data is corrupt: {exc}", severity=Severity.error)]))
                 continue
             width, height = frame_image.size
-            pages.append(Page(**identity, width=width, height=height, dpi=float(dpi) if dpi else None))
+            page = Page(**identity, width=width, height=height, dpi=float(dpi) if dpi else None)
+            pieces = fold_pieces(np.asarray(frame_image.convert("L")), config) \
+                if config.split_folds and width >= config.fold_min_aspect * height else []
+            # A fold: one page per side, each the same source with its part (`Page.crop`) and an id of its own.
+            pages.extend(page.model_copy(update={"id": f"{page.id}-s{crop.piece}", "crop": crop}) for crop in pieces)
+            if not pieces:
+                pages.append(page)
     return pages
 
 
@@ -188,7 +195,8 @@ def ingest_file(source: Path, config: IngestConfig | None = None) -> list[Page]:
         return [failed_page(source, f"cannot be read: {type(exc).__name__}: {exc}", sha256=sha256)]
     metadata = guess_metadata(source.parent, source)
     first = page_number_from_name(source) or 1
-    return [page.model_copy(update={"issue": metadata, "page_number": first + page.frame}) for page in pages]
+    return [page.model_copy(update={"issue": metadata, "page_number": first + index})
+            for index, page in enumerate(pages)]
 
 
 def _sha256(source: Path) -> str | None:

@@ -16,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from broadsheet.model.geometry import Polygon
 
-MODEL_VERSION = "1.3"
+MODEL_VERSION = "1.4"
 """1.1 added fields with defaults only (Page.body_type, Article.title_from); 1.2 likewise (Page.unit,
 Page.resolution_from, Page.image, Line.reread, IssueMetadata.lccn). 1.3 took out what is no page's content: the
 reviewers' bookkeeping (`review`, now kept by the review store, broadsheet/run/corrections/store.py) and the run's
-temporary image path (`working_image`). Page JSON of every earlier version reads as the current one
+temporary image path (`working_image`). 1.4 added fields with defaults (Page.writing_mode, Page.crop,
+Region.writing_mode: vertical pages and folds). Page JSON of every earlier version reads as the current one
 (`Page._upgrade`)."""
-EARLIER_VERSIONS = ("1.0", "1.1", "1.2")
+EARLIER_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 DROPPED_IN_1_3 = ("review", "working_image")
 """Fields a page of an earlier version may hold that 1.3 has no place for."""
 
@@ -119,6 +120,10 @@ class Word(Strict):
         return self  # frozen, and its fields are immutable values
 
 
+WritingMode = Literal["horizontal-tb", "vertical-rl"]
+"""Lines across, read top to bottom; or lines down, read right to left (CJK set vertically)."""
+
+
 class Line(Strict):
     id: str
     text: str
@@ -140,6 +145,8 @@ class Region(Strict):
     detector_label: str
     """What the layout engine called it, before the newspaper mapping."""
     lines: list[Line] = Field(default_factory=list)
+    writing_mode: WritingMode = "horizontal-tb"
+    """How its lines run (CSS writing-mode): a headline or an advertisement on a vertical page is often horizontal."""
 
     @property
     def text(self) -> str:
@@ -255,6 +262,25 @@ class PreprocessTransform(Strict):
     working_height: int = 0
 
 
+class PageCrop(Strict):
+    """The part of its source image a page is, where one scan holds several pages (a fold: two side by side).
+
+    Every coordinate of the page stays in the source image's pixels; only the working image is cut. Each edge is the
+    gutter's line, given by its x at the top and at the bottom of the image (a crooked fold slants); the image's own
+    edge is a straight line at 0 or the width."""
+
+    piece: int
+    """0-based, left to right in the scan."""
+    pieces: int
+    left: tuple[float, float]
+    right: tuple[float, float]
+
+    @property
+    def x_range(self) -> tuple[int, int]:
+        """The columns of the source image the piece's pixels lie in."""
+        return int(min(self.left)), round(max(self.right))
+
+
 class BodyType(Strict):
     """The page's body type, measured by the newspaper-types stage: what headings and captions differ from."""
 
@@ -267,7 +293,7 @@ class BodyType(Strict):
 
 
 class Page(Strict):
-    model_version: Literal["1.3"] = MODEL_VERSION
+    model_version: Literal["1.4"] = MODEL_VERSION
     id: str
     source: str
     """Path of the input file as given."""
@@ -291,6 +317,11 @@ class Page(Strict):
     image: str | None = None
     """The page image the coordinates refer to, when it is not `source`: the image paired with existing OCR, or the
     file a METS names (which may be absent: the OCR carries the geometry)."""
+    writing_mode: WritingMode = "horizontal-tb"
+    """vertical-rl when most of its text runs down the page (found by the orientation stage): the stages after OCR
+    then see its working image turned a quarter (`transform`), so its columns lie as lines do on a horizontal page."""
+    crop: PageCrop | None = None
+    """Set when the page is one piece of a scan that holds several (a fold): which part of the source it is."""
     transform: PreprocessTransform = Field(default_factory=PreprocessTransform)
     body_type: BodyType | None = None
     """Set by the newspaper-types stage; the later stages measure against it."""

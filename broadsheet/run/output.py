@@ -22,11 +22,11 @@ from broadsheet.atomic import write_bytes_atomic
 from broadsheet.config import QaConfig
 from broadsheet.engines.routing import Script
 from broadsheet.model.issue import Issue
-from broadsheet.model.page import Flag, IssueMetadata, Page, PageStatus, Severity
+from broadsheet.model.page import Flag, IssueMetadata, Page, PageCrop, PageStatus, Severity
 from broadsheet.serialise.alto import alto_bytes, build_alto
 from broadsheet.serialise.tei import build_tei, tei_bytes
 from broadsheet.serialise.validate import ValidationReport, schema_fingerprint, validate_alto, validate_tei
-from broadsheet.text.script import language_of
+from broadsheet.text.script import chinese_script, language_of
 
 MANIFEST = "manifest.json"
 WRITER_CODES = frozenset({"continuation-page-missing", "tei-invalid", "alto-invalid"})
@@ -55,6 +55,9 @@ class ManifestPage(BaseModel):
     dpi: float | None = None
     resolution_from: str | None = None
     """Where the resolution that converted existing OCR's physical units came from: alto, image, mets, option."""
+    crop: PageCrop | None = None
+    """Set for one side of a fold (a scan of two pages side by side): the part of `source` this page is. Its TEI
+    zones and ALTO stay in the source image's pixels, so they need no offset."""
 
 
 class ManifestArticle(BaseModel):
@@ -139,7 +142,11 @@ def page_language(page: Page) -> str:
     if page.issue is not None and page.issue.language:
         return page.issue.language
     blackletter = any(step.settings.get("script") == Script.fraktur for step in page.steps)
-    return language_of((line.text for region in page.regions for line in region.lines), blackletter=blackletter)
+    texts = [line.text for region in page.regions for line in region.lines]
+    language = language_of(texts, blackletter=blackletter)
+    # Traditional characters are told apart from the text (1930s Shanghai, Hong Kong, Taiwan): BCP 47 zh-Hant.
+    # Simplified pages stay "zh", as they always were.
+    return "zh-Hant" if language == "zh" and chinese_script("".join(texts)) == "Hant" else language
 
 
 def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: float = QaConfig().tei_cert_below,
@@ -197,7 +204,7 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
         id=page.id, source=page.source, frame=page.frame, status=page.status,
         flags=manifest_flags(page.flags),
         alto=alto_path, model=f"pages/{page.id}.json", alto_sha256=alto_digest, model_sha256=model_digest,
-        unit=page.unit, dpi=page.dpi, resolution_from=page.resolution_from,
+        unit=page.unit, dpi=page.dpi, resolution_from=page.resolution_from, crop=page.crop,
     )
     return page, entry, articles
 

@@ -131,9 +131,14 @@ def unusual_page_flags(page: Page, config: QaConfig) -> list[Flag]:
     lines = [line for region in page.regions for line in region.lines if len(line.text.strip()) >= 2]
     upright = [line for line in lines if line.polygon.height > 1.5 * line.polygon.width]
     if lines and len(upright) / len(lines) >= config.vertical_share:
-        flags.append(Flag(code="vertical-text", severity=Severity.warning, element_id=upright[0].id,
-                          reason=f"{len(upright)} of {len(lines)} lines run vertically: the page may be set in "
-                                 "vertical columns or turned by 90°, which the reading order does not handle"))
+        if page.writing_mode == "vertical-rl":  # read as vertical text: for information
+            flags.append(Flag(code="vertical-text", severity=Severity.info, element_id=upright[0].id,
+                              reason=f"{len(upright)} of {len(lines)} lines run vertically: read as vertical "
+                                     "text, columns right to left"))
+        else:
+            flags.append(Flag(code="vertical-text", severity=Severity.warning, element_id=upright[0].id,
+                              reason=f"{len(upright)} of {len(lines)} lines run vertically, but the page was not "
+                                     "found to be set vertically: it may be turned by 90°; check the reading order"))
     area = page.width * page.height
     pictures = sum(r.polygon.area for r in page.regions if r.type == RegionType.figure)
     if area and pictures / area >= config.picture_share:

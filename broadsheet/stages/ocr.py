@@ -33,6 +33,7 @@ from broadsheet.engines.tiling import PADDING, tiles
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
 from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
 from broadsheet.stages.base import recorded_step, region_ids, to_working
+from broadsheet.stages.orientation import VERTICAL_TURNS, quarter_turn
 from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.script import LONG_S, is_cjk, join_fragments
 
@@ -54,6 +55,31 @@ def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
 
     return EngineLine(text=line.text, confidence=line.confidence, quad=move(line.quad),
                       words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words), block=line.block)
+
+
+def _mapped(line: EngineLine, matrix: np.ndarray) -> EngineLine:
+    def move(quad: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        return tuple((float(matrix[0, 0] * x + matrix[0, 1] * y + matrix[0, 2]),
+                      float(matrix[1, 0] * x + matrix[1, 1] * y + matrix[1, 2])) for x, y in quad)
+
+    return EngineLine(text=line.text, confidence=line.confidence, quad=move(line.quad),
+                      words=tuple(EngineWord(w.text, w.confidence, move(w.quad)) for w in line.words), block=line.block)
+
+
+def turned_lines(lines: list[EngineLine], width: int, height: int) -> list[EngineLine]:
+    """Lines read on an upright image of (width, height), in the frame of that image turned a quarter
+    counter-clockwise (`VERTICAL_TURNS`): a vertical page's rightmost column on top, read left to right."""
+    return [_mapped(line, quarter_turn(VERTICAL_TURNS, width, height)) for line in lines]
+
+
+def with_writing_mode(region: Region) -> Region:
+    """A region on a vertical page is vertical-rl when most of its lines (of two characters or more) run down the
+    page; a headline or advertisement set across stays horizontal-tb."""
+    lines = [line.polygon for line in region.lines if len(line.text.strip()) >= 2] or \
+        [line.polygon for line in region.lines]
+    down = sum(p.height > p.width for p in lines)
+    mode = "vertical-rl" if lines and down * 2 > len(lines) else "horizontal-tb"
+    return region.model_copy(update={"writing_mode": mode})
 
 
 def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height: int,
@@ -244,10 +270,18 @@ class Ocr:
                 read = engine.read(image)
                 whole_page = False
             else:
-                engine = route_page(self.engine, page, step, image)
-                limits = tile_limits(engine, image, self.config)
-                read = read_tiles(at_resolution(engine, page.dpi), image, *limits, self.config.strip_overlap)
-                whole_page = limits == image.shape[1::-1]
+                # A vertical page is seen turned a quarter (orientation), its columns lying as lines do on a
+                # horizontal page; the engine reads it upright (the recogniser turns each tall line crop itself),
+                # and its lines are turned back into the page's frame, where every rule below holds as it is.
+                upright = np.ascontiguousarray(np.rot90(image, -VERTICAL_TURNS)) \
+                    if page.writing_mode == "vertical-rl" else image
+                engine = route_page(self.engine, page, step, upright)
+                limits = tile_limits(engine, upright, self.config)
+                read = read_tiles(at_resolution(engine, page.dpi), upright, *limits, self.config.strip_overlap)
+                whole_page = limits == upright.shape[1::-1]
+                if upright is not image:
+                    read = turned_lines(read, upright.shape[1], upright.shape[0])
+                    step.settings["read"] = "upright, in a frame turned a quarter for vertical-rl"
                 step.settings["dpi"] = page.dpi and round(page.dpi)
             if whole_page and read and all(line.block is not None for line in read):
                 # The engine's layout analysis saw the whole page, column rules included: its blocks are the text
@@ -267,6 +301,8 @@ class Ocr:
                 route_regions(other, page, image, step)
             if isinstance(runtime := getattr(engine, "backend", None), str):
                 step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
+            if page.writing_mode == "vertical-rl":
+                page.regions = [with_writing_mode(region) for region in page.regions]
             if self.config.long_s == "fold":
                 page.regions = [fold_long_s(region) for region in page.regions]
             flag_fallback(page, engine, self.engine)
@@ -393,7 +429,13 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for index, region in enumerate(text_regions):
-        columns = column_blocks(members[index], region.type == RegionType.body) or [[]]
+        if page.writing_mode == "vertical-rl":
+            # Seen turned, a vertical block's lines are rows whose pieces (the detector breaks a column at its
+            # punctuation) lie in one grid of character cells: cell boundaries aligned across the columns would
+            # pass for gutters. The layout model's boxes already keep tiers apart: one block, its pieces joined.
+            columns = [join_same_baseline(members[index])]
+        else:
+            columns = column_blocks(members[index], region.type == RegionType.body) or [[]]
         for number, column in enumerate(columns):
             region_id = region.id
             if number:

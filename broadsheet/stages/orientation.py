@@ -8,8 +8,8 @@ sideways page) goes to the reading check below, which knows vertical CJK from a 
 The reading check: the OCR engine reads a sample of the page where text is densest. If most detected lines are
 tall, the page is sideways (or set vertically); otherwise it is upright or upside down. The
 candidate rotation the engine reads clearly more text from, with more confidence, wins. Lines
-that run down the page whichever way it turns are vertical CJK, which the later stages do not
-read in its own order yet: the page is flagged.
+that run down the page whichever way it turns are vertical CJK: the page's `writing_mode` becomes vertical-rl
+(flagged `vertical-text`, for information), and the OCR stage reads it so.
 """
 
 from __future__ import annotations
@@ -26,12 +26,18 @@ from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import Flag, Page, PreprocessTransform, Severity
 from broadsheet.stages.base import recorded_step
 from broadsheet.stages.working_images import WorkingImages
+from broadsheet.text.script import CJK_SHARE, cjk_share
 
 SAMPLE_SIDE = 700
 """Side of the page sample read at each rotation: a dozen lines of body type at 300 dpi."""
+SAMPLES = 3
+"""Samples whose line boxes tell whether the page's text runs down it."""
 CONFIDENT = 0.9
 """Mean confidence per character above which a sample is taken to be upright; text read upside
 down scores far lower."""
+VERTICAL_TURNS = 1
+"""A vertical page is seen turned this many quarters counter-clockwise by the stages after orientation: its
+rightmost column on top."""
 CLEARLY_BETTER = 1.5
 """A rotation must read this much more text, weighted by confidence, to be preferred."""
 
@@ -43,15 +49,23 @@ def text_ink(gray: np.ndarray) -> np.ndarray:
     return (ink & ~solid.astype(bool)).astype(bool)
 
 
-def _densest_sample(gray: np.ndarray) -> np.ndarray:
-    """The square of the page with the most text, where a sample is sure to be readable."""
+def _densest_samples(gray: np.ndarray, count: int = SAMPLES) -> list[np.ndarray]:
+    """The squares of the page with the most text, densest first and apart from one another: where a sample is
+    sure to be readable. More than one, since the densest may be a masthead or an advertisement set otherwise
+    than the page's text."""
     side = min(SAMPLE_SIDE, *gray.shape)
     ink = text_ink(gray).astype(np.float32)
     density = cv2.boxFilter(ink, -1, (side, side), normalize=True, borderType=cv2.BORDER_CONSTANT)
-    y, x = np.unravel_index(int(np.argmax(density)), density.shape)
-    top = int(min(max(y - side // 2, 0), gray.shape[0] - side))
-    left = int(min(max(x - side // 2, 0), gray.shape[1] - side))
-    return gray[top:top + side, left:left + side]
+    samples = []
+    for _ in range(count):
+        y, x = np.unravel_index(int(np.argmax(density)), density.shape)
+        if samples and density[y, x] <= 0:
+            break
+        top = int(min(max(y - side // 2, 0), gray.shape[0] - side))
+        left = int(min(max(x - side // 2, 0), gray.shape[1] - side))
+        samples.append(gray[top:top + side, left:left + side])
+        density[max(0, top - side // 2):top + side + side // 2, max(0, left - side // 2):left + side + side // 2] = -1
+    return samples
 
 
 def _read(engine: OcrEngine, sample: np.ndarray, quarter_turns: int) -> list[EngineLine]:
@@ -75,19 +89,36 @@ def _tall_boxes(quads: list[Quad]) -> bool:
     return bool(lines) and sum(p.height > 1.5 * p.width for p in lines) > len(lines) / 2
 
 
+def _tallest_sample(engine: OcrEngine, gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The densest sample, or, where most line boxes of the densest samples together run down the page, the
+    sample with most such boxes; and whether they do."""
+    samples = _densest_samples(gray)
+    boxes = [line_boxes(engine, sample) for sample in samples]
+    if not _tall_boxes([quad for quads in boxes for quad in quads]):
+        return samples[0], False
+    tall = [sum(Polygon.from_points(q).height > 1.5 * Polygon.from_points(q).width for q in quads) for quads in boxes]
+    return samples[int(np.argmax(tall))], True
+
+
 def upright_by_model(classifier: RotationClassifier, engine: OcrEngine, gray: np.ndarray) -> bool:
-    """The classifier calls the page upright and its densest sample's lines run across: no reading needed."""
-    return classifier.quarter_turns(gray) == 0 and not _tall_boxes(line_boxes(engine, _densest_sample(gray)))
+    """The classifier calls the page upright and its densest samples' lines run across: no reading needed."""
+    return classifier.quarter_turns(gray) == 0 and not _tallest_sample(engine, gray)[1]
 
 
 def upright_turns(engine: OcrEngine, gray: np.ndarray) -> tuple[int, bool]:
     """Quarter turns (counter-clockwise) that put the page upright, and whether its text is vertical."""
-    sample = _densest_sample(gray)
+    sample, _ = _tallest_sample(engine, gray)
     as_is = _read(engine, sample, 0)
     if _mostly_tall(as_is):
-        # Sideways text reads well one way round and badly the other; vertical CJK reads badly both ways.
+        # Sideways text reads well one way round and badly the other. CJK read as it stands, in tall lines, is
+        # vertical text: the recogniser turns each tall line crop as it was trained to, and reads it well
+        # (a quarter turn reads it no better). A page of horizontal CJK turned clockwise reads the same way, and
+        # read as vertical-rl its lines come in their order too; turned the other way it reads badly as it is.
         scores = {turns: _score(_read(engine, sample, turns)) for turns in (1, 3)}
         best, worst = sorted(scores, key=lambda turns: -scores[turns])
+        read_as_is = "".join(line.text for line in as_is)
+        if cjk_share(read_as_is) >= CJK_SHARE and CLEARLY_BETTER * _score(as_is) >= scores[best]:
+            return 0, True
         if scores[best] > CLEARLY_BETTER * scores[worst]:
             return best, False
         return 0, True
@@ -98,7 +129,7 @@ def upright_turns(engine: OcrEngine, gray: np.ndarray) -> tuple[int, bool]:
     return (2 if upside_down > CLEARLY_BETTER * _score(as_is) else 0), False
 
 
-def _rotation_matrix(quarter_turns: int, width: int, height: int) -> np.ndarray:
+def quarter_turn(quarter_turns: int, width: int, height: int) -> np.ndarray:
     """3x3 matrix turning an image of (width, height) counter-clockwise by 90° steps, as np.rot90 does."""
     turns = quarter_turns % 4
     return {
@@ -111,7 +142,7 @@ def _rotation_matrix(quarter_turns: int, width: int, height: int) -> np.ndarray:
 
 def turned(transform: PreprocessTransform, quarter_turns: int) -> PreprocessTransform:
     """The transform after turning the working image by quarter turns."""
-    rotation = _rotation_matrix(quarter_turns, transform.working_width, transform.working_height)
+    rotation = quarter_turn(quarter_turns, transform.working_width, transform.working_height)
     to_working = rotation @ np.vstack([np.asarray(transform.to_working), [0, 0, 1]])
     to_source = np.linalg.inv(to_working)
     width, height = transform.working_width, transform.working_height
@@ -173,7 +204,12 @@ class Orientation:
                 page.flags.append(Flag(code="rotated-page", severity=Severity.warning,
                                        reason=f"the page was turned by {turns * 90}° to read it upright"))
             if vertical:
-                page.flags.append(Flag(code="vertical-text", severity=Severity.warning,
-                                       reason="text lines run down the page (vertical CJK?): their reading order "
-                                              "is not reconstructed yet"))
+                # Every stage from layout on sees the page turned a quarter, its columns lying as lines do on a
+                # horizontal page (the rightmost on top); OCR alone reads it upright (broadsheet/stages/ocr.py).
+                page.writing_mode = "vertical-rl"
+                page.transform = turned(page.transform, VERTICAL_TURNS)
+                self.images.write(page, np.ascontiguousarray(np.rot90(gray, VERTICAL_TURNS)))
+                page.flags.append(Flag(code="vertical-text", severity=Severity.info,
+                                       reason="text lines run down the page: read as vertical CJK, columns right "
+                                              "to left"))
         return page

@@ -9,6 +9,7 @@ from broadsheet import __version__
 from broadsheet.config import PreprocessConfig
 from broadsheet.engines.pdf_text import reads_text_layer
 from broadsheet.ingest.files import load_gray
+from broadsheet.ingest.folds import cut_piece
 from broadsheet.model.page import Flag, Page, PreprocessTransform, Severity
 from broadsheet.stages.base import recorded_step
 from broadsheet.stages.working_images import WorkingImages
@@ -60,6 +61,17 @@ def rotate_page(gray: np.ndarray, degrees: float) -> tuple[np.ndarray, Preproces
     return rotated, transform
 
 
+def shifted(transform: PreprocessTransform, x_offset: int) -> PreprocessTransform:
+    """The transform of a working image made from the source's columns from x_offset on (one side of a fold)."""
+    shift = np.array([[1.0, 0.0, -x_offset], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    to_working = np.vstack([np.asarray(transform.to_working), [0, 0, 1]]) @ shift
+    to_source = np.linalg.inv(to_working)
+    return transform.model_copy(update={
+        "to_working": tuple(tuple(float(v) for v in row) for row in to_working[:2]),
+        "to_source": tuple(tuple(float(v) for v in row) for row in to_source[:2]),
+    })
+
+
 class Preprocess:
     name = "preprocess"
 
@@ -72,6 +84,8 @@ class Preprocess:
         settings = {"deskew": self.config.deskew, "max_skew_degrees": self.config.max_skew_degrees}
         with recorded_step(page, self.name, "broadsheet/opencv", f"{__version__}/{cv2.__version__}", settings):
             gray = load_gray(page)
+            if page.crop is not None:  # one side of a fold: the stages see its pixels, coordinates stay the source's
+                gray = cut_piece(gray, page.crop)
             # A born-digital PDF page is level by construction, and its text layer's coordinates must stay exact.
             deskew = self.config.deskew and not reads_text_layer(page)
             degrees = estimate_skew(gray, self.config.max_skew_degrees) if deskew else 0.0
@@ -91,6 +105,6 @@ class Preprocess:
             elif float(working.std()) < 2.0:
                 page.flags.append(Flag(code="blank-page", reason="the page has no visible content",
                                        severity=Severity.warning))
-            page.transform = transform
+            page.transform = shifted(transform, page.crop.x_range[0]) if page.crop is not None else transform
             self.images.write(page, working)
         return page

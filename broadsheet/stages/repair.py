@@ -34,6 +34,7 @@ from broadsheet.text.normalise import (
     cjk_reads_on,
     ends_in_soft_hyphen,
     ends_sentence,
+    horizontal_punctuation,
     latin_word_at_end,
     latin_word_at_start,
     normalise,
@@ -111,6 +112,8 @@ def repair_page(page: Page, config: RepairConfig, paragraph_indent: float = Arti
         for paragraph in article.paragraphs:
             _rebuild_text(context, paragraph)
         _join_paragraphs(context, article)
+        for paragraph in article.paragraphs:
+            _horizontal_punctuation(context, paragraph)
     page.repairs.extend(context.repairs)
     # Uncertain repairs are flagged by QA (broadsheet/run/qa.py), with its configurable threshold.
 
@@ -205,6 +208,15 @@ def _rebuild_text(context: _Context, paragraph: Paragraph) -> None:
         else:
             pieces.append(text)
     paragraph.text = join_fragments(pieces)
+
+
+def _horizontal_punctuation(context: _Context, paragraph: Paragraph) -> None:
+    """Vertical punctuation forms in the paragraph's text (TEI) become horizontal; its lines (ALTO) keep what
+    is printed."""
+    after = horizontal_punctuation(paragraph.text)
+    if after != paragraph.text:
+        context.record("vertical-punctuation", paragraph.id, paragraph.text, after, 1.0)
+        paragraph.text = after
 
 
 def _dehyphenate(context: _Context, element_id: str, left: str, right: str) -> str | None:

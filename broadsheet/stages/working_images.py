@@ -19,7 +19,7 @@ import numpy as np
 from broadsheet.atomic import write_bytes_atomic
 from broadsheet.model.page import Page
 
-PIXEL_SOURCES = frozenset({"sha256", "frame", "pdf", "width", "height", "transform"})
+PIXEL_SOURCES = frozenset({"sha256", "frame", "pdf", "width", "height", "crop", "transform"})
 """The page's fields that decide its working image's pixels."""
 
 

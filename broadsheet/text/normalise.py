@@ -222,3 +222,18 @@ def plausibility(text: str) -> float:
     if not han:
         return 0.0
     return sum(1 for c in han if unigrams[c]) / len(han)
+
+
+_VERTICAL_FORMS = re.compile("[\ufe10-\ufe19\ufe30-\ufe44\ufe47\ufe48]")
+"""Punctuation in its vertical presentation forms (﹁ ︽ ︵ ︒): what a vertical page prints and OCR reads."""
+
+
+def _horizontal_form(match: re.Match[str]) -> str:
+    # NFKC gives each form's horizontal twin; the few it makes ASCII (︵ -> "(", ︐ -> ",") become full-width.
+    form = unicodedata.normalize("NFKC", match.group())
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in form)
+
+
+def horizontal_punctuation(text: str) -> str:
+    """Vertical punctuation in its horizontal form (﹁ -> 「, ︽ -> 《, ︵ -> （), as text is searched and quoted."""
+    return _VERTICAL_FORMS.sub(_horizontal_form, text)

@@ -4,7 +4,10 @@ join, and which language a page's text is in."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
 from broadsheet.text.xmlsafe import clean_text
 
@@ -111,3 +114,33 @@ def language_of(texts: Iterable[str], blackletter: bool = False) -> str:
         return "de" if german > english else "en"
     return "de" if blackletter or any(c in GERMAN_LETTERS for c in sample) else "en"
 
+
+
+TRADITIONAL_MIN_CHARACTERS = 5
+"""Fewer characters that exist only in traditional form than this tell nothing about the script."""
+SCRIPT_MARGIN = 3.0
+"""The traditional-only characters must outnumber the simplified-only ones this many times (and the other way)."""
+
+
+@cache
+def _converter(config: str) -> Any:
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def chinese_script(text: str) -> str | None:
+    """'Hant' when the text is written in traditional characters, 'Hans' in simplified ones, None where it does
+    not tell: character by character, those OpenCC changes from traditional to simplified (traditional-only
+    forms: 報, 國) are weighed against those it changes from simplified to traditional (simplified-only: 报, 国).
+    Most characters are the same in both and count for neither."""
+    characters = [c for c in text if is_cjk(c)]
+    counts = Counter(characters)
+    to_simplified, to_traditional = _converter("t2s"), _converter("s2t")
+    traditional = sum(n for c, n in counts.items() if to_simplified.convert(c) != c)
+    simplified = sum(n for c, n in counts.items() if to_traditional.convert(c) != c)
+    if traditional >= TRADITIONAL_MIN_CHARACTERS and traditional >= SCRIPT_MARGIN * simplified:
+        return "Hant"
+    if simplified >= TRADITIONAL_MIN_CHARACTERS and simplified >= SCRIPT_MARGIN * traditional:
+        return "Hans"
+    return None

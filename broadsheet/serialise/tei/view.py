@@ -240,6 +240,8 @@ class TeiArticle:
     """No headline on the page: the div says so, and the title is supplied from the first words."""
     body: tuple[BodyItem, ...] = field(default=())
     persons: tuple[PersonView, ...] = ()
+    writing_mode: str = "horizontal-tb"
+    """How the article was printed: vertical-rl where most of its text regions run down the page."""
 
 
 # --------------------------------------------------------------------------------------------- text
@@ -596,7 +598,15 @@ def tei_view(
         persons=tuple(PersonView(xml_id=person_ids[p.id], role=p.role, name=clean_text(p.name),
                                  affiliation=clean_text(p.affiliation) if p.affiliation else None)
                       for p in article.participants),
+        writing_mode=_writing_mode(ordered),
     )
+
+
+def _writing_mode(regions: Sequence[Region]) -> str:
+    """The article's writing mode: that of most of its text, counted in characters (a horizontal headline over
+    vertical columns leaves the article vertical)."""
+    vertical = sum(len(r.text) for r in regions if r.writing_mode == "vertical-rl")
+    return "vertical-rl" if vertical * 2 > sum(len(r.text) for r in regions) else "horizontal-tb"
 
 
 def _turns(items: list[BodyItem]) -> list[BodyItem]:

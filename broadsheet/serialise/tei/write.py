@@ -215,7 +215,10 @@ def write_tei(view: TeiArticle) -> etree._ElementTree:
         for zone in surface.zones:
             _write_zone(el, zone)
 
-    div = _sub(_sub(_sub(root, "text"), "body"), "div", type="article")
+    text = _sub(root, "text")
+    if view.writing_mode != "horizontal-tb":
+        text.set("style", f"writing-mode:{view.writing_mode}")
+    div = _sub(_sub(text, "body"), "div", type="article")
     if view.untitled:
         div.set("subtype", "untitled")
     _set_facs(div, view.div_facs)
