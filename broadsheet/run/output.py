@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from broadsheet import __version__
-from broadsheet.atomic import write_bytes_atomic
+from broadsheet.atomic import write_bytes_atomic, write_files_atomic
 from broadsheet.config import QaConfig
 from broadsheet.engines.routing import Script
 from broadsheet.model.issue import Issue
@@ -108,15 +108,22 @@ class Published:
             self.vouched |= {(p.alto, p.alto_sha256) for p in previous.pages
                              if p.alto and p.alto_sha256 and not any(f.code == "alto-invalid" for f in p.flags)}
         self.written = self.unchanged = 0
+        self.pending: dict[Path, bytes] = {}
 
     def write(self, target: Path, data: bytes) -> str:
+        """Queue `data` for `target` (unless the file holds it already); `flush` writes what is queued."""
         digest = hashlib.sha256(data).hexdigest()
         if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
             self.unchanged += 1
         else:
-            write_bytes_atomic(target, data)
+            self.pending[target] = data
             self.written += 1
         return digest
+
+    def flush(self) -> None:
+        """Everything queued, atomically and with one flush to disk (a page's files are written together)."""
+        write_files_atomic(self.pending)
+        self.pending = {}
 
     def check(self, target: Path, data: bytes, kind: str) -> ValidationReport | None:
         """The validation report of an output about to be written; None when it need not (or must not) run."""
@@ -193,6 +200,7 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
         if page.flags and page.status == PageStatus.ok:
             page.status = PageStatus.flagged
     model_digest = published.write(out_dir / "pages" / f"{page.id}.json", page.model_dump_json(indent=1).encode())
+    published.flush()
     entry = ManifestPage(
         id=page.id, source=page.source, frame=page.frame, status=page.status,
         flags=manifest_flags(page.flags),

@@ -262,3 +262,44 @@ def test_a_stated_reading_order_survives_blocks_cut_and_joined() -> None:
     typed = source.model_copy(update={"regions": [region("n1", [a]), region("n3", [b]), region("n2", [c]),
                                                   region("n4", [line("d", 60)])]})
     assert StatedOrder(source)(typed).reading_order == ["n2", "n1", "n3", "n4"]
+
+
+def _iarchives(tmp_path: Path, words: list[tuple[str, tuple[int, int, int, int]]]) -> Path:
+    nodes = "".join(f'<n i="w{k}"><r l="{b[0]}" t="{b[1]}" r="{b[2]}" b="{b[3]}"/><o p="{k}">{w}</o></n>'
+                    for k, (w, b) in enumerate(words))
+    return _write(tmp_path, "ia.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
+<page xmlns="http://www.iarchives.com/schema/2002/export" unit-href="u.xml"><nodes>{nodes}</nodes></page>""".encode())
+
+
+def test_iarchives_words_read_twice_along_a_row_stay_one_line(tmp_path: Path) -> None:
+    # The export reads a stretch of print twice ("new" and "ITC byork" over it): a step back left inside the
+    # line is the same line; the next row, or a step back past the line's start, opens another.
+    export = _iarchives(tmp_path, [("new", (51, 1726, 88, 1742)), ("ITC", (51, 1726, 80, 1743)),
+                                   ("byork", (84, 1727, 147, 1743)), ("york", (98, 1727, 140, 1743)),
+                                   ("city", (150, 1728, 200, 1744)), ("next", (51, 1750, 100, 1766)),
+                                   ("row", (110, 1750, 160, 1766))])
+    lines = [line.text for region in read_existing(export).regions for line in region.lines]
+    assert lines == ["new ITC byork york city", "next row"]
+
+
+def test_layout_boxes_keep_columns_apart_word_by_word_and_typing_still_runs(tmp_path: Path) -> None:
+    """A line rebuilt from a word sequence that runs across a gutter is cut at the layout model's boxes, and the
+    regrouped blocks are typed as a scan's are (the model's labels are only a start)."""
+    from broadsheet.engines.base import LayoutBox
+    from broadsheet.stages.paired import LayoutEvidence
+
+    export = _iarchives(tmp_path, [("left", (100, 100, 160, 120)), ("column", (170, 100, 260, 120)),
+                                   ("right", (420, 100, 480, 120)), ("column", (490, 100, 580, 120))])
+    page = read_existing(export)
+    assert [line.text for region in page.regions for line in region.lines] == ["left column right column"]
+    boxes = [LayoutBox(label="text", box=(90, 90, 300, 130), score=0.9),
+             LayoutBox(label="title", box=(410, 90, 600, 130), score=0.9)]
+    regions = LayoutEvidence._regrouped(page, boxes)
+    assert [(r.detector_label, [line.text for line in r.lines]) for r in regions] == [
+        ("text", ["left column"]), ("title", ["right column"])]
+    from broadsheet.run.existing import existing_stages, source_typed
+    regrouped = page.model_copy(update={"regions": regions})
+    assert not source_typed(page) and source_typed(regrouped)
+    names = [stage.name for stage in existing_stages(regrouped, Settings(), typed=source_typed(page))]
+    assert "newspaper-types" in names
+    assert "newspaper-types" not in [stage.name for stage in existing_stages(regrouped, Settings())]

@@ -2,7 +2,8 @@
 
 The export holds only words, each a node with its box (`r`: l t r b, page pixels; a word hyphenated across two
 lines has one on each) and its text (`o`, whose `p` is its character offset in the vendor's reading sequence).
-Lines are rebuilt from that sequence (a word that starts a new row, or steps back left, opens a line) and blocks
+Lines are rebuilt from that sequence (a word that starts a new row, or steps back left of the line's start, opens
+a line: the export overlaps words along a row where it read a stretch twice) and blocks
 from the lines (a line that leaves the block's columns or stands more than a line's gap below opens a block); the
 newspaper typing stage then types, splits and joins them as it does a layout model's boxes. The page's size is
 its image's where the image is at hand, else the extent of its words. The export names a DTD (`page.dtd`); it is
@@ -58,8 +59,10 @@ def _lines(words: list[tuple[int, str, Polygon]]) -> list[list[tuple[int, str, P
     for word in words:
         box = word[2]
         if lines:
-            last = lines[-1][-1][2]
-            if same_row(last, box) and box.bounds[0] >= last.bounds[2] - 0.5 * last.height:
+            first, last = lines[-1][0][2], lines[-1][-1][2]
+            # The export holds overlapping words along a row (two readings of one stretch of print), so a step
+            # back left within the line's own extent is the same line; only one back past its start opens another.
+            if same_row(last, box) and box.bounds[0] >= first.bounds[0] - 0.5 * last.height:
                 lines[-1].append(word)
                 continue
         lines.append([word])
