@@ -158,14 +158,17 @@ def split_capital_heads(page: Page, config: TypingConfig) -> list[Region]:
 
     A typewritten paper sets its headlines in the body's type, in capitals, and the model often
     boxes them with the story under them. It takes two lines of capitals (a place name heading a
-    list is one) over at least two lines that are not.
+    list is one, in the list's type) over at least two lines that are not, or one line of capitals
+    set larger than the lines under it (a crosshead typed with its story's text).
     """
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for region in page.regions:
         ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
         head = next((k for k, line in enumerate(ordered) if not capitals(line.text, config)), len(ordered))
-        if not running_text(page, region, config) or head < 2 or len(ordered) - head < 2 \
+        larger = head == 1 and len(ordered) >= 3 and upright(page, ordered[0]).height >= config.larger_type * median(
+            upright(page, line).height for line in ordered[1:])
+        if not running_text(page, region, config) or (head < 2 and not larger) or len(ordered) - head < 2 \
                 or capitals(ordered[head + 1].text, config):
             regions.append(region)
             continue

@@ -15,7 +15,7 @@ import re
 import numpy as np
 
 from broadsheet.config import TypingConfig
-from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box
+from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box, vertical_overlap
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import to_working
 from broadsheet.stages.jumps import opens_continued_story
@@ -90,8 +90,11 @@ class Classifier:
     # -- furniture --------------------------------------------------------------------------------
     def furniture(self, region: Region) -> RegionType | None:
         config, box = self.config, self.boxes[region.id]
+        # Text above it narrower than `masthead_cover` of it (a speck read as text) leaves it the topmost text of
+        # the page; a running header over a story's headline spans the headline.
         if self.is_masthead(region) and not any(
-                r.lines and self.boxes[r.id].bounds[3] < box.bounds[1] for r in self.page.regions):
+                r.lines and self.boxes[r.id].bounds[3] < box.bounds[1] and horizontal_overlap(self.boxes[r.id], box) > 0
+                and self.boxes[r.id].width >= config.masthead_cover * box.width for r in self.page.regions):
             return RegionType.masthead
         in_margin = box.bounds[3] < config.margin_top * self.page_height \
             or box.bounds[1] > config.margin_bottom * self.page_height
@@ -125,10 +128,17 @@ class Classifier:
         header looks the same.
         """
         config, box = self.config, self.boxes[region.id]
-        return len(region.lines) == 1 and box.bounds[3] < config.masthead_top * self.page_height \
+        return bool(region.lines) and self.one_row(region) and box.bounds[3] < config.masthead_top * self.page_height \
             and self.meter.style(region).size >= config.masthead_height_ratio \
             and box.width >= config.masthead_width * self.page_width \
             and abs(box.center[0] - self.page_width / 2) <= config.masthead_centre * self.page_width
+
+    def one_row(self, region: Region) -> bool:
+        """One printed row: one line, or lines each overlapping the tallest by `same_row_overlap` of their height
+        (display type that OCR read in overlapping pieces; separate rows of print do not overlap so far)."""
+        boxes = [to_working(self.page, line.polygon) for line in region.lines]
+        tallest = max(boxes, key=lambda b: b.height)
+        return all(vertical_overlap(b, tallest) > self.config.same_row_overlap * b.height for b in boxes)
 
     def kicker_over_headline(self, region: Region) -> bool:
         """A short line set just over much larger type, no wider than it and on its axis or flush with it: a
