@@ -24,7 +24,8 @@ from broadsheet.engines.routing import Script
 from broadsheet.model.issue import Issue
 from broadsheet.model.page import Flag, IssueMetadata, Page, PageStatus, Severity
 from broadsheet.serialise.alto import alto_bytes, build_alto
-from broadsheet.serialise.tei import build_tei, tei_bytes
+from broadsheet.serialise.tei import applications, build_tei, tei_bytes
+from broadsheet.serialise.tei.view import ApplicationView
 from broadsheet.serialise.validate import ValidationReport, schema_fingerprint, validate_alto, validate_tei
 from broadsheet.text.script import language_of
 
@@ -170,6 +171,7 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
         tei_dir, alto_dir = out_dir / "tei", out_dir / "alto"
         language = page_language(page)
         issue = issue or Issue(pages=[page])
+        known_apps: dict[tuple[str, ...], tuple[ApplicationView, ...]] = {}  # the articles of a page share them
         for article in issue.articles_from(page):
             spanned, missing = issue.spanned(article, page)
             if missing:
@@ -178,7 +180,9 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
                                        reason=f"{article.id} runs on to page(s) {', '.join(missing)}, which "
                                               "were not given to the writer; its TEI was not written"))
                 continue
-            tree = build_tei(article, spanned, language=language, low_confidence=cert_below,
+            apps = known_apps.get(key := tuple(p.id for p in spanned)) or known_apps.setdefault(
+                key, applications(spanned))
+            tree = build_tei(article, spanned, language=language, low_confidence=cert_below, known_applications=apps,
                              image_urls={p.id: _relative(Path(p.image or p.source), tei_dir) for p in spanned})
             data = tei_bytes(tree)
             target = tei_dir / f"{article.id}.xml"
