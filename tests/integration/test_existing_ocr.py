@@ -39,19 +39,19 @@ def _line(n: int, x: int, y: int, text: str, wc: str = "0.9") -> str:
 
 
 def alto(unit: str = "inch1200", namespace: str | None = ALTO_NAMESPACES["v2"], *, width: int = 12000,
-         height: int = 16000, settings: str = "", body_wc: str = "0.9") -> bytes:
+         height: int = 16000, settings: str = "", body_wc: str = "0.9", body: list[str] = BODY) -> bytes:
     """A small newspaper page: a headline and a body block, coordinates in `unit`."""
     xmlns = f' xmlns="{namespace}"' if namespace else ""
     processing = (f"<OCRProcessing ID='p'><ocrProcessingStep><processingStepSettings>{settings}"
                   "</processingStepSettings></ocrProcessingStep></OCRProcessing>") if settings else ""
-    body = "".join(_line(k + 2, 1000, 2400 + 100 * k, text, body_wc) for k, text in enumerate(BODY))
+    lines = "".join(_line(k + 2, 1000, 2400 + 100 * k, text, body_wc) for k, text in enumerate(body))
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <alto{xmlns}>
   <Description><MeasurementUnit>{unit}</MeasurementUnit>{processing}</Description>
   <Layout><Page ID="P1" PHYSICAL_IMG_NR="1" WIDTH="{width}" HEIGHT="{height}"><PrintSpace>
     <TextBlock ID="TB_head" HPOS="1000" VPOS="2000" WIDTH="3000" HEIGHT="60">{_line(1, 1000, 2000, HEADLINE)}
     </TextBlock>
-    <TextBlock ID="TB_body" HPOS="1000" VPOS="2400" WIDTH="3000" HEIGHT="160">{body}</TextBlock>
+    <TextBlock ID="TB_body" HPOS="1000" VPOS="2400" WIDTH="3000" HEIGHT="{100 * len(body)}">{lines}</TextBlock>
   </PrintSpace></Page></Layout>
 </alto>""".encode()
 
@@ -303,3 +303,45 @@ def test_layout_boxes_keep_columns_apart_word_by_word_and_typing_still_runs(tmp_
     names = [stage.name for stage in existing_stages(regrouped, Settings(), typed=source_typed(page))]
     assert "newspaper-types" in names
     assert "newspaper-types" not in [stage.name for stage in existing_stages(regrouped, Settings())]
+
+
+def test_an_alto_of_200_mb_is_refused_unread_by_the_default_limit(tmp_path: Path) -> None:
+    path = _write(tmp_path, "huge.xml", alto())
+    with path.open("r+b") as file:
+        file.truncate(200_000_000)  # sparse: 200 MB on paper, nothing on disk; never parsed
+    page = read_existing(path)
+    assert page.status == PageStatus.failed and page.flags[0].code == "ocr-too-large"
+    assert "huge.xml is 200 MB" in page.flags[0].reason and "ExistingOcrConfig.max_bytes" in page.flags[0].reason
+
+
+@pytest.mark.parametrize("version", ["FineReader6-schema-v1", "FineReader8-schema-v2", "FineReader9-schema-v1",
+                                     "FineReader10-schema-v1"])
+def test_every_finereader_document_schema_is_read(tmp_path: Path, version: str) -> None:
+    start = ' wordStart="1"'
+    chars = "".join(f'<charParams l="{100 + 20 * k}" t="100" r="{118 + 20 * k}" b="140" charConfidence="80"'
+                    f'{start if k in (0, 5) else ""}>{c}</charParams>' for k, c in enumerate("Fire at"))
+    data = f"""<?xml version="1.0" encoding="UTF-8"?>
+<document xmlns="http://www.abbyy.com/FineReader_xml/{version}.xml"><page width="1000" height="1400">
+<block blockType="Text" l="100" t="100" r="900" b="140"><text><par><line baseline="138" l="100" t="100" r="900"
+b="140"><formatting>{chars}</formatting></line></par></text></block></page></document>""".encode()
+    page = read_existing(_write(tmp_path, "fr.xml", data))
+    assert page.status != PageStatus.failed, page.flags
+    assert [w.text for w in page.regions[0].lines[0].words] == ["Fire", "at"]
+    assert page.steps[0].version == f"{version}.xml"
+
+
+def test_repair_keeps_the_ocr_words_it_changed_beside_the_repaired_ones(tmp_path: Path) -> None:
+    """A line-end hyphen joined by repair: the TEI text reads the joined word, and its revisionDesc holds the
+    archive's own words before and after, so that a library can diff."""
+    body = ["The warehouses along the river burned and the fire-", "men worked until dawn to save the ships there.",
+            "The harbour master thanked them all the next morning."]
+    ocr = _write(tmp_path, "0001.xml", alto("pixel", width=5000, height=6000, body=body))
+    out = tmp_path / "out"
+    [entry], _ = digitise_existing([ocr], out, Settings())
+    assert entry.status != PageStatus.failed
+    tei = etree.parse(str(next((out / "tei").glob("*.xml"))))
+    ns = {"t": "http://www.tei-c.org/ns/1.0"}
+    text = " ".join("".join(p.itertext()) for p in tei.iterfind(".//t:body//t:p", ns))
+    assert "firemen" in " ".join(text.split())
+    changes = [" ".join("".join(c.itertext()).split()) for c in tei.iterfind(".//t:revisionDesc//t:change", ns)]
+    assert any("fire-" in c and "firemen" in c and "→" in c for c in changes), changes
