@@ -122,8 +122,8 @@ class TypingConfig(Options):
     """... and it is at least this share of the page wide, centred within `masthead_centre` of the page's width."""
     masthead_centre: float = 0.1
     masthead_cover: float = 0.5
-    """Text above a masthead candidate narrower than this share of it (a speck the OCR read) still leaves it the
-    page's topmost text."""
+    """Text set against a masthead candidate's top (nearer than its height) and narrower than this share of it (its
+    ornament, read as text) still leaves it the page's topmost text."""
     same_row_overlap: float = 0.25
     """Lines of one block overlapping the tallest of them by this share of their height are one printed row (display
     type read in pieces)."""

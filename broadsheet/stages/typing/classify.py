@@ -90,11 +90,11 @@ class Classifier:
     # -- furniture --------------------------------------------------------------------------------
     def furniture(self, region: Region) -> RegionType | None:
         config, box = self.config, self.boxes[region.id]
-        # Text above it narrower than `masthead_cover` of it (a speck read as text) leaves it the topmost text of
-        # the page; a running header over a story's headline spans the headline.
+        # Text set against its top, narrower than `masthead_cover` of it (its ornament read as text), leaves it the
+        # topmost text of the page; a running header stands apart from what it heads, or spans it.
         if self.is_masthead(region) and not any(
                 r.lines and self.boxes[r.id].bounds[3] < box.bounds[1] and horizontal_overlap(self.boxes[r.id], box) > 0
-                and self.boxes[r.id].width >= config.masthead_cover * box.width for r in self.page.regions):
+                and not self.ornament_of(self.boxes[r.id], box) for r in self.page.regions):
             return RegionType.masthead
         in_margin = box.bounds[3] < config.margin_top * self.page_height \
             or box.bounds[1] > config.margin_bottom * self.page_height
@@ -132,6 +132,11 @@ class Classifier:
             and self.meter.style(region).size >= config.masthead_height_ratio \
             and box.width >= config.masthead_width * self.page_width \
             and abs(box.center[0] - self.page_width / 2) <= config.masthead_centre * self.page_width
+
+    def ornament_of(self, above: Polygon, masthead: Polygon) -> bool:
+        """A box just over a masthead, nearer than its height and narrower than `masthead_cover` of it."""
+        return above.width < self.config.masthead_cover * masthead.width \
+            and masthead.bounds[1] - above.bounds[3] < masthead.height
 
     def one_row(self, region: Region) -> bool:
         """One printed row: one line, or lines each overlapping the tallest by `same_row_overlap` of their height
