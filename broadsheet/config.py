@@ -95,6 +95,9 @@ class TypingConfig(Options):
     """A rule at most this share of the column wide, centred on it, is a short rule between items (a dash rule)."""
     rule_reach: float = 2.0
     """Rules within this many body lines of a block's top or bottom are its rules."""
+    crosshead_pitch: float = 1.25
+    """One line of capitals, set larger, heads its block when the step from it to the next line is at least this
+    many times the block's own line pitch: set apart, where a capitals dateline runs on into its text."""
     capitals_min_letters: int = 6
     """A line of capitals needs this many letters to tell a heading's capitals from an acronym."""
     capitals_share: float = 0.8

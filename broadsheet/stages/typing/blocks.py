@@ -166,14 +166,22 @@ def split_capital_heads(page: Page, config: TypingConfig) -> list[Region]:
     for region in page.regions:
         ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
         head = next((k for k, line in enumerate(ordered) if not capitals(line.text, config)), len(ordered))
-        larger = head == 1 and len(ordered) >= 3 and upright(page, ordered[0]).height >= config.larger_type * median(
-            upright(page, line).height for line in ordered[1:])
+        larger = head == 1 and len(ordered) >= 3 and _set_apart_larger(page, ordered, config)
         if not running_text(page, region, config) or (head < 2 and not larger) or len(ordered) - head < 2 \
                 or capitals(ordered[head + 1].text, config):
             regions.append(region)
             continue
         regions += split_into_runs(page, region, [ordered[:head], ordered[head:]], fresh_ids)
     return regions
+
+
+def _set_apart_larger(page: Page, ordered: list[Line], config: TypingConfig) -> bool:
+    """The block's first line is set larger than the lines under it and apart from them: a crosshead, where a
+    dateline in capitals (SALT LAKE CITY - The) runs on into its text at the text's own line pitch."""
+    boxes = [upright(page, line) for line in ordered]
+    pitches = [lower.bounds[1] - upper.bounds[1] for upper, lower in pairwise(boxes[1:])]
+    return boxes[0].height >= config.larger_type * median(b.height for b in boxes[1:]) \
+        and boxes[1].bounds[1] - boxes[0].bounds[1] >= config.crosshead_pitch * median(pitches)
 
 
 def split_running_grids(page: Page, config: TypingConfig) -> list[Region]:
