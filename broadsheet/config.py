@@ -121,6 +121,9 @@ class TypingConfig(Options):
     """A rule at most this share of the column wide, centred on it, is a short rule between items (a dash rule)."""
     rule_reach: float = 2.0
     """Rules within this many body lines of a block's top or bottom are its rules."""
+    crosshead_pitch: float = 1.25
+    """One line of capitals, set larger, heads its block when the step from it to the next line is at least this
+    many times the block's own line pitch: set apart, where a capitals dateline runs on into its text."""
     capitals_min_letters: int = 6
     """A line of capitals needs this many letters to tell a heading's capitals from an acronym."""
     capitals_share: float = 0.8
@@ -147,6 +150,12 @@ class TypingConfig(Options):
     masthead_width: float = 0.25
     """... and it is at least this share of the page wide, centred within `masthead_centre` of the page's width."""
     masthead_centre: float = 0.1
+    masthead_cover: float = 0.5
+    """Text set against a masthead candidate's top (nearer than its height) and narrower than this share of it (its
+    ornament, read as text) still leaves it the page's topmost text."""
+    same_row_overlap: float = 0.25
+    """Lines of one block overlapping the tallest of them by this share of their height are one printed row (display
+    type read in pieces)."""
     margin_top: float = 0.07
     """A block ending within this share of the page's height from the top, or ..."""
     margin_bottom: float = 0.95
@@ -387,6 +396,17 @@ class ExistingOcrConfig(Options):
     reocr_below: float | None = Field(None, ge=0, le=1)
     """With an image at hand, lines whose mean word confidence (ALTO WC) is below this are read again by our OCR
     engine (`--reocr-below`); None: the existing text is always kept."""
+    column_start_lines: int = Field(5, ge=2)
+    """Lines rebuilt from a word sequence alone (iArchives): where at least this many lines start at one x (within a
+    word's height), a column starts; a body-size line that runs on across it is cut there (the vendor's sequence
+    went along the row, over the gutter)."""
+    rebuilt_body_size: float = Field(1.3, gt=1)
+    """... A line no taller than this many times the page's median word is set in body type (display type, set across
+    columns, is never cut)."""
+    collect_after_allocations: int = Field(50_000, ge=700)
+    """Python's collector runs after this many new objects while existing OCR is digitised (its default is 700): a
+    page of existing OCR is a million small objects, long-lived, that each full collection would walk again for
+    nothing (a third of the typing stage's time on an NDNP page). Reference counting still frees them page by page."""
 
 
 class ReviewConfig(Options):

@@ -35,7 +35,10 @@ class Polygon(BaseModel):
 
     @classmethod
     def from_box(cls, x0: float, y0: float, x1: float, y1: float) -> Polygon:
-        return cls(points=((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+        # Four corners of floats are what the validator would make of them: built without it, as a page's every
+        # line, word and block box is (a hundred thousand a page of existing OCR).
+        x0, y0, x1, y1 = float(x0), float(y0), float(x1), float(y1)
+        return cls.model_construct(points=((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
 
     @classmethod
     def from_points(cls, points: Iterable[Sequence[float]]) -> Polygon:
@@ -81,7 +84,7 @@ class Polygon(BaseModel):
 
     def transform(self, matrix: Sequence[Sequence[float]]) -> Polygon:
         """Apply a 2x3 affine matrix (OpenCV convention)."""
-        if tuple(map(tuple, matrix)) == IDENTITY:
+        if matrix == IDENTITY or tuple(map(tuple, matrix)) == IDENTITY:  # the first test is free for tuples
             return self  # a page never deskewed (existing OCR, a text-layer PDF): nothing to compute
         m = np.asarray(matrix, dtype=float)
         pts = np.hstack([np.asarray(self.points), np.ones((len(self.points), 1))])

@@ -136,6 +136,11 @@ class Line(Strict):
     reread: str | None = None
     """Existing OCR read again by our engine (`--reocr-below`): the original text, which `text` replaced."""
 
+    def __deepcopy__(self, memo: dict[int, object] | None = None) -> Line:
+        # Its words are frozen and its other fields immutable values: a copy with its own list of words is a deep
+        # copy, made without walking them (every stage deep-copies its page, and lines are most of a page).
+        return self.model_copy(update={"words": list(self.words)})
+
 
 class Region(Strict):
     id: str

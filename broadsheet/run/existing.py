@@ -7,9 +7,11 @@ hand; `digitise_existing` runs them and writes through the same output path as a
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from broadsheet import __version__
@@ -56,13 +58,21 @@ class StatedOrder:
         return page
 
 
-def existing_stages(page: Page, settings: Settings, images: WorkingImages | None = None) -> list[Stage]:
+def source_typed(page: Page) -> bool:
+    """Whether the source OCR typed its blocks itself (PAGE's headings, ...): the typing stage then leaves them."""
+    return any(region.type not in _UNTYPED for region in page.regions)
+
+
+def existing_stages(page: Page, settings: Settings, images: WorkingImages | None = None,
+                    typed: bool | None = None) -> list[Stage]:
     """Plain text comes structured by its reader; ALTO and hOCR get typing (if untyped), order and articles. Typing
-    measures stroke weight on the page's working image where `images` holds one (`with_image`)."""
+    measures stroke weight on the page's working image where `images` holds one (`with_image`). `typed`: whether
+    the source typed its blocks (`source_typed` of the page as read; by default of `page`), where the layout model
+    has since grouped and labelled them (`with_image`): its labels are only a start, as on a scan."""
     repair = repair_stages(settings.repair, settings.articles.indent)
     if any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines):
         return repair
-    typed = any(region.type not in _UNTYPED for region in page.regions)
+    typed = source_typed(page) if typed is None else typed
     # A reading order the source states (PAGE, ALTO ReadingOrder) is kept, not worked out again; blocks it leaves
     # out follow it in the order the source lists them.
     kept = bool(page.reading_order)
@@ -99,16 +109,34 @@ def process_existing(source: Path | ExistingPage, settings: Settings, images: Wo
     page = read_existing(spec, settings.existing)
     image = spec.image if spec.image and spec.image.is_file() else None
     plain = any(line.engine == PLAIN_TEXT_ENGINE for region in page.regions for line in region.lines)
+    typed = source_typed(page)
     if image and images is not None and page.status != PageStatus.failed and page.unit == "pixel" and not plain:
         page = with_image(page, image, settings, images)
-    for stage in existing_stages(page, settings, images) if page.status != PageStatus.failed else []:
+    for stage in existing_stages(page, settings, images, typed) if page.status != PageStatus.failed else []:
         page = run_stage(stage, page)
     return finalise(page, settings.ocr.low_confidence, settings.qa)
+
+
+@contextmanager
+def fewer_collections(allocations: int) -> Iterator[None]:
+    """The cyclic garbage collector runs only after `allocations` new objects (ExistingOcrConfig), then as before."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(allocations, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, settings: Settings,
                       issue: ManifestIssue | None = None) -> tuple[list[ManifestPage], int]:
     """Repair and re-serialise existing OCR files into OUT; returns the manifest pages and article count."""
+    with fewer_collections(settings.existing.collect_after_allocations):
+        return _digitise_existing(sources, out_dir, settings, issue)
+
+
+def _digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, settings: Settings,
+                       issue: ManifestIssue | None) -> tuple[list[ManifestPage], int]:
     started = time.perf_counter()
     entries: list[ManifestPage] = []
     articles: list[ManifestArticle] = []
@@ -135,4 +163,5 @@ def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, set
     return entries, len(articles)
 
 
-__all__ = ["StatedOrder", "digitise_existing", "existing_stages", "process_existing", "with_image"]
+__all__ = ["StatedOrder", "digitise_existing", "existing_stages", "fewer_collections", "process_existing",
+           "source_typed", "with_image"]

@@ -18,13 +18,14 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from broadsheet import __version__
-from broadsheet.atomic import write_bytes_atomic
+from broadsheet.atomic import write_bytes_atomic, write_files_atomic
 from broadsheet.config import QaConfig
 from broadsheet.engines.routing import Script
 from broadsheet.model.issue import Issue
 from broadsheet.model.page import Flag, IssueMetadata, Page, PageCrop, PageStatus, Severity
 from broadsheet.serialise.alto import alto_bytes, build_alto
-from broadsheet.serialise.tei import build_tei, tei_bytes
+from broadsheet.serialise.tei import applications, build_tei, tei_bytes
+from broadsheet.serialise.tei.view import ApplicationView
 from broadsheet.serialise.validate import ValidationReport, schema_fingerprint, validate_alto, validate_tei
 from broadsheet.text.script import chinese_script, language_of
 
@@ -111,15 +112,22 @@ class Published:
             self.vouched |= {(p.alto, p.alto_sha256) for p in previous.pages
                              if p.alto and p.alto_sha256 and not any(f.code == "alto-invalid" for f in p.flags)}
         self.written = self.unchanged = 0
+        self.pending: dict[Path, bytes] = {}
 
     def write(self, target: Path, data: bytes) -> str:
+        """Queue `data` for `target` (unless the file holds it already); `flush` writes what is queued."""
         digest = hashlib.sha256(data).hexdigest()
         if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
             self.unchanged += 1
         else:
-            write_bytes_atomic(target, data)
+            self.pending[target] = data
             self.written += 1
         return digest
+
+    def flush(self) -> None:
+        """Everything queued, atomically and with one flush to disk (a page's files are written together)."""
+        write_files_atomic(self.pending)
+        self.pending = {}
 
     def check(self, target: Path, data: bytes, kind: str) -> ValidationReport | None:
         """The validation report of an output about to be written; None when it need not (or must not) run."""
@@ -170,6 +178,7 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
         tei_dir, alto_dir = out_dir / "tei", out_dir / "alto"
         language = page_language(page)
         issue = issue or Issue(pages=[page])
+        known_apps: dict[tuple[str, ...], tuple[ApplicationView, ...]] = {}  # the articles of a page share them
         for article in issue.articles_from(page):
             spanned, missing = issue.spanned(article, page)
             if missing:
@@ -178,7 +187,9 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
                                        reason=f"{article.id} runs on to page(s) {', '.join(missing)}, which "
                                               "were not given to the writer; its TEI was not written"))
                 continue
-            tree = build_tei(article, spanned, language=language, low_confidence=cert_below,
+            apps = known_apps.get(key := tuple(p.id for p in spanned)) or known_apps.setdefault(
+                key, applications(spanned))
+            tree = build_tei(article, spanned, language=language, low_confidence=cert_below, known_applications=apps,
                              image_urls={p.id: _relative(Path(p.image or p.source), tei_dir) for p in spanned})
             data = tei_bytes(tree)
             target = tei_dir / f"{article.id}.xml"
@@ -200,6 +211,7 @@ def write_page(page: Page, out_dir: Path, validate: bool = True, cert_below: flo
         if page.flags and page.status == PageStatus.ok:
             page.status = PageStatus.flagged
     model_digest = published.write(out_dir / "pages" / f"{page.id}.json", page.model_dump_json(indent=1).encode())
+    published.flush()
     entry = ManifestPage(
         id=page.id, source=page.source, frame=page.frame, status=page.status,
         flags=manifest_flags(page.flags),

@@ -68,7 +68,8 @@ def region_flags(page: Page) -> list[Flag]:
     for region in page.regions:
         for line in region.lines:
             x, y = line.polygon.center
-            if not any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in boxes):
+            # Its own region first: that holds nearly every line, and the page's other boxes need not be tried.
+            if not any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in (region.polygon.bounds, *boxes)):
                 outside.append(line.id)
     if outside:
         flags.append(Flag(code="text-outside-regions", severity=Severity.warning, element_id=outside[0],

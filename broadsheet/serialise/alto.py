@@ -151,6 +151,8 @@ def is_plain_box(polygon: Polygon) -> bool:
     if len(pts) != 4:
         return False
     x0, y0, x1, y1 = polygon.bounds
+    if pts == ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):
+        return True  # as `Polygon.from_box` makes it, the common case
     if set(pts) != {(x0, y0), (x1, y0), (x1, y1), (x0, y1)}:
         return False
     return all(a[0] == b[0] or a[1] == b[1] for a, b in zip(pts, pts[1:] + pts[:1], strict=True))

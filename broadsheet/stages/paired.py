@@ -10,13 +10,15 @@ are poor: `ReadAgain` reads those with our engine and keeps the original in `Lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from broadsheet.engines.base import LayoutBox, LayoutEngine, OcrEngine
 from broadsheet.ingest.readers import REBUILT_BLOCK
-from broadsheet.model.geometry import Polygon, text_cover
+from broadsheet.model.geometry import Polygon, text_cover, union_box
 from broadsheet.model.ids import renumbered
-from broadsheet.model.page import Line, Page, Region, RegionType
+from broadsheet.model.page import Line, Page, Region, RegionType, Word
 from broadsheet.stages.base import lines_box, recorded_step, to_working
 from broadsheet.stages.layout import (
     CDLA_TO_NEWSPAPER,
@@ -66,16 +68,27 @@ class LayoutEvidence:
 
     @staticmethod
     def _regrouped(page: Page, boxes: list[LayoutBox]) -> list[Region]:
-        """The lines of rebuilt blocks grouped by the layout model's text box holding each line's centre, typed as
-        the model typed the box; lines in no box keep their rebuilt block."""
+        """The words of rebuilt blocks grouped by the layout model's text box holding each word's centre, typed as
+        the model typed the box, lines rebuilt within each box; words in no box keep their rebuilt block.
+
+        Word by word, not line by line: a line rebuilt from a vendor's word sequence may run across a column
+        gutter (the sequence goes along the row), and the model's boxes keep the columns apart."""
+
+        def home(polygon: Polygon) -> int | None:
+            x, y = to_working(page, polygon).center
+            return next((n for n, b in enumerate(boxes) if b.box[0] <= x <= b.box[2] and b.box[1] <= y <= b.box[3]),
+                        None)
+
         groups: dict[str, tuple[str, list[Line]]] = {}
         for region in page.regions:
             for line in region.lines:
-                x, y = to_working(page, line.polygon).center
-                home = next((n for n, b in enumerate(boxes) if b.box[0] <= x <= b.box[2] and b.box[1] <= y <= b.box[3]),
-                            None)
-                key, label = (f"box{home}", boxes[home].label) if home is not None else (region.id, REBUILT_BLOCK)
-                groups.setdefault(key, (label, []))[1].append(line)
+                for number, words in _runs_by_home(line, home):
+                    key, label = (f"box{number}", boxes[number].label) if number is not None \
+                        else (region.id, REBUILT_BLOCK)
+                    part = line if len(words) == len(line.words) else line.model_copy(update={
+                        "text": " ".join(word.text for word in words), "words": words,
+                        "polygon": union_box(word.polygon for word in words)})
+                    groups.setdefault(key, (label, []))[1].append(part)
         regions = []
         for n, (label, lines) in enumerate(groups.values(), start=1):
             region_id = f"{page.id}-b{n}"
@@ -84,6 +97,20 @@ class LayoutEvidence:
                                   if label not in ("figure", "table") else RegionType.body,
                                   polygon=lines_box(page, lines), confidence=1.0, detector_label=label, lines=lines))
         return regions
+
+
+def _runs_by_home(line: Line, home: Callable[[Polygon], int | None]) -> list[tuple[int | None, list[Word]]]:
+    """A line's words in runs lying in one box each (a line without words: one run, by the line's own box)."""
+    if not line.words:
+        return [(home(line.polygon), [])]
+    runs: list[tuple[int | None, list[Word]]] = []
+    for word in line.words:
+        number = home(word.polygon)
+        if runs and runs[-1][0] == number:
+            runs[-1][1].append(word)
+        else:
+            runs.append((number, [word]))
+    return runs
 
 
 class ReadAgain:

@@ -39,19 +39,19 @@ def _line(n: int, x: int, y: int, text: str, wc: str = "0.9") -> str:
 
 
 def alto(unit: str = "inch1200", namespace: str | None = ALTO_NAMESPACES["v2"], *, width: int = 12000,
-         height: int = 16000, settings: str = "", body_wc: str = "0.9") -> bytes:
+         height: int = 16000, settings: str = "", body_wc: str = "0.9", body: list[str] = BODY) -> bytes:
     """A small newspaper page: a headline and a body block, coordinates in `unit`."""
     xmlns = f' xmlns="{namespace}"' if namespace else ""
     processing = (f"<OCRProcessing ID='p'><ocrProcessingStep><processingStepSettings>{settings}"
                   "</processingStepSettings></ocrProcessingStep></OCRProcessing>") if settings else ""
-    body = "".join(_line(k + 2, 1000, 2400 + 100 * k, text, body_wc) for k, text in enumerate(BODY))
+    lines = "".join(_line(k + 2, 1000, 2400 + 100 * k, text, body_wc) for k, text in enumerate(body))
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <alto{xmlns}>
   <Description><MeasurementUnit>{unit}</MeasurementUnit>{processing}</Description>
   <Layout><Page ID="P1" PHYSICAL_IMG_NR="1" WIDTH="{width}" HEIGHT="{height}"><PrintSpace>
     <TextBlock ID="TB_head" HPOS="1000" VPOS="2000" WIDTH="3000" HEIGHT="60">{_line(1, 1000, 2000, HEADLINE)}
     </TextBlock>
-    <TextBlock ID="TB_body" HPOS="1000" VPOS="2400" WIDTH="3000" HEIGHT="160">{body}</TextBlock>
+    <TextBlock ID="TB_body" HPOS="1000" VPOS="2400" WIDTH="3000" HEIGHT="{100 * len(body)}">{lines}</TextBlock>
   </PrintSpace></Page></Layout>
 </alto>""".encode()
 
@@ -262,3 +262,86 @@ def test_a_stated_reading_order_survives_blocks_cut_and_joined() -> None:
     typed = source.model_copy(update={"regions": [region("n1", [a]), region("n3", [b]), region("n2", [c]),
                                                   region("n4", [line("d", 60)])]})
     assert StatedOrder(source)(typed).reading_order == ["n2", "n1", "n3", "n4"]
+
+
+def _iarchives(tmp_path: Path, words: list[tuple[str, tuple[int, int, int, int]]]) -> Path:
+    nodes = "".join(f'<n i="w{k}"><r l="{b[0]}" t="{b[1]}" r="{b[2]}" b="{b[3]}"/><o p="{k}">{w}</o></n>'
+                    for k, (w, b) in enumerate(words))
+    return _write(tmp_path, "ia.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
+<page xmlns="http://www.iarchives.com/schema/2002/export" unit-href="u.xml"><nodes>{nodes}</nodes></page>""".encode())
+
+
+def test_iarchives_words_read_twice_along_a_row_stay_one_line(tmp_path: Path) -> None:
+    # The export reads a stretch of print twice ("new" and "ITC byork" over it): a step back left inside the
+    # line is the same line; the next row, or a step back past the line's start, opens another.
+    export = _iarchives(tmp_path, [("new", (51, 1726, 88, 1742)), ("ITC", (51, 1726, 80, 1743)),
+                                   ("byork", (84, 1727, 147, 1743)), ("york", (98, 1727, 140, 1743)),
+                                   ("city", (150, 1728, 200, 1744)), ("next", (51, 1750, 100, 1766)),
+                                   ("row", (110, 1750, 160, 1766))])
+    lines = [line.text for region in read_existing(export).regions for line in region.lines]
+    assert lines == ["new ITC byork york city", "next row"]
+
+
+def test_layout_boxes_keep_columns_apart_word_by_word_and_typing_still_runs(tmp_path: Path) -> None:
+    """A line rebuilt from a word sequence that runs across a gutter is cut at the layout model's boxes, and the
+    regrouped blocks are typed as a scan's are (the model's labels are only a start)."""
+    from broadsheet.engines.base import LayoutBox
+    from broadsheet.stages.paired import LayoutEvidence
+
+    export = _iarchives(tmp_path, [("left", (100, 100, 160, 120)), ("column", (170, 100, 260, 120)),
+                                   ("right", (420, 100, 480, 120)), ("column", (490, 100, 580, 120))])
+    page = read_existing(export)
+    assert [line.text for region in page.regions for line in region.lines] == ["left column right column"]
+    boxes = [LayoutBox(label="text", box=(90, 90, 300, 130), score=0.9),
+             LayoutBox(label="title", box=(410, 90, 600, 130), score=0.9)]
+    regions = LayoutEvidence._regrouped(page, boxes)
+    assert [(r.detector_label, [line.text for line in r.lines]) for r in regions] == [
+        ("text", ["left column"]), ("title", ["right column"])]
+    from broadsheet.run.existing import existing_stages, source_typed
+    regrouped = page.model_copy(update={"regions": regions})
+    assert not source_typed(page) and source_typed(regrouped)
+    names = [stage.name for stage in existing_stages(regrouped, Settings(), typed=source_typed(page))]
+    assert "newspaper-types" in names
+    assert "newspaper-types" not in [stage.name for stage in existing_stages(regrouped, Settings())]
+
+
+def test_an_alto_of_200_mb_is_refused_unread_by_the_default_limit(tmp_path: Path) -> None:
+    path = _write(tmp_path, "huge.xml", alto())
+    with path.open("r+b") as file:
+        file.truncate(200_000_000)  # sparse: 200 MB on paper, nothing on disk; never parsed
+    page = read_existing(path)
+    assert page.status == PageStatus.failed and page.flags[0].code == "ocr-too-large"
+    assert "huge.xml is 200 MB" in page.flags[0].reason and "ExistingOcrConfig.max_bytes" in page.flags[0].reason
+
+
+@pytest.mark.parametrize("version", ["FineReader6-schema-v1", "FineReader8-schema-v2", "FineReader9-schema-v1",
+                                     "FineReader10-schema-v1"])
+def test_every_finereader_document_schema_is_read(tmp_path: Path, version: str) -> None:
+    start = ' wordStart="1"'
+    chars = "".join(f'<charParams l="{100 + 20 * k}" t="100" r="{118 + 20 * k}" b="140" charConfidence="80"'
+                    f'{start if k in (0, 5) else ""}>{c}</charParams>' for k, c in enumerate("Fire at"))
+    data = f"""<?xml version="1.0" encoding="UTF-8"?>
+<document xmlns="http://www.abbyy.com/FineReader_xml/{version}.xml"><page width="1000" height="1400">
+<block blockType="Text" l="100" t="100" r="900" b="140"><text><par><line baseline="138" l="100" t="100" r="900"
+b="140"><formatting>{chars}</formatting></line></par></text></block></page></document>""".encode()
+    page = read_existing(_write(tmp_path, "fr.xml", data))
+    assert page.status != PageStatus.failed, page.flags
+    assert [w.text for w in page.regions[0].lines[0].words] == ["Fire", "at"]
+    assert page.steps[0].version == f"{version}.xml"
+
+
+def test_repair_keeps_the_ocr_words_it_changed_beside_the_repaired_ones(tmp_path: Path) -> None:
+    """A line-end hyphen joined by repair: the TEI text reads the joined word, and its revisionDesc holds the
+    archive's own words before and after, so that a library can diff."""
+    body = ["The warehouses along the river burned and the fire-", "men worked until dawn to save the ships there.",
+            "The harbour master thanked them all the next morning."]
+    ocr = _write(tmp_path, "0001.xml", alto("pixel", width=5000, height=6000, body=body))
+    out = tmp_path / "out"
+    [entry], _ = digitise_existing([ocr], out, Settings())
+    assert entry.status != PageStatus.failed
+    tei = etree.parse(str(next((out / "tei").glob("*.xml"))))
+    ns = {"t": "http://www.tei-c.org/ns/1.0"}
+    text = " ".join("".join(p.itertext()) for p in tei.iterfind(".//t:body//t:p", ns))
+    assert "firemen" in " ".join(text.split())
+    changes = [" ".join("".join(c.itertext()).split()) for c in tei.iterfind(".//t:revisionDesc//t:change", ns)]
+    assert any("fire-" in c and "firemen" in c and "→" in c for c in changes), changes

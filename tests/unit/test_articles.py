@@ -137,6 +137,20 @@ def test_a_headline_typed_in_capitals_in_the_block_of_its_story_starts_that_stor
         "one line of capitals heading a list is no headline"
 
 
+def test_one_larger_capitals_line_set_apart_heads_its_block_and_a_capitals_dateline_does_not() -> None:
+    """Topaz Times p. 2 from its vendor's words: PERSONAL PROPERTY, one line, typed with its text but taller and
+    followed by more space; SALT LAKE CITY - The, a dateline as tall, runs on into its text at the text's pitch."""
+    headline = _heading("EVACUEE PROPERTY OFFICE FUNCTIONS", 100, 100, 60)
+    left = _column(100, 180, 30)
+    crosshead = _region(RegionType.body, [("PERSONAL PROPERTY", 426, 600, 700, 636),
+                                          *(("x" * 18, 420, 652 + 36 * k, 700, 682 + 36 * k) for k in range(8))])
+    dateline = _region(RegionType.body, [("SALT LAKE CITY - The", 420, 1100, 700, 1136),
+                                         *(("x" * 18, 420, 1136 + 36 * k, 700, 1166 + 36 * k) for k in range(8))])
+    page = _segment([headline, left, _column(420, 180, 10), crosshead, dateline])
+    assert any(r.text == "PERSONAL PROPERTY" and r.type == RegionType.headline for r in page.regions)
+    assert not any(r.text == "SALT LAKE CITY - The" for r in page.regions), "the dateline stays in its block"
+
+
 def test_a_long_participant_list_under_a_roundtable_headline_is_its_byline_and_a_first_turn_is_not() -> None:
     names = ["主持人：刘迪本报记者", "嘉宾：张占斌中央党校（国家行政学院）", "中国式现代化研究中心主任、一级教授",
              "殷德生华东师范大学特聘教授、经济与管理", "学院院长", "刘志阳上海财经大学商学院联席教授、创业",

@@ -153,3 +153,19 @@ def test_ndnp_alto_in_inch1200_is_read_in_its_own_unit() -> None:
     assert page.unit == "inch1200" and page.width > 1000
     assert sum(len(region.lines) for region in page.regions) > 100
 
+
+
+def test_real_page_xml_comes_back_line_for_line_with_its_reading_order(tmp_path: Path) -> None:
+    """The Kant PAGE 2013 ground truth through the existing-OCR path: every PAGE line's text is a line of our ALTO,
+    verbatim, and each TEI article holds its regions in the PAGE's stated order (benchmarks/page_roundtrip.py
+    measures all seven NZZ and Kant pages)."""
+    from benchmarks.page_roundtrip import SOURCES, page_row
+    from broadsheet.config import Settings
+    from broadsheet.run.existing import digitise_existing
+
+    source = sorted(SOURCES["kant"].glob("*.xml"))[0]
+    digitise_existing([source], tmp_path, Settings())
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    row = page_row(source, tmp_path, manifest["pages"][0], manifest["articles"])
+    assert row["lines"] == row["lines_identical_in_alto"] > 20
+    assert row["reading_order_tau"] == 1.0 and row["accounted"] == 1.0

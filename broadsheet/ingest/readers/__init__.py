@@ -91,7 +91,7 @@ def _read_xml_page(spec: ExistingPage, config: ExistingOcrConfig) -> Page:
     elif b"abbyy.com/FineReader" in head:
         page = read_abbyy(spec.ocr)
     elif b"iarchives.com/schema" in head:
-        page = read_iarchives(spec.ocr, spec.image)
+        page = read_iarchives(spec.ocr, spec.image, config)
     else:
         return _read_alto_page(spec, config)
     image = spec.image if spec.image and spec.image.is_file() else None

@@ -99,28 +99,31 @@ class _Reader:
         found = el.find("/".join(self.q(p) for p in path.split("/")))
         return found.text.strip() if found is not None and found.text else None
 
+    @staticmethod
+    def what(el: etree._Element) -> str:
+        """The element as an error names it (made only for an error: a page has a hundred thousand numbers)."""
+        return f"{etree.QName(el).localname} {el.get('ID') or ''}".strip()
+
     def number(self, el: etree._Element, attr: str, *, required: bool = True) -> float:
         raw = el.get(attr)
-        what = f"{etree.QName(el).localname} {el.get('ID') or ''}".strip()
         if raw is None:
             if required:
-                raise AltoError(f"{what} (line {el.sourceline}) has no {attr}")
+                raise AltoError(f"{self.what(el)} (line {el.sourceline}) has no {attr}")
             return math.nan
         try:
             value = float(raw)
         except ValueError:
-            raise AltoError(f"{what} (line {el.sourceline}): {attr}={raw!r} is not a number") from None
+            raise AltoError(f"{self.what(el)} (line {el.sourceline}): {attr}={raw!r} is not a number") from None
         if not math.isfinite(value):
-            raise AltoError(f"{what} (line {el.sourceline}): {attr}={raw!r} is not a finite number")
+            raise AltoError(f"{self.what(el)} (line {el.sourceline}): {attr}={raw!r} is not a finite number")
         return value
 
     def polygon(self, el: etree._Element) -> Polygon:
         """Shape/Polygon when present (it is the finer geometry), else the HPOS/VPOS/WIDTH/HEIGHT box."""
-        what = f"{etree.QName(el).localname} {el.get('ID') or ''}".strip()
         hpos, vpos = self.number(el, "HPOS") * self.scale, self.number(el, "VPOS") * self.scale
         width, height = self.number(el, "WIDTH") * self.scale, self.number(el, "HEIGHT") * self.scale
         if width < 0 or height < 0:
-            raise AltoError(f"{what} (line {el.sourceline}) has a negative WIDTH or HEIGHT")
+            raise AltoError(f"{self.what(el)} (line {el.sourceline}) has a negative WIDTH or HEIGHT")
         polygon = Polygon.from_box(hpos, vpos, hpos + width, vpos + height)
         shape = el.find(f"{self.q('Shape')}/{self.q('Polygon')}")
         if shape is not None:
@@ -128,21 +131,21 @@ class _Reader:
             try:
                 values = [float(v) for v in numbers if v]
             except ValueError:
-                raise AltoError(f"{what} (line {el.sourceline}): unreadable POINTS") from None
+                raise AltoError(f"{self.what(el)} (line {el.sourceline}): unreadable POINTS") from None
             if len(values) % 2 or len(values) < 6:
-                raise AltoError(f"{what} (line {el.sourceline}): POINTS needs at least three x,y pairs")
+                raise AltoError(f"{self.what(el)} (line {el.sourceline}): POINTS needs at least three x,y pairs")
             points = zip(values[0::2], values[1::2], strict=True)
             polygon = Polygon.from_points((x * self.scale, y * self.scale) for x, y in points)
-        self.check_inside(what, el, polygon)
+        self.check_inside(el, polygon)
         return polygon
 
-    def check_inside(self, what: str, el: etree._Element, polygon: Polygon) -> None:
+    def check_inside(self, el: etree._Element, polygon: Polygon) -> None:
         x0, y0, x1, y1 = polygon.bounds
         # Half a unit of slack: a page converted from physical units is rounded to whole pixels.
         slack = self.scale / 2 if self.scale != 1 else 0.0
         if x0 < -slack or y0 < -slack or x1 > self.width + slack or y1 > self.height + slack:
             raise AltoCoordinateError(
-                f"{what} (line {el.sourceline}): coordinates "
+                f"{self.what(el)} (line {el.sourceline}): coordinates "
                 f"({short_num(x0)},{short_num(y0)})-({short_num(x1)},{short_num(y1)}) "
                 f"fall outside the page (0,0)-({short_num(self.width)},{short_num(self.height)})"
             )

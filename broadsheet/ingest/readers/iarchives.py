@@ -2,7 +2,8 @@
 
 The export holds only words, each a node with its box (`r`: l t r b, page pixels; a word hyphenated across two
 lines has one on each) and its text (`o`, whose `p` is its character offset in the vendor's reading sequence).
-Lines are rebuilt from that sequence (a word that starts a new row, or steps back left, opens a line) and blocks
+Lines are rebuilt from that sequence (a word that starts a new row, or steps back left of the line's start, opens
+a line: the export overlaps words along a row where it read a stretch twice) and blocks
 from the lines (a line that leaves the block's columns or stands more than a line's gap below opens a block); the
 newspaper typing stage then types, splits and joins them as it does a layout model's boxes. The page's size is
 its image's where the image is at hand, else the extent of its words. The export names a DTD (`page.dtd`); it is
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from statistics import median
 
 from lxml import etree
 from PIL import Image
 
+from broadsheet.config import ExistingOcrConfig
 from broadsheet.ingest.files import page_id
 from broadsheet.ingest.names import guess_metadata
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, union_box
@@ -58,12 +61,51 @@ def _lines(words: list[tuple[int, str, Polygon]]) -> list[list[tuple[int, str, P
     for word in words:
         box = word[2]
         if lines:
-            last = lines[-1][-1][2]
-            if same_row(last, box) and box.bounds[0] >= last.bounds[2] - 0.5 * last.height:
+            first, last = lines[-1][0][2], lines[-1][-1][2]
+            # The export holds overlapping words along a row (two readings of one stretch of print), so a step
+            # back left within the line's own extent is the same line; only one back past its start opens another.
+            if same_row(last, box) and box.bounds[0] >= first.bounds[0] - 0.5 * last.height:
                 lines[-1].append(word)
                 continue
         lines.append([word])
     return lines
+
+
+def _column_starts(lines: list[list[tuple[int, str, Polygon]]], height: float, least: int) -> list[float]:
+    """Where columns start: x positions, within a word's height, at which at least `least` lines start."""
+    starts = sorted(line[0][2].bounds[0] for line in lines)
+    columns: list[float] = []
+    group: list[float] = []
+    for x in starts:
+        if group and x - group[0] > height:
+            if len(group) >= least:
+                columns.append(median(group))
+            group = []
+        group.append(x)
+    if len(group) >= least:
+        columns.append(median(group))
+    return columns
+
+
+def _cut_at_columns(lines: list[list[tuple[int, str, Polygon]]], height: float, least: int,
+                    body_size: float) -> list[list[tuple[int, str, Polygon]]]:
+    """A body-size line that runs on over a gutter is cut where a word of it starts a column: the export's sequence
+    goes along the row, and the column's own lines start there. Headline type, set across columns, is kept whole."""
+    columns = _column_starts(lines, height, least)
+    cut: list[list[tuple[int, str, Polygon]]] = []
+    for line in lines:
+        if max(word[2].height for word in line) > body_size * height:
+            cut.append(line)
+            continue
+        piece = [line[0]]
+        for before, word in pairwise(line):
+            x = word[2].bounds[0]
+            if x - before[2].bounds[2] >= 0.5 * height and any(abs(x - start) <= 0.5 * height for start in columns):
+                cut.append(piece)
+                piece = []
+            piece.append(word)
+        cut.append(piece)
+    return cut
 
 
 def _date(printed: str) -> str | None:
@@ -74,7 +116,9 @@ def _date(printed: str) -> str | None:
         return None
 
 
-def read_iarchives(source: Path, image: Path | None = None) -> Page:
+def read_iarchives(source: Path, image: Path | None = None, config: ExistingOcrConfig | None = None) -> Page:
+    """`config`: how columns are found in the word sequence (ExistingOcrConfig.column_start_lines, body_size)."""
+    config = config or ExistingOcrConfig()
     raw = source.read_bytes()
     root = parse_xml(raw).getroot()
     if etree.QName(root).namespace != IARCHIVES_NS or etree.QName(root).localname != "page":
@@ -87,7 +131,8 @@ def read_iarchives(source: Path, image: Path | None = None) -> Page:
     regions: list[Region] = []
     line_boxes: list[list[Line]] = []
     height = median(box.height for _, _, box in words)
-    for k, line_words in enumerate(_lines(words), start=1):
+    for k, line_words in enumerate(_cut_at_columns(
+            _lines(words), height, config.column_start_lines, config.rebuilt_body_size), start=1):
         box = union_box(w[2] for w in line_words)
         line = Line(id=f"{pid}-l{k}", text=" ".join(w[1] for w in line_words), polygon=box, confidence=1.0,
                     engine="iarchives", words=[Word(id=f"{pid}-l{k}-w{j}", text=text, polygon=word_box,

@@ -20,8 +20,8 @@ Element choices where TEI offers several (see also schemas/broadsheet-tei.rng, w
   after the first paragraph are moved to the end of the div. Reading order is otherwise kept.
 """
 
-from broadsheet.serialise.tei.view import TEI_NS, TeiArticle, tei_view
+from broadsheet.serialise.tei.view import TEI_NS, TeiArticle, applications, tei_view
 from broadsheet.serialise.tei.write import build_tei, tei_bytes, write_tei
 
 # The view's parts (`Head`, `Para`, `ZoneView`, ...) are named in `broadsheet.serialise.tei.view`.
-__all__ = ["TEI_NS", "TeiArticle", "build_tei", "tei_bytes", "tei_view", "write_tei"]
+__all__ = ["TEI_NS", "TeiArticle", "applications", "build_tei", "tei_bytes", "tei_view", "write_tei"]

@@ -280,7 +280,8 @@ def _settings_text(step: ProcessingStep) -> str:
     return "; ".join(f"{k}={v}" for k, v in step.settings.items())
 
 
-def _applications(pages: Sequence[Page]) -> tuple[ApplicationView, ...]:
+def applications(pages: Sequence[Page]) -> tuple[ApplicationView, ...]:
+    """The TEI appInfo of articles on `pages`: every processing step of theirs, and the serialiser's own."""
     own = ProcessingStep(
         stage="serialise",
         software="broadsheet",
@@ -379,8 +380,11 @@ def tei_view(
     image_urls: Mapping[str, str],
     created: datetime | None = None,
     low_confidence: float = QaConfig().tei_cert_below,
+    known_applications: tuple[ApplicationView, ...] | None = None,
 ) -> TeiArticle:
     """Decide everything that goes into the article's TEI document.
+
+    `known_applications`: `applications(pages)` where the caller has it already (a page's hundred articles share it).
 
     Text read with an OCR confidence below `low_confidence` carries @cert: the line's zone its own
     confidence, a head/p/byline/quote the lowest confidence of its lines.
@@ -402,7 +406,9 @@ def tei_view(
     # A region holding only jump lines is typed like furniture but keeps its zone: the jump note points there.
     ordered = [located[rid][1] for rid in article.region_ids if kind_of[rid] not in _NOT_WRITTEN or rid in jumps_in]
     member = {r.id for r in ordered}
-    line_confidence = {line.id: line.confidence for page in pages for r in page.regions for line in r.lines}
+    # A paragraph's lines are its article's regions' lines: a page of a hundred articles is not walked a hundred
+    # times over.
+    line_confidence = {line.id: line.confidence for _, r in located.values() for line in r.lines}
 
     def cert(confidences: Iterable[float]) -> float | None:
         # Rounded down so a value printed as 0.80 never sits on a threshold of 0.8 it is really below.
@@ -589,7 +595,7 @@ def tei_view(
         title=title,
         created=when.replace(microsecond=0),
         sources=tuple(sources),
-        applications=_applications(pages),
+        applications=applications(pages) if known_applications is None else known_applications,
         changes=changes,
         surfaces=tuple(surfaces),
         div_facs=facs(r.id for r in ordered),

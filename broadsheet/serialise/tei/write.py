@@ -12,6 +12,7 @@ from broadsheet.model.page import Article, Page
 from broadsheet.serialise.tei.view import (
     TEI_NS,
     XML_NS,
+    ApplicationView,
     Attribution,
     BodyItem,
     Figure,
@@ -235,10 +236,12 @@ def build_tei(
     image_urls: Mapping[str, str],
     created: datetime | None = None,
     low_confidence: float = QaConfig().tei_cert_below,
+    known_applications: tuple[ApplicationView, ...] | None = None,
 ) -> etree._ElementTree:
-    """The TEI P5 document for one article. `pages` are the pages its regions live on."""
+    """The TEI P5 document for one article. `pages` are the pages its regions live on; `known_applications`: their
+    `view.applications`, where the caller has it already."""
     return write_tei(tei_view(article, pages, language=language, image_urls=image_urls, created=created,
-                              low_confidence=low_confidence))
+                              low_confidence=low_confidence, known_applications=known_applications))
 
 
 def tei_bytes(tree: etree._ElementTree | etree._Element) -> bytes:

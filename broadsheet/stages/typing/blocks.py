@@ -10,7 +10,9 @@ last lines or a headline at a wide space into boxes of their own.
 from __future__ import annotations
 
 import re
+from bisect import insort
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import pairwise
 from statistics import median
 
@@ -91,26 +93,41 @@ def split_by_type_size(page: Page, config: TypingConfig) -> list[Region]:
     fresh_ids = region_ids(page)
     for region in page.regions:
         runs: list[list[Line]] = []
+        run = _Run([], [])
         for line in region.lines:
-            if runs and _same_size(page, line, runs[-1], config):
+            height = upright(page, line).height
+            pitch = line_pitch(page, line) if cjk_share(line.text) >= config.cjk_pitch_share else None
+            if runs and _same_size(height, pitch, run, config):
                 runs[-1].append(line)
+                insort(run.heights, height)
+                if pitch:
+                    run.pitches.append(pitch)
             else:
                 runs.append([line])
+                run = _Run([height], [pitch] if pitch else [])
         regions += split_into_runs(page, region, runs, fresh_ids)
     return regions
 
 
-def _same_size(page: Page, line: Line, run: list[Line], config: TypingConfig) -> bool:
+@dataclass
+class _Run:
+    """A run of lines' heights (kept sorted, for their median) and the widths per character of its CJK lines."""
+
+    heights: list[float]
+    pitches: list[float]
+
+
+def _same_size(height: float, pitch: float | None, run: _Run, config: TypingConfig) -> bool:
     """A line in the type of the run above it: as tall; or, where both are set in CJK (each character an em wide,
     so width per character is the type's size) and the heights differ a little, as wide per character too."""
-    height = upright(page, line).height / median(upright(page, ln).height for ln in run)
-    if not 1 / config.same_type_size <= height <= config.same_type_size:
+    heights, middle = run.heights, len(run.heights) // 2
+    ratio = height / (heights[middle] if len(heights) % 2 else (heights[middle - 1] + heights[middle]) / 2)
+    if not 1 / config.same_type_size <= ratio <= config.same_type_size:
         return False
-    if 1 / config.close_type_size <= height <= config.close_type_size:
+    if 1 / config.close_type_size <= ratio <= config.close_type_size:
         return True
-    pitches = [p for ln in run if cjk_share(ln.text) >= config.cjk_pitch_share and (p := line_pitch(page, ln))]
-    own = line_pitch(page, line) if cjk_share(line.text) >= config.cjk_pitch_share else None
-    return own is None or not pitches or 1 / config.same_type_size <= own / median(pitches) <= config.same_type_size
+    return pitch is None or not run.pitches or \
+        1 / config.same_type_size <= pitch / median(run.pitches) <= config.same_type_size
 
 
 def split_datelines(page: Page) -> list[Region]:
@@ -141,19 +158,30 @@ def split_capital_heads(page: Page, config: TypingConfig) -> list[Region]:
 
     A typewritten paper sets its headlines in the body's type, in capitals, and the model often
     boxes them with the story under them. It takes two lines of capitals (a place name heading a
-    list is one) over at least two lines that are not.
+    list is one, in the list's type) over at least two lines that are not, or one line of capitals
+    set larger than the lines under it (a crosshead typed with its story's text).
     """
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for region in page.regions:
         ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
         head = next((k for k, line in enumerate(ordered) if not capitals(line.text, config)), len(ordered))
-        if not running_text(page, region, config) or head < 2 or len(ordered) - head < 2 \
+        larger = head == 1 and len(ordered) >= 3 and _set_apart_larger(page, ordered, config)
+        if not running_text(page, region, config) or (head < 2 and not larger) or len(ordered) - head < 2 \
                 or capitals(ordered[head + 1].text, config):
             regions.append(region)
             continue
         regions += split_into_runs(page, region, [ordered[:head], ordered[head:]], fresh_ids)
     return regions
+
+
+def _set_apart_larger(page: Page, ordered: list[Line], config: TypingConfig) -> bool:
+    """The block's first line is set larger than the lines under it and apart from them: a crosshead, where a
+    dateline in capitals (SALT LAKE CITY - The) runs on into its text at the text's own line pitch."""
+    boxes = [upright(page, line) for line in ordered]
+    pitches = [lower.bounds[1] - upper.bounds[1] for upper, lower in pairwise(boxes[1:])]
+    return boxes[0].height >= config.larger_type * median(b.height for b in boxes[1:]) \
+        and boxes[1].bounds[1] - boxes[0].bounds[1] >= config.crosshead_pitch * median(pitches)
 
 
 def split_running_grids(page: Page, config: TypingConfig) -> list[Region]:
@@ -386,14 +414,30 @@ def merge_fragments(page: Page, body: float, config: TypingConfig) -> list[Regio
     """A block the layout model or OCR cut in two is one region: a caption's credit line, a column's last lines,
     the two halves of a one-line headline cut at a full-width comma."""
     regions = list(page.regions)
+    # Each pass after a merge weighs the same pairs again: what depends on a block alone or on a pair alone is
+    # kept, keyed by the blocks' objects (`weighed` keeps every one alive, so no id() is reused).
+    weighed: dict[int, tuple[Region, Polygon, bool]] = {}
+    pairs: dict[tuple[int, int], bool] = {}
+
+    def seen(region: Region) -> tuple[Region, Polygon, bool]:
+        if id(region) not in weighed:
+            # A block opening with "Continued from page 2" is another story's rest, whatever its spacing.
+            weighed[id(region)] = (region, to_working(page, region.polygon), opens_continued_story(region.lines))
+        return weighed[id(region)]
+
+    def fragments(upper: Region, lower: Region, boxes: dict[str, Polygon]) -> bool:
+        key = (id(upper), id(lower))
+        if key not in pairs:
+            pairs[key] = _fragments(upper, lower, boxes, body, config)
+        return pairs[key]
+
     merged = True
     while merged:
         merged = False
-        boxes = {r.id: to_working(page, r.polygon) for r in regions}
+        boxes = {r.id: seen(r)[1] for r in regions}
         rules = [boxes[r.id] for r in regions if r.type == RegionType.separator]
         columns = [boxes[r.id] for r in regions if r.type == RegionType.body and len(r.lines) >= 3]
-        # A block opening with "Continued from page 2" is another story's rest, whatever its spacing.
-        continued = {id(r) for r in regions if opens_continued_story(r.lines)}
+        continued = {id(r) for r in regions if seen(r)[2]}
         # Fragments lie within `fragment_gap` lines of each other vertically and heading pieces on one row, so only
         # blocks that near are weighed (in page order, as before): a page of 300 blocks is not 90,000 pairs a pass.
         tops = np.array([boxes[r.id].bounds[1] for r in regions])
@@ -402,7 +446,7 @@ def merge_fragments(page: Page, body: float, config: TypingConfig) -> list[Regio
         for n, upper in enumerate(regions):
             near = np.flatnonzero(np.minimum(bottoms, bottoms[n]) - np.maximum(tops, tops[n]) >= -reach)
             below = [r for r in (regions[k] for k in near) if r is not upper and r.type == upper.type
-                     and id(r) not in continued and (_fragments(upper, r, boxes, body, config)
+                     and id(r) not in continued and (fragments(upper, r, boxes)
                               or _headline_pieces(upper, r, boxes, rules, columns, config))]
             for lower in below:
                 # A block over two columns side by side (a caption under a wide photo) is no fragment of either.

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from broadsheet.config import TypingConfig
-from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box
+from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box, vertical_overlap
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import to_working
 from broadsheet.stages.jumps import opens_continued_story
@@ -53,6 +55,12 @@ class Classifier:
         self.typed: dict[str, RegionType] = {}
         self.page_width = page.transform.working_width or page.width
         self.page_height = page.transform.working_height or page.height
+        # The regions' boxes as arrays, in page order, for the rules that weigh a block against every other.
+        self.place = {id(r): k for k, r in enumerate(page.regions)}
+        self.extent = np.array([self.boxes[r.id].bounds for r in page.regions], dtype=float).reshape(-1, 4)
+        self.texted = np.array([bool(r.lines) for r in page.regions], dtype=bool)
+        self.columns = np.array([len(r.lines) >= 3 and r.type in (RegionType.body, RegionType.table)
+                                 for r in page.regions], dtype=bool)
 
     # -- the order of decisions -----------------------------------------------------------------
     def run(self) -> list[Region]:
@@ -82,8 +90,11 @@ class Classifier:
     # -- furniture --------------------------------------------------------------------------------
     def furniture(self, region: Region) -> RegionType | None:
         config, box = self.config, self.boxes[region.id]
+        # Text set against its top, narrower than `masthead_cover` of it (its ornament read as text), leaves it the
+        # topmost text of the page; a running header stands apart from what it heads, or spans it.
         if self.is_masthead(region) and not any(
-                r.lines and self.boxes[r.id].bounds[3] < box.bounds[1] for r in self.page.regions):
+                r.lines and self.boxes[r.id].bounds[3] < box.bounds[1] and horizontal_overlap(self.boxes[r.id], box) > 0
+                and not self.ornament_of(self.boxes[r.id], box) for r in self.page.regions):
             return RegionType.masthead
         in_margin = box.bounds[3] < config.margin_top * self.page_height \
             or box.bounds[1] > config.margin_bottom * self.page_height
@@ -117,10 +128,22 @@ class Classifier:
         header looks the same.
         """
         config, box = self.config, self.boxes[region.id]
-        return len(region.lines) == 1 and box.bounds[3] < config.masthead_top * self.page_height \
+        return bool(region.lines) and self.one_row(region) and box.bounds[3] < config.masthead_top * self.page_height \
             and self.meter.style(region).size >= config.masthead_height_ratio \
             and box.width >= config.masthead_width * self.page_width \
             and abs(box.center[0] - self.page_width / 2) <= config.masthead_centre * self.page_width
+
+    def ornament_of(self, above: Polygon, masthead: Polygon) -> bool:
+        """A box just over a masthead, nearer than its height and narrower than `masthead_cover` of it."""
+        return above.width < self.config.masthead_cover * masthead.width \
+            and masthead.bounds[1] - above.bounds[3] < masthead.height
+
+    def one_row(self, region: Region) -> bool:
+        """One printed row: one line, or lines each overlapping the tallest by `same_row_overlap` of their height
+        (display type that OCR read in overlapping pieces; separate rows of print do not overlap so far)."""
+        boxes = [to_working(self.page, line.polygon) for line in region.lines]
+        tallest = max(boxes, key=lambda b: b.height)
+        return all(vertical_overlap(b, tallest) > self.config.same_row_overlap * b.height for b in boxes)
 
     def kicker_over_headline(self, region: Region) -> bool:
         """A short line set just over much larger type, no wider than it and on its axis or flush with it: a
@@ -203,16 +226,22 @@ class Classifier:
     def column_of(self, region: Region) -> Polygon | None:
         """The column a block stands in: the text block of three lines or more nearest above or below it."""
         box = self.boxes[region.id]
-        near = []
-        for other in self.page.regions:
-            if other is region or len(other.lines) < 3 or other.type not in (RegionType.body, RegionType.table):
-                continue
-            column = self.boxes[other.id]
-            if horizontal_overlap(column, box) < 0.5 * min(box.width, column.width) or column.width < 0.9 * box.width:
-                continue
-            gap = max(column.bounds[1] - box.bounds[3], box.bounds[1] - column.bounds[3])
-            near.append((gap, column))
-        return min(near, key=lambda item: item[0])[1] if near else None
+        x0, y0, x1, y1 = self.extent.T
+        width = x1 - x0
+        near = self.others(region, self.columns) & (width >= 0.9 * box.width) \
+            & (np.minimum(x1, box.bounds[2]) - np.maximum(x0, box.bounds[0]) >= 0.5 * np.minimum(box.width, width))
+        if not near.any():
+            return None
+        gaps = np.maximum(y0 - box.bounds[3], box.bounds[1] - y1)
+        candidates = np.flatnonzero(near)
+        return self.boxes[self.page.regions[candidates[np.argmin(gaps[candidates])]].id]
+
+    def others(self, region: Region, mask: np.ndarray) -> np.ndarray:
+        """`mask` without the region itself."""
+        others = mask.copy()
+        if id(region) in self.place:
+            others[self.place[id(region)]] = False
+        return others
 
     def centred_in(self, region: Region, column: Polygon) -> bool:
         box, config = self.boxes[region.id], self.config
@@ -231,14 +260,12 @@ class Classifier:
     def spaced(self, region: Region) -> bool:
         """Set in space: more above it than between lines of text (or a column's top), some below."""
         box, config = self.boxes[region.id], self.config
-        above = [box.bounds[1] - self.boxes[r.id].bounds[3] for r in self.page.regions
-                 if r is not region and r.lines and horizontal_overlap(self.boxes[r.id], box) > 0
-                 and self.boxes[r.id].bounds[3] <= box.bounds[1] + 0.5 * self.body]
-        below = [self.boxes[r.id].bounds[1] - box.bounds[3] for r in self.page.regions
-                 if r is not region and r.lines and horizontal_overlap(self.boxes[r.id], box) > 0
-                 and self.boxes[r.id].bounds[1] >= box.bounds[3] - 0.5 * self.body]
-        return (not above or min(above) >= config.heading_space * self.body) \
-            and (not below or min(below) >= config.heading_space_below * self.body)
+        x0, y0, x1, y1 = self.extent.T
+        beside = self.others(region, self.texted) & (np.minimum(x1, box.bounds[2]) - np.maximum(x0, box.bounds[0]) > 0)
+        above = box.bounds[1] - y1[beside & (y1 <= box.bounds[1] + 0.5 * self.body)]
+        below = y0[beside & (y0 >= box.bounds[3] - 0.5 * self.body)] - box.bounds[3]
+        return (not above.size or above.min() >= config.heading_space * self.body) \
+            and (not below.size or below.min() >= config.heading_space_below * self.body)
 
     def settle_headings(self, text: list[Region]) -> None:
         """Which headings are pull quotes, and which body-size headings are a column's crossheads.
@@ -265,16 +292,20 @@ class Classifier:
         story opens before the one above has any text, so this is that story's pull quote."""
         box, config = self.boxes[region.id], self.config
         size = self.meter.style(region).size
-        for head in self.page.regions:
-            head_box = self.boxes[head.id]
-            if head is region or self.typed.get(head.id) != RegionType.headline or head_box.bounds[3] > box.bounds[1] \
-                    or horizontal_overlap(head_box, box) < 0.9 * box.width or self.meter.style(head).size <= size \
-                    or box.bounds[1] - head_box.bounds[3] <= config.stacked_gap * self.body:
+        regions = self.page.regions
+        x0, y0, x1, y1 = self.extent.T
+        overlap = np.minimum(x1, box.bounds[2]) - np.maximum(x0, box.bounds[0])
+        kinds = [self.typed.get(r.id) for r in regions]
+        heads = self.others(region, np.array([kind == RegionType.headline for kind in kinds], dtype=bool)) \
+            & (y1 <= box.bounds[1]) & (overlap >= 0.9 * box.width) \
+            & (box.bounds[1] - y1 > config.stacked_gap * self.body)
+        texts = np.array([kind == RegionType.body and len(r.lines) >= 2
+                          for kind, r in zip(kinds, regions, strict=True)], dtype=bool) & (overlap > 0)
+        middle = (y0 + y1) / 2
+        for k in np.flatnonzero(heads):
+            if self.meter.style(regions[k]).size <= size:
                 continue
-            if not any(self.typed.get(other.id) == RegionType.body and len(other.lines) >= 2
-                       and horizontal_overlap(self.boxes[other.id], box) > 0
-                       and head_box.bounds[3] <= self.boxes[other.id].center[1] <= box.bounds[1]
-                       for other in self.page.regions):
+            if not (texts & (y1[k] <= middle) & (middle <= box.bounds[1])).any():
                 return True
         return False
 
@@ -334,14 +365,22 @@ class Classifier:
         return self.typed.get(region.id) == RegionType.body and not self.meter.other_type(region)
 
     def text_directly_above(self, region: Region) -> bool:
-        box = self.boxes[region.id]
-        return any(self.running_text(r) and directly_below(box, self.boxes[r.id], self.config.stacked_gap * self.body)
-                   for r in self.page.regions if r is not region)
+        return any(self.running_text(self.page.regions[k]) for k in self.stacked(region, above=True))
 
     def text_directly_below(self, region: Region) -> bool:
-        box = self.boxes[region.id]
-        return any(self.running_text(r) and directly_below(self.boxes[r.id], box, self.config.stacked_gap * self.body)
-                   for r in self.page.regions if r is not region)
+        return any(self.running_text(self.page.regions[k]) for k in self.stacked(region, above=False))
+
+    def stacked(self, region: Region, above: bool) -> np.ndarray:
+        """The places of the blocks `directly_below` which the region stands (`above`), or directly below it."""
+        box, reach = self.boxes[region.id], self.config.stacked_gap * self.body
+        x0, y0, x1, y1 = self.extent.T
+        overlap = np.minimum(x1, box.bounds[2]) - np.maximum(x0, box.bounds[0])
+        least = -0.5 * np.minimum(box.height, y1 - y0)
+        if above:  # directly_below(box, other)
+            gap, wide = box.bounds[1] - y1, overlap > 0.5 * box.width
+        else:  # directly_below(other, box)
+            gap, wide = y0 - box.bounds[3], overlap > 0.5 * (x1 - x0)
+        return np.flatnonzero(self.others(region, (least <= gap) & (gap <= reach) & wide))
 
     # -- boxes --------------------------------------------------------------------------------------
     def sidebars(self, text: list[Region]) -> None:
