@@ -177,6 +177,13 @@ class TypingConfig(Options):
     """... when they overlap by this share of the narrower one."""
 
 
+class ReadingOrderConfig(Options):
+    engine_column_share: float = Field(0.5, gt=0, le=1)
+    """Where the OCR engine's order stands (Tesseract's blocks), a part typing split off a block follows the region
+    above it in its column: one it overlaps along x by this share of the narrower of the two. A neighbouring column
+    whose box reaches a few pixels into this one is not above it (NZZ 1943: 24 lines read one column early)."""
+
+
 class ArticlesConfig(Options):
     """How the articles stage (broadsheet/stages/articles.py) weighs geometry. Lengths in body line heights
     are relative to the page's body type; shares are of the block being placed unless said otherwise."""
@@ -246,6 +253,12 @@ class TesseractConfig(Options):
     """A page of at most this many pixels is given to Tesseract whole, not in tiles: its layout analysis finds the
     columns and their rules only where it sees them whole (NZZ front pages, 21 MP: line-matched CER 0.13 whole, 0.24
     in 2600x2000 tiles). Larger pages (broadsheets scanned at 600 dpi, 75 MP) are tiled to bound time and memory."""
+    timeout_s: float = Field(900.0, ge=0)
+    """One read (a page, a tile or a region) that takes longer is stopped and tried once more, downscaled by
+    `timeout_retry_scale`; a second timeout leaves that image to the other engine, flagged. 0: no limit."""
+    timeout_retry_scale: float = Field(0.5, gt=0, lt=1)
+    """The retry's scale: LSTM models read an x-height of about 20-30 px, which 475 dpi newspaper type (40-50 px)
+    still has at half size."""
 
 
 class PaddleOcrConfig(Options):
@@ -385,6 +398,7 @@ class Settings(Options):
     orientation: OrientationConfig = OrientationConfig()
     layout: LayoutConfig = LayoutConfig()
     typing: TypingConfig = TypingConfig()
+    reading_order: ReadingOrderConfig = ReadingOrderConfig()
     articles: ArticlesConfig = ArticlesConfig()
     ocr: OcrConfig = OcrConfig()
     repair: RepairConfig = RepairConfig()

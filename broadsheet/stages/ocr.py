@@ -19,8 +19,10 @@ import numpy as np
 from broadsheet.config import OcrConfig
 from broadsheet.engines.base import (
     EngineLine,
+    EngineTimeoutError,
     EngineWord,
     OcrEngine,
+    TimeoutHandler,
     at_resolution,
     flag_fallback,
     read_all,
@@ -31,7 +33,7 @@ from broadsheet.engines.pdf_text import PdfTextLayer, reads_text_layer
 from broadsheet.engines.routing import mean_confidence, needs_second_reading, route_page
 from broadsheet.engines.tiling import PADDING, tiles
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
-from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
+from broadsheet.model.page import Flag, Line, Page, ProcessingStep, Region, RegionType, Severity, Word
 from broadsheet.stages.base import recorded_step, region_ids, to_working
 from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.script import LONG_S, is_cjk, join_fragments
@@ -57,11 +59,13 @@ def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
 
 
 def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height: int,
-               overlap: int) -> list[EngineLine]:
+               overlap: int, on_timeout: TimeoutHandler | None = None) -> list[EngineLine]:
+    """Every line of the image, read in tiles of at most max_width x max_height; a tile the engine times out on is
+    read by `on_timeout` (see base.read_all)."""
     lines: list[EngineLine] = []
     cut = tiles(image, max_width, max_height, overlap)
     crops = [np.pad(image[t.top:t.bottom, t.left:t.right], PADDING, constant_values=255) for t in cut]
-    for tile, read in zip(cut, read_all(engine, crops), strict=True):
+    for tile, read in zip(cut, read_all(engine, crops, on_timeout), strict=True):
         for line in read:
             moved = _shift(line, tile.left - PADDING, tile.top - PADDING)
             centre_y = sum(p[1] for p in moved.quad) / len(moved.quad)
@@ -234,6 +238,7 @@ class Ocr:
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = self.images.read(page)
+            timeouts: list[str] = []
             region_boxes = [to_working(page, r.polygon) for r in page.regions
                             if r.type not in (RegionType.figure, RegionType.separator)]
             if reads_text_layer(page):
@@ -246,7 +251,8 @@ class Ocr:
             else:
                 engine = route_page(self.engine, page, step, image)
                 limits = tile_limits(engine, image, self.config)
-                read = read_tiles(at_resolution(engine, page.dpi), image, *limits, self.config.strip_overlap)
+                read = read_tiles(at_resolution(engine, page.dpi), image, *limits, self.config.strip_overlap,
+                                  self._read_instead(second_engine(self.engine, engine), page.dpi, timeouts))
                 whole_page = limits == image.shape[1::-1]
                 step.settings["dpi"] = page.dpi and round(page.dpi)
             if whole_page and read and all(line.block is not None for line in read):
@@ -264,13 +270,35 @@ class Ocr:
                 page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
                                                       self.config.figure_text_share)
             if (other := second_engine(self.engine, engine)) is not None:
-                route_regions(other, page, image, step)
+                route_regions(other, page, image, step, timeouts)
+            flag_timeouts(page, step, timeouts)
             if isinstance(runtime := getattr(engine, "backend", None), str):
                 step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
             if self.config.long_s == "fold":
                 page.regions = [fold_long_s(region) for region in page.regions]
             flag_fallback(page, engine, self.engine)
         return page
+
+    def _read_instead(self, other: OcrEngine | None, dpi: float | None, timeouts: list[str]) -> TimeoutHandler:
+        """What reads a tile the page's engine timed out on: the other engine, in its own tiles, or none (the tile
+        is then left unread); each timeout is noted in `timeouts`."""
+
+        def read(image: np.ndarray, error: EngineTimeoutError) -> list[EngineLine]:
+            if other is None:
+                timeouts.append(f"{error}; left unread")
+                return []
+            timeouts.append(f"{error}; read by {other.name} ({other.model}) instead")
+            limits = tile_limits(other, image, self.config)
+            return read_tiles(at_resolution(other, dpi), image, *limits, self.config.strip_overlap)
+
+        return read
+
+
+def flag_timeouts(page: Page, step: ProcessingStep, timeouts: list[str]) -> None:
+    """One `ocr-timeout` flag per image an engine timed out on, twice; the step counts them."""
+    step.settings["timeouts"] = len(timeouts)
+    page.flags.extend(Flag(code="ocr-timeout", severity=Severity.error if reason.endswith("left unread")
+                           else Severity.warning, reason=reason) for reason in timeouts)
 
 
 def fold_long_s(region: Region) -> Region:
@@ -324,17 +352,24 @@ def engine_regions(page: Page, read: list[EngineLine], engine: str) -> list[Regi
     return drop_shadowed_empty(regions)
 
 
-def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep) -> None:
+def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep,
+                  timeouts: list[str]) -> None:
     """A region whose script may differ from its page's is read by the other engine too (see
     routing.needs_second_reading); the reading with the higher calibrated confidence is kept. Each
-    line records its engine, and the step lists the regions that changed engine."""
+    line records its engine, and the step lists the regions that changed engine. A region the other engine times
+    out on keeps its first reading (noted in `timeouts`)."""
+
+    def keep_first(_: np.ndarray, error: EngineTimeoutError) -> list[EngineLine]:
+        timeouts.append(f"{error}; its first reading kept")
+        return []
+
     rerouted = []
     doubtful = [(index, region, [max(0, round(v)) for v in to_working(page, region.polygon).bounds])
                 for index, region in enumerate(page.regions)
                 if region.lines and needs_second_reading(region.text, mean_confidence(region.lines),
                                                          str(step.settings.get("script")))]
     crops = [np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255) for _, _, (x0, y0, x1, y1) in doubtful]
-    read_twice = read_all(at_resolution(other, page.dpi), crops)
+    read_twice = read_all(at_resolution(other, page.dpi), crops, keep_first)
     for (index, region, (x0, y0, _, _)), read in zip(doubtful, read_twice, strict=True):
         shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in read]
         lines = [line for block in column_blocks(shifted) for line in block]

@@ -87,3 +87,12 @@ def test_a_part_typing_split_off_follows_the_region_above_it_in_its_column() -> 
     regions = [_region("left", LEFT), _region("head", HEAD), _region("right-text", RIGHT)]
     page = _page(regions, ["head", "left"], {"reading_order": ENGINE_ORDER})
     assert ReadingOrder()(page).reading_order == ["head", "right-text", "left"]
+
+
+def test_a_split_off_part_follows_its_own_column_not_a_neighbour_reaching_into_it() -> None:
+    """NZZ 1943: the left column's box reaches a few pixels into the right column and runs further down than the
+    right column's first line (typed a caption), which the rest of that column (a fresh id) follows."""
+    regions = [_region("left", (0, 100, 420, 900)), _region("caption", (400, 100, 900, 140)),
+               _region("right-rest", (400, 150, 900, 900))]
+    page = _page(regions, ["left", "caption"], {"reading_order": ENGINE_ORDER})
+    assert ReadingOrder()(page).reading_order == ["left", "caption", "right-rest"]
