@@ -62,6 +62,12 @@ class TesseractEngine:
         """The scan's dots per inch, told to Tesseract (see `at_resolution`); None lets Tesseract guess."""
         self.processes = config.processes or os.cpu_count() or 1
         """Tesseract processes reading at once (broadsheet.engines.base.read_all): one per core by default."""
+        self.rereader = TesseractEngine(config.model_copy(update={"languages": config.reread_languages,
+                                                                  "reread_languages": ""})) \
+            if config.reread_languages else None
+        """What reads a region again where this one read it unsurely (broadsheet.stages.ocr.reread_unsure)."""
+        self.reread_below = config.reread_below
+        self.pad_whole_page = config.pad_whole_page
         self.timeout_s = config.timeout_s
         self.retry_scale = config.timeout_retry_scale
         if self.processes > 1:

@@ -92,13 +92,32 @@ def test_a_page_whose_fraktur_check_times_out_is_read_by_the_default_engine_and_
     assert len(lines) >= 8 and {line.engine for line in lines} == {"rapidocr"}
 
 
-def _processed(tmp_path: Path, image: np.ndarray, dpi: int) -> tuple[Page, float]:
+@needs_kant
+@pytest.mark.slow
+def test_a_page_read_whole_unpadded_keeps_the_engines_blocks_where_the_padded_reading_has_them(
+        tmp_path: Path) -> None:
+    from broadsheet.stages.ocr import ENGINE_ORDER
+
+    tops = []
+    for pad in (True, False):
+        blackletter = TesseractConfig(languages="Fraktur+frk", heavy_noise_removal=True, pad_whole_page=pad)
+        page, _ = _processed(tmp_path / str(pad), _paragraph(), 300,
+                             Settings(ocr=OcrConfig(engine=ScriptRoutingConfig(blackletter=blackletter))))
+        assert next(s for s in page.steps if s.stage == "ocr").settings["reading_order"] == ENGINE_ORDER
+        tops.append(sorted(line.polygon.bounds[1] for region in page.regions for line in region.lines))
+    padded, unpadded = tops
+    assert len(unpadded) >= 8 and abs(len(padded) - len(unpadded)) <= 1
+    assert all(abs(a - b) < 8 for a, b in zip(padded, unpadded, strict=False))  # same page pixels, no shift
+
+
+def _processed(tmp_path: Path, image: np.ndarray, dpi: int, settings: Settings | None = None) -> tuple[Page, float]:
     from broadsheet.ingest.files import ingest_file
     from broadsheet.run.page import build_stages, process_page
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "page.png"
     Image.fromarray(image).save(path, dpi=(dpi, dpi))
-    settings = Settings()
+    settings = settings or Settings()
     [page] = ingest_file(path)
     started = time.perf_counter()
     page = process_page(page, build_stages(settings, WorkingImages(tmp_path / "work")), settings)
