@@ -23,7 +23,7 @@ from broadsheet.model.page import Line, Page, Region, RegionType
 from broadsheet.stages.base import lines_box, region_ids, to_working
 from broadsheet.stages.jumps import opens_continued_story
 from broadsheet.stages.typing.measure import TypeMeter, capitals, line_height, line_pitch, upright
-from broadsheet.text.script import cjk_share, join_fragments
+from broadsheet.text.script import CJK_SHARE, cjk_share, join_fragments
 
 DATELINE_PATTERN = re.compile(
     r"本报\S{0,8}?\d{1,2}月\d{1,2}日电|(^|\n)[A-Z][A-Z.' -]{2,}, ([A-Z][a-z]{2,4}\.?|May|June|July) \d{1,2}\b")
@@ -318,7 +318,10 @@ def _block_between(upper: Region, lower: Region, near: list[Region], boxes: dict
                    config: TypingConfig) -> bool:
     """Whether another block of text lies between two stacked fragments, in their column, its middle in the gap
     between them (a story's first line typed apart as its lead, a heading): joined, the lower one's lines would be
-    read before it (NZZ 1780: a story's second line before its first)."""
+    read before it (NZZ 1780: a story's second line before its first). Blocks of CJK are not judged: set vertically,
+    their columns run side by side, not one below the other."""
+    if cjk_share(upper.text + lower.text) >= CJK_SHARE:
+        return False
     top, bottom = boxes[upper.id], boxes[lower.id]
     for other in near:
         if other is upper or other is lower or not other.lines or other.type in (RegionType.figure,
