@@ -32,6 +32,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -84,38 +85,51 @@ def _cached(page: RealPage, cache: Path) -> bool:
     return any(cache.glob(f"{identity}-*.json"))
 
 
-def read(page: RealPage, cache: Path, settings: Settings) -> tuple[Page, float, str | None]:
-    """The page after every stage, the seconds its reading stages took when OCR ran (0 for existing OCR), and why
-    broadsheet refused the file where it did (NDNP's ALTO is read as it is, in inch1200)."""
+def cpu_seconds() -> float:
+    """CPU seconds this process and the child processes it has waited for (Tesseract's) have used so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def read(page: RealPage, cache: Path, settings: Settings) -> tuple[Page, float, float | None, str | None]:
+    """The page after every stage, the seconds its reading stages took when OCR ran (0 for existing OCR), the CPU
+    seconds they took where OCR ran in this run (else None), and why broadsheet refused the file where it did (NDNP's
+    ALTO is read as it is, in inch1200)."""
     if page.set == "ndnp":
         existing = process_existing(page.source, settings)
         refused = (existing.flags[0].reason if existing.flags else "failed") \
             if existing.status == PageStatus.failed else None
-        return existing, 0.0, refused
+        return existing, 0.0, None, refused
+    known = set((cache / "ocr").glob("*.json"))
+    cpu_before = cpu_seconds()
     [read_page] = read_cached(page.source, cache / "ocr", settings)
+    reading_cpu_s = cpu_seconds() - cpu_before if set((cache / "ocr").glob("*.json")) - known else None
     reading_s = sum(step.seconds for step in read_page.steps)
     if read_page.status == PageStatus.failed:
-        return read_page, reading_s, None
-    return finish(read_page, cached_images(cache / "ocr"), settings), reading_s, None
+        return read_page, reading_s, reading_cpu_s, None
+    return finish(read_page, cached_images(cache / "ocr"), settings), reading_s, reading_cpu_s, None
 
 
-def tesseract_alone(page: RealPage, cache: Path, cached_only: bool) -> tuple[str | None, float | None]:
+def tesseract_alone(page: RealPage, cache: Path, cached_only: bool) -> tuple[str | None, float | None, float | None]:
     """Tesseract's `TESSERACT_BASELINE` model on the whole page image, nothing around it (its own layout analysis,
-    --psm 3): the baseline issue #20 compares with. The text, kept in the cache, and the seconds it took (None,
-    None when only the cache may answer and it holds none)."""
+    --psm 3, as many threads as its OpenMP takes): the baseline issue #20 compares with. The text, kept in the cache,
+    and the seconds and CPU seconds it took (None when only the cache may answer and it holds none)."""
     target = cache / "tesseract" / f"{page.name}.{TESSERACT_BASELINE}.txt"
     if target.exists():
         recorded = json.loads(target.read_text(encoding="utf-8"))
-        return recorded["text"], recorded["seconds"]
+        return recorded["text"], recorded["seconds"], recorded.get("cpu_seconds")
     if cached_only:
-        return None, None
-    started = time.perf_counter()
+        return None, None, None
+    # As a user runs it: not held to the one thread broadsheet's own Tesseract processes keep to.
+    environment = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
+    started, cpu_before = time.perf_counter(), cpu_seconds()
     text = subprocess.run(["tesseract", str(page.source), "-", "-l", TESSERACT_BASELINE, "--psm", "3"],
-                          capture_output=True, text=True, check=True).stdout
-    seconds = time.perf_counter() - started
+                          capture_output=True, text=True, check=True, env=environment).stdout
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps({"text": text, "seconds": round(seconds, 2)}, ensure_ascii=False), encoding="utf-8")
-    return text, seconds
+    target.write_text(json.dumps({"text": text, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2)},
+                                 ensure_ascii=False), encoding="utf-8")
+    return text, seconds, cpu
 
 
 def score(page_set: RealPage, page: Page, out: Path, alto: Path | None, clippings: list[Any],
@@ -135,7 +149,10 @@ def score(page_set: RealPage, page: Page, out: Path, alto: Path | None, clipping
                        cer_line_matched=round(line_matched_cer(truth_lines(truth), alto_lines(alto)), 4))
             if baseline is not None:
                 alone = text_scores(truth_text, ExtractedText.from_str(baseline))
-                row.update(tesseract_cer=round(alone.cer, 4), tesseract_wer=round(alone.wer, 4))
+                alone_lines = [line for line in baseline.splitlines() if line.strip()]
+                row.update(tesseract_cer=round(alone.cer, 4), tesseract_wer=round(alone.wer, 4),
+                           tesseract_cer_long_s_folded=round(alone.cer_long_s_folded, 4),
+                           tesseract_cer_line_matched=round(line_matched_cer(truth_lines(truth), alone_lines), 4))
             if "abbyy" in page_set.extra and page_set.extra["abbyy"].exists():
                 abbyy = text_scores(truth_text, abbyy_text(page_set.extra["abbyy"]))
                 row.update(abbyy_cer=round(abbyy.cer, 4), abbyy_wer=round(abbyy.wer, 4),
@@ -185,27 +202,27 @@ def run(sets: list[str], per_set: int | None, cache: Path, cached_only: bool,
     out.mkdir(parents=True)
     entries: list[ManifestPage] = []
     written: list[ManifestArticle] = []
-    finished: list[tuple[RealPage, Page, ManifestPage, float, float, str | None]] = []
+    finished: list[tuple[RealPage, Page, ManifestPage, float, float | None, float, str | None]] = []
     for index, real in enumerate(chosen, 1):
         started = time.perf_counter()
-        page, reading_s, refused = read(real, cache, settings)
+        page, reading_s, reading_cpu_s, refused = read(real, cache, settings)
         total_s = time.perf_counter() - started
         page, entry, articles = write_page(page, out)
         entries.append(entry)
         written.extend(articles)
-        finished.append((real, page, entry, reading_s, total_s, refused))
+        finished.append((real, page, entry, reading_s, reading_cpu_s, total_s, refused))
         print(f"[{index}/{len(chosen)}] {real.set} {real.name}: {page.status.value}, {len(page.articles)} articles, "
               f"this run {total_s:.1f}s", flush=True)
     write_manifest(out, entries, written, timings={})
     kept = {pid: c for c in run_conservation(out) for pid in c.page_ids}
     clippings = read_clippings(REAL / "topaz_times_1944") if "topaz" in sets else []
     rows = []
-    for real, page, entry, reading_s, total_s, refused in finished:
+    for real, page, entry, reading_s, reading_cpu_s, total_s, refused in finished:
         alto = out / entry.alto if entry.alto else None
         conservation = kept.get(page.id)
         later_s = sum(step.seconds for step in page.steps) - reading_s
-        alone, alone_s = (tesseract_alone(real, cache, cached_only) if baseline and real.set in BASELINE_SETS
-                          else (None, None))
+        alone, alone_s, alone_cpu_s = (tesseract_alone(real, cache, cached_only)
+                                       if baseline and real.set in BASELINE_SETS else (None, None, None))
         row = {"set": real.set, "page": real.name, "status": page.status.value,
                "failure": next((f.reason for f in page.flags if page.status == PageStatus.failed), None),
                "refused_as_given": refused,
@@ -213,6 +230,10 @@ def run(sets: list[str], per_set: int | None, cache: Path, cached_only: bool,
                **score(real, page, out, alto, clippings, alone)}
         if alone_s is not None:
             row["tesseract_s"] = round(alone_s, 2)
+        if reading_cpu_s is not None:
+            row["reading_cpu_s"] = round(reading_cpu_s, 2)
+        if alone_cpu_s is not None:
+            row["tesseract_cpu_s"] = round(alone_cpu_s, 2)
         row["conservation"] = round(conservation.share, 4) if conservation else None
         if conservation and alto:
             row.update(lost_regions=len(conservation.lost_regions), content_characters=conservation.content_characters,
@@ -256,7 +277,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "reading_order_tau": _mean(members, "reading_order_tau"),
             **{m: _weighted(members, m) for m in ("cer", "wer", "cer_long_s_folded", "cer_line_matched", "abbyy_cer",
                                                    "abbyy_wer", "abbyy_cer_long_s_folded", "tesseract_cer",
-                                                   "tesseract_wer")},
+                                                   "tesseract_wer", "tesseract_cer_long_s_folded",
+                                                   "tesseract_cer_line_matched")},
             "reading_s_mean": _mean(members, "reading_s"),
             "later_s_mean": _mean(members, "later_s"),
             "tesseract_s_mean": _mean(members, "tesseract_s"),

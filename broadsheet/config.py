@@ -212,6 +212,13 @@ class TypingConfig(Options):
     """... when they overlap by this share of the narrower one."""
 
 
+class ReadingOrderConfig(Options):
+    engine_column_share: float = Field(0.5, gt=0, le=1)
+    """Where the OCR engine's order stands (Tesseract's blocks), a part typing split off a block follows the region
+    above it in its column: one it overlaps along x by this share of the narrower of the two. A neighbouring column
+    whose box reaches a few pixels into this one is not above it (NZZ 1943: 24 lines read one column early)."""
+
+
 class ArticlesConfig(Options):
     """How the articles stage (broadsheet/stages/articles.py) weighs geometry. Lengths in body line heights
     are relative to the page's body type; shares are of the block being placed unless said otherwise."""
@@ -281,6 +288,26 @@ class TesseractConfig(Options):
     """A page of at most this many pixels is given to Tesseract whole, not in tiles: its layout analysis finds the
     columns and their rules only where it sees them whole (NZZ front pages, 21 MP: line-matched CER 0.13 whole, 0.24
     in 2600x2000 tiles). Larger pages (broadsheets scanned at 600 dpi, 75 MP) are tiled to bound time and memory."""
+    pad_whole_page: bool = True
+    """A page read whole is cropped to its ink and padded with white, as a tile is; False gives it as scanned.
+    Measured (README #20, one OCR run each): unpadded, NZZ 1900 is read without lines across its columns
+    (line-matched CER 14.0% -> 8.6%) and the NZZ set gains (CER 11.8% -> 11.1%), but Kant 0017 (6.1% -> 8.2%) and NZZ
+    1780 (7.6% -> 9.2%) lose and fall behind Tesseract alone."""
+    reread_languages: str = ""
+    """Models a region read unsurely (`reread_below`) is read again with, the more confident reading kept; empty:
+    none. A faster blackletter setting than two models on every region: `languages="frk"`,
+    `reread_languages="Fraktur+frk"`."""
+    reread_below: float = Field(0.85, ge=0, le=1)
+    """A region whose words Tesseract read with a mean confidence (its own, 0-1) under this is read again with
+    `reread_languages`. Kant and NZZ regions (benchmarks/fraktur_models.py): `frk` alone 9.2% CER, `Fraktur+frk`
+    8.7% at twice the time, `frk` with regions under 0.85 (27% of the regions' text) read again by
+    `Fraktur+frk` 8.9%; through the pipeline on Kant 7.4% against 6.5% with `Fraktur+frk` (README #20)."""
+    timeout_s: float = Field(900.0, ge=0)
+    """One read (a page, a tile or a region) that takes longer is stopped and tried once more, downscaled by
+    `timeout_retry_scale`; a second timeout leaves that image to the other engine, flagged. 0: no limit."""
+    timeout_retry_scale: float = Field(0.5, gt=0, lt=1)
+    """The retry's scale: LSTM models read an x-height of about 20-30 px, which 475 dpi newspaper type (40-50 px)
+    still has at half size."""
 
 
 class PaddleOcrConfig(Options):
@@ -308,7 +335,8 @@ class ScriptRoutingConfig(Options):
     """CJK and modern Latin type."""
     blackletter: TesseractConfig = TesseractConfig(languages="Fraktur+frk", heavy_noise_removal=True)
     """Fraktur and other blackletter: Tesseract's Fraktur script model with its German Fraktur model beside it
-    (Debian's tesseract-ocr-script-frak and tesseract-ocr-frk); measured in README, section OCR engines."""
+    (Debian's tesseract-ocr-script-frak and tesseract-ocr-frk); measured in README, sections OCR engines and #20 (the
+    best fixed choice per region, and no rule that chooses per region did better)."""
 
 
 OcrEngineConfig = Annotated[RapidOcrConfig | PaddleOcrConfig | TesseractConfig | ScriptRoutingConfig,
@@ -431,6 +459,7 @@ class Settings(Options):
     orientation: OrientationConfig = OrientationConfig()
     layout: LayoutConfig = LayoutConfig()
     typing: TypingConfig = TypingConfig()
+    reading_order: ReadingOrderConfig = ReadingOrderConfig()
     articles: ArticlesConfig = ArticlesConfig()
     ocr: OcrConfig = OcrConfig()
     repair: RepairConfig = RepairConfig()

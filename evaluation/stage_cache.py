@@ -51,7 +51,7 @@ def reading_stages(settings: Settings, images: WorkingImages) -> list[Stage]:
 
 
 def later_stages(settings: Settings, images: WorkingImages) -> list[Stage]:
-    return [NewspaperTypes(settings.typing, images), ReadingOrder(), Articles(settings.articles),
+    return [NewspaperTypes(settings.typing, images), ReadingOrder(settings.reading_order), Articles(settings.articles),
             *repair_stages(settings.repair, settings.articles.indent)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
@@ -64,14 +64,29 @@ class LayoutEngine(Protocol):
         ...
 
 
-def read_all(engine: OcrEngine, images: Sequence[np.ndarray]) -> list[list[EngineLine]]:
+TimeoutHandler = Callable[[np.ndarray, "EngineTimeoutError"], list[EngineLine]]
+"""What reads an image instead when the engine timed out on it (another engine), given the image and the error."""
+
+
+def read_all(engine: OcrEngine, images: Sequence[np.ndarray],
+             on_timeout: TimeoutHandler | None = None) -> list[list[EngineLine]]:
     """Each image's lines, in order. An engine that reads in processes of its own (Tesseract: `processes`) reads
-    several at once; one that already spreads one read over every core (ONNX Runtime, OpenVINO) reads in turn."""
+    several at once; one that already spreads one read over every core (ONNX Runtime, OpenVINO) reads in turn. An
+    image the engine times out on (EngineTimeoutError) is read by `on_timeout` where one is given."""
+
+    def read(image: np.ndarray) -> list[EngineLine]:
+        try:
+            return engine.read(image)
+        except EngineTimeoutError as exc:
+            if on_timeout is None:
+                raise
+            return on_timeout(image, exc)
+
     workers = min(int(getattr(engine, "processes", 1)), len(images))
     if workers <= 1:
-        return [engine.read(image) for image in images]
+        return [read(image) for image in images]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(engine.read, images))
+        return list(pool.map(read, images))
 
 
 def at_resolution(engine: OcrEngine, dpi: float | None) -> OcrEngine:
@@ -112,3 +127,8 @@ def flag_fallback(page: Page, *engines: object) -> None:
 
 class EngineUnavailableError(RuntimeError):
     """An engine whose software is not installed; the message names what to install."""
+
+
+class EngineTimeoutError(RuntimeError):
+    """An engine that did not finish reading an image in the time its settings allow, even when retried smaller; the
+    caller keeps another engine's text and flags it (see broadsheet.stages.ocr.read_tiles)."""

@@ -29,7 +29,15 @@ from typing import Protocol
 
 import numpy as np
 
-from broadsheet.engines.base import EngineLine, EngineUnavailableError, OcrEngine, Quad, fallback_reason, line_boxes
+from broadsheet.engines.base import (
+    EngineLine,
+    EngineTimeoutError,
+    EngineUnavailableError,
+    OcrEngine,
+    Quad,
+    fallback_reason,
+    line_boxes,
+)
 from broadsheet.engines.tiling import PADDING, ink_mask, tiles
 from broadsheet.model.page import Flag, Page, ProcessingStep, Severity
 from broadsheet.text.script import CJK_SHARE, cjk_share
@@ -56,6 +64,8 @@ class ScriptDecision:
     default_confidence: float | None = None
     fraktur_confidence: float | None = None
     long_s_share: float | None = None
+    timed_out: str | None = None
+    """Why the blackletter engine could not read the sample in time: the page then stays with the default engine."""
 
     def settings(self) -> dict[str, str | float | None]:
         def rounded(value: float | None) -> float | None:
@@ -115,7 +125,10 @@ def detect_script(sample: np.ndarray, default: OcrEngine, blackletter: OcrEngine
         return ScriptDecision(Script.cjk, default_confidence)
     if len(_letters(default_lines)) < MIN_LETTERS or blackletter is None:
         return ScriptDecision(Script.latin, default_confidence)
-    fraktur_lines = blackletter.read(sample)
+    try:
+        fraktur_lines = blackletter.read(sample)
+    except EngineTimeoutError as exc:
+        return ScriptDecision(Script.latin, default_confidence, timed_out=str(exc))
     fraktur_confidence = mean_confidence(fraktur_lines)
     letters = _letters(fraktur_lines)
     long_s = letters.count("ſ") / len(letters) if letters else 0.0
@@ -207,6 +220,9 @@ def route_page(engine: OcrEngine, page: Page, step: ProcessingStep, image: np.nd
     chosen, decision = engine.route(image)
     step.software, step.version = chosen.name, chosen.version
     step.settings.update({"routing": "script", **decision.settings(), "model": chosen.model})
+    if decision.timed_out:
+        page.flags.append(Flag(code="ocr-timeout", reason=f"script check: {decision.timed_out}; page read by "
+                               f"{chosen.model}"))
     if engine.unavailable and decision.script == Script.latin:
         page.flags.append(Flag(
             code="engine-fallback", severity=Severity.info,

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import shutil
 import subprocess
 from collections import defaultdict
 
+import cv2
 import numpy as np
 
 from broadsheet.config import TesseractConfig
-from broadsheet.engines.base import EngineLine, EngineUnavailableError, EngineWord
+from broadsheet.engines.base import EngineLine, EngineTimeoutError, EngineUnavailableError, EngineWord
 from broadsheet.text.script import join_fragments
+
+log = logging.getLogger(__name__)
+TIMEOUT_MESSAGE = "Tesseract process timeout"
+"""What pytesseract raises (as RuntimeError) when it has killed a Tesseract process that ran past its timeout."""
 
 
 def _installed_languages() -> set[str]:
@@ -56,6 +62,14 @@ class TesseractEngine:
         """The scan's dots per inch, told to Tesseract (see `at_resolution`); None lets Tesseract guess."""
         self.processes = config.processes or os.cpu_count() or 1
         """Tesseract processes reading at once (broadsheet.engines.base.read_all): one per core by default."""
+        self.rereader = TesseractEngine(config.model_copy(update={"languages": config.reread_languages,
+                                                                  "reread_languages": ""})) \
+            if config.reread_languages else None
+        """What reads a region again where this one read it unsurely (broadsheet.stages.ocr.reread_unsure)."""
+        self.reread_below = config.reread_below
+        self.pad_whole_page = config.pad_whole_page
+        self.timeout_s = config.timeout_s
+        self.retry_scale = config.timeout_retry_scale
         if self.processes > 1:
             # Each process then keeps to one thread (Tesseract's OpenMP would otherwise start one per core in each).
             os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -74,16 +88,42 @@ class TesseractEngine:
         return told
 
     def read(self, image: np.ndarray) -> list[EngineLine]:
-        options = self._options + (f" --dpi {self.resolution}" if self.resolution else "")
+        """Every line of the image; a read past `timeout_s` is tried once more at `timeout_retry_scale`, and a second
+        timeout raises EngineTimeoutError (nothing is returned that was half read)."""
+        try:
+            return self._read(image, 1.0)
+        except RuntimeError as exc:
+            if str(exc) != TIMEOUT_MESSAGE:
+                raise
+        height, width = image.shape[:2]
+        log.warning("Tesseract timed out after %ss on a %dx%d image; read again at %s", self.timeout_s, width,
+                    height, self.retry_scale)
+        try:
+            return self._read(image, self.retry_scale)
+        except RuntimeError as exc:
+            if str(exc) != TIMEOUT_MESSAGE:
+                raise
+            raise EngineTimeoutError(
+                f"Tesseract {self.languages} ran past {self.timeout_s:g}s on a {width}x{height} image, and again "
+                f"downscaled to {self.retry_scale:g}") from exc
+
+    def _read(self, image: np.ndarray, scale: float) -> list[EngineLine]:
+        """The lines of the image read at `scale` (Tesseract told the resolution the scaled image has), in the
+        given image's pixels."""
+        if scale != 1.0:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        dpi = round(self.resolution * scale) if self.resolution else None
+        options = self._options + (f" --dpi {dpi}" if dpi else "")
         data = self._tesseract.image_to_data(
-            image, lang=self.languages, config=options, output_type=self._tesseract.Output.DICT
+            image, lang=self.languages, config=options, output_type=self._tesseract.Output.DICT,
+            timeout=self.timeout_s,
         )
         grouped: dict[tuple[int, int, int], list[EngineWord]] = defaultdict(list)
         for i, text in enumerate(data["text"]):
             confidence = float(data["conf"][i])
             if not text.strip() or confidence < 0:
                 continue
-            x, y, w, h = (float(data[k][i]) for k in ("left", "top", "width", "height"))
+            x, y, w, h = (float(data[k][i]) / scale for k in ("left", "top", "width", "height"))
             key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
             # Tesseract reports 0..100; the pipeline's one scale is 0..1.
             quad = ((x, y), (x + w, y), (x + w, y + h), (x, y + h))

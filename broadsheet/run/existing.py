@@ -78,7 +78,8 @@ def existing_stages(page: Page, settings: Settings, images: WorkingImages | None
     kept = bool(page.reading_order)
     typing: list[Stage] = [] if typed else [NewspaperTypes(settings.typing, images),
                                             *([StatedOrder(page)] if kept else [])]
-    return [*typing, *([] if kept else [ReadingOrder()]), Articles(settings.articles, stated_order=kept), *repair]
+    ordering: list[Stage] = [] if kept else [ReadingOrder(settings.reading_order)]
+    return [*typing, *ordering, Articles(settings.articles, stated_order=kept), *repair]
 
 
 def with_image(page: Page, image: Path, settings: Settings, images: WorkingImages) -> Page:

@@ -32,7 +32,7 @@ def build_stages(settings: Settings, images: WorkingImages) -> list[Stage]:
         Layout(layout_engine(settings.layout), settings.layout, images),
         Ocr(ocr_engine(settings.ocr.engine), settings.ocr, images),
         NewspaperTypes(settings.typing, images),
-        ReadingOrder(),
+        ReadingOrder(settings.reading_order),
         Articles(settings.articles),
         *repair_stages(settings.repair, settings.articles.indent),
     ]

@@ -11,6 +11,7 @@ told the scan's dpi; its blocks then are the text regions, in its reading order 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from itertools import pairwise
 from statistics import median
 
@@ -19,8 +20,10 @@ import numpy as np
 from broadsheet.config import OcrConfig
 from broadsheet.engines.base import (
     EngineLine,
+    EngineTimeoutError,
     EngineWord,
     OcrEngine,
+    TimeoutHandler,
     at_resolution,
     flag_fallback,
     read_all,
@@ -31,7 +34,7 @@ from broadsheet.engines.pdf_text import PdfTextLayer, reads_text_layer
 from broadsheet.engines.routing import mean_confidence, needs_second_reading, route_page
 from broadsheet.engines.tiling import PADDING, tiles
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
-from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
+from broadsheet.model.page import Flag, Line, Page, ProcessingStep, Region, RegionType, Severity, Word
 from broadsheet.stages.base import recorded_step, region_ids, to_working
 from broadsheet.stages.orientation import VERTICAL_TURNS, quarter_turn
 from broadsheet.stages.working_images import WorkingImages
@@ -83,11 +86,13 @@ def with_writing_mode(region: Region) -> Region:
 
 
 def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height: int,
-               overlap: int) -> list[EngineLine]:
+               overlap: int, on_timeout: TimeoutHandler | None = None) -> list[EngineLine]:
+    """Every line of the image, read in tiles of at most max_width x max_height; a tile the engine times out on is
+    read by `on_timeout` (see base.read_all)."""
     lines: list[EngineLine] = []
     cut = tiles(image, max_width, max_height, overlap)
     crops = [np.pad(image[t.top:t.bottom, t.left:t.right], PADDING, constant_values=255) for t in cut]
-    for tile, read in zip(cut, read_all(engine, crops), strict=True):
+    for tile, read in zip(cut, read_all(engine, crops, on_timeout), strict=True):
         for line in read:
             moved = _shift(line, tile.left - PADDING, tile.top - PADDING)
             centre_y = sum(p[1] for p in moved.quad) / len(moved.quad)
@@ -96,13 +101,17 @@ def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height:
     return lines
 
 
-def tile_limits(engine: OcrEngine, image: np.ndarray, config: OcrConfig) -> tuple[int, int]:
-    """The largest tile the engine reads: the whole page for an engine whose own layout analysis needs to see it
-    whole (Tesseract, up to its `whole_page_pixels`), else the configured tile."""
+def reads_whole(engine: OcrEngine, image: np.ndarray) -> bool:
+    """Whether the engine reads this page in one piece: one whose own layout analysis needs to see it whole
+    (Tesseract, up to its `whole_page_pixels`)."""
     height, width = image.shape[:2]
-    if height * width <= int(getattr(engine, "whole_page_pixels", 0)):
-        return width, height
-    return config.tile_width, config.tile_height
+    return height * width <= int(getattr(engine, "whole_page_pixels", 0))
+
+
+def tile_limits(engine: OcrEngine, image: np.ndarray, config: OcrConfig) -> tuple[int, int]:
+    """The largest tile the engine reads: the whole page where it `reads_whole`, else the configured tile."""
+    height, width = image.shape[:2]
+    return (width, height) if reads_whole(engine, image) else (config.tile_width, config.tile_height)
 
 
 def _regions_at(point: tuple[float, float], boxes: list[Polygon]) -> set[int]:
@@ -260,6 +269,7 @@ class Ocr:
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = self.images.read(page)
+            timeouts: list[str] = []
             region_boxes = [to_working(page, r.polygon) for r in page.regions
                             if r.type not in (RegionType.figure, RegionType.separator)]
             if reads_text_layer(page):
@@ -276,9 +286,15 @@ class Ocr:
                 upright = np.ascontiguousarray(np.rot90(image, -VERTICAL_TURNS)) \
                     if page.writing_mode == "vertical-rl" else image
                 engine = route_page(self.engine, page, step, upright)
-                limits = tile_limits(engine, upright, self.config)
-                read = read_tiles(at_resolution(engine, page.dpi), upright, *limits, self.config.strip_overlap)
-                whole_page = limits == upright.shape[1::-1]
+                read_instead = self._read_instead(second_engine(self.engine, engine), page.dpi, timeouts)
+                whole_page = reads_whole(engine, upright)
+                if whole_page and not getattr(engine, "pad_whole_page", True):
+                    # The page as scanned, neither cropped to its ink nor padded (see TesseractConfig.pad_whole_page).
+                    [read] = read_all(at_resolution(engine, page.dpi), [upright], read_instead)
+                else:
+                    read = read_tiles(at_resolution(engine, page.dpi), upright,
+                                      *tile_limits(engine, upright, self.config), self.config.strip_overlap,
+                                      read_instead)
                 if upright is not image:
                     read = turned_lines(read, upright.shape[1], upright.shape[0])
                     step.settings["read"] = "upright, in a frame turned a quarter for vertical-rl"
@@ -297,8 +313,10 @@ class Ocr:
                 engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
                 page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
                                                       self.config.figure_text_share)
+            reread_unsure(engine, page, image, step, timeouts)
             if (other := second_engine(self.engine, engine)) is not None:
-                route_regions(other, page, image, step)
+                route_regions(other, page, image, step, timeouts)
+            flag_timeouts(page, step, timeouts)
             if isinstance(runtime := getattr(engine, "backend", None), str):
                 step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
             if page.writing_mode == "vertical-rl":
@@ -307,6 +325,27 @@ class Ocr:
                 page.regions = [fold_long_s(region) for region in page.regions]
             flag_fallback(page, engine, self.engine)
         return page
+
+    def _read_instead(self, other: OcrEngine | None, dpi: float | None, timeouts: list[str]) -> TimeoutHandler:
+        """What reads a tile the page's engine timed out on: the other engine, in its own tiles, or none (the tile
+        is then left unread); each timeout is noted in `timeouts`."""
+
+        def read(image: np.ndarray, error: EngineTimeoutError) -> list[EngineLine]:
+            if other is None:
+                timeouts.append(f"{error}; left unread")
+                return []
+            timeouts.append(f"{error}; read by {other.name} ({other.model}) instead")
+            limits = tile_limits(other, image, self.config)
+            return read_tiles(at_resolution(other, dpi), image, *limits, self.config.strip_overlap)
+
+        return read
+
+
+def flag_timeouts(page: Page, step: ProcessingStep, timeouts: list[str]) -> None:
+    """One `ocr-timeout` flag per image an engine timed out on, twice; the step counts them."""
+    step.settings["timeouts"] = len(timeouts)
+    page.flags.extend(Flag(code="ocr-timeout", severity=Severity.error if reason.endswith("left unread")
+                           else Severity.warning, reason=reason) for reason in timeouts)
 
 
 def fold_long_s(region: Region) -> Region:
@@ -360,25 +399,67 @@ def engine_regions(page: Page, read: list[EngineLine], engine: str) -> list[Regi
     return drop_shadowed_empty(regions)
 
 
-def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep) -> None:
+def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep,
+                  timeouts: list[str]) -> None:
     """A region whose script may differ from its page's is read by the other engine too (see
     routing.needs_second_reading); the reading with the higher calibrated confidence is kept. Each
-    line records its engine, and the step lists the regions that changed engine."""
-    rerouted = []
-    doubtful = [(index, region, [max(0, round(v)) for v in to_working(page, region.polygon).bounds])
-                for index, region in enumerate(page.regions)
-                if region.lines and needs_second_reading(region.text, mean_confidence(region.lines),
-                                                         str(step.settings.get("script")))]
-    crops = [np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255) for _, _, (x0, y0, x1, y1) in doubtful]
-    read_twice = read_all(at_resolution(other, page.dpi), crops)
-    for (index, region, (x0, y0, _, _)), read in zip(doubtful, read_twice, strict=True):
+    line records its engine, and the step lists the regions that changed engine. A region the other engine times
+    out on keeps its first reading (noted in `timeouts`)."""
+    script = str(step.settings.get("script"))
+    doubtful = [index for index, region in enumerate(page.regions)
+                if region.lines and needs_second_reading(region.text, mean_confidence(region.lines), script)]
+    kept = read_again(other, page, image, doubtful, mean_confidence, timeouts)
+    step.settings.update({"regions_read_twice": len(doubtful),
+                          "regions_rerouted": " ".join(f"{rid}={other.model}" for rid in kept) or "none"})
+
+
+def reread_unsure(engine: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep,
+                  timeouts: list[str]) -> None:
+    """Each region the page's engine read with a mean word confidence under its `reread_below` is read again by its
+    `rereader` (Tesseract: other models), and the reading whose words are read with more confidence is kept. Measured
+    per region on the Kant and NZZ pages (benchmarks/fraktur_models.py, README #20)."""
+    rereader = getattr(engine, "rereader", None)
+    if rereader is None:
+        return
+    below = float(getattr(engine, "reread_below", 0.0))
+    unsure = [index for index, region in enumerate(page.regions)
+              if region.lines and {line.engine for line in region.lines} == {engine.name}
+              and mean_word_confidence(region.lines) < below]
+    kept = read_again(rereader, page, image, unsure, mean_word_confidence, timeouts)
+    step.settings.update({"regions_reread": len(unsure), "rereadings_kept": len(kept),
+                          "reread_model": rereader.model})
+
+
+def mean_word_confidence(lines: list[Line]) -> float:
+    """The engine's own confidence (raw, not calibrated: both readings come from one engine), mean over words."""
+    confidences = [word.raw_confidence if word.raw_confidence is not None else word.confidence
+                   for line in lines for word in line.words]
+    return float(np.mean(confidences)) if confidences else 0.0
+
+
+def read_again(engine: OcrEngine, page: Page, image: np.ndarray, indices: list[int],
+               score: Callable[[list[Line]], float], timeouts: list[str]) -> list[str]:
+    """The regions at `indices` read by `engine` from their boxes in the working image; each reading that scores
+    higher than the region's own replaces its lines. The ids of the regions whose lines were replaced; a region the
+    engine times out on keeps its first reading (noted in `timeouts`)."""
+
+    def keep_first(_: np.ndarray, error: EngineTimeoutError) -> list[EngineLine]:
+        timeouts.append(f"{error}; its first reading kept")
+        return []
+
+    boxes = [[max(0, round(v)) for v in to_working(page, page.regions[index].polygon).bounds] for index in indices]
+    crops = [np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255) for x0, y0, x1, y1 in boxes]
+    replaced = []
+    for index, (x0, y0, _, _), read in zip(indices, boxes, read_all(at_resolution(engine, page.dpi), crops,
+                                                                     keep_first), strict=True):
+        region = page.regions[index]
         shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in read]
         lines = [line for block in column_blocks(shifted) for line in block]
-        candidate = [_line_model(page, line, f"{region.id}-l{k}", other.name) for k, line in enumerate(lines, start=1)]
-        if candidate and mean_confidence(candidate) > mean_confidence(region.lines):
+        candidate = [_line_model(page, line, f"{region.id}-l{k}", engine.name) for k, line in enumerate(lines, start=1)]
+        if candidate and score(candidate) > score(region.lines):
             page.regions[index] = region.model_copy(update={"lines": candidate})
-            rerouted.append(f"{region.id}={other.model}")
-    step.settings.update({"regions_read_twice": len(doubtful), "regions_rerouted": " ".join(rerouted) or "none"})
+            replaced.append(region.id)
+    return replaced
 
 
 def _working_union_to_source(page: Page, lines: list[EngineLine]) -> Polygon:

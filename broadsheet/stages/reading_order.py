@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from statistics import median
 
+from broadsheet.config import ReadingOrderConfig
 from broadsheet.model.geometry import Polygon, horizontal_overlap, span_overlap
 from broadsheet.model.page import Page, RegionType
 from broadsheet.stages.base import recorded_step, rules_version, to_working
@@ -80,19 +81,23 @@ class ReadingOrder:
 
     name = "reading-order"
 
+    def __init__(self, config: ReadingOrderConfig | None = None) -> None:
+        self.config = config or ReadingOrderConfig()
+
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
-        with recorded_step(page, self.name, "broadsheet", rules_version("xy-cut", (sys.modules[__name__],)), {}):
+        version = rules_version("xy-cut", (sys.modules[__name__],), self.config)
+        with recorded_step(page, self.name, "broadsheet", version, {}):
             # Printed rules are no reading matter, and a page-wide one would block every cut across it.
             cut = xy_cut([(r.id, to_working(page, r.polygon)) for r in page.regions if r.type != RegionType.separator])
-            read = engine_read_order(page)
+            read = engine_read_order(page, self.config.engine_column_share)
             # Regions the engine read none of (figures, empty boxes) follow in XY-cut order.
             known = set(read)
             page.reading_order = [*read, *(rid for rid in cut if rid not in known)]
         return page
 
 
-def engine_read_order(page: Page) -> list[str]:
+def engine_read_order(page: Page, column_share: float = ReadingOrderConfig().engine_column_share) -> list[str]:
     """The order the OCR engine read the text regions in, where its layout analysis saw the whole page (Tesseract's
     column finder follows the column rules, which region boxes alone do not show); else none. NZZ front pages, the
     same Tesseract reading: CER in reading order 14.9% in Tesseract's blocks and order (line-matched 11.8%), 43.0%
@@ -105,14 +110,16 @@ def engine_read_order(page: Page) -> list[str]:
     if not order:
         return []
     # Typing splits a block into runs of one type size (a headline over its text): a part the engine did not read as
-    # a block of its own follows the nearest region above it in its column, as its lines followed that one's.
+    # a block of its own follows the nearest region above it in its column, as its lines followed that one's. A box
+    # of the next column that reaches a little into this one is beside it, not above.
     boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
     known = set(order)
     loose_parts = [r.id for r in page.regions if r.lines and r.id not in known]
     for loose in sorted(loose_parts, key=lambda rid: boxes[rid].bounds[1]):
         y0 = boxes[loose].bounds[1]
         above = [k for k, rid in enumerate(order) if boxes[rid].bounds[1] < y0
-                 and horizontal_overlap(boxes[loose], boxes[rid]) > 0]
+                 and horizontal_overlap(boxes[loose], boxes[rid])
+                 >= column_share * min(boxes[loose].width, boxes[rid].width)]
         at = max(above, key=lambda k: boxes[order[k]].bounds[3]) + 1 if above else len(order)
         order.insert(at, loose)
     return order

@@ -171,3 +171,23 @@ def test_a_fraktur_block_on_a_modern_page_is_read_by_tesseract_fraktur(tmp_path:
                    if r.text.startswith("ufkla")]
     read = normalise("".join(line.text for line in lower), False)
     assert cer(read, normalise("A" + paragraph.text, False)) <= 0.10
+
+
+@needs_kant
+def test_regions_read_unsurely_are_read_again_and_the_surer_reading_kept(
+        kant_paragraph: tuple[np.ndarray, str]) -> None:
+    from broadsheet.stages.ocr import engine_regions, mean_word_confidence, reread_unsure
+
+    image, _ = kant_paragraph
+    for below, reread in ((1.0, True), (0.0, False)):
+        engine = TesseractEngine(TesseractConfig(languages="frk", reread_languages="Fraktur+frk", reread_below=below))
+        page = Page(id="p", source="kant.tif", sha256="0" * 64, width=image.shape[1], height=image.shape[0], dpi=300)
+        page.regions = engine_regions(page, at_resolution(engine, 300).read(image), engine.name)
+        before = {r.id: mean_word_confidence(r.lines) for r in page.regions}
+        step = ProcessingStep(stage="ocr", software="tesseract", version=engine.version, settings={})
+        reread_unsure(engine, page, image, step, [])
+        assert step.settings["regions_reread"] == (len(before) if reread else 0)
+        assert step.settings["reread_model"] == "tesseract-Fraktur+frk"
+        assert 0 <= int(step.settings["rereadings_kept"] or 0) <= len(before)
+        for region in page.regions:
+            assert mean_word_confidence(region.lines) >= before[region.id]

@@ -87,3 +87,27 @@ def test_a_part_typing_split_off_follows_the_region_above_it_in_its_column() -> 
     regions = [_region("left", LEFT), _region("head", HEAD), _region("right-text", RIGHT)]
     page = _page(regions, ["head", "left"], {"reading_order": ENGINE_ORDER})
     assert ReadingOrder()(page).reading_order == ["head", "right-text", "left"]
+
+
+def test_a_split_off_part_follows_its_own_column_not_a_neighbour_reaching_into_it() -> None:
+    """NZZ 1943: the left column's box reaches a few pixels into the right column and runs further down than the
+    right column's first line (typed a caption), which the rest of that column (a fresh id) follows."""
+    regions = [_region("left", (0, 100, 420, 900)), _region("caption", (400, 100, 900, 140)),
+               _region("right-rest", (400, 150, 900, 900))]
+    page = _page(regions, ["left", "caption"], {"reading_order": ENGINE_ORDER})
+    assert ReadingOrder()(page).reading_order == ["left", "caption", "right-rest"]
+
+
+def test_fragments_are_not_joined_across_a_block_that_lies_between_them() -> None:
+    """NZZ 1780: a story's first line, typed apart (a pull quote), lies between the story above and its own second
+    line; joined to the story above, its second line would be read before it. With nothing between, they join."""
+    from broadsheet.config import TypingConfig
+    from broadsheet.stages.typing.blocks import merge_fragments
+
+    upper, lead, rest = _region("upper", (0, 100, 400, 300)), _region("lead", (0, 296, 400, 334)), \
+        _region("rest", (0, 330, 400, 500))
+    lead = lead.model_copy(update={"type": RegionType.pull_quote})
+    apart = merge_fragments(_page([upper, lead, rest], [], {}), 40.0, TypingConfig())
+    assert [r.id for r in apart] == ["upper", "lead", "rest"]
+    joined = merge_fragments(_page([upper, rest], [], {}), 40.0, TypingConfig())
+    assert [r.id for r in joined] == ["upper"] and len(joined[0].lines) == 2

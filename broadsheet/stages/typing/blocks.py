@@ -25,7 +25,7 @@ from broadsheet.model.page import Line, Page, Region, RegionType
 from broadsheet.stages.base import lines_box, region_ids, to_working
 from broadsheet.stages.jumps import opens_continued_story
 from broadsheet.stages.typing.measure import TypeMeter, capitals, line_height, line_pitch, upright
-from broadsheet.text.script import cjk_share, join_fragments
+from broadsheet.text.script import CJK_SHARE, cjk_share, join_fragments
 
 DATELINE_PATTERN = re.compile(
     r"本报\S{0,8}?\d{1,2}月\d{1,2}日电|(^|\n)[A-Z][A-Z.' -]{2,}, ([A-Z][a-z]{2,4}\.?|May|June|July) \d{1,2}\b")
@@ -342,6 +342,26 @@ def _fragments(upper: Region, lower: Region, boxes: dict[str, Polygon], body: fl
         and horizontal_overlap(top, bottom) >= config.fragment_overlap * min(top.width, bottom.width)
 
 
+def _block_between(upper: Region, lower: Region, near: list[Region], boxes: dict[str, Polygon], body: float,
+                   config: TypingConfig) -> bool:
+    """Whether another block of text lies between two stacked fragments, in their column, its middle in the gap
+    between them (a story's first line typed apart as its lead, a heading): joined, the lower one's lines would be
+    read before it (NZZ 1780: a story's second line before its first). Blocks of CJK are not judged: set vertically,
+    their columns run side by side, not one below the other."""
+    if cjk_share(upper.text + lower.text) >= CJK_SHARE:
+        return False
+    top, bottom = boxes[upper.id], boxes[lower.id]
+    for other in near:
+        if other is upper or other is lower or not other.lines or other.type in (RegionType.figure,
+                                                                               RegionType.separator):
+            continue
+        box = boxes[other.id]
+        if top.bounds[3] < box.center[1] < bottom.bounds[1] and all(
+                horizontal_overlap(box, b) >= config.fragment_overlap * min(box.width, b.width) for b in (top, bottom)):
+            return True
+    return False
+
+
 def _headline_pieces(left: Region, right: Region, boxes: dict[str, Polygon], rules: list[Polygon],
                      columns: list[Polygon], config: TypingConfig) -> bool:
     """Two pieces of one heading row (a headline, a kicker), cut at a wide space: same row and size, close, no rule
@@ -446,8 +466,10 @@ def merge_fragments(page: Page, body: float, config: TypingConfig) -> list[Regio
         for n, upper in enumerate(regions):
             near = np.flatnonzero(np.minimum(bottoms, bottoms[n]) - np.maximum(tops, tops[n]) >= -reach)
             below = [r for r in (regions[k] for k in near) if r is not upper and r.type == upper.type
-                     and id(r) not in continued and (fragments(upper, r, boxes)
-                              or _headline_pieces(upper, r, boxes, rules, columns, config))]
+                     and id(r) not in continued
+                     and ((fragments(upper, r, boxes)
+                           and not _block_between(upper, r, [regions[k] for k in near], boxes, body, config))
+                          or _headline_pieces(upper, r, boxes, rules, columns, config))]
             for lower in below:
                 # A block over two columns side by side (a caption under a wide photo) is no fragment of either.
                 if upper.type not in HEADINGS and any(
