@@ -259,8 +259,9 @@ def _quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    """Settings from the options, with the chosen engine loaded once to fail early (exit 5) if it is missing."""
+def _settings(args: argparse.Namespace, load_engine: bool = True) -> Settings:
+    """Settings from the options, with the chosen engine loaded once to fail early (exit 5) if it is missing (unless
+    `load_engine` is False: the caller loads it when it knows there are pages to read, see `_load_engine`)."""
     from broadsheet.config import (
         OcrConfig,
         PaddleOcrConfig,
@@ -269,8 +270,6 @@ def _settings(args: argparse.Namespace) -> Settings:
         Settings,
         TesseractConfig,
     )
-    from broadsheet.engines import ocr_engine
-    from broadsheet.engines.base import EngineUnavailableError
 
     engine = {"tesseract": lambda: TesseractConfig(languages=args.tesseract_languages),
               "paddleocr": PaddleOcrConfig, "rapidocr": RapidOcrConfig,
@@ -278,11 +277,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings(ocr=OcrConfig(engine=engine))
     if getattr(args, "no_validate", False):
         settings = settings.model_copy(update={"output": settings.output.model_copy(update={"validate_tei": False})})
+    if load_engine:
+        _load_engine(settings)
+    return settings
+
+
+def _load_engine(settings: Settings) -> None:
+    from broadsheet.engines import ocr_engine
+    from broadsheet.engines.base import EngineUnavailableError
+
     try:
         ocr_engine(settings.ocr.engine)
     except EngineUnavailableError as exc:
         raise CliError(str(exc), EXIT_MISSING_DEPENDENCY) from exc
-    return settings
 
 
 def _issues(inputs: Sequence[Path], settings: Settings) -> list[Issue]:
@@ -317,15 +324,25 @@ def command_run(args: argparse.Namespace) -> int:
         raise CliError("no page images found in the given folders", EXIT_NO_INPUT)
     if any(is_existing_ocr(s) for s in sources):
         return _run_existing(sources, args)
-    settings = _settings(args)
+    settings = _settings(args, load_engine=False)
     issues = _issues(args.inputs, settings)
+    from broadsheet.run.issue import surely_uncached
+
+    if any(surely_uncached(issue, _issue_out(args.out, issue, issues)) for issue in issues):
+        # Pages to read: the engine loads now (exit 5 if it cannot), and its first inference runs in a thread while
+        # the rest loads and the first page is prepared. A re-run from the cache loads no engine.
+        _load_engine(settings)
+        if not args.dask:
+            from broadsheet.run.page import warm_up_in_background
+
+            warm_up_in_background(settings)
     _quiet_prefect(args.verbose)
     from broadsheet.atomic import FolderBusyError
     from broadsheet.run.batch import is_out_of_space
 
     pages = failed = empty_issues = 0
     for issue in issues:
-        out = args.out if len(issues) == 1 else args.out / issue.id
+        out = _issue_out(args.out, issue, issues)
         run_issue = _issue_runner(args, issue, out, settings)
         if not args.quiet:
             for flag in issue.flags:
@@ -362,6 +379,10 @@ def command_run(args: argparse.Namespace) -> int:
     if pages and failed == pages:
         raise CliError(f"every page failed; the reasons are in quarantine.json under {args.out}", EXIT_ALL_FAILED)
     return EXIT_SOME_FAILED if failed or empty_issues else EXIT_OK
+
+
+def _issue_out(out: Path, issue: Issue, issues: Sequence[Issue]) -> Path:
+    return out if len(issues) == 1 else out / issue.id
 
 
 def _issue_runner(args: argparse.Namespace, issue: Issue, out: Path, settings: Settings) -> Callable[..., IssueSummary]:

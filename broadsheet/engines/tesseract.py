@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 from collections import defaultdict
@@ -15,10 +17,27 @@ from broadsheet.engines.base import EngineLine, EngineUnavailableError, EngineWo
 from broadsheet.text.script import join_fragments
 
 
+def _listing_languages() -> subprocess.Popen[str]:
+    return subprocess.Popen(["tesseract", "--list-langs"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+
+
+def _languages(listing: subprocess.Popen[str]) -> set[str]:
+    out, _ = listing.communicate()
+    return {line.strip() for line in out.splitlines()[1:] if line.strip()}
+
+
 def _installed_languages() -> set[str]:
     """`tesseract --list-langs`, unfiltered: pytesseract's list drops script models such as `Fraktur`."""
-    listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False).stdout
-    return {line.strip() for line in listing.splitlines()[1:] if line.strip()}
+    return _languages(_listing_languages())
+
+
+def _tesseract_version() -> str:
+    """The release `tesseract --version` names first ("tesseract 5.3.0" gives "5.3.0"), as pytesseract parses it,
+    without importing pytesseract (and pandas with it) before a page needs Tesseract."""
+    banner = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, check=False)
+    found = re.search(r"\d+(?:\.\d+)*", (banner.stdout or banner.stderr).split("\n", 1)[0])
+    return found.group(0) if found else "unknown"
 
 
 def _debian_package(language: str) -> str:
@@ -35,13 +54,12 @@ class TesseractEngine:
             raise EngineUnavailableError(
                 "the tesseract engine needs Tesseract: apt-get install tesseract-ocr tesseract-ocr-chi-sim"
             )
-        try:
-            import pytesseract
-        except ImportError as exc:
-            raise EngineUnavailableError("the tesseract engine needs pytesseract: pip install pytesseract") from exc
-        self._tesseract = pytesseract
-        self.version = str(pytesseract.get_tesseract_version())
-        missing = [lang for lang in config.languages.split("+") if lang not in _installed_languages()]
+        if importlib.util.find_spec("pytesseract") is None:  # imported by the first read (it imports pandas)
+            raise EngineUnavailableError("the tesseract engine needs pytesseract: pip install pytesseract")
+        listing = _listing_languages()  # both questions to Tesseract at once
+        self.version = _tesseract_version()
+        installed = _languages(listing)
+        missing = [lang for lang in config.languages.split("+") if lang not in installed]
         if missing:
             raise EngineUnavailableError(
                 f"Tesseract has no traineddata for {', '.join(missing)}: "
@@ -75,9 +93,10 @@ class TesseractEngine:
 
     def read(self, image: np.ndarray) -> list[EngineLine]:
         options = self._options + (f" --dpi {self.resolution}" if self.resolution else "")
-        data = self._tesseract.image_to_data(
-            image, lang=self.languages, config=options, output_type=self._tesseract.Output.DICT
-        )
+        import pytesseract
+
+        data = pytesseract.image_to_data(image, lang=self.languages, config=options,
+                                         output_type=pytesseract.Output.DICT)
         grouped: dict[tuple[int, int, int], list[EngineWord]] = defaultdict(list)
         for i, text in enumerate(data["text"]):
             confidence = float(data["conf"][i])

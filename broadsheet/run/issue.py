@@ -102,10 +102,15 @@ def process_cached(page: Page, settings: Settings, out: Path) -> tuple[Page, boo
     return processed, False
 
 
+def surely_uncached(issue: Issue, out: Path) -> bool:
+    """OUT/.cache holds fewer page records than the issue has files: some page is new, told without ingesting."""
+    records = sum(1 for _ in (out / CACHE_DIR).glob("page-*.json")) if (out / CACHE_DIR).is_dir() else 0
+    return records < len(issue.files)
+
+
 def all_cached(issue: Issue, out: Path, settings: Settings) -> bool:
     """Every page of the issue is in OUT/.cache already (a re-run): nothing left to orchestrate."""
-    records = sum(1 for _ in (out / CACHE_DIR).glob("page-*.json")) if (out / CACHE_DIR).is_dir() else 0
-    if records < len(issue.files):  # a first run: no need to ingest (PDF pages are rendered to tell their kind)
+    if surely_uncached(issue, out):  # a first run: no need to ingest (PDF pages are rendered to tell their kind)
         return False
     pages = [p for p in ingest_issue(issue, settings.ingest) if p.status != PageStatus.failed]
     return bool(pages) and all(cache_path(out, page, settings).is_file() for page in pages)

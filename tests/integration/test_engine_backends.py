@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings
+from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings, TesseractConfig
 from broadsheet.engines.base import fallback_reason, read_all
 from broadsheet.engines.rapid_ocr import PLAIN, RapidOcrEngine, choose_backend, rapidocr_params, wheel_models
 from broadsheet.model.page import PageStatus
@@ -141,7 +141,6 @@ def test_read_all_keeps_order_and_reads_in_as_many_processes_as_the_engine_runs(
 
 @pytest.mark.slow
 def test_tesseract_reads_tiles_in_parallel_with_the_same_text() -> None:
-    from broadsheet.config import TesseractConfig
     from broadsheet.engines.tesseract import TesseractEngine
 
     crops = [_crop(top, 260) for top in (300, 600, 900)]
@@ -149,3 +148,44 @@ def test_tesseract_reads_tiles_in_parallel_with_the_same_text() -> None:
     parallel = read_all(TesseractEngine(TesseractConfig(languages="chi_sim+eng", processes=2)), crops)
     assert [[line.text for line in lines] for lines in parallel] == [[line.text for line in lines] for lines in serial]
     assert any(serial)
+
+
+def test_tesseract_version_is_read_as_pytesseract_reads_it_without_importing_pandas() -> None:
+    import subprocess
+
+    code = ("import sys; from broadsheet.config import TesseractConfig; "
+            "from broadsheet.engines.tesseract import TesseractEngine; "
+            "engine = TesseractEngine(TesseractConfig(languages='eng')); "
+            "print(engine.version, 'pandas' in sys.modules, 'pytesseract' in sys.modules)")
+    version, pandas, pytesseract = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                  check=True).stdout.split()
+    import pytesseract as reference
+
+    assert version == str(reference.get_tesseract_version())
+    assert (pandas, pytesseract) == ("False", "False"), "building the engine imports neither: a CJK page needs neither"
+
+
+def test_the_warm_up_thread_and_a_page_read_with_one_engine_at_once_read_what_each_reads_alone() -> None:
+    import threading
+
+    from broadsheet.run.page import warm_up_in_background
+
+    settings = Settings(ocr=OcrConfig(engine=RapidOcrConfig()))
+    warming = warm_up_in_background(settings)
+    assert warming is not None, "rapidocr is warmed in a thread"
+    from broadsheet.engines import ocr_engine
+
+    engine = ocr_engine(settings.ocr.engine)
+    crops = [_crop(top, 300) for top in (300, 700)]
+    alone = [[line.text for line in engine.read(crop)] for crop in crops]
+    together: dict[int, list[str]] = {}
+    readers = [threading.Thread(target=lambda k=k: together.__setitem__(k, [line.text for line in engine.read(
+        crops[k])])) for k in range(2) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    warming.join()
+    assert alone[0] and together == {0: alone[0], 1: alone[1]}
+    assert fallback_reason(engine) is None, "no read collided with another (OpenVINO runs one request at a time)"
+    assert warm_up_in_background(Settings(ocr=OcrConfig(engine=TesseractConfig(languages="eng")))) is None
