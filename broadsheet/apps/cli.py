@@ -329,13 +329,8 @@ def command_run(args: argparse.Namespace) -> int:
     from broadsheet.run.issue import surely_uncached
 
     if any(surely_uncached(issue, _issue_out(args.out, issue, issues)) for issue in issues):
-        # Pages to read: the engine loads now (exit 5 if it cannot), and its first inference runs in a thread while
-        # the rest loads and the first page is prepared. A re-run from the cache loads no engine.
+        # Pages to read: exit 5 now if the engine cannot load. A re-run from the cache loads none.
         _load_engine(settings)
-        if not args.dask:
-            from broadsheet.run.page import warm_up_in_background
-
-            warm_up_in_background(settings)
     _quiet_prefect(args.verbose)
     from broadsheet.atomic import FolderBusyError
     from broadsheet.run.batch import is_out_of_space
@@ -387,12 +382,14 @@ def _issue_out(out: Path, issue: Issue, issues: Sequence[Issue]) -> Path:
 
 def _issue_runner(args: argparse.Namespace, issue: Issue, out: Path, settings: Settings) -> Callable[..., IssueSummary]:
     """The Prefect flow, or its steps run in this process when there is nothing to orchestrate (see --prefect)."""
-    from broadsheet.run.issue import InlineTasks, all_cached, digitise
+    from broadsheet.run.issue import InlineTasks, cached_issue, digitise
 
+    cached = None if args.prefect != "auto" or args.dask or len(issue.files) == 1 \
+        else cached_issue(issue, out, settings)
     if args.prefect == "never" or (args.prefect == "auto" and not args.dask
-                                   and (len(issue.files) == 1 or all_cached(issue, out, settings))):
-        return lambda issue, out_dir, settings, show_progress: digitise(issue, out_dir, settings, InlineTasks(),
-                                                                        show_progress)
+                                   and (len(issue.files) == 1 or cached is not None)):
+        return lambda issue, out_dir, settings, show_progress: digitise(issue, out_dir, settings,
+                                                                        InlineTasks(cached), show_progress)
     import threading
 
     from broadsheet.run.page import warm_up

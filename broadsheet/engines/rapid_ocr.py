@@ -9,7 +9,6 @@ models, and `fallback` says why, which the stages that read with it turn into an
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -108,8 +107,6 @@ class RapidOcrEngine:
         problem = openvino_loads() if config.backend in ("auto", "openvino") else None
         self.backend, self.fallback = choose_backend(config.backend, onnxruntime_providers(), problem)
         self._model_dir = Path(config.model_dir) if config.model_dir else wheel_models()
-        self._reading = threading.Lock()
-        """One read at a time: an OpenVINO model runs one request at once (the start-up warm-up reads in a thread)."""
         if self.fallback:
             log.warning("rapidocr on ONNX Runtime: %s", self.fallback)
         self._engine = self._build(self.backend, self._model_dir)
@@ -133,14 +130,13 @@ class RapidOcrEngine:
 
     def _run(self, image: np.ndarray, **options: bool) -> object:
         bgr = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
-        with self._reading:
-            try:
-                return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
-            except Exception as exc:  # the models load on the first call: an unreadable file shows here
-                if self.plain:
-                    raise
-                self._fall_back(exc)
-                return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
+        try:
+            return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
+        except Exception as exc:  # the models load on the first call: an unreadable file shows here
+            if self.plain:
+                raise
+            self._fall_back(exc)
+            return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
 
     def read(self, image: np.ndarray) -> list[EngineLine]:
         result = self._run(image, use_det=True, use_rec=True, return_word_box=True)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 
-import numpy as np
-
-from broadsheet.config import QaConfig, RapidOcrConfig, ScriptRoutingConfig, Settings
+from broadsheet.config import QaConfig, Settings
 from broadsheet.engines import layout_engine, ocr_engine
 from broadsheet.model.page import Flag, Page, PageStatus, Severity
 from broadsheet.run.batch import is_out_of_space, is_transient
@@ -41,54 +38,18 @@ def build_stages(settings: Settings, images: WorkingImages) -> list[Stage]:
     ]
 
 
-def _warm_up_sample() -> np.ndarray:
-    import cv2
-
-    sample = np.full((48, 160), 255, dtype=np.uint8)
-    cv2.putText(sample, "warm up", (6, 34), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)  # a line, so recognition loads too
-    return sample
-
-
-def warm_up_ocr(settings: Settings) -> None:
-    """One small read, so that the OCR engine's first inference (OpenVINO compiles its kernels then: about a second
-    on 2 cores) is paid now rather than by the first page."""
-    ocr_engine(settings.ocr.engine).read(_warm_up_sample())
-
-
-def warm_up_in_background(settings: Settings) -> threading.Thread | None:
-    """`warm_up_ocr` in a thread of its own, overlapping what needs no OCR model (imports, ingest, preprocessing,
-    orientation, layout); None for an engine that gains nothing from it or cannot share itself with a thread.
-
-    Only rapidocr is warmed: its reads are serialised by the engine itself (`RapidOcrEngine` holds a lock), so the
-    page's first read waits for the warm-up instead of colliding with it. The engine is built here, before the thread
-    starts, so that the stages get the same one. Not a daemon: the interpreter waits for it at exit instead of
-    stopping native inference mid-call."""
-    engine = settings.ocr.engine
-    rapidocr = isinstance(engine, RapidOcrConfig) or (isinstance(engine, ScriptRoutingConfig)
-                                                      and isinstance(engine.default, RapidOcrConfig))
-    if not rapidocr:
-        return None
-    ocr_engine(engine)
-
-    def warm() -> None:
-        try:
-            warm_up_ocr(settings)
-        except Exception:  # the page's own read meets the same trouble and handles it (fallback, failed page)
-            log.debug("warming the OCR engine failed", exc_info=True)
-
-    thread = threading.Thread(target=warm, name="warm-up-ocr")
-    thread.start()
-    return thread
-
-
 def warm_up(settings: Settings) -> None:
     """Load every model a page needs (rapidocr loads its models on first use) and compile the run-time schemas now:
     work that can overlap Prefect's start-up instead of following it."""
+    import cv2
+    import numpy as np
+
     from broadsheet.engines import rotation_classifier
     from broadsheet.serialise.validate import ALTO_SCHEMA, preload
 
-    warm_up_ocr(settings)
-    sample = _warm_up_sample()
+    sample = np.full((48, 160), 255, dtype=np.uint8)
+    cv2.putText(sample, "warm up", (6, 34), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)  # a line, so recognition loads too
+    ocr_engine(settings.ocr.engine).read(sample)
     layout_engine(settings.layout).detect(sample)
     if settings.orientation.method == "model":
         rotation_classifier().quarter_turns(sample)

@@ -264,7 +264,7 @@ class Ocr:
                 page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
                                                       self.config.figure_text_share)
             if (other := second_engine(self.engine, engine)) is not None:
-                route_regions(other, page, image, step)
+                route_regions(other, page, image, step, self.config)
             if isinstance(runtime := getattr(engine, "backend", None), str):
                 step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
             if self.config.long_s == "fold":
@@ -324,7 +324,28 @@ def engine_regions(page: Page, read: list[EngineLine], engine: str) -> list[Regi
     return drop_shadowed_empty(regions)
 
 
-def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep) -> None:
+def read_boxes(engine: OcrEngine, image: np.ndarray, boxes: list[list[int]],
+               config: OcrConfig) -> list[list[EngineLine]]:
+    """The lines in each box (x0, y0, x1, y1) of the image, read by `engine`, in the image's coordinates.
+
+    A box the engine's tile holds (`tile_limits`) is read whole, padded; a larger one (a Fraktur page's whole
+    column, read again by rapidocr) in tiles, as the page was: read whole, its detection alone would hold
+    gigabytes."""
+    crops = [image[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]
+    limits = [tile_limits(engine, crop, config) for crop in crops]
+    fits = [k for k, crop in enumerate(crops) if crop.shape[1] <= limits[k][0] and crop.shape[0] <= limits[k][1]]
+    read: dict[int, list[EngineLine]] = {}
+    for k, lines in zip(fits, read_all(engine, [np.pad(crops[k], PADDING, constant_values=255) for k in fits]),
+                        strict=True):
+        read[k] = [_shift(line, boxes[k][0] - PADDING, boxes[k][1] - PADDING) for line in lines]
+    for k, crop in enumerate(crops):
+        if k not in read:
+            read[k] = [_shift(line, boxes[k][0], boxes[k][1])
+                       for line in read_tiles(engine, crop, *limits[k], config.strip_overlap)]
+    return [read[k] for k in range(len(boxes))]
+
+
+def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep, config: OcrConfig) -> None:
     """A region whose script may differ from its page's is read by the other engine too (see
     routing.needs_second_reading); the reading with the higher calibrated confidence is kept. Each
     line records its engine, and the step lists the regions that changed engine."""
@@ -333,10 +354,9 @@ def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: Process
                 for index, region in enumerate(page.regions)
                 if region.lines and needs_second_reading(region.text, mean_confidence(region.lines),
                                                          str(step.settings.get("script")))]
-    crops = [np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255) for _, _, (x0, y0, x1, y1) in doubtful]
-    read_twice = read_all(at_resolution(other, page.dpi), crops)
-    for (index, region, (x0, y0, _, _)), read in zip(doubtful, read_twice, strict=True):
-        shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in read]
+    boxes = [box for _, _, box in doubtful]
+    for (index, region, _), shifted in zip(doubtful, read_boxes(at_resolution(other, page.dpi), image, boxes, config),
+                                           strict=True):
         lines = [line for block in column_blocks(shifted) for line in block]
         candidate = [_line_model(page, line, f"{region.id}-l{k}", other.name) for k, line in enumerate(lines, start=1)]
         if candidate and mean_confidence(candidate) > mean_confidence(region.lines):

@@ -165,27 +165,38 @@ def test_tesseract_version_is_read_as_pytesseract_reads_it_without_importing_pan
     assert (pandas, pytesseract) == ("False", "False"), "building the engine imports neither: a CJK page needs neither"
 
 
-def test_the_warm_up_thread_and_a_page_read_with_one_engine_at_once_read_what_each_reads_alone() -> None:
-    import threading
 
-    from broadsheet.run.page import warm_up_in_background
+def test_a_box_larger_than_the_tile_is_read_in_tiles_and_one_the_tile_holds_whole() -> None:
+    """A region read again (routing.needs_second_reading) may be a Fraktur page's whole column: read whole, rapidocr's
+    detection on it held 3.5 GB on a 7100x10590 page. Larger than the tile, it is read in tiles."""
+    from broadsheet.engines.tiling import PADDING
+    from broadsheet.model.geometry import Polygon
+    from broadsheet.stages.ocr import read_boxes
 
-    settings = Settings(ocr=OcrConfig(engine=RapidOcrConfig()))
-    warming = warm_up_in_background(settings)
-    assert warming is not None, "rapidocr is warmed in a thread"
-    from broadsheet.engines import ocr_engine
+    gray = np.asarray(Image.open(SAMPLE).convert("L"))
+    engine = RapidOcrEngine(RapidOcrConfig())
+    shapes: list[tuple[int, ...]] = []
 
-    engine = ocr_engine(settings.ocr.engine)
-    crops = [_crop(top, 300) for top in (300, 700)]
-    alone = [[line.text for line in engine.read(crop)] for crop in crops]
-    together: dict[int, list[str]] = {}
-    readers = [threading.Thread(target=lambda k=k: together.__setitem__(k, [line.text for line in engine.read(
-        crops[k])])) for k in range(2) for _ in range(2)]
-    for reader in readers:
-        reader.start()
-    for reader in readers:
-        reader.join()
-    warming.join()
-    assert alone[0] and together == {0: alone[0], 1: alone[1]}
-    assert fallback_reason(engine) is None, "no read collided with another (OpenVINO runs one request at a time)"
-    assert warm_up_in_background(Settings(ocr=OcrConfig(engine=TesseractConfig(languages="eng")))) is None
+    class Recording:
+        """The real engine, noting the size of each image it is given."""
+        name, version, model = engine.name, engine.version, engine.model
+
+        def read(self, image: np.ndarray) -> list:  # type: ignore[type-arg]
+            shapes.append(image.shape)
+            return engine.read(image)
+
+    config = OcrConfig(tile_width=700, tile_height=500)
+    small, large = [500, 1000, 1100, 1400], [150, 1000, 1250, 2200]
+    small_lines, large_lines = read_boxes(Recording(), gray, [small, large], config)  # type: ignore[arg-type]
+    assert shapes[0] == (400 + 2 * PADDING, 600 + 2 * PADDING), "a box the tile holds is read whole, padded"
+    # Tiles are cut along white space: no taller than the tile, and as wide as a line that has no blank cut.
+    assert len(shapes) > 2 and all(h <= 500 + 2 * PADDING for h, _ in shapes[1:])
+    assert max(h * w for h, w in shapes[1:]) < 0.5 * 1100 * 1200
+    for box, lines in ((small, small_lines), (large, large_lines)):
+        assert lines
+        for line in lines:  # in the image's coordinates
+            x0, y0, x1, y1 = Polygon.from_points(line.quad).bounds
+            assert box[0] - PADDING <= x0 and x1 <= box[2] + PADDING
+            assert box[1] - PADDING <= y0 and y1 <= box[3] + PADDING
+    whole = engine.read(np.pad(gray[1000:2200, 150:1250], PADDING, constant_values=255))
+    assert sum(len(line.text) for line in large_lines) >= 0.9 * sum(len(line.text) for line in whole)
