@@ -277,8 +277,11 @@ def issue_run(folder: Path, baseline_out: Path | None) -> dict[str, Any]:
               "first_run": {"wall_s": round(first["wall"], 1), "cpu_s": round(first["cpu"], 1),
                             "pages_per_minute_wall": round(8 * 60 / first["wall"], 2),
                             "cpu_s_per_page": round(first["cpu"] / 8, 1)},
-              "cached_rerun": {"wall_s": round(cached["wall"], 2), "ratio": round(cached["wall"] / first["wall"], 4)},
+              "cached_rerun": {"wall_s": round(cached["wall"], 2), "cpu_s": round(cached["cpu"], 2),
+                               "ratio": round(cached["wall"] / first["wall"], 4),
+                               "cpu_ratio": round(cached["cpu"] / first["cpu"], 4)},
               "cached_rerun_prefect": {"wall_s": round(cached_prefect["wall"], 2),
+                                       "cpu_s": round(cached_prefect["cpu"], 2),
                                        "ratio": round(cached_prefect["wall"] / first["wall"], 4)},
               "body_cer": round(body_cer(out, issue), 5)}
     if baseline_out and (baseline_out / "manifest.json").is_file():

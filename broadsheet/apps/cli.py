@@ -259,8 +259,9 @@ def _quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    """Settings from the options, with the chosen engine loaded once to fail early (exit 5) if it is missing."""
+def _settings(args: argparse.Namespace, load_engine: bool = True) -> Settings:
+    """Settings from the options, with the chosen engine loaded once to fail early (exit 5) if it is missing (unless
+    `load_engine` is False: the caller loads it when it knows there are pages to read, see `_load_engine`)."""
     from broadsheet.config import (
         OcrConfig,
         PaddleOcrConfig,
@@ -269,8 +270,6 @@ def _settings(args: argparse.Namespace) -> Settings:
         Settings,
         TesseractConfig,
     )
-    from broadsheet.engines import ocr_engine
-    from broadsheet.engines.base import EngineUnavailableError
 
     engine = {"tesseract": lambda: TesseractConfig(languages=args.tesseract_languages),
               "paddleocr": PaddleOcrConfig, "rapidocr": RapidOcrConfig,
@@ -278,11 +277,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings(ocr=OcrConfig(engine=engine))
     if getattr(args, "no_validate", False):
         settings = settings.model_copy(update={"output": settings.output.model_copy(update={"validate_tei": False})})
+    if load_engine:
+        _load_engine(settings)
+    return settings
+
+
+def _load_engine(settings: Settings) -> None:
+    from broadsheet.engines import ocr_engine
+    from broadsheet.engines.base import EngineUnavailableError
+
     try:
         ocr_engine(settings.ocr.engine)
     except EngineUnavailableError as exc:
         raise CliError(str(exc), EXIT_MISSING_DEPENDENCY) from exc
-    return settings
 
 
 def _issues(inputs: Sequence[Path], settings: Settings) -> list[Issue]:
@@ -317,15 +324,20 @@ def command_run(args: argparse.Namespace) -> int:
         raise CliError("no page images found in the given folders", EXIT_NO_INPUT)
     if any(is_existing_ocr(s) for s in sources):
         return _run_existing(sources, args)
-    settings = _settings(args)
+    settings = _settings(args, load_engine=False)
     issues = _issues(args.inputs, settings)
+    from broadsheet.run.issue import surely_uncached
+
+    if any(surely_uncached(issue, _issue_out(args.out, issue, issues)) for issue in issues):
+        # Pages to read: exit 5 now if the engine cannot load. A re-run from the cache loads none.
+        _load_engine(settings)
     _quiet_prefect(args.verbose)
     from broadsheet.atomic import FolderBusyError
     from broadsheet.run.batch import is_out_of_space
 
     pages = failed = empty_issues = 0
     for issue in issues:
-        out = args.out if len(issues) == 1 else args.out / issue.id
+        out = _issue_out(args.out, issue, issues)
         run_issue = _issue_runner(args, issue, out, settings)
         if not args.quiet:
             for flag in issue.flags:
@@ -364,14 +376,20 @@ def command_run(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed or empty_issues else EXIT_OK
 
 
+def _issue_out(out: Path, issue: Issue, issues: Sequence[Issue]) -> Path:
+    return out if len(issues) == 1 else out / issue.id
+
+
 def _issue_runner(args: argparse.Namespace, issue: Issue, out: Path, settings: Settings) -> Callable[..., IssueSummary]:
     """The Prefect flow, or its steps run in this process when there is nothing to orchestrate (see --prefect)."""
-    from broadsheet.run.issue import InlineTasks, all_cached, digitise
+    from broadsheet.run.issue import InlineTasks, cached_issue, digitise
 
+    cached = None if args.prefect != "auto" or args.dask or len(issue.files) == 1 \
+        else cached_issue(issue, out, settings)
     if args.prefect == "never" or (args.prefect == "auto" and not args.dask
-                                   and (len(issue.files) == 1 or all_cached(issue, out, settings))):
-        return lambda issue, out_dir, settings, show_progress: digitise(issue, out_dir, settings, InlineTasks(),
-                                                                        show_progress)
+                                   and (len(issue.files) == 1 or cached is not None)):
+        return lambda issue, out_dir, settings, show_progress: digitise(issue, out_dir, settings,
+                                                                        InlineTasks(cached), show_progress)
     import threading
 
     from broadsheet.run.page import warm_up

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import logging
 import os
+import re
 import shutil
 import subprocess
 from collections import defaultdict
@@ -21,10 +23,27 @@ TIMEOUT_MESSAGE = "Tesseract process timeout"
 """What pytesseract raises (as RuntimeError) when it has killed a Tesseract process that ran past its timeout."""
 
 
+def _listing_languages() -> subprocess.Popen[str]:
+    return subprocess.Popen(["tesseract", "--list-langs"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+
+
+def _languages(listing: subprocess.Popen[str]) -> set[str]:
+    out, _ = listing.communicate()
+    return {line.strip() for line in out.splitlines()[1:] if line.strip()}
+
+
 def _installed_languages() -> set[str]:
     """`tesseract --list-langs`, unfiltered: pytesseract's list drops script models such as `Fraktur`."""
-    listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False).stdout
-    return {line.strip() for line in listing.splitlines()[1:] if line.strip()}
+    return _languages(_listing_languages())
+
+
+def _tesseract_version() -> str:
+    """The release `tesseract --version` names first ("tesseract 5.3.0" gives "5.3.0"), as pytesseract parses it,
+    without importing pytesseract (and pandas with it) before a page needs Tesseract."""
+    banner = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, check=False)
+    found = re.search(r"\d+(?:\.\d+)*", (banner.stdout or banner.stderr).split("\n", 1)[0])
+    return found.group(0) if found else "unknown"
 
 
 def _debian_package(language: str) -> str:
@@ -41,13 +60,12 @@ class TesseractEngine:
             raise EngineUnavailableError(
                 "the tesseract engine needs Tesseract: apt-get install tesseract-ocr tesseract-ocr-chi-sim"
             )
-        try:
-            import pytesseract
-        except ImportError as exc:
-            raise EngineUnavailableError("the tesseract engine needs pytesseract: pip install pytesseract") from exc
-        self._tesseract = pytesseract
-        self.version = str(pytesseract.get_tesseract_version())
-        missing = [lang for lang in config.languages.split("+") if lang not in _installed_languages()]
+        if importlib.util.find_spec("pytesseract") is None:  # imported by the first read (it imports pandas)
+            raise EngineUnavailableError("the tesseract engine needs pytesseract: pip install pytesseract")
+        listing = _listing_languages()  # both questions to Tesseract at once
+        self.version = _tesseract_version()
+        installed = _languages(listing)
+        missing = [lang for lang in config.languages.split("+") if lang not in installed]
         if missing:
             raise EngineUnavailableError(
                 f"Tesseract has no traineddata for {', '.join(missing)}: "
@@ -114,10 +132,10 @@ class TesseractEngine:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         dpi = round(self.resolution * scale) if self.resolution else None
         options = self._options + (f" --dpi {dpi}" if dpi else "")
-        data = self._tesseract.image_to_data(
-            image, lang=self.languages, config=options, output_type=self._tesseract.Output.DICT,
-            timeout=self.timeout_s,
-        )
+        import pytesseract  # here, not at start-up: it imports pandas
+
+        data = pytesseract.image_to_data(image, lang=self.languages, config=options,
+                                         output_type=pytesseract.Output.DICT, timeout=self.timeout_s)
         grouped: dict[tuple[int, int, int], list[EngineWord]] = defaultdict(list)
         for i, text in enumerate(data["text"]):
             confidence = float(data["conf"][i])

@@ -102,13 +102,20 @@ def process_cached(page: Page, settings: Settings, out: Path) -> tuple[Page, boo
     return processed, False
 
 
-def all_cached(issue: Issue, out: Path, settings: Settings) -> bool:
-    """Every page of the issue is in OUT/.cache already (a re-run): nothing left to orchestrate."""
+def surely_uncached(issue: Issue, out: Path) -> bool:
+    """OUT/.cache holds fewer page records than the issue has files: some page is new, told without ingesting."""
     records = sum(1 for _ in (out / CACHE_DIR).glob("page-*.json")) if (out / CACHE_DIR).is_dir() else 0
-    if records < len(issue.files):  # a first run: no need to ingest (PDF pages are rendered to tell their kind)
-        return False
-    pages = [p for p in ingest_issue(issue, settings.ingest) if p.status != PageStatus.failed]
-    return bool(pages) and all(cache_path(out, page, settings).is_file() for page in pages)
+    return records < len(issue.files)
+
+
+def cached_issue(issue: Issue, out: Path, settings: Settings) -> list[Page] | None:
+    """The issue's pages as ingested when every one is in OUT/.cache already (a re-run: nothing left to
+    orchestrate), for `InlineTasks` to use instead of ingesting them again; None when some page is not."""
+    if surely_uncached(issue, out):  # a first run: no need to ingest (PDF pages are rendered to tell their kind)
+        return None
+    ingested = ingest_issue(issue, settings.ingest)
+    pages = [p for p in ingested if p.status != PageStatus.failed]
+    return ingested if pages and all(cache_path(out, page, settings).is_file() for page in pages) else None
 
 
 # ------------------------------------------------------------------------------------------------ running tasks
@@ -151,9 +158,16 @@ def _attempt(call: Callable[[], T]) -> tuple[T | None, BaseException | None]:
 
 
 class InlineTasks:
-    """The tasks called in this process, one after another, with the flow's retry rule: no Prefect API."""
+    """The tasks called in this process, one after another, with the flow's retry rule: no Prefect API.
+
+    `ingested`: the issue's pages as `cached_issue` ingested them, so that a re-run reads each page file once."""
+
+    def __init__(self, ingested: list[Page] | None = None) -> None:
+        self.ingested = ingested
 
     def ingest(self, issue: Issue, settings: Settings) -> list[Page]:
+        if self.ingested is not None:
+            return self.ingested
         return retried(lambda: ingest_issue(issue, settings.ingest))
 
     def process(self, pages: Sequence[Page], settings: Settings,

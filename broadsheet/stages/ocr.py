@@ -313,9 +313,9 @@ class Ocr:
                 engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
                 page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
                                                       self.config.figure_text_share)
-            reread_unsure(engine, page, image, step, timeouts)
+            reread_unsure(engine, page, image, step, timeouts, self.config)
             if (other := second_engine(self.engine, engine)) is not None:
-                route_regions(other, page, image, step, timeouts)
+                route_regions(other, page, image, step, timeouts, self.config)
             flag_timeouts(page, step, timeouts)
             if isinstance(runtime := getattr(engine, "backend", None), str):
                 step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
@@ -399,8 +399,30 @@ def engine_regions(page: Page, read: list[EngineLine], engine: str) -> list[Regi
     return drop_shadowed_empty(regions)
 
 
+def read_boxes(engine: OcrEngine, image: np.ndarray, boxes: list[list[int]], config: OcrConfig,
+               on_timeout: TimeoutHandler | None = None) -> list[list[EngineLine]]:
+    """The lines in each box (x0, y0, x1, y1) of the image, read by `engine`, in the image's coordinates.
+
+    A box the engine's tile holds (`tile_limits`) is read whole, padded; a larger one (a Fraktur page's whole
+    column, read again by rapidocr) in tiles, as the page was: read whole, its detection alone would hold
+    gigabytes. A box the engine times out on is read by `on_timeout` (see base.read_all)."""
+    crops = [image[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]
+    limits = [tile_limits(engine, crop, config) for crop in crops]
+    fits = [k for k, crop in enumerate(crops) if crop.shape[1] <= limits[k][0] and crop.shape[0] <= limits[k][1]]
+    read: dict[int, list[EngineLine]] = {}
+    for k, lines in zip(fits, read_all(engine, [np.pad(crops[k], PADDING, constant_values=255) for k in fits],
+                                               on_timeout),
+                        strict=True):
+        read[k] = [_shift(line, boxes[k][0] - PADDING, boxes[k][1] - PADDING) for line in lines]
+    for k, crop in enumerate(crops):
+        if k not in read:
+            read[k] = [_shift(line, boxes[k][0], boxes[k][1])
+                       for line in read_tiles(engine, crop, *limits[k], config.strip_overlap, on_timeout)]
+    return [read[k] for k in range(len(boxes))]
+
+
 def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep,
-                  timeouts: list[str]) -> None:
+                  timeouts: list[str], config: OcrConfig) -> None:
     """A region whose script may differ from its page's is read by the other engine too (see
     routing.needs_second_reading); the reading with the higher calibrated confidence is kept. Each
     line records its engine, and the step lists the regions that changed engine. A region the other engine times
@@ -408,13 +430,13 @@ def route_regions(other: OcrEngine, page: Page, image: np.ndarray, step: Process
     script = str(step.settings.get("script"))
     doubtful = [index for index, region in enumerate(page.regions)
                 if region.lines and needs_second_reading(region.text, mean_confidence(region.lines), script)]
-    kept = read_again(other, page, image, doubtful, mean_confidence, timeouts)
+    kept = read_again(other, page, image, doubtful, mean_confidence, timeouts, config)
     step.settings.update({"regions_read_twice": len(doubtful),
                           "regions_rerouted": " ".join(f"{rid}={other.model}" for rid in kept) or "none"})
 
 
 def reread_unsure(engine: OcrEngine, page: Page, image: np.ndarray, step: ProcessingStep,
-                  timeouts: list[str]) -> None:
+                  timeouts: list[str], config: OcrConfig) -> None:
     """Each region the page's engine read with a mean word confidence under its `reread_below` is read again by its
     `rereader` (Tesseract: other models), and the reading whose words are read with more confidence is kept. Measured
     per region on the Kant and NZZ pages (benchmarks/fraktur_models.py, README #20)."""
@@ -425,7 +447,7 @@ def reread_unsure(engine: OcrEngine, page: Page, image: np.ndarray, step: Proces
     unsure = [index for index, region in enumerate(page.regions)
               if region.lines and {line.engine for line in region.lines} == {engine.name}
               and mean_word_confidence(region.lines) < below]
-    kept = read_again(rereader, page, image, unsure, mean_word_confidence, timeouts)
+    kept = read_again(rereader, page, image, unsure, mean_word_confidence, timeouts, config)
     step.settings.update({"regions_reread": len(unsure), "rereadings_kept": len(kept),
                           "reread_model": rereader.model})
 
@@ -438,7 +460,7 @@ def mean_word_confidence(lines: list[Line]) -> float:
 
 
 def read_again(engine: OcrEngine, page: Page, image: np.ndarray, indices: list[int],
-               score: Callable[[list[Line]], float], timeouts: list[str]) -> list[str]:
+               score: Callable[[list[Line]], float], timeouts: list[str], config: OcrConfig) -> list[str]:
     """The regions at `indices` read by `engine` from their boxes in the working image; each reading that scores
     higher than the region's own replaces its lines. The ids of the regions whose lines were replaced; a region the
     engine times out on keeps its first reading (noted in `timeouts`)."""
@@ -448,12 +470,10 @@ def read_again(engine: OcrEngine, page: Page, image: np.ndarray, indices: list[i
         return []
 
     boxes = [[max(0, round(v)) for v in to_working(page, page.regions[index].polygon).bounds] for index in indices]
-    crops = [np.pad(image[y0:y1, x0:x1], PADDING, constant_values=255) for x0, y0, x1, y1 in boxes]
     replaced = []
-    for index, (x0, y0, _, _), read in zip(indices, boxes, read_all(at_resolution(engine, page.dpi), crops,
-                                                                     keep_first), strict=True):
+    for index, shifted in zip(indices, read_boxes(at_resolution(engine, page.dpi), image, boxes, config, keep_first),
+                              strict=True):
         region = page.regions[index]
-        shifted = [_shift(line, x0 - PADDING, y0 - PADDING) for line in read]
         lines = [line for block in column_blocks(shifted) for line in block]
         candidate = [_line_model(page, line, f"{region.id}-l{k}", engine.name) for k, line in enumerate(lines, start=1)]
         if candidate and score(candidate) > score(region.lines):

@@ -21,7 +21,7 @@ from broadsheet.config import OrientationConfig
 from broadsheet.engines.base import EngineLine, EngineUnavailableError, OcrEngine, Quad, flag_fallback, line_boxes
 from broadsheet.engines.orientation import RotationClassifier
 from broadsheet.engines.pdf_text import reads_text_layer
-from broadsheet.engines.tiling import ink_mask
+from broadsheet.engines.tiling import ink_mask, pixel_spread
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import Flag, Page, PreprocessTransform, Severity
 from broadsheet.stages.base import recorded_step
@@ -184,7 +184,7 @@ class Orientation:
                 step.settings["skipped"] = "PDF text layer: upright by construction"
                 return page
             gray = self.images.read(page)
-            if float(gray.std()) < 2.0:
+            if pixel_spread(gray) < 2.0:
                 return page
             by_model = False
             if self.classifier is not None:

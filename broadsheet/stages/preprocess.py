@@ -8,6 +8,7 @@ import numpy as np
 from broadsheet import __version__
 from broadsheet.config import PreprocessConfig
 from broadsheet.engines.pdf_text import reads_text_layer
+from broadsheet.engines.tiling import pixel_spread
 from broadsheet.ingest.files import load_gray
 from broadsheet.ingest.folds import cut_piece
 from broadsheet.model.page import Flag, Page, PreprocessTransform, Severity
@@ -102,7 +103,7 @@ class Preprocess:
             if float(working.mean()) < 40:
                 page.flags.append(Flag(code="dark-page", severity=Severity.warning,
                                        reason="the page is almost entirely dark: a failed or unexposed scan?"))
-            elif float(working.std()) < 2.0:
+            elif pixel_spread(working) < 2.0:
                 page.flags.append(Flag(code="blank-page", reason="the page has no visible content",
                                        severity=Severity.warning))
             page.transform = shifted(transform, page.crop.x_range[0]) if page.crop is not None else transform

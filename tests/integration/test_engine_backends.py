@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings
+from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings, TesseractConfig
 from broadsheet.engines.base import fallback_reason, read_all
 from broadsheet.engines.rapid_ocr import PLAIN, RapidOcrEngine, choose_backend, rapidocr_params, wheel_models
 from broadsheet.model.page import PageStatus
@@ -141,7 +141,6 @@ def test_read_all_keeps_order_and_reads_in_as_many_processes_as_the_engine_runs(
 
 @pytest.mark.slow
 def test_tesseract_reads_tiles_in_parallel_with_the_same_text() -> None:
-    from broadsheet.config import TesseractConfig
     from broadsheet.engines.tesseract import TesseractEngine
 
     crops = [_crop(top, 260) for top in (300, 600, 900)]
@@ -149,3 +148,55 @@ def test_tesseract_reads_tiles_in_parallel_with_the_same_text() -> None:
     parallel = read_all(TesseractEngine(TesseractConfig(languages="chi_sim+eng", processes=2)), crops)
     assert [[line.text for line in lines] for lines in parallel] == [[line.text for line in lines] for lines in serial]
     assert any(serial)
+
+
+def test_tesseract_version_is_read_as_pytesseract_reads_it_without_importing_pandas() -> None:
+    import subprocess
+
+    code = ("import sys; from broadsheet.config import TesseractConfig; "
+            "from broadsheet.engines.tesseract import TesseractEngine; "
+            "engine = TesseractEngine(TesseractConfig(languages='eng')); "
+            "print(engine.version, 'pandas' in sys.modules, 'pytesseract' in sys.modules)")
+    version, pandas, pytesseract = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                  check=True).stdout.split()
+    import pytesseract as reference
+
+    assert version == str(reference.get_tesseract_version())
+    assert (pandas, pytesseract) == ("False", "False"), "building the engine imports neither: a CJK page needs neither"
+
+
+
+def test_a_box_larger_than_the_tile_is_read_in_tiles_and_one_the_tile_holds_whole() -> None:
+    """A region read again (routing.needs_second_reading) may be a Fraktur page's whole column: read whole, rapidocr's
+    detection on it held 3.5 GB on a 7100x10590 page. Larger than the tile, it is read in tiles."""
+    from broadsheet.engines.tiling import PADDING
+    from broadsheet.model.geometry import Polygon
+    from broadsheet.stages.ocr import read_boxes
+
+    gray = np.asarray(Image.open(SAMPLE).convert("L"))
+    engine = RapidOcrEngine(RapidOcrConfig())
+    shapes: list[tuple[int, ...]] = []
+
+    class Recording:
+        """The real engine, noting the size of each image it is given."""
+        name, version, model = engine.name, engine.version, engine.model
+
+        def read(self, image: np.ndarray) -> list:  # type: ignore[type-arg]
+            shapes.append(image.shape)
+            return engine.read(image)
+
+    config = OcrConfig(tile_width=700, tile_height=500)
+    small, large = [500, 1000, 1100, 1400], [150, 1000, 1250, 2200]
+    small_lines, large_lines = read_boxes(Recording(), gray, [small, large], config)  # type: ignore[arg-type]
+    assert shapes[0] == (400 + 2 * PADDING, 600 + 2 * PADDING), "a box the tile holds is read whole, padded"
+    # Tiles are cut along white space: no taller than the tile, and as wide as a line that has no blank cut.
+    assert len(shapes) > 2 and all(h <= 500 + 2 * PADDING for h, _ in shapes[1:])
+    assert max(h * w for h, w in shapes[1:]) < 0.5 * 1100 * 1200
+    for box, lines in ((small, small_lines), (large, large_lines)):
+        assert lines
+        for line in lines:  # in the image's coordinates
+            x0, y0, x1, y1 = Polygon.from_points(line.quad).bounds
+            assert box[0] - PADDING <= x0 and x1 <= box[2] + PADDING
+            assert box[1] - PADDING <= y0 and y1 <= box[3] + PADDING
+    whole = engine.read(np.pad(gray[1000:2200, 150:1250], PADDING, constant_values=255))
+    assert sum(len(line.text) for line in large_lines) >= 0.9 * sum(len(line.text) for line in whole)

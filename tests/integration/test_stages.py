@@ -40,6 +40,23 @@ def test_preprocess_writes_working_image_and_transform(small_page: Path, tmp_pat
     assert done.steps[-1].stage == "preprocess"
 
 
+def test_a_working_image_read_back_is_the_png_on_disk_and_a_copy_the_reader_may_draw_on(small_page: Path,
+                                                                                          tmp_path: Path) -> None:
+    import cv2
+
+    [page] = ingest_file(small_page)
+    images = WorkingImages(tmp_path / "work")
+    done = Preprocess(PreprocessConfig(), images)(page)
+    from_disk = cv2.imread(str(images.path(done)), cv2.IMREAD_GRAYSCALE)
+    read = images.read(done)
+    assert np.array_equal(read, from_disk)
+    read[:] = 0
+    assert np.array_equal(images.read(done), from_disk), "what a stage drew on is not the next stage's image"
+    images.discard(done.id)
+    with pytest.raises(OSError):
+        images.read(done)
+
+
 def test_strip_cores_partition_the_height() -> None:
     spans = strips(5000, 1600, 400)
     assert spans[0][2] == 0 and spans[-1][3] == 5000
