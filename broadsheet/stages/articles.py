@@ -36,7 +36,7 @@ from broadsheet.model.page import (
 )
 from broadsheet.stages import reading_order
 from broadsheet.stages.base import recorded_step, rules_version, to_working
-from broadsheet.stages.jumps import opens_continued_story
+from broadsheet.stages.jumps import jump_head_line, opens_continued_story
 from broadsheet.stages.ocr import ENGINE_ORDER
 from broadsheet.stages.reading_order import column_order, xy_cut
 from broadsheet.stages.typing.frames import find_frames
@@ -280,10 +280,18 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     by_id = {r.id: r for r in page.regions}
     content = [r for r in page.regions if _content(r)]
     headlines = {r.id: boxes[r.id] for r in content if r.type == RegionType.headline}
+    # A lone "Continued from page 2" line (typed a teaser: a short block naming a page) set over article text
+    # under no headline is the jump head of the rest of another page's story: it is that story's, and heads it.
+    lone_jump_heads = [r for r in page.regions if r.type == RegionType.teaser and jump_head_line(r.lines)
+                       and not any(_heads(h, boxes[r.id], geometry.body) for h in headlines.values())
+                       and any(_heads(boxes[r.id], boxes[c.id], geometry.body) for c in content
+                               if c.type in PARAGRAPH_TYPES or c.type in ATTACHED_TO_HEADLINE)]
+    content += lone_jump_heads
     # Text opening with "Continued from page 2" and no headline just above it is the rest of another
     # page's story (its jump headline may be hand-lettered and unread): it starts an article, as a headline does.
     jump_heads = {r.id for r in content if r.type in PARAGRAPH_TYPES and opens_continued_story(r.lines)
                   and not any(_heads(h, boxes[r.id], geometry.body) for h in headlines.values())}
+    jump_heads |= {r.id for r in lone_jump_heads}
     heads = {**headlines, **{rid: boxes[rid] for rid in jump_heads}}
     placement = Placement(page, geometry, heads, config)
 
@@ -324,7 +332,7 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     for region in content:
         members[owner[region.id] or region.id].append(region)
     articles: list[Article] = []
-    furniture = [r for r in page.regions if r.type in OUTSIDE_ARTICLE_TYPES]
+    furniture = [r for r in page.regions if r.type in OUTSIDE_ARTICLE_TYPES and r.id not in owner]
     order_index = {region_id: k for k, region_id in enumerate(page_order)}
     reading = [r.id for r in sorted(furniture, key=lambda r: order_index.get(r.id, 0)) if r.type != RegionType.folio]
     article_boxes = [(start, union_box(boxes[r.id] for r in members[start])) for start in starts]

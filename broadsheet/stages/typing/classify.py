@@ -479,14 +479,18 @@ class Classifier:
         in a story's header block is the story's dateline."""
         typed, config = self.typed, self.config
         for region in self.page.regions:
-            if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker) \
+            if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker, RegionType.headline) \
                     or len(region.lines) != 1 or self.meter.large(region, config.headline_height_ratio):
                 continue
             box = self.boxes[region.id]
             above = [r for r in self.page.regions if r is not region and directly_below(
                 box, self.boxes[r.id], config.dateline_reach * self.body)]
-            if any(typed[r.id] == RegionType.masthead for r in above):
+            # The issue's date line may be set in capitals or centred as a heading is; it heads no text of its own.
+            if any(typed[r.id] == RegionType.masthead for r in above) and not (
+                    typed[region.id] == RegionType.headline and self.heads_text_below(region)):
                 typed[region.id] = RegionType.masthead
+            elif typed[region.id] == RegionType.headline:
+                continue
             elif DATELINE_PATTERN.search(region.text) and any(
                     typed[r.id] in (RegionType.headline, RegionType.kicker, RegionType.byline) for r in above):
                 typed[region.id] = RegionType.dateline
