@@ -362,8 +362,12 @@ class Classifier:
                 frame = box
             else:
                 continue
-            story = any(typed[r.id] == RegionType.headline and self.boxes[r.id].overlap_ratio(frame) >= 0.8
-                        and self.meter.large(r, config.much_larger_type) for r in self.page.regions)
+            inside = [r for r in self.page.regions if r.lines and self.boxes[r.id].overlap_ratio(frame) >= 0.8]
+            # A story of its own is headed as one: in larger type, or signed (a byline, a dateline, its people).
+            signed = any(BYLINE_PATTERN.search(r.text) or DATELINE_PATTERN.search(r.text)
+                         or PARTICIPANT_LIST.match(r.text) for r in inside)
+            story = any(typed[r.id] == RegionType.headline and (signed or self.meter.large(r, config.much_larger_type))
+                        for r in inside)
             if not story:
                 typed[region.id] = RegionType.sidebar
 
