@@ -284,7 +284,7 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     # under no headline is the jump head of the rest of another page's story: it is that story's, and heads it.
     lone_jump_heads = [r for r in page.regions if r.type == RegionType.teaser and jump_head_line(r.lines)
                        and not any(_heads(h, boxes[r.id], geometry.body) for h in headlines.values())
-                       and any(_heads(boxes[r.id], boxes[c.id], geometry.body) for c in content
+                       and any(_heads(boxes[r.id], boxes[c.id], geometry.body, narrow_head=True) for c in content
                                if c.type in PARAGRAPH_TYPES or c.type in ATTACHED_TO_HEADLINE)]
     content += lone_jump_heads
     # Text opening with "Continued from page 2" and no headline just above it is the rest of another
@@ -366,11 +366,13 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     return articles, reading, left_out
 
 
-def _heads(headline: Polygon, region: Polygon, body: float) -> bool:
-    """A headline printed just above the region, over its column."""
+def _heads(headline: Polygon, region: Polygon, body: float, narrow_head: bool = False) -> bool:
+    """A headline printed just above the region, over its column (`narrow_head`: over part of it, as a short jump
+    line is)."""
     gap = region.bounds[1] - headline.bounds[3]
     return -0.5 * region.height <= gap <= max(2 * headline.height, 3 * body) \
-        and horizontal_overlap(region, headline) > 0.5 * region.width
+        and horizontal_overlap(region, headline) > 0.5 * (min(region.width, headline.width) if narrow_head
+                                                           else region.width)
 
 
 def first_words(paragraphs: list[Paragraph], regions: list[Region], config: ArticlesConfig) -> str:

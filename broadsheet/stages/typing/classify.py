@@ -410,12 +410,22 @@ class Classifier:
         from any text above (space, a rule or a column's top) and ends no sentence, as a story's last lines would."""
         box, config = self.boxes[region.id], self.config
         if not 0 < len(region.lines) <= config.kicker_max_lines or SENTENCE_END.search(region.lines[-1].text) \
-                or self.text_directly_above(region):
+                or any(self.running_text(r) and directly_below(box, self.boxes[r.id], config.stacked_gap * self.body)
+                       and not self.rule_between(self.boxes[r.id], box) for r in self.page.regions if r is not region):
             return False
-        size = self.meter.style(region).size
         return any(directly_below(self.boxes[h.id], box, config.stacked_gap * self.body)
-                   and box.width <= config.kicker_width * self.boxes[h.id].width and self.meter.style(h).size > size
+                   and box.width <= config.kicker_width * self.boxes[h.id].width and self.larger_type(h, region)
                    for h in headlines if self.typed[h.id] == RegionType.headline)
+
+    def larger_type(self, big: Region, small: Region) -> bool:
+        """Set in larger type: taller lines, or, both in CJK, wider characters (each an em wide: the type's size,
+        where line boxes as tall as the line spacing hide it)."""
+        config, meter = self.config, self.meter
+        if meter.style(big).size > meter.style(small).size:
+            return True
+        pitches = (meter.style(big).pitch, meter.style(small).pitch)
+        return all(pitches) and pitches[0] >= config.close_type_size * pitches[1] and all(
+            cjk_share(r.text) >= config.cjk_pitch_share for r in (big, small))
 
     def sections(self) -> None:
         """A lone short label over the headings is the page's section name (学术圆桌, SPORTS)."""
