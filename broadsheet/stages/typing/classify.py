@@ -71,6 +71,7 @@ class Classifier:
                 typed[region.id] = RegionType.headline
         for region in text:
             typed.setdefault(region.id, RegionType.body)
+        self.masthead_lines()  # before headings are settled: a date line under the masthead heads no story
         self.settle_headings(text)
         self.sidebars(text)
         self.kickers()
@@ -163,6 +164,9 @@ class Classifier:
             return False  # an ornament between items (* * *, a dash rule read as text) heads nothing
         if self.meter.large(region, config.headline_height_ratio):
             return lines <= config.display_max_lines
+        if any(directly_below(self.boxes[region.id], self.boxes[r.id], config.caption_reach * self.body)
+               for r in self.page.regions if r.type == RegionType.figure):
+            return False  # text under a picture, not set large, is its caption (a credit line in title case)
         # Lines of capitals may run longer: an 1850 heading sets a whole sentence in them, a line or two each.
         longest = config.display_max_lines if self.meter.style(region).capitals else config.heading_max_lines
         if lines > longest or BYLINE_PATTERN.search(region.text) \
@@ -488,23 +492,36 @@ class Classifier:
         return 0 <= gap <= reach and box.bounds[1] >= figure.bounds[1] - self.body \
             and box.bounds[3] <= figure.bounds[3] + self.body
 
-    def datelines(self) -> None:
-        """The line right under the masthead is the issue's date line, part of the masthead; a place-and-date line
-        in a story's header block is the story's dateline."""
-        typed, config = self.typed, self.config
+    def one_line_under(self, region: Region) -> list[Region]:
+        """The blocks a one-line block not set large stands directly under, within a dateline's reach; none for
+        any other block."""
+        config = self.config
+        if len(region.lines) != 1 or self.meter.large(region, config.headline_height_ratio):
+            return []
+        box = self.boxes[region.id]
+        return [r for r in self.page.regions if r is not region and directly_below(
+            box, self.boxes[r.id], config.dateline_reach * self.body)]
+
+    def masthead_lines(self) -> None:
+        """The line right under the masthead is the issue's date line, part of the masthead: it may be set in
+        capitals or centred as a heading is, but it heads no text of its own."""
+        typed = self.typed
         for region in self.page.regions:
-            if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker, RegionType.headline) \
-                    or len(region.lines) != 1 or self.meter.large(region, config.headline_height_ratio):
-                continue
-            box = self.boxes[region.id]
-            above = [r for r in self.page.regions if r is not region and directly_below(
-                box, self.boxes[r.id], config.dateline_reach * self.body)]
-            # The issue's date line may be set in capitals or centred as a heading is; it heads no text of its own.
-            if any(typed[r.id] == RegionType.masthead for r in above) and not (
+            if typed[region.id] not in (RegionType.body, RegionType.headline) or (
                     typed[region.id] == RegionType.headline and self.heads_text_below(region)):
-                typed[region.id] = RegionType.masthead
-            elif typed[region.id] == RegionType.headline:
                 continue
+            if any(typed[r.id] == RegionType.masthead for r in self.one_line_under(region)):
+                typed[region.id] = RegionType.masthead
+
+    def datelines(self) -> None:
+        """A place-and-date line in a story's header block is the story's dateline."""
+        typed = self.typed
+        for region in self.page.regions:
+            if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker):
+                continue
+            above = self.one_line_under(region)
+            if any(typed[r.id] == RegionType.masthead for r in above):
+                typed[region.id] = RegionType.masthead
             elif DATELINE_PATTERN.search(region.text) and any(
                     typed[r.id] in (RegionType.headline, RegionType.kicker, RegionType.byline) for r in above):
                 typed[region.id] = RegionType.dateline
