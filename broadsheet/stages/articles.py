@@ -311,6 +311,7 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     for caption_id, figure_id in captions.items():
         owner[caption_id] = owner.get(figure_id) if figure_id else placement.owner(by_id[caption_id])
 
+    _run_on_from_left(content, owner, geometry, config)
     # What no head may claim continues the story before it in reading order; before any story, it opens one.
     page_order = [rid for rid in region_order if rid in by_id] + \
         [r.id for r in page.regions if r.id not in region_order]
@@ -364,6 +365,22 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     claimed = [rid for article in articles for rid in article.region_ids]
     left_out = [r.id for r in content if r.lines and claimed.count(r.id) != 1]
     return articles, reading, left_out
+
+
+def _run_on_from_left(content: list[Region], owner: dict[str, str | None], geometry: Geometry,
+                      config: ArticlesConfig) -> None:
+    """A block no head may claim, set level with a block of text just left of it across one gutter, is the next
+    column of that block's story: a story's columns start on one line. (A head at its left is no such block: in a
+    page of items run down the columns, the column's top continues the item the column before ends with.)"""
+    boxes, body = geometry.boxes, geometry.body
+    texts = [r for r in content if r.type in PARAGRAPH_TYPES]
+    for region in sorted((r for r in texts if owner.get(r.id, "") is None), key=lambda r: boxes[r.id].bounds[0]):
+        box = boxes[region.id]
+        left = [other for other in texts if other is not region and owner.get(other.id) is not None
+                and 0 <= box.bounds[0] - boxes[other.id].bounds[2] <= config.run_on_gutter * body
+                and abs(box.bounds[1] - boxes[other.id].bounds[1]) <= config.run_on_level * body]
+        if left:
+            owner[region.id] = owner[max(left, key=lambda other: boxes[other.id].bounds[2]).id]
 
 
 def _heads(headline: Polygon, region: Polygon, body: float, narrow_head: bool = False) -> bool:

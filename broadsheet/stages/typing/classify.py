@@ -275,10 +275,10 @@ class Classifier:
                     or horizontal_overlap(head_box, box) < 0.9 * box.width or self.meter.style(head).size <= size \
                     or box.bounds[1] - head_box.bounds[3] <= config.stacked_gap * self.body:
                 continue
-            if not any(self.typed.get(other.id) == RegionType.body and len(other.lines) >= 2
-                       and horizontal_overlap(self.boxes[other.id], box) > 0
-                       and head_box.bounds[3] <= self.boxes[other.id].center[1] <= box.bounds[1]
-                       for other in self.page.regions):
+            # Lines of text between, counted over the columns (a story cut short may run one line in each).
+            if sum(len(other.lines) for other in self.page.regions if self.typed.get(other.id) == RegionType.body
+                   and horizontal_overlap(self.boxes[other.id], box) > 0
+                   and head_box.bounds[3] <= self.boxes[other.id].center[1] <= box.bounds[1]) < 2:
                 return True
         return False
 
