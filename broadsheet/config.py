@@ -206,6 +206,11 @@ class ArticlesConfig(Options):
     header_rule_gap: float = 2.5
     """... unless it lies within this many body lines under the head's block (headline, deck, byline): the rule
     that many papers draw between a headline block and the story's text."""
+    header_lines: int = 6
+    """... or of the lines under the head block, where no more than this many lines of text lie between (a deck or
+    a byline typed as text)."""
+    header_gap: float = 1.0
+    """... each set within this many body lines under the head block or the line before."""
     quote_rule_gap: float = 0.8
     """A rule within this many body lines of a pull quote or sidebar, at most `quote_rule_width` times as wide, is the
     pull quote's own rule."""

@@ -209,19 +209,36 @@ class Placement:
                 continue
             if horizontal_overlap(rule, box) < config.rule_covers * box.width:
                 continue
-            if not beside and rule.center[1] - block.bounds[3] <= config.header_rule_gap * body \
-                    and not self._text_between(block.bounds[3], rule.center[1], box):
+            header = None if beside else self._header_bottom(block, rule, box)
+            if header is not None and rule.center[1] - header <= config.header_rule_gap * body:
                 continue  # the rule under the headline block
             if self._set_apart_rule(rule):
                 continue
             return True
         return False
 
-    def _text_between(self, top: float, bottom: float, box: Polygon) -> bool:
-        return any(top <= other.center[1] <= bottom and horizontal_overlap(other, box) > 0
-                   for rid, other in self.geometry.boxes.items()
-                   if self.by_id[rid].lines and self.by_id[rid].type not in OUTSIDE_ARTICLE_TYPES
-                   and rid not in self.heads)
+    def _header_bottom(self, block: Polygon, rule: Polygon, box: Polygon) -> float | None:
+        """Where a head block ends over the block's columns, above a rule: its own bottom, or that of the few lines
+        set straight under it (a deck or byline typed as text); None where a story's text lies between (set apart,
+        more lines, or lines ending a sentence)."""
+        between = [(other, self.by_id[rid]) for rid, other in self.geometry.boxes.items()
+                   if block.bounds[3] <= other.center[1] <= rule.center[1] and horizontal_overlap(other, box) > 0
+                   and self.by_id[rid].lines and self.by_id[rid].type not in OUTSIDE_ARTICLE_TYPES
+                   and rid not in self.heads]
+        if not between:
+            return block.bounds[3]
+        # A deck or a byline is set tight under the head, each under the one before; a story's text stands apart.
+        bottom = block.bounds[3]
+        for other, _ in sorted(between, key=lambda item: item[0].bounds[1]):
+            if other.bounds[1] - bottom > self.config.header_gap * self.geometry.body:
+                return None
+            bottom = max(bottom, other.bounds[3])
+        last = max(between, key=lambda item: item[0].bounds[3])[1]
+        # A story ends a sentence before its rule; a deck or a byline does not.
+        if sum(len(region.lines) for _, region in between) > self.config.header_lines \
+                or ends_sentence(last.lines[-1].text):
+            return None
+        return bottom
 
     def _set_apart_rule(self, rule: Polygon) -> bool:
         """A rule hugging a pull quote or a sidebar (an editor's note between rules): it sets that block apart
