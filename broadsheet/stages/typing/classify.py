@@ -275,10 +275,13 @@ class Classifier:
                     or horizontal_overlap(head_box, box) < 0.9 * box.width or self.meter.style(head).size <= size \
                     or box.bounds[1] - head_box.bounds[3] <= config.stacked_gap * self.body:
                 continue
-            # Lines of text between, counted over the columns (a story cut short may run one line in each).
+            # Lines of text between, counted over the columns (a story cut short may run one line in each); a lone
+            # line centred under the head is display type (a number, a date), no story's text.
             if sum(len(other.lines) for other in self.page.regions if self.typed.get(other.id) == RegionType.body
                    and horizontal_overlap(self.boxes[other.id], box) > 0
-                   and head_box.bounds[3] <= self.boxes[other.id].center[1] <= box.bounds[1]) < 2:
+                   and head_box.bounds[3] <= self.boxes[other.id].center[1] <= box.bounds[1]
+                   and not (len(other.lines) == 1 and abs(self.boxes[other.id].center[0] - head_box.center[0])
+                            <= config.centred_balance * head_box.width)) < 2:
                 return True
         return False
 
