@@ -1,10 +1,11 @@
-"""The stages after OCR on generated pages read perfectly: typing, reading order and articles alone.
+"""The stages after OCR on generated pages read perfectly: typing, reading order, articles and jumps alone.
 
 Each page is built from its ground truth as if OCR and the layout model had read it without error
 (`evaluation.truth_pages`), so what this measures is the typing and article rules, on many designs,
 in seconds: text conservation (every region of article text in exactly one article), article pair
-F1 and region-type accuracy, as mean and 10th percentile. A fresh seed each run (printed; `--seed`
-replays it).
+F1 and region-type accuracy, as mean and 10th percentile. The jumps stage runs too, as in a run: a
+block that is only a jump line ("Continued on page 6") joins its article there. A fresh seed each
+run (printed; `--seed` replays it).
 
     python -m benchmarks.article_logic --pages 200
     python -m benchmarks.article_logic --seed 1234 --worst 10
@@ -26,6 +27,7 @@ from broadsheet.config import Settings
 from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Page
 from broadsheet.run.page import run_stage
 from broadsheet.stages.articles import Articles
+from broadsheet.stages.jumps import Jumps
 from broadsheet.stages.reading_order import ReadingOrder
 from broadsheet.stages.typing import NewspaperTypes
 from evaluation.generated import score_page
@@ -56,7 +58,7 @@ def designed_truth(lang: str, layout: str, *, seed: int, degrade: bool) -> Any:
 
 def run(pages: int, seed: int, generate: Any = generate_page) -> list[dict[str, Any]]:
     settings = Settings()
-    stages = [NewspaperTypes(settings.typing), ReadingOrder(), Articles(settings.articles)]
+    stages = [NewspaperTypes(settings.typing), ReadingOrder(), Articles(settings.articles), Jumps()]
     rng = random.Random(seed)
     rows = []
     for number in range(pages):

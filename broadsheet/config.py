@@ -239,11 +239,20 @@ class ArticlesConfig(Options):
     story_break: float = 1.5
     """White space above a block of at least this many body lines in its column ends the story above it there,
     so a block level with a head beside it goes to that head rather than the one over its column."""
+    run_on_gutter: float = 2.0
+    """A block no head may claim runs on from a block of text at most this many body lines left of it ..."""
+    run_on_level: float = 1.0
+    """... whose top is level with its own within this many body lines: the next column of that block's story."""
     rule_covers: float = 0.6
     """A rule ends a story for a block below it when it runs under at least this share of the block's width ..."""
     header_rule_gap: float = 2.5
     """... unless it lies within this many body lines under the head's block (headline, deck, byline): the rule
     that many papers draw between a headline block and the story's text."""
+    header_lines: int = 6
+    """... or of the lines under the head block, where no more than this many lines of text lie between (a deck or
+    a byline typed as text)."""
+    header_gap: float = 1.0
+    """... each set within this many body lines under the head block or the line before."""
     quote_rule_gap: float = 0.8
     """A rule within this many body lines of a pull quote or sidebar, at most `quote_rule_width` times as wide, is the
     pull quote's own rule."""

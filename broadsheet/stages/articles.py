@@ -36,7 +36,7 @@ from broadsheet.model.page import (
 )
 from broadsheet.stages import reading_order
 from broadsheet.stages.base import recorded_step, rules_version, to_working
-from broadsheet.stages.jumps import opens_continued_story
+from broadsheet.stages.jumps import jump_head_line, opens_continued_story
 from broadsheet.stages.ocr import ENGINE_ORDER
 from broadsheet.stages.reading_order import column_order, xy_cut
 from broadsheet.stages.typing.frames import find_frames
@@ -209,19 +209,36 @@ class Placement:
                 continue
             if horizontal_overlap(rule, box) < config.rule_covers * box.width:
                 continue
-            if not beside and rule.center[1] - block.bounds[3] <= config.header_rule_gap * body \
-                    and not self._text_between(block.bounds[3], rule.center[1], box):
+            header = None if beside else self._header_bottom(block, rule, box)
+            if header is not None and rule.center[1] - header <= config.header_rule_gap * body:
                 continue  # the rule under the headline block
             if self._set_apart_rule(rule):
                 continue
             return True
         return False
 
-    def _text_between(self, top: float, bottom: float, box: Polygon) -> bool:
-        return any(top <= other.center[1] <= bottom and horizontal_overlap(other, box) > 0
-                   for rid, other in self.geometry.boxes.items()
-                   if self.by_id[rid].lines and self.by_id[rid].type not in OUTSIDE_ARTICLE_TYPES
-                   and rid not in self.heads)
+    def _header_bottom(self, block: Polygon, rule: Polygon, box: Polygon) -> float | None:
+        """Where a head block ends over the block's columns, above a rule: its own bottom, or that of the few lines
+        set straight under it (a deck or byline typed as text); None where a story's text lies between (set apart,
+        more lines, or lines ending a sentence)."""
+        between = [(other, self.by_id[rid]) for rid, other in self.geometry.boxes.items()
+                   if block.bounds[3] <= other.center[1] <= rule.center[1] and horizontal_overlap(other, box) > 0
+                   and self.by_id[rid].lines and self.by_id[rid].type not in OUTSIDE_ARTICLE_TYPES
+                   and rid not in self.heads]
+        if not between:
+            return block.bounds[3]
+        # A deck or a byline is set tight under the head, each under the one before; a story's text stands apart.
+        bottom = block.bounds[3]
+        for other, _ in sorted(between, key=lambda item: item[0].bounds[1]):
+            if other.bounds[1] - bottom > self.config.header_gap * self.geometry.body:
+                return None
+            bottom = max(bottom, other.bounds[3])
+        last = max(between, key=lambda item: item[0].bounds[3])[1]
+        # A story ends a sentence before its rule; a deck or a byline does not.
+        if sum(len(region.lines) for _, region in between) > self.config.header_lines \
+                or ends_sentence(last.lines[-1].text):
+            return None
+        return bottom
 
     def _set_apart_rule(self, rule: Polygon) -> bool:
         """A rule hugging a pull quote or a sidebar (an editor's note between rules): it sets that block apart
@@ -280,10 +297,18 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     by_id = {r.id: r for r in page.regions}
     content = [r for r in page.regions if _content(r)]
     headlines = {r.id: boxes[r.id] for r in content if r.type == RegionType.headline}
+    # A lone "Continued from page 2" line (typed a teaser: a short block naming a page) set over article text
+    # under no headline is the jump head of the rest of another page's story: it is that story's, and heads it.
+    lone_jump_heads = [r for r in page.regions if r.type == RegionType.teaser and jump_head_line(r.lines)
+                       and not any(_heads(h, boxes[r.id], geometry.body) for h in headlines.values())
+                       and any(_heads(boxes[r.id], boxes[c.id], geometry.body, narrow_head=True) for c in content
+                               if c.type in PARAGRAPH_TYPES or c.type in ATTACHED_TO_HEADLINE)]
+    content += lone_jump_heads
     # Text opening with "Continued from page 2" and no headline just above it is the rest of another
     # page's story (its jump headline may be hand-lettered and unread): it starts an article, as a headline does.
     jump_heads = {r.id for r in content if r.type in PARAGRAPH_TYPES and opens_continued_story(r.lines)
                   and not any(_heads(h, boxes[r.id], geometry.body) for h in headlines.values())}
+    jump_heads |= {r.id for r in lone_jump_heads}
     heads = {**headlines, **{rid: boxes[rid] for rid in jump_heads}}
     placement = Placement(page, geometry, heads, config)
 
@@ -303,6 +328,7 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     for caption_id, figure_id in captions.items():
         owner[caption_id] = owner.get(figure_id) if figure_id else placement.owner(by_id[caption_id])
 
+    _run_on_from_left(content, owner, geometry, config)
     # What no head may claim continues the story before it in reading order; before any story, it opens one.
     page_order = [rid for rid in region_order if rid in by_id] + \
         [r.id for r in page.regions if r.id not in region_order]
@@ -324,7 +350,7 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     for region in content:
         members[owner[region.id] or region.id].append(region)
     articles: list[Article] = []
-    furniture = [r for r in page.regions if r.type in OUTSIDE_ARTICLE_TYPES]
+    furniture = [r for r in page.regions if r.type in OUTSIDE_ARTICLE_TYPES and r.id not in owner]
     order_index = {region_id: k for k, region_id in enumerate(page_order)}
     reading = [r.id for r in sorted(furniture, key=lambda r: order_index.get(r.id, 0)) if r.type != RegionType.folio]
     article_boxes = [(start, union_box(boxes[r.id] for r in members[start])) for start in starts]
@@ -358,11 +384,29 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     return articles, reading, left_out
 
 
-def _heads(headline: Polygon, region: Polygon, body: float) -> bool:
-    """A headline printed just above the region, over its column."""
+def _run_on_from_left(content: list[Region], owner: dict[str, str | None], geometry: Geometry,
+                      config: ArticlesConfig) -> None:
+    """A block no head may claim, set level with a block of text just left of it across one gutter, is the next
+    column of that block's story: a story's columns start on one line. (A head at its left is no such block: in a
+    page of items run down the columns, the column's top continues the item the column before ends with.)"""
+    boxes, body = geometry.boxes, geometry.body
+    texts = [r for r in content if r.type in PARAGRAPH_TYPES]
+    for region in sorted((r for r in texts if owner.get(r.id, "") is None), key=lambda r: boxes[r.id].bounds[0]):
+        box = boxes[region.id]
+        left = [other for other in texts if other is not region and owner.get(other.id) is not None
+                and 0 <= box.bounds[0] - boxes[other.id].bounds[2] <= config.run_on_gutter * body
+                and abs(box.bounds[1] - boxes[other.id].bounds[1]) <= config.run_on_level * body]
+        if left:
+            owner[region.id] = owner[max(left, key=lambda other: boxes[other.id].bounds[2]).id]
+
+
+def _heads(headline: Polygon, region: Polygon, body: float, narrow_head: bool = False) -> bool:
+    """A headline printed just above the region, over its column (`narrow_head`: over part of it, as a short jump
+    line is)."""
     gap = region.bounds[1] - headline.bounds[3]
     return -0.5 * region.height <= gap <= max(2 * headline.height, 3 * body) \
-        and horizontal_overlap(region, headline) > 0.5 * region.width
+        and horizontal_overlap(region, headline) > 0.5 * (min(region.width, headline.width) if narrow_head
+                                                           else region.width)
 
 
 def first_words(paragraphs: list[Paragraph], regions: list[Region], config: ArticlesConfig) -> str:

@@ -67,6 +67,12 @@ def opens_continued_story(lines: list[Line]) -> bool:
     return any(found is not None and found[0] == "from" for found in heads)
 
 
+def jump_head_line(lines: list[Line]) -> bool:
+    """A block that is nothing but "Continued from page 2" (上接第1版): the jump head of the text printed under it."""
+    found = [jump_line(line.text) for line in lines]
+    return bool(found) and all(f is not None and f[0] == "from" for f in found)
+
+
 def _continuation(line: Line, region_id: str) -> Continuation | None:
     found = jump_line(line.text)
     if found is None:
@@ -104,13 +110,16 @@ def mark_jumps(page: Page) -> None:
                 paragraph.line_ids = kept
                 paragraph.text = join_fragments(located[i][1].text for i in kept if i in located)
         article.paragraphs = [p for p in article.paragraphs if p.line_ids]
-    members = {rid for article in page.articles for rid in article.region_ids}
+    members = {rid: article for article in page.articles for rid in article.region_ids}
     for region in page.regions:
         if region.id in claimed or not region.lines or (region.id in members and region.type not in
                                                          PAGE_FURNITURE_TYPES):
             continue
         found_all = [_continuation(line, region.id) for line in region.lines]
         if not all(found_all):
+            continue
+        if region.id in members:  # a jump head the articles stage set over its story: the jump is that story's
+            members[region.id].continuations.extend(c for c in found_all if c is not None)
             continue
         nearest = _nearest_part_above(page, to_working(page, region.polygon))
         if nearest is None:

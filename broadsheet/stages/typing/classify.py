@@ -79,6 +79,7 @@ class Classifier:
                 typed[region.id] = RegionType.headline
         for region in text:
             typed.setdefault(region.id, RegionType.body)
+        self.masthead_lines()  # before headings are settled: a date line under the masthead heads no story
         self.settle_headings(text)
         self.sidebars(text)
         self.kickers()
@@ -186,6 +187,9 @@ class Classifier:
             return False  # an ornament between items (* * *, a dash rule read as text) heads nothing
         if self.meter.large(region, config.headline_height_ratio):
             return lines <= config.display_max_lines
+        if any(directly_below(self.boxes[region.id], self.boxes[r.id], config.caption_reach * self.body)
+               for r in self.page.regions if r.type == RegionType.figure):
+            return False  # text under a picture, not set large, is its caption (a credit line in title case)
         # Lines of capitals may run longer: an 1850 heading sets a whole sentence in them, a line or two each.
         longest = config.display_max_lines if self.meter.style(region).capitals else config.heading_max_lines
         if lines > longest or BYLINE_PATTERN.search(region.text) \
@@ -299,13 +303,18 @@ class Classifier:
         heads = self.others(region, np.array([kind == RegionType.headline for kind in kinds], dtype=bool)) \
             & (y1 <= box.bounds[1]) & (overlap >= 0.9 * box.width) \
             & (box.bounds[1] - y1 > config.stacked_gap * self.body)
-        texts = np.array([kind == RegionType.body and len(r.lines) >= 2
-                          for kind, r in zip(kinds, regions, strict=True)], dtype=bool) & (overlap > 0)
-        middle = (y0 + y1) / 2
+        text_lines = np.array([len(r.lines) if kind == RegionType.body else 0
+                               for kind, r in zip(kinds, regions, strict=True)]) * (overlap > 0)
+        middle, centre = (y0 + y1) / 2, (x0 + x1) / 2
         for k in np.flatnonzero(heads):
             if self.meter.style(regions[k]).size <= size:
                 continue
-            if not (texts & (y1[k] <= middle) & (middle <= box.bounds[1])).any():
+            # Lines of text between, counted over the columns (a story cut short may run one line in each); a lone
+            # line centred under the head is display type (a number, a date), no story's text.
+            lone_centred = (text_lines == 1) & (np.abs(centre - (x0[k] + x1[k]) / 2)
+                                                <= config.centred_balance * (x1[k] - x0[k]))
+            between = (y1[k] <= middle) & (middle <= box.bounds[1]) & ~lone_centred
+            if int(text_lines[between].sum()) < 2:
                 return True
         return False
 
@@ -401,8 +410,12 @@ class Classifier:
                 frame = box
             else:
                 continue
-            story = any(typed[r.id] == RegionType.headline and self.boxes[r.id].overlap_ratio(frame) >= 0.8
-                        and self.meter.large(r, config.much_larger_type) for r in self.page.regions)
+            inside = [r for r in self.page.regions if r.lines and self.boxes[r.id].overlap_ratio(frame) >= 0.8]
+            # A story of its own is headed as one: in larger type, or signed (a byline, a dateline, its people).
+            signed = any(BYLINE_PATTERN.search(r.text) or DATELINE_PATTERN.search(r.text)
+                         or PARTICIPANT_LIST.match(r.text) for r in inside)
+            story = any(typed[r.id] == RegionType.headline and (signed or self.meter.large(r, config.much_larger_type))
+                        for r in inside)
             if not story:
                 typed[region.id] = RegionType.sidebar
 
@@ -445,12 +458,22 @@ class Classifier:
         from any text above (space, a rule or a column's top) and ends no sentence, as a story's last lines would."""
         box, config = self.boxes[region.id], self.config
         if not 0 < len(region.lines) <= config.kicker_max_lines or SENTENCE_END.search(region.lines[-1].text) \
-                or self.text_directly_above(region):
+                or any(self.running_text(r) and directly_below(box, self.boxes[r.id], config.stacked_gap * self.body)
+                       and not self.rule_between(self.boxes[r.id], box) for r in self.page.regions if r is not region):
             return False
-        size = self.meter.style(region).size
         return any(directly_below(self.boxes[h.id], box, config.stacked_gap * self.body)
-                   and box.width <= config.kicker_width * self.boxes[h.id].width and self.meter.style(h).size > size
+                   and box.width <= config.kicker_width * self.boxes[h.id].width and self.larger_type(h, region)
                    for h in headlines if self.typed[h.id] == RegionType.headline)
+
+    def larger_type(self, big: Region, small: Region) -> bool:
+        """Set in larger type: taller lines, or, both in CJK, wider characters (each an em wide: the type's size,
+        where line boxes as tall as the line spacing hide it)."""
+        config, meter = self.config, self.meter
+        if meter.style(big).size > meter.style(small).size:
+            return True
+        pitches = (meter.style(big).pitch, meter.style(small).pitch)
+        return all(pitches) and pitches[0] >= config.close_type_size * pitches[1] and all(
+            cjk_share(r.text) >= config.cjk_pitch_share for r in (big, small))
 
     def sections(self) -> None:
         """A lone short label over the headings is the page's section name (学术圆桌, SPORTS)."""
@@ -513,17 +536,34 @@ class Classifier:
         return 0 <= gap <= reach and box.bounds[1] >= figure.bounds[1] - self.body \
             and box.bounds[3] <= figure.bounds[3] + self.body
 
-    def datelines(self) -> None:
-        """The line right under the masthead is the issue's date line, part of the masthead; a place-and-date line
-        in a story's header block is the story's dateline."""
-        typed, config = self.typed, self.config
+    def one_line_under(self, region: Region) -> list[Region]:
+        """The blocks a one-line block not set large stands directly under, within a dateline's reach; none for
+        any other block."""
+        config = self.config
+        if len(region.lines) != 1 or self.meter.large(region, config.headline_height_ratio):
+            return []
+        box = self.boxes[region.id]
+        return [r for r in self.page.regions if r is not region and directly_below(
+            box, self.boxes[r.id], config.dateline_reach * self.body)]
+
+    def masthead_lines(self) -> None:
+        """The line right under the masthead is the issue's date line, part of the masthead: it may be set in
+        capitals or centred as a heading is, but it heads no text of its own."""
+        typed = self.typed
         for region in self.page.regions:
-            if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker) \
-                    or len(region.lines) != 1 or self.meter.large(region, config.headline_height_ratio):
+            if typed[region.id] not in (RegionType.body, RegionType.headline) or (
+                    typed[region.id] == RegionType.headline and self.heads_text_below(region)):
                 continue
-            box = self.boxes[region.id]
-            above = [r for r in self.page.regions if r is not region and directly_below(
-                box, self.boxes[r.id], config.dateline_reach * self.body)]
+            if any(typed[r.id] == RegionType.masthead for r in self.one_line_under(region)):
+                typed[region.id] = RegionType.masthead
+
+    def datelines(self) -> None:
+        """A place-and-date line in a story's header block is the story's dateline."""
+        typed = self.typed
+        for region in self.page.regions:
+            if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker):
+                continue
+            above = self.one_line_under(region)
             if any(typed[r.id] == RegionType.masthead for r in above):
                 typed[region.id] = RegionType.masthead
             elif DATELINE_PATTERN.search(region.text) and any(

@@ -59,7 +59,7 @@ def find_frames(rules: list[Polygon], tolerance: float) -> list[Polygon]:
     for top in horizontal:
         for bottom in horizontal:
             (x0, y0, x1, _), (bx0, _, bx1, y1) = top.bounds, bottom.bounds
-            if y1 - y0 < 4 * tolerance or abs(x0 - bx0) > tolerance or abs(x1 - bx1) > tolerance:
+            if y1 - y0 < 2 * tolerance or abs(x0 - bx0) > tolerance or abs(x1 - bx1) > tolerance:
                 continue
             sides = [v for v in vertical if v.bounds[1] <= y0 + tolerance and v.bounds[3] >= y1 - tolerance
                      and v.height <= y1 - y0 + 2 * tolerance]

@@ -143,8 +143,7 @@ class TypeMeter:
         weights = [w for line in region.lines if (w := self.line_weight(line)) is not None]
         weight = median(weights) / body.weight if weights and body.weight else None
         return Style(size=size, pitch=region_pitch / body.pitch if region_pitch and body.pitch else 0.0,
-                     weight=weight, capitals=bool(region.lines) and all(
-                         capitals(line.text, self.config) for line in region.lines))
+                     weight=weight, capitals=block_capitals([line.text for line in region.lines], self.config))
 
     def large(self, region: Region, ratio: float) -> bool:
         """Type at least `ratio` times the body's height, and set wider: a tall box of two merged lines is not.
@@ -183,6 +182,17 @@ def capitals(text: str, config: TypingConfig) -> bool:
     letters = [c for c in text if c.isalpha() and c.isascii()]
     return len(letters) >= config.capitals_min_letters and \
         sum(c.isupper() for c in letters) >= config.capitals_share * len(letters)
+
+
+def block_capitals(lines: list[str], config: TypingConfig) -> bool:
+    """A block set in capitals: every line mostly capitals, the block long enough to tell them from an acronym (a
+    heading in a narrow column breaks SMALL / ORCHARDS / TURN TO over lines shorter than that)."""
+    def upper_share(text: str) -> float:
+        letters = [c for c in text if c.isalpha() and c.isascii()]
+        return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+
+    return bool(lines) and capitals(" ".join(lines), config) and all(
+        upper_share(line) >= config.capitals_share for line in lines)
 
 
 def title_case(text: str, config: TypingConfig) -> bool:
