@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from broadsheet.config import ScriptRoutingConfig, TesseractConfig
+from broadsheet.config import OcrConfig, ScriptRoutingConfig, TesseractConfig
 from broadsheet.engines import ocr_engine
 from broadsheet.engines.base import EngineUnavailableError, at_resolution
 from broadsheet.engines.routing import Script, ScriptRouter, detect_script, route_page
@@ -185,7 +185,7 @@ def test_regions_read_unsurely_are_read_again_and_the_surer_reading_kept(
         page.regions = engine_regions(page, at_resolution(engine, 300).read(image), engine.name)
         before = {r.id: mean_word_confidence(r.lines) for r in page.regions}
         step = ProcessingStep(stage="ocr", software="tesseract", version=engine.version, settings={})
-        reread_unsure(engine, page, image, step, [])
+        reread_unsure(engine, page, image, step, [], OcrConfig())
         assert step.settings["regions_reread"] == (len(before) if reread else 0)
         assert step.settings["reread_model"] == "tesseract-Fraktur+frk"
         assert 0 <= int(step.settings["rereadings_kept"] or 0) <= len(before)
