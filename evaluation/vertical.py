@@ -19,8 +19,9 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from broadsheet.engines.base import EngineLine
-from broadsheet.model.geometry import Polygon, span_overlap
+from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import PAGE_FURNITURE_TYPES, Page, RegionType
+from broadsheet.stages.ocr import split_columns
 from evaluation.generated import kendall_tau
 from evaluation.real_scores import text_scores
 
@@ -136,19 +137,7 @@ def order_tau(matches: Sequence[Match], truth: Sequence[TruthArticle], our_page:
 def columns_right_to_left(lines: Sequence[EngineLine]) -> list[EngineLine]:
     """An engine's lines in vertical-rl order with nothing else known: columns (lines sharing most of their width)
     from the right, each top to bottom."""
-    boxed = sorted(((Polygon.from_points(line.quad), line) for line in lines), key=lambda item: -item[0].center[0])
-    columns: list[tuple[float, float, list[tuple[Polygon, EngineLine]]]] = []
-    for box, line in boxed:
-        x0, _, x1, _ = box.bounds
-        for index, (left, right, members) in enumerate(columns):
-            if span_overlap(x0, x1, left, right) > 0.5 * min(x1 - x0, right - left):
-                members.append((box, line))
-                columns[index] = (min(left, x0), max(right, x1), members)
-                break
-        else:
-            columns.append((x0, x1, [(box, line)]))
-    ordered = sorted(columns, key=lambda column: -column[1])
-    return [line for _, _, members in ordered for _, line in sorted(members, key=lambda item: item[0].bounds[1])]
+    return [line for column in reversed(split_columns(list(lines), share=0.5)) for line in column]
 
 
 def truth_regions(regions_json: Path) -> list[tuple[str, Polygon]]:

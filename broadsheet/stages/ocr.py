@@ -595,14 +595,15 @@ def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list
     return [join_same_baseline(block) for block in [*split_columns(within), *([across] if across else [])]]
 
 
-def split_columns(lines: list[EngineLine]) -> list[list[EngineLine]]:
-    """A layout box spanning two columns would interleave their lines; split it at the gutter."""
+def split_columns(lines: list[EngineLine], share: float = 0.3) -> list[list[EngineLine]]:
+    """A layout box spanning two columns would interleave their lines; split it at the gutter. Lines overlapping
+    across more than `share` of the narrower are one column; columns left to right, each top to bottom."""
     boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].bounds[0])
     columns: list[tuple[float, float, list[tuple[Polygon, EngineLine]]]] = []
     for box, line in boxes:
         x0, _, x1, _ = box.bounds
         for index, (left, right, members) in enumerate(columns):
-            if span_overlap(x0, x1, left, right) > 0.3 * min(x1 - x0, right - left):
+            if span_overlap(x0, x1, left, right) > share * min(x1 - x0, right - left):
                 members.append((box, line))
                 columns[index] = (min(left, x0), max(right, x1), members)
                 break
