@@ -440,6 +440,10 @@ class ExistingOcrConfig(Options):
     rebuilt_body_size: float = Field(1.3, gt=1)
     """... A line no taller than this many times the page's median word is set in body type (display type, set across
     columns, is never cut)."""
+    processes: int = Field(0, ge=0)
+    """Pages of existing OCR digitised at once, each in a process of its own, forked from the run so that it starts
+    with the schemas compiled (a page is pure Python: one process keeps one core busy); 0: one per core. Pages
+    with their image at hand run one at a time, since the layout model then uses every core."""
     collect_after_allocations: int = Field(50_000, ge=700)
     """Python's collector runs after this many new objects while existing OCR is digitised (its default is 700): a
     page of existing OCR is a million small objects, long-lived, that each full collection would walk again for

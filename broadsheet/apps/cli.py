@@ -138,6 +138,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="resolution of the page images, for existing ALTO in mm10 or inch1200 when neither the "
                           "ALTO, its image nor the METS/MIX gives one; without any, coordinates stay in the ALTO's "
                           "unit and the manifest says so")
+    run.add_argument("--jobs", "-j", type=int, metavar="N",
+                     help="existing OCR: pages digitised at once, one process each (default: one per core; pages "
+                          "with their image run one at a time). Scans always run a page at a time: its OCR uses "
+                          "every core")
     run.add_argument("--prefect", choices=("auto", "always", "never"), default="auto",
                      help="auto (default): Prefect runs the issue, its start-up overlapped with loading the models; "
                           "one loose page file, or an issue whose every page is already in OUT's cache, runs the same "
@@ -309,6 +313,8 @@ def command_run(args: argparse.Namespace) -> int:
 
     if args.dpi is not None and args.dpi <= 0:
         raise CliError("--dpi must be positive", EXIT_USAGE)
+    if args.jobs is not None and args.jobs < 1:
+        raise CliError("--jobs must be at least 1", EXIT_USAGE)
     batches = [path for path in args.inputs if batch_file(path)]
     if batches:
         if len(batches) < len(args.inputs):
@@ -456,7 +462,7 @@ def _paired_pages(args: argparse.Namespace) -> list[ExistingPage]:
 def _existing_settings(args: argparse.Namespace) -> Settings:
     from broadsheet.config import ExistingOcrConfig, OutputConfig, Settings
 
-    existing = ExistingOcrConfig(dpi=args.dpi, reocr_below=args.reocr_below)
+    existing = ExistingOcrConfig(dpi=args.dpi, reocr_below=args.reocr_below, processes=args.jobs or 0)
     settings = Settings(output=OutputConfig(validate_tei=not args.no_validate), existing=existing)
     return _settings(args).model_copy(update={"existing": existing, "output": settings.output}) \
         if args.reocr_below is not None else settings
@@ -472,7 +478,7 @@ def _run_batches(batches: list[Path], args: argparse.Namespace) -> int:
     for batch in batches:
         out = args.out if len(batches) == 1 else args.out / batch.resolve().name
         try:
-            results, flags = digitise_batch(batch, out, settings)
+            results, flags = digitise_batch(batch, out, settings, show_progress=not args.quiet)
         except NdnpError as exc:
             raise CliError(str(exc), EXIT_NO_INPUT) from exc
         for flag in flags:
@@ -504,7 +510,7 @@ def _run_existing(sources: Sequence[Path | ExistingPage], args: argparse.Namespa
         raise CliError("give either page images or existing OCR files (.txt, ALTO .xml, hOCR .html/.hocr) "
                        "in one run, not both", EXIT_USAGE)
     settings = _existing_settings(args)
-    entries, articles = digitise_existing(sources, args.out, settings)
+    entries, articles = digitise_existing(sources, args.out, settings, show_progress=not args.quiet)
     failed = sum(e.status == PageStatus.failed for e in entries)
     if not args.quiet:
         flagged = sum(e.status == PageStatus.flagged for e in entries)

@@ -8,14 +8,21 @@ hand; `digitise_existing` runs them and writes through the same output path as a
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
 from broadsheet import __version__
-from broadsheet.config import Settings
+from broadsheet.config import ExistingOcrConfig, Settings
 from broadsheet.engines import layout_engine, ocr_engine
 from broadsheet.ingest.files import ingest_file
 from broadsheet.ingest.readers import ExistingPage, paired_image, read_existing
@@ -23,7 +30,7 @@ from broadsheet.ingest.readers.plain_text import PLAIN_TEXT_ENGINE
 from broadsheet.model.page import Page, PageStatus, ProcessingStep, RegionType
 from broadsheet.run.corrections.edits import keep_review, reapply_corrections
 from broadsheet.run.output import ManifestArticle, ManifestIssue, ManifestPage, write_manifest, write_page
-from broadsheet.run.page import finalise, run_stage
+from broadsheet.run.page import compile_run_schemas, finalise, run_stage
 from broadsheet.stages.articles import Articles
 from broadsheet.stages.base import Stage, recorded_step
 from broadsheet.stages.paired import LayoutEvidence, ReadAgain
@@ -129,40 +136,112 @@ def fewer_collections(allocations: int) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, settings: Settings,
-                      issue: ManifestIssue | None = None) -> tuple[list[ManifestPage], int]:
-    """Repair and re-serialise existing OCR files into OUT; returns the manifest pages and article count."""
-    with fewer_collections(settings.existing.collect_after_allocations):
-        return _digitise_existing(sources, out_dir, settings, issue)
+@dataclass(frozen=True)
+class ExistingIssue:
+    """Pages of existing OCR written to one output folder, with one manifest."""
+
+    sources: Sequence[Path | ExistingPage]
+    out_dir: Path
+    issue: ManifestIssue | None = None
 
 
-def _digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, settings: Settings,
-                       issue: ManifestIssue | None) -> tuple[list[ManifestPage], int]:
+@dataclass(frozen=True)
+class DigitisedPage:
+    """What digitising one page of existing OCR gave: its manifest entries, and where its time went."""
+
+    entry: ManifestPage
+    articles: list[ManifestArticle]
+    stage_seconds: dict[str, float]
+    seconds: float
+
+
+def digitise_page(source: Path | ExistingPage, out_dir: Path, settings: Settings) -> DigitisedPage:
+    """One page of existing OCR through the stages, its reviewers' corrections replayed, written to OUT."""
     started = time.perf_counter()
-    entries: list[ManifestPage] = []
-    articles: list[ManifestArticle] = []
-    stage_seconds: dict[str, float] = defaultdict(float)
     images = WorkingImages(out_dir / ".work")
-    for source in sources:
-        processed = process_existing(source, settings, images)
-        images.discard(processed.id)  # the working images are only needed while the stages run
-        processed, review = reapply_corrections(processed, out_dir)  # a re-run never drops reviewers' corrections
-        page, entry, page_articles = write_page(processed, out_dir, validate=settings.output.validate_tei,
-                                                cert_below=settings.qa.tei_cert_below)
-        keep_review(out_dir, entry.id, entry.model_sha256, review)
-        for step in page.steps:
-            stage_seconds[step.stage] += step.seconds
-        entries.append(entry)
-        articles.extend(page_articles)
-    total = time.perf_counter() - started
+    processed = process_existing(source, settings, images)
+    images.discard(processed.id)  # the working images are only needed while the stages run
+    processed, review = reapply_corrections(processed, out_dir)  # a re-run never drops reviewers' corrections
+    page, entry, articles = write_page(processed, out_dir, validate=settings.output.validate_tei,
+                                       cert_below=settings.qa.tei_cert_below)
+    keep_review(out_dir, entry.id, entry.model_sha256, review)
+    stage_seconds: dict[str, float] = defaultdict(float)
+    for step in page.steps:
+        stage_seconds[step.stage] += step.seconds
+    return DigitisedPage(entry, articles, dict(stage_seconds), time.perf_counter() - started)
+
+
+def page_processes(issues: Sequence[ExistingIssue], config: ExistingOcrConfig) -> int:
+    """How many processes digitise the pages: `ExistingOcrConfig.processes` (0: one per core the run may use), never
+    more than there are pages; one where a page has its image at hand (the layout model uses every core), or where
+    the run has other threads (a forked process would inherit their locks, held or not)."""
+    pages = sum(len(issue.sources) for issue in issues)
+    with_images = any(paired_image(source) if isinstance(source, Path) else source.image and source.image.is_file()
+                      for issue in issues for source in issue.sources)
+    if with_images or threading.active_count() > 1:
+        return 1
+    return max(1, min(pages, config.processes or len(os.sched_getaffinity(0))))
+
+
+def _digitised(jobs: Sequence[tuple[Path | ExistingPage, Path]], settings: Settings,
+               processes: int) -> Iterator[DigitisedPage]:
+    """Each job's page, in the jobs' order, digitised by `processes` forked processes (in this one when 1)."""
+    if processes == 1:
+        for source, out_dir in jobs:
+            yield digitise_page(source, out_dir, settings)
+        return
+    compile_run_schemas(settings)  # once, here: every forked process starts with them compiled
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+    try:
+        futures = [pool.submit(digitise_page, source, out_dir, settings) for source, out_dir in jobs]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def digitise_existing_issues(issues: Sequence[ExistingIssue], settings: Settings,
+                             show_progress: bool = False) -> list[tuple[list[ManifestPage], int]]:
+    """Repair and re-serialise existing OCR into each issue's folder, pages across processes (`page_processes`),
+    each issue's manifest written once its pages are; returns each issue's manifest pages and article count.
+    An issue's recorded time is the sum of its pages' (they may have run side by side)."""
+    jobs = [(source, issue.out_dir) for issue in issues for source in issue.sources]
+    results: list[tuple[list[ManifestPage], int]] = []
+    with fewer_collections(settings.existing.collect_after_allocations), \
+            closing(_digitised(jobs, settings, page_processes(issues, settings.existing))) as digitised, \
+            tqdm(total=len(jobs), unit="page", disable=not show_progress) as progress:
+        for issue in issues:
+            pages = [next(digitised) for _ in issue.sources]
+            progress.update(len(pages))
+            results.append(_write_issue_manifest(issue, pages))
+    return results
+
+
+def _write_issue_manifest(issue: ExistingIssue, pages: list[DigitisedPage]) -> tuple[list[ManifestPage], int]:
+    entries = [page.entry for page in pages]
+    articles = [article for page in pages for article in page.articles]
+    stage_seconds: dict[str, float] = defaultdict(float)
+    for page in pages:
+        for stage, seconds in page.stage_seconds.items():
+            stage_seconds[stage] += seconds
+    total = sum(page.seconds for page in pages)
     timings: dict[str, float | int | dict[str, float]] = {
         "total_seconds": round(total, 3), "pages": len(entries),
         "seconds_per_page": round(total / len(entries), 3) if entries else 0.0,
         "stages": {name: round(seconds, 3) for name, seconds in stage_seconds.items()},
     }
-    write_manifest(out_dir, entries, articles, timings, issue=issue)
+    write_manifest(issue.out_dir, entries, articles, timings, issue=issue.issue)
     return entries, len(articles)
 
 
-__all__ = ["StatedOrder", "digitise_existing", "existing_stages", "fewer_collections", "process_existing",
+def digitise_existing(sources: Sequence[Path | ExistingPage], out_dir: Path, settings: Settings,
+                      issue: ManifestIssue | None = None,
+                      show_progress: bool = False) -> tuple[list[ManifestPage], int]:
+    """Repair and re-serialise existing OCR files into OUT; returns the manifest pages and article count."""
+    [result] = digitise_existing_issues([ExistingIssue(sources, out_dir, issue)], settings, show_progress)
+    return result
+
+
+__all__ = ["DigitisedPage", "ExistingIssue", "StatedOrder", "digitise_existing", "digitise_existing_issues",
+           "digitise_page", "existing_stages", "fewer_collections", "process_existing",
            "source_typed", "with_image"]

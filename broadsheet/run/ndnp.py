@@ -10,7 +10,7 @@ from broadsheet.atomic import write_bytes_atomic
 from broadsheet.config import Settings
 from broadsheet.ingest.readers.ndnp import read_batch
 from broadsheet.model.page import Flag, PageStatus
-from broadsheet.run.existing import digitise_existing
+from broadsheet.run.existing import ExistingIssue, digitise_existing_issues
 from broadsheet.run.output import ManifestIssue, write_manifest
 
 
@@ -26,25 +26,27 @@ class IssueResult:
     flags: list[Flag] = field(default_factory=list)
 
 
-def digitise_batch(path: Path, out_root: Path, settings: Settings) -> tuple[list[IssueResult], list[Flag]]:
+def digitise_batch(path: Path, out_root: Path, settings: Settings,
+                   show_progress: bool = False) -> tuple[list[IssueResult], list[Flag]]:
     """Every issue of an NDNP batch into OUT/{issue id}/ (TEI, ALTO, manifest), then OUT/batch.json.
 
-    An issue that cannot be read gets a manifest holding only its flags; the rest of the batch goes on.
+    An issue that cannot be read gets a manifest holding only its flags; the rest of the batch goes on. The pages of
+    every issue run across processes together (`digitise_existing_issues`): an issue is often one or two pages.
     """
     issues, batch_flags = read_batch(path)
-    results: list[IssueResult] = []
+    results = [IssueResult(id=issue.id, mets=str(issue.mets), flags=issue.flags) for issue in issues]
+    readable = [(issue, result) for issue, result in zip(issues, results, strict=True) if issue.pages]
+    digitised = digitise_existing_issues(
+        [ExistingIssue(issue.pages, out_root / issue.id, ManifestIssue.of(issue.id, issue.metadata, issue.flags))
+         for issue, _ in readable], settings, show_progress)
+    for (_, result), (entries, articles) in zip(readable, digitised, strict=True):
+        result.pages, result.articles = len(entries), articles
+        result.failed = sum(entry.status == PageStatus.failed for entry in entries)
     for issue in issues:
-        out = out_root / issue.id
-        manifest_issue = ManifestIssue.of(issue.id, issue.metadata, issue.flags)
-        result = IssueResult(id=issue.id, mets=str(issue.mets), flags=issue.flags)
-        if issue.pages:
-            entries, result.articles = digitise_existing(issue.pages, out, settings, issue=manifest_issue)
-            result.pages = len(entries)
-            result.failed = sum(entry.status == PageStatus.failed for entry in entries)
-        else:
-            out.mkdir(parents=True, exist_ok=True)
-            write_manifest(out, [], [], {}, issue=manifest_issue)
-        results.append(result)
+        if not issue.pages:
+            (out_root / issue.id).mkdir(parents=True, exist_ok=True)
+            write_manifest(out_root / issue.id, [], [], {},
+                           issue=ManifestIssue.of(issue.id, issue.metadata, issue.flags))
     summary = {"batch": str(path), "flags": [f.model_dump(mode="json") for f in batch_flags],
                "issues": [{**asdict(r), "flags": [f.model_dump(mode="json") for f in r.flags]} for r in results]}
     out_root.mkdir(parents=True, exist_ok=True)

@@ -45,7 +45,6 @@ def warm_up(settings: Settings) -> None:
     import numpy as np
 
     from broadsheet.engines import rotation_classifier
-    from broadsheet.serialise.validate import ALTO_SCHEMA, preload
 
     sample = np.full((48, 160), 255, dtype=np.uint8)
     cv2.putText(sample, "warm up", (6, 34), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)  # a line, so recognition loads too
@@ -53,6 +52,13 @@ def warm_up(settings: Settings) -> None:
     layout_engine(settings.layout).detect(sample)
     if settings.orientation.method == "model":
         rotation_classifier().quarter_turns(sample)
+    compile_run_schemas(settings)
+
+
+def compile_run_schemas(settings: Settings) -> None:
+    """Compile the schemas a run validates its output against (none when it does not validate)."""
+    from broadsheet.serialise.validate import ALTO_SCHEMA, preload
+
     if settings.output.validate_tei:
         preload(("broadsheet-rng", "broadsheet-sch", ALTO_SCHEMA, *(("tei_all",) if settings.output.tei_all else ())))
 
