@@ -522,7 +522,7 @@ def _run_existing(sources: Sequence[Path | ExistingPage], args: argparse.Namespa
             print(f"  {entry.source}: {entry.flags[0].reason}", file=sys.stderr)
     if entries and failed == len(entries):
         raise CliError(f"every page failed; reasons are in {args.out / 'manifest.json'}", EXIT_ALL_FAILED)
-    return EXIT_OK
+    return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
 def is_existing_ocr(path: Path) -> bool:

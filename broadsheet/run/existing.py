@@ -8,6 +8,7 @@ hand; `digitise_existing` runs them and writes through the same output path as a
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import threading
@@ -39,6 +40,8 @@ from broadsheet.stages.reading_order import ReadingOrder
 from broadsheet.stages.repair import repair_stages
 from broadsheet.stages.typing import NewspaperTypes
 from broadsheet.stages.working_images import WorkingImages
+
+log = logging.getLogger(__name__)
 
 _UNTYPED = frozenset({RegionType.body, RegionType.figure, RegionType.separator})
 
@@ -178,7 +181,10 @@ def page_processes(issues: Sequence[ExistingIssue], config: ExistingOcrConfig) -
     pages = sum(len(issue.sources) for issue in issues)
     with_images = any(paired_image(source) if isinstance(source, Path) else source.image and source.image.is_file()
                       for issue in issues for source in issue.sources)
-    if with_images or threading.active_count() > 1:
+    # tqdm's monitor only wakes now and then to look at the progress bars, under a lock no page code takes.
+    others = [thread for thread in threading.enumerate()
+              if thread is not threading.current_thread() and thread is not getattr(tqdm, "monitor", None)]
+    if with_images or others:
         return 1
     return max(1, min(pages, config.processes or len(os.sched_getaffinity(0))))
 
@@ -207,8 +213,10 @@ def digitise_existing_issues(issues: Sequence[ExistingIssue], settings: Settings
     An issue's recorded time is the sum of its pages' (they may have run side by side)."""
     jobs = [(source, issue.out_dir) for issue in issues for source in issue.sources]
     results: list[tuple[list[ManifestPage], int]] = []
+    processes = page_processes(issues, settings.existing)
+    log.info("%d page(s) of existing OCR in %d process(es)", len(jobs), processes)
     with fewer_collections(settings.existing.collect_after_allocations), \
-            closing(_digitised(jobs, settings, page_processes(issues, settings.existing))) as digitised, \
+            closing(_digitised(jobs, settings, processes)) as digitised, \
             tqdm(total=len(jobs), unit="page", disable=not show_progress) as progress:
         for issue in issues:
             pages = [next(digitised) for _ in issue.sources]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from broadsheet.config import ExistingOcrConfig, OcrConfig, Settings, TesseractC
 from broadsheet.ingest.readers import ExistingPage, read_existing
 from broadsheet.ingest.readers.alto import read_alto
 from broadsheet.model.page import Page, PageStatus, RegionType
-from broadsheet.run.existing import digitise_existing, process_existing
+from broadsheet.run.existing import ExistingIssue, digitise_existing, page_processes, process_existing
 from broadsheet.stages.working_images import WorkingImages
 
 ALTO_NAMESPACES = {
@@ -345,3 +347,37 @@ def test_repair_keeps_the_ocr_words_it_changed_beside_the_repaired_ones(tmp_path
     assert "firemen" in " ".join(text.split())
     changes = [" ".join("".join(c.itertext()).split()) for c in tei.iterfind(".//t:revisionDesc//t:change", ns)]
     assert any("fire-" in c and "firemen" in c and "→" in c for c in changes), changes
+
+
+def _outputs(out: Path) -> dict[str, object]:
+    """What a run wrote, apart from its clock (timestamps, timings, the hashes of files that hold them): each TEI's
+    text, each ALTO's layout, the manifest's pages and articles."""
+    tei, alto_ns = "{http://www.tei-c.org/ns/1.0}", "{http://www.loc.gov/standards/alto/ns-v4#}"
+    written: dict[str, object] = {}
+    for path in sorted((out / "tei").glob("*.xml")):
+        written[path.name] = etree.tostring(etree.parse(str(path)).find(f"{tei}text"))
+    for path in sorted((out / "alto").glob("*.xml")):
+        written[path.name] = etree.tostring(etree.parse(str(path)).find(f"{alto_ns}Layout"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    written["pages"] = [(p["id"], p["status"], p["alto"], [f["code"] for f in p["flags"]]) for p in manifest["pages"]]
+    written["articles"] = [(a["tei"], a["pages"]) for a in manifest["articles"]]
+    return written
+
+
+def test_pages_run_side_by_side_write_what_one_process_writes(tmp_path: Path) -> None:
+    pages = [_write(tmp_path, f"{n:04d}.xml", alto("pixel", body=[f"{line} {n}" for line in BODY]))
+             for n in range(1, 4)]
+    broken = _write(tmp_path, "0004.xml", b"<alto><Layout><Page WIDTH='10'")  # cut off mid-file
+    sources = [*pages[:2], broken, pages[2]]
+    entries, _ = digitise_existing(sources, tmp_path / "one", Settings(existing=ExistingOcrConfig(processes=1)))
+    assert [e.status == PageStatus.failed for e in entries] == [False, False, True, False]
+    # A process of its own (this one has the test session's threads): the CLI forks two for the four pages.
+    run = subprocess.run([sys.executable, "-m", "broadsheet", "run", *map(str, sources), "--out", str(tmp_path / "two"),
+                          "--jobs", "2", "--verbose"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 6, run.stderr  # some pages failed
+    assert "4 page(s) of existing OCR in 2 process(es)" in run.stderr
+    assert "0004.xml" in run.stderr
+    assert _outputs(tmp_path / "two") == _outputs(tmp_path / "one")
+    # With its image at hand a page runs the layout model, which uses every core: pages then go one at a time.
+    Image.new("L", (100, 100), 255).save(tmp_path / "0001.png")
+    assert page_processes([ExistingIssue(sources, tmp_path)], ExistingOcrConfig(processes=2)) == 1
