@@ -298,6 +298,8 @@ class _PageComposer:
                 break
             inks.append(self._draw_text(item))
             texts.append(item.text)
+        if not inks:
+            return  # a fitted ad too small for its picture and its first line: the space stays blank
         self.regions.furniture.append(_Region("advertisement", self._pad(union(inks)), "\n".join(texts), None))
         if framed:
             for side in _frame_sides((x0, y0, x1, y1), max(1, round(cv.pt(1.6)))):
