@@ -221,18 +221,21 @@ class Placement:
         """Where a head block ends over the block's columns, above a rule: its own bottom, or that of the few lines
         set straight under it (a deck or byline typed as text); None where a story's text lies between (set apart,
         more lines, or lines ending a sentence)."""
-        between = [(other, self.by_id[rid]) for rid, other in self.geometry.boxes.items()
-                   if block.bounds[3] <= other.center[1] <= rule.center[1] and horizontal_overlap(other, box) > 0
-                   and self.by_id[rid].lines and self.by_id[rid].type not in OUTSIDE_ARTICLE_TYPES
-                   and rid not in self.heads]
-        if not between:
-            return block.bounds[3]
+        set_under = [(other, self.by_id[rid]) for rid, other in self.geometry.boxes.items()
+                     if block.bounds[3] <= other.center[1] <= rule.center[1] and horizontal_overlap(other, box) > 0
+                     and self.by_id[rid].lines and rid not in self.heads]
         # A deck or a byline is set tight under the head, each under the one before; a story's text stands apart.
+        # A jump line or another teaser set there is a step of that chain too, though it is not the story's text.
         bottom = block.bounds[3]
-        for other, _ in sorted(between, key=lambda item: item[0].bounds[1]):
+        for other, region in sorted(set_under, key=lambda item: item[0].bounds[1]):
             if other.bounds[1] - bottom > self.config.header_gap * self.geometry.body:
+                if region.type in OUTSIDE_ARTICLE_TYPES:
+                    continue  # a teaser set apart is no step, and no story text either
                 return None
             bottom = max(bottom, other.bounds[3])
+        between = [(other, region) for other, region in set_under if region.type not in OUTSIDE_ARTICLE_TYPES]
+        if not between:
+            return bottom
         last = max(between, key=lambda item: item[0].bounds[3])[1]
         # A story ends a sentence before its rule; a deck or a byline does not.
         if sum(len(region.lines) for _, region in between) > self.config.header_lines \
