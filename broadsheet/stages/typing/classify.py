@@ -169,10 +169,19 @@ class Classifier:
         """Text of several lines straight under the block in its column, no rule between: what a heading heads
         (a running header is ruled off from the page's text, or stands apart from it)."""
         box, reach = self.boxes[region.id], self.config.stacked_gap * self.body
+        # Its byline or deck may stand between: short blocks set straight under it, each under the one before.
+        bottom, short = box, [other for other in self.page.regions if 0 < len(other.lines) < 3 and other is not region]
+        while step := next((self.boxes[other.id] for other in short
+                            if 0 <= self.boxes[other.id].bounds[1] - bottom.bounds[3] <= reach
+                            and horizontal_overlap(self.boxes[other.id], box) > 0
+                            and not self.rule_between(bottom, self.boxes[other.id])), None):
+            bottom = step
+        if bottom is not box:  # a byline stands as far from the story's text as from its head
+            reach = self.config.attached_reach * self.body
         return any(len(other.lines) >= 3
-                   and -0.5 * box.height <= self.boxes[other.id].bounds[1] - box.bounds[3] <= reach
-                   and horizontal_overlap(self.boxes[other.id], box) > 0.5 * box.width
-                   and not self.rule_between(box, self.boxes[other.id]) for other in self.page.regions)
+                   and -0.5 * box.height <= self.boxes[other.id].bounds[1] - bottom.bounds[3] <= reach
+                   and horizontal_overlap(self.boxes[other.id], box) > 0.5 * min(box.width, self.boxes[other.id].width)
+                   and not self.rule_between(bottom, self.boxes[other.id]) for other in self.page.regions)
 
     def rule_between(self, upper: Polygon, lower: Polygon) -> bool:
         return any(rule.width > rule.height and upper.bounds[3] - 2 <= rule.center[1] <= lower.bounds[1] + 2
