@@ -27,7 +27,7 @@ from broadsheet.stages.typing.blocks import (
     is_grid,
     stacked_heading_lines,
 )
-from broadsheet.stages.typing.frames import SENTENCE_PUNCTUATION, box_rules, find_frames, ruled_sides
+from broadsheet.stages.typing.frames import box_rules, find_frames, ruled_sides
 from broadsheet.stages.typing.measure import TypeMeter, capitals, title_case
 from broadsheet.text.script import cjk_share
 
@@ -35,6 +35,8 @@ from broadsheet.text.script import cjk_share
 PARTICIPANT_LIST = re.compile(r"\s*(" + "|".join(r"\s*".join(heading) for heading in LIST_HEADINGS) + r")\s*[:：]"
                               r"|\s*(Moderator|Host|Participants|Panel)\s*:")
 """How a roundtable's list of its people opens."""
+SENTENCE_MARKS = re.compile(r"[，。！？]|[a-z][.?!](\s|$)")
+"""Punctuation of a sentence that a list of people lacks (semicolons separate its people: "Tom Brandt, planner; …")."""
 FOLIO_PATTERN = re.compile(r"^\s*(第?\s*[0-9０-９]{1,3}\s*版?|[A-Z]?[0-9]{1,3}|Page\s+[0-9]+)\s*$", re.IGNORECASE)
 TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
 BYLINE_PATTERN = re.compile(r"(记者|通讯员|主持人|嘉\s*宾|^\s*By\s|撰文|编辑)")
@@ -586,7 +588,7 @@ def is_participant_list(region: Region, config: TypingConfig) -> bool:
     A host's first turn also opens with 主持人：, but as a sentence.
     """
     return len(region.lines) <= config.participant_list_max_lines and bool(PARTICIPANT_LIST.match(region.text)) \
-        and not SENTENCE_PUNCTUATION.search(region.text)
+        and not SENTENCE_MARKS.search(region.text)
 
 
 def _centred_on(small: Polygon, big: Polygon) -> bool:
