@@ -240,7 +240,8 @@ class ArticlesConfig(Options):
     """White space above a block of at least this many body lines in its column ends the story above it there,
     so a block level with a head beside it goes to that head rather than the one over its column."""
     run_on_gutter: float = 2.0
-    """A block no head may claim runs on from a block of text at most this many body lines left of it ..."""
+    """A block no head may claim runs on from a block of text at most this many body lines beside it (left, else
+    right) ..."""
     run_on_level: float = 1.0
     """... whose top is level with its own within this many body lines: the next column of that block's story."""
     rule_covers: float = 0.6

@@ -331,7 +331,7 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     for caption_id, figure_id in captions.items():
         owner[caption_id] = owner.get(figure_id) if figure_id else placement.owner(by_id[caption_id])
 
-    _run_on_from_left(content, owner, geometry, config)
+    _run_on_level(content, owner, geometry, config)
     # What no head may claim continues the story before it in reading order; before any story, it opens one.
     page_order = [rid for rid in region_order if rid in by_id] + \
         [r.id for r in page.regions if r.id not in region_order]
@@ -387,20 +387,36 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     return articles, reading, left_out
 
 
-def _run_on_from_left(content: list[Region], owner: dict[str, str | None], geometry: Geometry,
-                      config: ArticlesConfig) -> None:
-    """A block no head may claim, set level with a block of text just left of it across one gutter, is the next
-    column of that block's story: a story's columns start on one line. (A head at its left is no such block: in a
-    page of items run down the columns, the column's top continues the item the column before ends with.)"""
+def _run_on_level(content: list[Region], owner: dict[str, str | None], geometry: Geometry,
+                  config: ArticlesConfig) -> None:
+    """A block no head may claim, set level with a block of text beside it across one gutter, is another column of
+    that block's story: a story's columns start on one line. The block to its left comes first (the column before);
+    else the one to its right (a headline centred over a story's middle columns leaves its first columns under no
+    head). A head beside it is no such block: in a page of items run down the columns, the column's top continues
+    the item the column before ends with."""
     boxes, body = geometry.boxes, geometry.body
     texts = [r for r in content if r.type in PARAGRAPH_TYPES]
-    for region in sorted((r for r in texts if owner.get(r.id, "") is None), key=lambda r: boxes[r.id].bounds[0]):
-        box = boxes[region.id]
-        left = [other for other in texts if other is not region and owner.get(other.id) is not None
-                and 0 <= box.bounds[0] - boxes[other.id].bounds[2] <= config.run_on_gutter * body
-                and abs(box.bounds[1] - boxes[other.id].bounds[1]) <= config.run_on_level * body]
-        if left:
-            owner[region.id] = owner[max(left, key=lambda other: boxes[other.id].bounds[2]).id]
+
+    def level(box: Polygon, other: Polygon) -> bool:
+        return abs(box.bounds[1] - other.bounds[1]) <= config.run_on_level * body
+
+    unclaimed = sorted((r for r in texts if owner.get(r.id, "") is None), key=lambda r: boxes[r.id].bounds[0])
+    while unclaimed:
+        for region in unclaimed:
+            box = boxes[region.id]
+            claimed = [other for other in texts if owner.get(other.id) is not None and level(box, boxes[other.id])]
+            left = [other for other in claimed if 0 <= box.bounds[0] - boxes[other.id].bounds[2]
+                    <= config.run_on_gutter * body]
+            right = [other for other in claimed if 0 <= boxes[other.id].bounds[0] - box.bounds[2]
+                     <= config.run_on_gutter * body]
+            if left or right:
+                beside = max(left, key=lambda other: boxes[other.id].bounds[2]) if left \
+                    else min(right, key=lambda other: boxes[other.id].bounds[0])
+                owner[region.id] = owner[beside.id]
+                unclaimed.remove(region)
+                break
+        else:
+            return
 
 
 def _heads(headline: Polygon, region: Polygon, body: float, narrow_head: bool = False) -> bool:
