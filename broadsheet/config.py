@@ -179,6 +179,8 @@ class TypingConfig(Options):
     """A roundtable's list of its people (主持人：… 嘉宾：…) may run to this many lines."""
     deck_ratio: float = 0.75
     """A heading under this share of a headline's height stacked next to it is its kicker or deck ..."""
+    kicker_ratio: float = 0.9
+    """... and one under this share straight over it (a kicker may be set nearly as large as its headline) ..."""
     same_size_deck: float = 1.05
     """... and one up to this share only below it (a typewritten paper's deck is as large as its headline)."""
     kicker_size: float = 1.15

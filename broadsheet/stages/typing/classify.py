@@ -443,6 +443,9 @@ class Classifier:
             ratio = self.meter.style(small).size / max(self.meter.style(big).size, 1e-6)
             if ratio < config.deck_ratio:
                 return adjacent_vertically(boxes[small.id], boxes[big.id], config.stacked_gap * self.body)
+            if ratio < config.kicker_ratio and directly_below(boxes[big.id], boxes[small.id],
+                                                               config.stacked_gap * self.body):
+                return True  # straight over a headline and smaller, only its kicker stands
             return ratio <= config.same_size_deck and directly_below(boxes[small.id], boxes[big.id],
                                                                      config.stacked_gap * self.body) \
                 and not stacked_heading_lines(self.page, big, small, config)
@@ -456,7 +459,7 @@ class Classifier:
             for big in (h for h in headlines if h is not small and smaller_stacked(small, h)):
                 row = union_box(boxes[h.id] for h in headlines if h is not big and smaller_stacked(h, big)
                                 and same_row(boxes[h.id], boxes[small.id]))
-                if _centred_on(row, boxes[big.id]) and not body_beside(row, boxes[big.id]):
+                if _centred_on(row, boxes[big.id], self.body) and not body_beside(row, boxes[big.id]):
                     typed[small.id] = RegionType.kicker
         for region in self.page.regions:
             furniture = typed[region.id] in (RegionType.running_header, RegionType.folio)
@@ -591,7 +594,8 @@ def is_participant_list(region: Region, config: TypingConfig) -> bool:
         and not SENTENCE_MARKS.search(region.text)
 
 
-def _centred_on(small: Polygon, big: Polygon) -> bool:
-    """Set on the heading's axis, or flush with its left edge as Latin decks are."""
+def _centred_on(small: Polygon, big: Polygon, body: float = 0.0) -> bool:
+    """Set on the heading's axis, or flush with its left edge as Latin decks are (within a body line's height: a
+    headline opening with a quotation mark starts its ink a character in)."""
     return small.width >= 0.6 * big.width or abs(small.center[0] - big.center[0]) <= 0.15 * big.width \
-        or abs(small.bounds[0] - big.bounds[0]) <= 0.03 * big.width
+        or abs(small.bounds[0] - big.bounds[0]) <= max(0.03 * big.width, body)
