@@ -134,6 +134,9 @@ class TypingConfig(Options):
     """Adjacent lines whose heights differ by more than this factor are set in different type (one box, two types)."""
     cjk_pitch_share: float = 0.9
     """Lines at least this CJK are compared by width per character too, where it is the type's size."""
+    cjk_taller_box: float = 1.05
+    """CJK characters' width per character measures a heading's type where its line box is at least this many times
+    the body's height (a tight box round bold sans glyphs understates the size; a wide-set body line is no taller)."""
     close_type_size: float = 1.1
     """Blocks whose line heights or widths per character differ by this factor are set in different type."""
     spaced_break: float = 0.4

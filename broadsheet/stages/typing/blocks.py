@@ -323,17 +323,23 @@ def in_rows(page: Page, lines: list[Line]) -> list[Line]:
     return [line for row in rows for _, line in sorted(row, key=lambda item: item[0].bounds[0])]
 
 
-def _fragments(upper: Region, lower: Region, boxes: dict[str, Polygon], body: float, config: TypingConfig) -> bool:
+def _fragments(page: Page, upper: Region, lower: Region, boxes: dict[str, Polygon], body: float,
+               config: TypingConfig) -> bool:
     """Two boxes of one block: stacked within a line's gap in one column, or (a running header) one row.
 
     A column of several lines does not continue in a block half as wide again: that one runs
-    on into the next column (a box the model drew over two columns' ends).
+    on into the next column (a box the model drew over two columns' ends). Nor does a block continue in another
+    type size (a headline over its byline, both still typed body).
     """
     top, bottom = boxes[upper.id], boxes[lower.id]
     if upper.type == RegionType.running_header:
         return same_row(top, bottom) and top.center[0] < bottom.center[0]
     if upper.type not in STACKED_FRAGMENTS:
         return False
+    if upper.lines and lower.lines:
+        heights = sorted(median(upright(page, line).height for line in region.lines) for region in (upper, lower))
+        if heights[1] > config.same_type_size * heights[0]:
+            return False
     narrow, wide = sorted([(top.width, len(upper.lines)), (bottom.width, len(lower.lines))])
     if wide[0] > 1.5 * narrow[0] and narrow[1] >= 3:
         return False
@@ -448,7 +454,7 @@ def merge_fragments(page: Page, body: float, config: TypingConfig) -> list[Regio
     def fragments(upper: Region, lower: Region, boxes: dict[str, Polygon]) -> bool:
         key = (id(upper), id(lower))
         if key not in pairs:
-            pairs[key] = _fragments(upper, lower, boxes, body, config)
+            pairs[key] = _fragments(page, upper, lower, boxes, body, config)
         return pairs[key]
 
     merged = True

@@ -43,6 +43,8 @@ BYLINE_PATTERN = re.compile(r"(记者|通讯员|主持人|嘉\s*宾|^\s*By\s|撰
 QUOTE_MARKS = re.compile(r"^[\s]*[“\"‘'「『«„]|[”\"’'」』»][\s]*$")
 """A pull quote quotes: it opens or closes with quotation marks."""
 SENTENCE_END = re.compile(r"[。！？.!?][”\"’'」』»]?\s*$")
+FULL_STOP_END = re.compile(r"。[”\"’'」』»]?\s*$")
+"""A line ending with the CJK full stop: a sentence's end, however short the block."""
 
 
 class Classifier:
@@ -214,7 +216,7 @@ class Classifier:
         style = meter.style(region)
         # CJK characters are each an em wide, so their width is the type's size where a tight line box understates
         # it; only where the box is taller too (a wide-set body line is no larger type).
-        cjk_size = style.pitch if style.pitch and style.size >= config.close_type_size \
+        cjk_size = style.pitch if style.pitch and style.size >= config.cjk_taller_box \
             and cjk_share(region.text) >= config.cjk_pitch_share else 0.0
         if meter.large(region, config.much_larger_type) or cjk_size >= config.much_larger_type:
             evidence += 2
@@ -234,8 +236,9 @@ class Classifier:
             evidence += 1
         if self.spaced(region):
             evidence += 0.5
-        if len(region.lines) >= 2 and SENTENCE_END.search(region.lines[-1].text):
-            evidence -= 1  # a heading rarely ends a sentence; the text of a pull quote or a paragraph does
+        if (len(region.lines) >= 2 and SENTENCE_END.search(region.lines[-1].text)) \
+                or FULL_STOP_END.search(region.lines[-1].text):
+            evidence -= 1  # a heading rarely ends a sentence (a CJK one never with 。); a pull quote or paragraph does
         return evidence
 
     def column_of(self, region: Region) -> Polygon | None:
