@@ -328,17 +328,18 @@ def _fragments(page: Page, upper: Region, lower: Region, boxes: dict[str, Polygo
     """Two boxes of one block: stacked within a line's gap in one column, or (a running header) one row.
 
     A column of several lines does not continue in a block half as wide again: that one runs
-    on into the next column (a box the model drew over two columns' ends). Nor does a block continue in another
-    type size (a headline over its byline, both still typed body).
+    on into the next column (a box the model drew over two columns' ends). Nor does a short block continue in a
+    longer one in smaller type (a headline over its list of people, both still typed body), though a column may in
+    a smaller line (its jump line, a credit).
     """
     top, bottom = boxes[upper.id], boxes[lower.id]
     if upper.type == RegionType.running_header:
         return same_row(top, bottom) and top.center[0] < bottom.center[0]
     if upper.type not in STACKED_FRAGMENTS:
         return False
-    if upper.lines and lower.lines:
-        heights = sorted(median(upright(page, line).height for line in region.lines) for region in (upper, lower))
-        if heights[1] > config.same_type_size * heights[0]:
+    if upper.lines and lower.lines and len(upper.lines) <= len(lower.lines):
+        heights = [median(upright(page, line).height for line in region.lines) for region in (upper, lower)]
+        if heights[0] > config.same_type_size * heights[1]:
             return False
     narrow, wide = sorted([(top.width, len(upper.lines)), (bottom.width, len(lower.lines))])
     if wide[0] > 1.5 * narrow[0] and narrow[1] >= 3:

@@ -462,7 +462,8 @@ class Classifier:
             for big in (h for h in headlines if h is not small and smaller_stacked(small, h)):
                 row = union_box(boxes[h.id] for h in headlines if h is not big and smaller_stacked(h, big)
                                 and same_row(boxes[h.id], boxes[small.id]))
-                if _centred_on(row, boxes[big.id], self.body) and not body_beside(row, boxes[big.id]):
+                line_height = boxes[big.id].height / max(1, len(big.lines))
+                if _centred_on(row, boxes[big.id], line_height) and not body_beside(row, boxes[big.id]):
                     typed[small.id] = RegionType.kicker
         for region in self.page.regions:
             furniture = typed[region.id] in (RegionType.running_header, RegionType.folio)
@@ -597,8 +598,8 @@ def is_participant_list(region: Region, config: TypingConfig) -> bool:
         and not SENTENCE_MARKS.search(region.text)
 
 
-def _centred_on(small: Polygon, big: Polygon, body: float = 0.0) -> bool:
-    """Set on the heading's axis, or flush with its left edge as Latin decks are (within a body line's height: a
-    headline opening with a quotation mark starts its ink a character in)."""
+def _centred_on(small: Polygon, big: Polygon, slack: float = 0.0) -> bool:
+    """Set on the heading's axis, or flush with its left edge as Latin decks are (within `slack`, the heading's
+    line height: a headline opening with a quotation mark starts its ink a character in)."""
     return small.width >= 0.6 * big.width or abs(small.center[0] - big.center[0]) <= 0.15 * big.width \
-        or abs(small.bounds[0] - big.bounds[0]) <= max(0.03 * big.width, body)
+        or abs(small.bounds[0] - big.bounds[0]) <= max(0.03 * big.width, slack)
