@@ -44,7 +44,7 @@ QUOTE_MARKS = re.compile(r"^[\s]*[“\"‘'「『«„]|[”\"’'」』»][\s]*
 """A pull quote quotes: it opens or closes with quotation marks."""
 SENTENCE_END = re.compile(r"[。！？.!?][”\"’'」』»]?\s*$")
 FULL_STOP_END = re.compile(r"。[”\"’'」』»]?\s*$")
-"""A line ending with the CJK full stop: a sentence's end, however short the block."""
+"""A line ending with the CJK full stop: a sentence's end, however short the block, and no heading's."""
 
 
 class Classifier:
@@ -198,6 +198,8 @@ class Classifier:
         lines = len(region.lines)
         if sum(c.isalnum() for c in region.text) < config.heading_min_letters:
             return False  # an ornament between items (* * *, a dash rule read as text) heads nothing
+        if FULL_STOP_END.search(region.lines[-1].text):
+            return False  # CJK headings never end with a full stop; a pull quote, a caption, a paragraph do
         if self.meter.large(region, config.headline_height_ratio):
             return lines <= config.display_max_lines
         if any(directly_below(self.boxes[region.id], self.boxes[r.id], config.caption_reach * self.body)
@@ -236,9 +238,8 @@ class Classifier:
             evidence += 1
         if self.spaced(region):
             evidence += 0.5
-        if (len(region.lines) >= 2 and SENTENCE_END.search(region.lines[-1].text)) \
-                or FULL_STOP_END.search(region.lines[-1].text):
-            evidence -= 1  # a heading rarely ends a sentence (a CJK one never with 。); a pull quote or paragraph does
+        if len(region.lines) >= 2 and SENTENCE_END.search(region.lines[-1].text):
+            evidence -= 1  # a heading rarely ends a sentence; the text of a pull quote or a paragraph does
         return evidence
 
     def column_of(self, region: Region) -> Polygon | None:
