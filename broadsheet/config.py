@@ -234,7 +234,7 @@ class ArticlesConfig(Options):
     """A block may start this share of its own height above the bottom of the head it belongs to."""
     beside_above: float = 0.5
     """A block beside a narrow head (its article's text runs on in the columns to the right) may start this many
-    head heights above the head's top (level with its kicker) ..."""
+    of the head's line heights above the top of its block (the head, or the kicker over it) ..."""
     beside_below: float = 1.0
     """... and at most this many head heights below the head's top."""
     beside_margin: float = 0.1

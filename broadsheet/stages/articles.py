@@ -142,7 +142,7 @@ class Placement:
         """
         box = self._placed_box(region)
         above: list[tuple[float, str]] = []
-        beside: list[tuple[float, str]] = []
+        beside: list[tuple[float, float, str]] = []
         for head_id, head in self.heads.items():
             if head_id == region.id or not self._same_frame(region.id, head_id):
                 continue
@@ -150,14 +150,15 @@ class Placement:
                 if head.bounds[3] <= box.bounds[1] + self.config.head_overlaps_block * box.height \
                         and not self._rule_between(head_id, box):
                     above.append((-head.bounds[3], head_id))
-            elif self._beside(box, head) and not self._rule_between(head_id, box, beside=True) \
+            elif self._beside(box, head_id) and not self._rule_between(head_id, box, beside=True) \
                     and not self._story_closed(head_id):
-                beside.append((abs(box.bounds[1] - head.bounds[1]), head_id))
+                # Of the heads level with it, the nearest on its left: its story's columns run on rightwards.
+                beside.append((box.bounds[0] - head.bounds[2], abs(box.bounds[1] - head.bounds[1]), head_id))
         nearest_above = min(above)[1] if above else None
         if nearest_above is not None and self._head_between(nearest_above, box):
             nearest_above = None
         if beside and (nearest_above is None or self._story_ended_above(box, nearest_above)):
-            return min(beside)[1]
+            return min(beside)[2]
         return nearest_above
 
     def _placed_box(self, region: Region) -> Polygon:
@@ -167,13 +168,15 @@ class Placement:
             return self.geometry.frames[frame]
         return self.geometry.boxes[region.id]
 
-    def _beside(self, box: Polygon, head: Polygon) -> bool:
-        """A head set over fewer columns than its story: to the block's left, level with its top, and as wide as a
-        column at least (a heading centred in one column, as on an 1850 page, heads that column alone)."""
-        config = self.config
+    def _beside(self, box: Polygon, head_id: str) -> bool:
+        """A head set over fewer columns than its story: to the block's left, level with its top (or its block's:
+        a kicker over it), and as wide as a column at least (a heading centred in one column, as on an 1850 page,
+        heads that column alone)."""
+        config, head = self.config, self.heads[head_id]
+        line = head.height / max(1, len(self.by_id[head_id].lines))
         return head.bounds[2] <= box.bounds[0] + config.beside_margin * box.width \
             and head.width >= config.beside_head_width * box.width \
-            and head.bounds[1] - config.beside_above * head.height <= box.bounds[1] \
+            and self.head_block[head_id].bounds[1] - config.beside_above * line <= box.bounds[1] \
             <= head.bounds[1] + config.beside_below * head.height
 
     def _story_closed(self, head_id: str) -> bool:

@@ -353,9 +353,13 @@ class Classifier:
                 or BYLINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(region.text):
             return False
         column = self.column_of(region)
+        # A pull quote's own rules are about its column's width: a rule running on over other columns (under a
+        # story's head block, across the page) bounds a band of the page, not a quote.
+        reach = config.frame_reach * self.body
+        widest = max(column.width if column is not None else 0.0, box.width) + 2 * reach
         sides = ruled_sides(box, [r for r in self.rules if (column is None or r.width >= config.short_rule
-                                  * min(column.width, box.width)) and not self.text_between(box, r)],
-                            config.frame_reach * self.body, config)
+                                  * min(column.width, box.width)) and r.width <= widest
+                                  and not self.text_between(box, r)], reach, config)
         styled = meter.other_type(region) or QUOTE_MARKS.search(region.text) is not None
         if {"top", "bottom"} <= sides and styled and len(sides) < 3:
             return True  # set between two rules in its column
