@@ -375,3 +375,45 @@ def test_a_modern_headline_only_a_third_larger_than_the_body_is_a_headline() -> 
     assert next(r.type for r in page.regions if r.id == headline.id) == RegionType.headline
     _conserved(page)
     assert len(page.articles) == 1 and page.articles[0].title == "Council backs the floodwall plan"
+
+
+def test_an_english_panel_list_with_semicolons_under_a_roundtable_headline_is_its_byline() -> None:
+    headline = _heading("Library Ends Late Fines", 100, 100, 60)
+    names = ["Moderator: Marcus Hale, staff writer", "Panel: Tom Brandt, city planner; Ruth Okafor,",
+             "professor of economics; Sam Iwata, union organizer"]
+    block = _region(RegionType.body, [(text, 100, 180 + 36 * k, 100 + 12 * len(text), 210 + 36 * k)
+                                      for k, text in enumerate(names)])
+    page = _segment([headline, block, _column(100, 320, 12), _column(420, 320, 12)])
+    assert next(r.type for r in page.regions if r.id == block.id) == RegionType.byline
+
+
+def test_columns_left_of_a_headline_centred_over_the_middle_of_its_story_join_it() -> None:
+    """A story under a headline centred over its middle columns starts all its columns on one line."""
+    upper = _heading("Small Orchards Turn to Drones", 100, 100, 70)
+    upper_text = [_column(100 + 320 * k, 200, 12) for k in range(4)]
+    rule = _rule(90, 660, 1400)
+    headline = _heading("Harbour Opens", 420, 690, 80)
+    columns = [_column(100 + 320 * k, 810, 14) for k in range(4)]  # the first column is under no head
+    page = _segment([upper, *upper_text, rule, headline, *columns])
+    story = _owner(page, headline)
+    assert story is not None and all(_owner(page, column) == story for column in columns)
+    assert all(_owner(page, column) == _owner(page, upper) != story for column in upper_text)
+
+
+def test_a_heading_nearly_as_large_as_the_headline_straight_over_it_is_its_kicker() -> None:
+    kicker = _heading("Ridership beats forecasts", 100, 100, 48)
+    headline = _heading("Old Rail Corridor Finds New Life", 100, 152, 60)
+    columns = [_column(100 + 320 * k, 240, 14) for k in range(3)]
+    page = _segment([kicker, headline, *columns])
+    assert next(r.type for r in page.regions if r.id == kicker.id) == RegionType.kicker
+    assert len(page.articles) == 1
+
+
+def test_a_line_with_no_height_neither_stops_typing_nor_loses_its_text() -> None:
+    """A box cut off at the page's edge may have no height; it measures no type and stays in its block."""
+    headline = _heading("Council Votes", 100, 100, 70)
+    column = _column(100, 200, 12)
+    cut = _region(RegionType.caption, [("A city bus waits at the", 100, 650, 400, 650), ("terminal.", 100, 650, 250, 650)])
+    page = _segment([headline, column, cut])
+    assert page.status != "failed" and page.articles
+    assert any("terminal." in p.text for a in page.articles for p in a.paragraphs)

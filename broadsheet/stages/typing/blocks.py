@@ -96,8 +96,11 @@ def split_by_type_size(page: Page, config: TypingConfig) -> list[Region]:
         run = _Run([], [])
         for line in region.lines:
             height = upright(page, line).height
+            if height <= 0:  # a box with no height (cut off at the page's edge) measures no type: it stays in its run
+                runs[-1:] = [[*runs[-1], line]] if runs else [[line]]
+                continue
             pitch = line_pitch(page, line) if cjk_share(line.text) >= config.cjk_pitch_share else None
-            if runs and _same_size(height, pitch, run, config):
+            if runs and run.heights and _same_size(height, pitch, run, config):
                 runs[-1].append(line)
                 insort(run.heights, height)
                 if pitch:
