@@ -138,6 +138,18 @@ class RapidOcrEngine:
             self._fall_back(exc)
             return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
 
+    def release_memory(self) -> None:
+        """OpenVINO keeps the intermediate buffers of the largest input each model has read (and of every input shape
+        it has seen) until told to let them go: after a 75-MP page's OCR, 1.6 GB the later stages then ran on top of.
+        `CompiledModel.release_memory` frees them; the next read allocates what it needs again. Measured on one
+        process: a 5.6-MP tile's detection, 1309 MB held, 669 MB after. ONNX Runtime's arena is left as it is."""
+        if self.backend != "openvino":
+            return
+        for model in (self._engine.text_det, self._engine.text_cls, self._engine.text_rec):  # type: ignore[attr-defined]
+            session = getattr(getattr(model, "session", None), "session", None)  # rapidocr's OpenVINO InferRequest
+            if session is not None:
+                session.get_compiled_model().release_memory()
+
     def read(self, image: np.ndarray) -> list[EngineLine]:
         result = self._run(image, use_det=True, use_rec=True, return_word_box=True)
         if result.boxes is None or result.txts is None:  # type: ignore[attr-defined]

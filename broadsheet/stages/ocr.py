@@ -18,6 +18,7 @@ from statistics import median
 import numpy as np
 
 from broadsheet.config import OcrConfig
+from broadsheet.engines import tiling
 from broadsheet.engines.base import (
     EngineLine,
     EngineTimeoutError,
@@ -27,6 +28,7 @@ from broadsheet.engines.base import (
     at_resolution,
     flag_fallback,
     read_all,
+    release_memory,
     second_engine,
 )
 from broadsheet.engines.calibration import calibrated
@@ -35,7 +37,7 @@ from broadsheet.engines.routing import mean_confidence, needs_second_reading, ro
 from broadsheet.engines.tiling import PADDING, tiles
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
 from broadsheet.model.page import Flag, Line, Page, ProcessingStep, Region, RegionType, Severity, Word
-from broadsheet.stages.base import recorded_step, region_ids, to_working
+from broadsheet.stages.base import recorded_step, region_ids, rules_version, to_working
 from broadsheet.stages.orientation import VERTICAL_TURNS, quarter_turn
 from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.script import LONG_S, is_cjk, join_fragments
@@ -265,7 +267,8 @@ class Ocr:
         page = page.model_copy(deep=True)
         settings = {"tile_width": self.config.tile_width, "tile_height": self.config.tile_height,
                     "strip_overlap": self.config.strip_overlap, "model": self.engine.model,
-                    "figure_text_share": self.config.figure_text_share}
+                    "figure_text_share": self.config.figure_text_share,
+                    "tiling": rules_version("tiling", (tiling,))}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = self.images.read(page)
@@ -324,6 +327,8 @@ class Ocr:
             if self.config.long_s == "fold":
                 page.regions = [fold_long_s(region) for region in page.regions]
             flag_fallback(page, engine, self.engine)
+        # The engine's buffers for this page's largest tiles would otherwise stay held under every later stage.
+        release_memory(self.engine)
         return page
 
     def _read_instead(self, other: OcrEngine | None, dpi: float | None, timeouts: list[str]) -> TimeoutHandler:
