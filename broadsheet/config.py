@@ -282,6 +282,14 @@ class RapidOcrConfig(Options):
     """A folder holding PP-OCRv6_det_small.onnx and PP-OCRv6_rec_small.onnx; default: the rapidocr wheel's own."""
     rec_batch: int = Field(6, ge=1, le=64)
     """Line crops recognised per model call (rapidocr's rec_batch_num)."""
+    max_detector_pixels: int = Field(5_200_000, ge=1)
+    """The detector enlarges an image until its shorter side is 736 px: a region 97 px wide and 1389 px high was
+    detected on 6 MP, and OpenVINO held 0.8 GB for it. An image it would enlarge past this many pixels (a tile's:
+    2600 x 2000) gets white added on its short side first (right or bottom), so that it is enlarged less. Images
+    within it, every A4 page's tiles among them, are read as before."""
+    release_each_read: bool = True
+    """OpenVINO keeps the buffers of every input shape it has read (a Fraktur page's regions read again, one shape
+    each: 0.56 GB after ten single lines) until told to let them go: let them go after each read."""
 
 
 class TesseractConfig(Options):

@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 # rapidocr shrinks anything above Global.max_side_len; the OCR stage hands us strips that are
 # already small enough, so the limit is lifted to keep small newspaper type at native resolution.
 NATIVE_RESOLUTION = 100_000
+DET_MIN_SIDE = 736
+"""rapidocr's detector enlarges an image until its shorter side is this long (Det.limit_side_len, limit_type min)."""
+DET_WIDE_RATIO = 8
+"""rapidocr pads an image wider than this many times its height to a quarter of its width before detection
+(Global.width_height_ratio); the detector then enlarges that, so such an image is left to rapidocr."""
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 PLAIN = "onnxruntime"
@@ -72,6 +77,19 @@ def choose_backend(requested: str, providers: Sequence[str], openvino_problem: s
     return requested, None
 
 
+def detector_padding(height: int, width: int, max_pixels: int) -> tuple[int, int]:
+    """White to add (below, right) so that the detector, which enlarges the shorter side to DET_MIN_SIDE, sees at
+    most `max_pixels`, where white can do it: (0, 0) for an image within it, one wider than DET_WIDE_RATIO times its
+    height (rapidocr pads it itself), or one whose shorter side is DET_MIN_SIDE already (nothing is enlarged)."""
+    short, long = min(height, width), max(height, width)
+    if short >= DET_MIN_SIDE or width > DET_WIDE_RATIO * height:
+        return 0, 0
+    if DET_MIN_SIDE * DET_MIN_SIDE * long <= max_pixels * short:
+        return 0, 0
+    wanted = min(DET_MIN_SIDE, -(-DET_MIN_SIDE * DET_MIN_SIDE * long // max_pixels))
+    return (wanted - height, 0) if height < width else (0, wanted - width)
+
+
 def rapidocr_params(config: RapidOcrConfig, backend: str, model_dir: Path) -> dict[str, object]:
     from rapidocr import EngineType
 
@@ -83,6 +101,7 @@ def rapidocr_params(config: RapidOcrConfig, backend: str, model_dir: Path) -> di
         "Det.model_path": str(model_dir / DET_MODEL),
         "Rec.model_path": str(model_dir / REC_MODEL),
         "Rec.rec_batch_num": config.rec_batch,
+        "Det.limit_side_len": DET_MIN_SIDE,
     }
     if backend == "openvino":
         params.update({"Det.engine_type": EngineType.OPENVINO, "Rec.engine_type": EngineType.OPENVINO})
@@ -129,6 +148,9 @@ class RapidOcrEngine:
         self._engine = self._build(PLAIN, self._model_dir)
 
     def _run(self, image: np.ndarray, **options: bool) -> object:
+        below, right = detector_padding(*image.shape[:2], self._config.max_detector_pixels)
+        if below or right:  # white below and to the right: the lines' coordinates stay the image's
+            image = np.pad(image, ((0, below), (0, right)) + ((0, 0),) * (image.ndim - 2), constant_values=255)
         bgr = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
         try:
             return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
@@ -137,6 +159,9 @@ class RapidOcrEngine:
                 raise
             self._fall_back(exc)
             return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
+        finally:
+            if self._config.release_each_read:
+                self.release_memory()
 
     def release_memory(self) -> None:
         """OpenVINO keeps the intermediate buffers of the largest input each model has read (and of every input shape

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from broadsheet.engines.rapid_ocr import DET_WIDE_RATIO
+
 MARGIN = 8
 """Paper kept around a tile's ink, where its block has it."""
 PADDING = 16
@@ -143,15 +145,17 @@ def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int) -> li
 
 
 def within_tile_area(strip: Tile, area: int, overlap: int) -> list[Tile]:
-    """A strip with at most `area` pixels as it is; a wider one (a block with no gutter, as wide as the block) cut
+    """A strip with at most `area` pixels as it is; a larger one (a block with no gutter, as wide as the block) cut
     into shorter strips that each hold at most `area` pixels, overlapping by `overlap` as strips do, their cores
     partitioning the strip's own core.
 
-    The width is never cut: a line would be. Height is what can give, down to MIN_STRIP_OVERLAPS overlaps. Read
-    whole, a 6000-px-wide strip 2000 px high was 12 MP; OpenVINO's detector holds about 150 bytes a pixel of its
+    The width is never cut: a line would be. Height is what can give, down to MIN_STRIP_OVERLAPS overlaps (so a strip
+    wider than area / that height keeps that height and holds a little more). On GBN pages (7100 px wide) strips of
+    7000 x 2000 px (14 MP) became 7100 x 888 (6.3 MP). OpenVINO's detector holds about 150 bytes a pixel of its
     largest input (measured: 5.6 MP, 0.87 GB; 18 MP, 2.8 GB)."""
     width, height = strip.right - strip.left, strip.bottom - strip.top
-    strip_height = max(area // max(width, 1), MIN_STRIP_OVERLAPS * overlap)
+    # Never wider than DET_WIDE_RATIO times its height either: rapidocr would pad it to a quarter of its width.
+    strip_height = max(area // max(width, 1), MIN_STRIP_OVERLAPS * overlap, -(-width // DET_WIDE_RATIO))
     if width * height <= area or strip_height >= height:
         return [strip]
     result = []
