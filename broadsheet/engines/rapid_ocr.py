@@ -8,7 +8,10 @@ models, and `fallback` says why, which the stages that read with it turn into an
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
+import os
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -90,6 +93,23 @@ def detector_padding(height: int, width: int, max_pixels: int) -> tuple[int, int
     return (wanted - height, 0) if height < width else (0, wanted - width)
 
 
+def resident_mb() -> float | None:
+    """The process's resident memory in MB, where /proc tells it (Linux); None elsewhere."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def trim_heap() -> None:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim): the buffers a runtime frees stay
+    resident otherwise, in the arenas of the threads that used them (measured: 1237 MB after eight tiles, 757 MB
+    trimmed). Nothing where the C library is not glibc."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def rapidocr_params(config: RapidOcrConfig, backend: str, model_dir: Path) -> dict[str, object]:
     from rapidocr import EngineType
 
@@ -121,6 +141,8 @@ class RapidOcrEngine:
     def __init__(self, config: RapidOcrConfig) -> None:
         self.version = version("rapidocr")
         self._config = config
+        self.max_tile_pixels = config.max_detector_pixels
+        """What a tile may hold (see tiling.tiles): the detector's memory grows with its input's pixels."""
         self.fallback: str | None = None
         """Why this engine runs on the plain path instead of the backend its settings asked for; None when it does."""
         problem = openvino_loads() if config.backend in ("auto", "openvino") else None
@@ -160,7 +182,7 @@ class RapidOcrEngine:
             self._fall_back(exc)
             return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
         finally:
-            if self._config.release_each_read:
+            if (resident_mb() or 0) > self._config.release_above_mb or self._config.release_above_mb == 0:
                 self.release_memory()
 
     def release_memory(self) -> None:
@@ -174,6 +196,7 @@ class RapidOcrEngine:
             session = getattr(getattr(model, "session", None), "session", None)  # rapidocr's OpenVINO InferRequest
             if session is not None:
                 session.get_compiled_model().release_memory()
+        trim_heap()
 
     def read(self, image: np.ndarray) -> list[EngineLine]:
         result = self._run(image, use_det=True, use_rec=True, return_word_box=True)

@@ -4,8 +4,8 @@ A tile edge runs only through white space: blank gutters between columns and bla
 between lines, found by recursive XY-cut on the page's ink. So no line is ever cut and no
 tile needs to overlap its neighbour. Where no blank cut exists (a block of dense, skewed
 text), the block falls back to strips that overlap by more than a line is tall, and each line
-belongs to the strip that owns its centre. A strip that is still wider than a tile (no gutter runs through it) is
-made shorter instead, so that no image the detector sees holds more pixels than a tile: its memory grows with them.
+belongs to the strip that owns its centre. For an engine whose memory grows with its input's pixels (rapidocr's
+detector), a strip that is still wider than a tile (no gutter runs through it) is made shorter instead.
 """
 
 from __future__ import annotations
@@ -106,8 +106,11 @@ def without_rules(ink: np.ndarray) -> np.ndarray:
     return (ink8 & (1 - rules)).astype(bool)
 
 
-def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int) -> list[Tile]:
-    """Tiles covering every bit of text, each within max_width x max_height where white space allows."""
+def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int,
+          max_pixels: int | None = None) -> list[Tile]:
+    """Tiles covering every bit of text, each within max_width x max_height where white space allows; with
+    `max_pixels` (an engine whose memory grows with its input's pixels: rapidocr's detector), a strip wider than
+    max_width is made shorter to hold at most that many (`within_tile_area`)."""
     ink = without_rules(ink_mask(gray))
     gutter = max(12, gray.shape[1] // 250)
     result: list[Tile] = []
@@ -140,7 +143,7 @@ def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int) -> li
             # lies in one strip only) may run through the strip: cut there to keep tiles narrow.
             for left, right in _column_segments(ink, y0 + top, y0 + bottom, x0, x1, max_width, gutter):
                 strip = Tile(y0 + top, y0 + bottom, left, right, y0 + core_top, y0 + core_bottom)
-                result.extend(within_tile_area(strip, max_width * max_height, overlap))
+                result.extend(within_tile_area(strip, max_pixels, overlap) if max_pixels else [strip])
     return sorted(result, key=lambda t: (t.top, t.left))
 
 

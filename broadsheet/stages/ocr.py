@@ -92,7 +92,9 @@ def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height:
     """Every line of the image, read in tiles of at most max_width x max_height; a tile the engine times out on is
     read by `on_timeout` (see base.read_all)."""
     lines: list[EngineLine] = []
-    cut = tiles(image, max_width, max_height, overlap)
+    # An engine that bounds its input's pixels (rapidocr: `max_tile_pixels`) gets strips wider than a tile shortened;
+    # Tesseract reads its tiles in processes of its own, and its block finder reads a taller strip better.
+    cut = tiles(image, max_width, max_height, overlap, getattr(engine, "max_tile_pixels", None))
     crops = [np.pad(image[t.top:t.bottom, t.left:t.right], PADDING, constant_values=255) for t in cut]
     for tile, read in zip(cut, read_all(engine, crops, on_timeout), strict=True):
         for line in read:

@@ -63,8 +63,8 @@ def test_openvino_and_onnxruntime_read_the_same_text() -> None:
 
 def test_openvino_lets_its_buffers_go_after_each_read_and_reads_the_same_text() -> None:
     crop = _crop()
-    kept, released = (RapidOcrEngine(RapidOcrConfig(backend="openvino", release_each_read=flag))
-                      for flag in (False, True))
+    kept, released = (RapidOcrEngine(RapidOcrConfig(backend="openvino", release_above_mb=mb))
+                      for mb in (10**6, 0))
     texts = [line.text for line in kept.read(crop)]
     assert texts and [line.text for line in released.read(crop)] == texts
     assert [line.text for line in released.read(crop)] == texts, "a read after the buffers went allocates them again"

@@ -112,7 +112,8 @@ def test_a_strip_wider_than_a_tile_is_made_shorter_never_cut_across() -> None:
     whole) but holds no more pixels than a tile; the cores still partition the block's height."""
     specks = np.where(np.random.default_rng(3).random((900, 3000)) < 0.5, 0, 255).astype(np.uint8)
     page = np.kron(specks, np.ones((2, 2), dtype=np.uint8))  # 6000 x 1800: fits the tile's height, not its width
-    cut = tiles(page, max_width=2600, max_height=2000, overlap=400)
+    assert len(tiles(page, max_width=2600, max_height=2000, overlap=400)) == 1, "unbounded pixels: one strip"
+    cut = tiles(page, max_width=2600, max_height=2000, overlap=400, max_pixels=2600 * 2000)
     assert len(cut) > 1
     assert cut[0].core_top == 0 and cut[-1].core_bottom == page.shape[0]
     for tile in cut:
