@@ -18,7 +18,7 @@ from statistics import median
 import numpy as np
 
 from broadsheet.config import OcrConfig
-from broadsheet.engines import tiling
+from broadsheet.engines import rapid_ocr, tiling
 from broadsheet.engines.base import (
     EngineLine,
     EngineTimeoutError,
@@ -270,7 +270,8 @@ class Ocr:
         settings = {"tile_width": self.config.tile_width, "tile_height": self.config.tile_height,
                     "strip_overlap": self.config.strip_overlap, "model": self.engine.model,
                     "figure_text_share": self.config.figure_text_share,
-                    "tiling": rules_version("tiling", (tiling,))}
+                    # How the page is cut for the engine and what the detector is given (strips, white added).
+                    "tiling": rules_version("tiling", (tiling, rapid_ocr))}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = self.images.read(page)
