@@ -288,7 +288,18 @@ class RapidOcrConfig(Options):
     """A folder holding PP-OCRv6_det_small.onnx and PP-OCRv6_rec_small.onnx; default: the rapidocr wheel's own."""
     rec_batch: int = Field(6, ge=1, le=64)
     """Line crops recognised per model call (rapidocr's rec_batch_num)."""
-
+    max_detector_pixels: int = Field(5_200_000, ge=1)
+    """The detector enlarges an image until its shorter side is 736 px: a region 97 px wide and 1389 px high was
+    detected on 6 MP, and OpenVINO held 0.8 GB for it. An image it would enlarge past this many pixels (a tile's:
+    2600 x 2000) gets white added on its short side first (right or bottom), so that it is enlarged less; and a
+    strip of the page wider than a tile, with no gutter to cut it at, is made shorter to hold at most this many
+    (tiling.within_tile_area). Images within it, every A4 page's tiles among them, are read as before."""
+    release_above_mb: int = Field(1024, ge=0)
+    """OpenVINO keeps the buffers of the inputs it has read, one set for each shape (a Fraktur page's regions read
+    again: 0.56 GB more after ten single lines), until told to let them go. After a read that leaves the process
+    holding more than this many MB, they are let go and the C heap handed back (0: after every read). Letting go
+    costs the next read its allocation (about 0.5 s of CPU after a 2600 x 2000 tile), so a process under this keeps
+    them; the OCR stage lets them go after each page whatever this says."""
 
 class TesseractConfig(Options):
     kind: Literal["tesseract"] = "tesseract"

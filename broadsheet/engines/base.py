@@ -102,6 +102,14 @@ def line_boxes(engine: OcrEngine, image: np.ndarray) -> list[Quad]:
     return detect(image) if callable(detect) else [line.quad for line in engine.read(image)]
 
 
+def release_memory(engine: object) -> None:
+    """Hand back what the engine keeps between reads, where it keeps any (rapidocr on OpenVINO: `release_memory`);
+    an engine without it keeps nothing worth handing back."""
+    release = getattr(engine, "release_memory", None)
+    if callable(release):
+        release()
+
+
 def second_engine(engine: OcrEngine, page_engine: OcrEngine) -> OcrEngine | None:
     """The engine that reads again a region of a page `page_engine` read, where the region may be in another script
     than its page: an engine that routes by script says which (routing.ScriptRouter's `other_engine`); None for

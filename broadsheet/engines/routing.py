@@ -37,6 +37,7 @@ from broadsheet.engines.base import (
     Quad,
     fallback_reason,
     line_boxes,
+    release_memory,
 )
 from broadsheet.engines.tiling import PADDING, ink_mask, tiles
 from broadsheet.model.page import Flag, Page, ProcessingStep, Severity
@@ -178,6 +179,11 @@ class ScriptRouter:
     def detect(self, image: np.ndarray) -> list[Quad]:
         """Line boxes without recognition, from the default engine where it can (see orientation._line_boxes)."""
         return line_boxes(self.default, image)
+
+    def release_memory(self) -> None:
+        """Both engines hand back what they keep between reads (see base.release_memory)."""
+        for engine in (self.default, self.blackletter):
+            release_memory(engine)
 
     @property
     def fallback(self) -> str | None:

@@ -4,7 +4,8 @@ A tile edge runs only through white space: blank gutters between columns and bla
 between lines, found by recursive XY-cut on the page's ink. So no line is ever cut and no
 tile needs to overlap its neighbour. Where no blank cut exists (a block of dense, skewed
 text), the block falls back to strips that overlap by more than a line is tall, and each line
-belongs to the strip that owns its centre.
+belongs to the strip that owns its centre. For an engine whose memory grows with its input's pixels (rapidocr's
+detector), a strip that is still wider than a tile (no gutter runs through it) is made shorter instead.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from broadsheet.engines.rapid_ocr import DET_WIDE_RATIO
+
 MARGIN = 8
 """Paper kept around a tile's ink, where its block has it."""
 PADDING = 16
 """White added around every tile before detection: the detector needs paper around each line."""
+MIN_STRIP_OVERLAPS = 2
+"""A strip shortened to keep its pixels within a tile's (`within_tile_area`) is at least this many overlaps tall, so
+that each strip still advances down its block by an overlap or more."""
 
 
 @dataclass(frozen=True)
@@ -100,8 +106,11 @@ def without_rules(ink: np.ndarray) -> np.ndarray:
     return (ink8 & (1 - rules)).astype(bool)
 
 
-def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int) -> list[Tile]:
-    """Tiles covering every bit of text, each within max_width x max_height where white space allows."""
+def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int,
+          max_pixels: int | None = None) -> list[Tile]:
+    """Tiles covering every bit of text, each within max_width x max_height where white space allows; with
+    `max_pixels` (an engine whose memory grows with its input's pixels: rapidocr's detector), a strip wider than
+    max_width is made shorter to hold at most that many (`within_tile_area`)."""
     ink = without_rules(ink_mask(gray))
     gutter = max(12, gray.shape[1] // 250)
     result: list[Tile] = []
@@ -133,8 +142,31 @@ def tiles(gray: np.ndarray, max_width: int, max_height: int, overlap: int) -> li
             # A strip is shorter than its block, so a gutter the block lacked (a headline spanning it
             # lies in one strip only) may run through the strip: cut there to keep tiles narrow.
             for left, right in _column_segments(ink, y0 + top, y0 + bottom, x0, x1, max_width, gutter):
-                result.append(Tile(y0 + top, y0 + bottom, left, right, y0 + core_top, y0 + core_bottom))
+                strip = Tile(y0 + top, y0 + bottom, left, right, y0 + core_top, y0 + core_bottom)
+                result.extend(within_tile_area(strip, max_pixels, overlap) if max_pixels else [strip])
     return sorted(result, key=lambda t: (t.top, t.left))
+
+
+def within_tile_area(strip: Tile, area: int, overlap: int) -> list[Tile]:
+    """A strip with at most `area` pixels as it is; a larger one (a block with no gutter, as wide as the block) cut
+    into shorter strips that each hold at most `area` pixels, overlapping by `overlap` as strips do, their cores
+    partitioning the strip's own core.
+
+    The width is never cut: a line would be. Height is what can give, down to MIN_STRIP_OVERLAPS overlaps (so a strip
+    wider than area / that height keeps that height and holds a little more). On GBN pages (7100 px wide) strips of
+    7000 x 2000 px (14 MP) became 7100 x 888 (6.3 MP). OpenVINO's detector holds about 150 bytes a pixel of its
+    largest input (measured: 5.6 MP, 0.87 GB; 18 MP, 2.8 GB)."""
+    width, height = strip.right - strip.left, strip.bottom - strip.top
+    # Never wider than DET_WIDE_RATIO times its height either: rapidocr would pad it to a quarter of its width.
+    strip_height = max(area // max(width, 1), MIN_STRIP_OVERLAPS * overlap, -(-width // DET_WIDE_RATIO))
+    if width * height <= area or strip_height >= height:
+        return [strip]
+    result = []
+    for top, bottom, core_top, core_bottom in strips(height, strip_height, overlap):
+        first, last = max(strip.core_top, strip.top + core_top), min(strip.core_bottom, strip.top + core_bottom)
+        if first < last:
+            result.append(Tile(strip.top + top, strip.top + bottom, strip.left, strip.right, first, last))
+    return result
 
 
 def _column_segments(ink: np.ndarray, y0: int, y1: int, x0: int, x1: int, max_width: int,

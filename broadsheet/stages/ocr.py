@@ -18,6 +18,7 @@ from statistics import median
 import numpy as np
 
 from broadsheet.config import OcrConfig
+from broadsheet.engines import rapid_ocr, tiling
 from broadsheet.engines.base import (
     EngineLine,
     EngineTimeoutError,
@@ -27,6 +28,7 @@ from broadsheet.engines.base import (
     at_resolution,
     flag_fallback,
     read_all,
+    release_memory,
     second_engine,
 )
 from broadsheet.engines.calibration import calibrated
@@ -35,7 +37,7 @@ from broadsheet.engines.routing import mean_confidence, needs_second_reading, ro
 from broadsheet.engines.tiling import PADDING, tiles
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
 from broadsheet.model.page import Flag, Line, Page, ProcessingStep, Region, RegionType, Severity, Word
-from broadsheet.stages.base import recorded_step, region_ids, to_working
+from broadsheet.stages.base import recorded_step, region_ids, rules_version, to_working
 from broadsheet.stages.orientation import VERTICAL_TURNS, quarter_turn
 from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.script import LONG_S, is_cjk, join_fragments
@@ -90,7 +92,9 @@ def read_tiles(engine: OcrEngine, image: np.ndarray, max_width: int, max_height:
     """Every line of the image, read in tiles of at most max_width x max_height; a tile the engine times out on is
     read by `on_timeout` (see base.read_all)."""
     lines: list[EngineLine] = []
-    cut = tiles(image, max_width, max_height, overlap)
+    # An engine that bounds its input's pixels (rapidocr: `max_tile_pixels`) gets strips wider than a tile shortened;
+    # Tesseract reads its tiles in processes of its own, and its block finder reads a taller strip better.
+    cut = tiles(image, max_width, max_height, overlap, getattr(engine, "max_tile_pixels", None))
     crops = [np.pad(image[t.top:t.bottom, t.left:t.right], PADDING, constant_values=255) for t in cut]
     for tile, read in zip(cut, read_all(engine, crops, on_timeout), strict=True):
         for line in read:
@@ -265,7 +269,9 @@ class Ocr:
         page = page.model_copy(deep=True)
         settings = {"tile_width": self.config.tile_width, "tile_height": self.config.tile_height,
                     "strip_overlap": self.config.strip_overlap, "model": self.engine.model,
-                    "figure_text_share": self.config.figure_text_share}
+                    "figure_text_share": self.config.figure_text_share,
+                    # How the page is cut for the engine and what the detector is given (strips, white added).
+                    "tiling": rules_version("tiling", (tiling, rapid_ocr))}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = self.images.read(page)
@@ -324,6 +330,8 @@ class Ocr:
             if self.config.long_s == "fold":
                 page.regions = [fold_long_s(region) for region in page.regions]
             flag_fallback(page, engine, self.engine)
+        # The engine's buffers for this page's largest tiles would otherwise stay held under every later stage.
+        release_memory(self.engine)
         return page
 
     def _read_instead(self, other: OcrEngine | None, dpi: float | None, timeouts: list[str]) -> TimeoutHandler:

@@ -12,7 +12,15 @@ from PIL import Image
 
 from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings, TesseractConfig
 from broadsheet.engines.base import fallback_reason, read_all
-from broadsheet.engines.rapid_ocr import PLAIN, RapidOcrEngine, choose_backend, rapidocr_params, wheel_models
+from broadsheet.engines.rapid_ocr import (
+    DET_MIN_SIDE,
+    PLAIN,
+    RapidOcrEngine,
+    choose_backend,
+    detector_padding,
+    rapidocr_params,
+    wheel_models,
+)
 from broadsheet.model.page import PageStatus
 from tests.conftest import BUNDLED
 
@@ -51,6 +59,31 @@ def test_openvino_and_onnxruntime_read_the_same_text() -> None:
     boxes = engines["openvino"].detect(crop)
     assert len(boxes) >= len(texts["openvino"]) - 2, "detection alone finds the lines too"
     assert [line.text for line in engines["openvino"].read(crop)] == texts["openvino"], "read works after detect"
+
+
+def test_openvino_lets_its_buffers_go_after_each_read_and_reads_the_same_text() -> None:
+    crop = _crop()
+    kept, released = (RapidOcrEngine(RapidOcrConfig(backend="openvino", release_above_mb=mb))
+                      for mb in (10**6, 0))
+    texts = [line.text for line in kept.read(crop)]
+    assert texts and [line.text for line in released.read(crop)] == texts
+    assert [line.text for line in released.read(crop)] == texts, "a read after the buffers went allocates them again"
+    kept.release_memory()
+    assert [line.text for line in kept.read(crop)] == texts
+
+
+def test_detector_padding_bounds_what_the_detector_enlarges_and_leaves_tiles_alone() -> None:
+    limit = 2600 * 2000
+    assert detector_padding(2032, 2632, limit) == (0, 0), "a tile: nothing is enlarged"
+    assert detector_padding(1421, 500, limit) == (0, 0), "enlarged to 736 x 2092: within the limit"
+    assert detector_padding(152, 2032, limit) == (0, 0), "wider than 8 to 1: rapidocr pads it itself"
+    below, right = detector_padding(1421, 129, limit)  # a narrow region read again: 6 MP once enlarged
+    assert below == 0 and right > 0
+    assert limit * (129 + right) >= DET_MIN_SIDE * DET_MIN_SIDE * 1421
+    assert detector_padding(1421, 129 + right, limit) == (0, 0)
+    below, right = detector_padding(300, 2000, limit)  # a wide block of a few lines: enlarged 2.5 times
+    assert right == 0 and limit * (300 + below) >= DET_MIN_SIDE * DET_MIN_SIDE * 2000
+    assert detector_padding(40, 300, 1000) == (DET_MIN_SIDE - 40, 0), "never padded past 736"
 
 
 def _tiny_page(tmp_path: Path) -> Path:

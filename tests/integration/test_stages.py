@@ -11,7 +11,7 @@ import pytest
 
 from broadsheet.config import OcrConfig, PreprocessConfig, RapidOcrConfig, TesseractConfig
 from broadsheet.engines import ocr_engine
-from broadsheet.engines.tiling import strips, tiles
+from broadsheet.engines.tiling import MIN_STRIP_OVERLAPS, Tile, strips, tiles, within_tile_area
 from broadsheet.ingest.files import ingest_file, load_gray
 from broadsheet.stages.preprocess import Preprocess, estimate_skew
 from broadsheet.stages.working_images import WorkingImages
@@ -106,6 +106,33 @@ def test_dense_blocks_fall_back_to_overlapping_strips() -> None:
     assert cut[0].core_top == 0 and cut[-1].core_bottom == 5000
     for first, second in pairwise(cut):
         assert first.core_bottom == second.core_top and first.bottom > second.top
+
+def test_a_strip_wider_than_a_tile_is_made_shorter_never_cut_across() -> None:
+    """A dense block 6000 px wide with no gutter anywhere: each strip keeps the block's width (a line across it stays
+    whole) but holds no more pixels than a tile; the cores still partition the block's height."""
+    specks = np.where(np.random.default_rng(3).random((900, 3000)) < 0.5, 0, 255).astype(np.uint8)
+    page = np.kron(specks, np.ones((2, 2), dtype=np.uint8))  # 6000 x 1800: fits the tile's height, not its width
+    assert len(tiles(page, max_width=2600, max_height=2000, overlap=400)) == 1, "unbounded pixels: one strip"
+    cut = tiles(page, max_width=2600, max_height=2000, overlap=400, max_pixels=2600 * 2000)
+    assert len(cut) > 1
+    assert cut[0].core_top == 0 and cut[-1].core_bottom == page.shape[0]
+    for tile in cut:
+        assert (tile.right - tile.left) * (tile.bottom - tile.top) <= 2600 * 2000
+        assert tile.left == 0 and tile.right == page.shape[1], "the width is never cut where there is no gutter"
+    assert all(tile.bottom - tile.top >= MIN_STRIP_OVERLAPS * 400 for tile in cut[:-1])
+    for first, second in pairwise(cut):
+        assert first.core_bottom == second.core_top and first.bottom > second.top
+
+
+def test_a_strip_within_the_tile_area_is_left_as_it_is() -> None:
+    strip = Tile(top=100, bottom=600, left=0, right=8000, core_top=300, core_bottom=400)
+    assert within_tile_area(strip, 2600 * 2000, 400) == [strip]
+    tall = Tile(top=0, bottom=2000, left=0, right=5200, core_top=200, core_bottom=1800)
+    parts = within_tile_area(tall, 2600 * 2000, 400)
+    assert parts[0].core_top == 200 and parts[-1].core_bottom == 1800
+    assert all(a.core_bottom == b.core_top for a, b in pairwise(parts))
+    assert all(t.core_top < t.core_bottom and (t.bottom - t.top) * 5200 <= 2600 * 2000 for t in parts)
+
 
 
 def _truth_text(truth: dict) -> str:
