@@ -413,7 +413,8 @@ def test_a_line_with_no_height_neither_stops_typing_nor_loses_its_text() -> None
     """A box cut off at the page's edge may have no height; it measures no type and stays in its block."""
     headline = _heading("Council Votes", 100, 100, 70)
     column = _column(100, 200, 12)
-    cut = _region(RegionType.caption, [("A city bus waits at the", 100, 650, 400, 650), ("terminal.", 100, 650, 250, 650)])
+    cut = _region(RegionType.caption, [("A city bus waits at the", 100, 650, 400, 650),
+                                       ("terminal.", 100, 650, 250, 650)])
     page = _segment([headline, column, cut])
     assert page.status != "failed" and page.articles
     assert any("terminal." in p.text for a in page.articles for p in a.paragraphs)
