@@ -332,8 +332,8 @@ def _fragments(page: Page, upper: Region, lower: Region, boxes: dict[str, Polygo
 
     A column of several lines does not continue in a block half as wide again: that one runs
     on into the next column (a box the model drew over two columns' ends). Nor does a short block continue in a
-    longer one in smaller type (a headline over its list of people, both still typed body), though a column may in
-    a smaller line (its jump line, a credit).
+    longer one in smaller type, lower and narrower (a headline over its list of people, both still typed body),
+    though a column may in a smaller line (its jump line, a credit).
     """
     top, bottom = boxes[upper.id], boxes[lower.id]
     if upper.type == RegionType.running_header:
@@ -341,8 +341,11 @@ def _fragments(page: Page, upper: Region, lower: Region, boxes: dict[str, Polygo
     if upper.type not in STACKED_FRAGMENTS:
         return False
     if upper.lines and lower.lines and len(upper.lines) <= len(lower.lines):
+        # Larger type is taller and wider per character: a tall box of two lines read as one is not.
         heights = [median(upright(page, line).height for line in region.lines) for region in (upper, lower)]
-        if heights[0] > config.same_type_size * heights[1]:
+        widths = [median(upright(page, line).width / max(1, len(line.text)) for line in region.lines)
+                  for region in (upper, lower)]
+        if heights[0] > config.same_type_size * heights[1] and widths[0] > config.close_type_size * widths[1]:
             return False
     narrow, wide = sorted([(top.width, len(upper.lines)), (bottom.width, len(lower.lines))])
     if wide[0] > 1.5 * narrow[0] and narrow[1] >= 3:
