@@ -35,18 +35,18 @@ def digitise_batch(path: Path, out_root: Path, settings: Settings,
     """
     issues, batch_flags = read_batch(path)
     results = [IssueResult(id=issue.id, mets=str(issue.mets), flags=issue.flags) for issue in issues]
-    readable = [(issue, result) for issue, result in zip(issues, results, strict=True) if issue.pages]
+    manifests = [ManifestIssue.of(issue.id, issue.metadata, issue.flags) for issue in issues]
+    readable = [k for k, issue in enumerate(issues) if issue.pages]
     digitised = digitise_existing_issues(
-        [ExistingIssue(issue.pages, out_root / issue.id, ManifestIssue.of(issue.id, issue.metadata, issue.flags))
-         for issue, _ in readable], settings, show_progress)
-    for (_, result), (entries, articles) in zip(readable, digitised, strict=True):
-        result.pages, result.articles = len(entries), articles
-        result.failed = sum(entry.status == PageStatus.failed for entry in entries)
-    for issue in issues:
+        [ExistingIssue(issues[k].pages, out_root / issues[k].id, manifests[k]) for k in readable], settings,
+        show_progress)
+    for k, (entries, articles) in zip(readable, digitised, strict=True):
+        results[k].pages, results[k].articles = len(entries), articles
+        results[k].failed = sum(entry.status == PageStatus.failed for entry in entries)
+    for issue, manifest in zip(issues, manifests, strict=True):
         if not issue.pages:
             (out_root / issue.id).mkdir(parents=True, exist_ok=True)
-            write_manifest(out_root / issue.id, [], [], {},
-                           issue=ManifestIssue.of(issue.id, issue.metadata, issue.flags))
+            write_manifest(out_root / issue.id, [], [], {}, issue=manifest)
     summary = {"batch": str(path), "flags": [f.model_dump(mode="json") for f in batch_flags],
                "issues": [{**asdict(r), "flags": [f.model_dump(mode="json") for f in r.flags]} for r in results]}
     out_root.mkdir(parents=True, exist_ok=True)

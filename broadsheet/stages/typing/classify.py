@@ -177,6 +177,7 @@ class Classifier:
         bottom, short = box, [other for other in self.page.regions if 0 < len(other.lines) < 3 and other is not region]
         while step := next((self.boxes[other.id] for other in short
                             if 0 <= self.boxes[other.id].bounds[1] - bottom.bounds[3] <= reach
+                            and self.boxes[other.id].bounds[3] > bottom.bounds[3]  # each step lower: the walk ends
                             and horizontal_overlap(self.boxes[other.id], box) > 0
                             and not self.rule_between(bottom, self.boxes[other.id])), None):
             bottom = step
