@@ -10,6 +10,11 @@ run (printed; `--seed` replays it).
     python -m benchmarks.article_logic --pages 200
     python -m benchmarks.article_logic --seed 1234 --worst 10
     python -m benchmarks.article_logic --designed --pages 60   # design-randomised pages (samples.designs)
+    python -m benchmarks.article_logic --designed --ink        # typing also sees the rendered page's ink
+
+Without `--ink` typing has no image, as for existing OCR without its page image: stroke weight is not
+measured, so a bold headline set near body size is judged by its other cues alone. With it, typing
+measures weight on the rendered page, as a run from images does.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from statistics import mean, quantiles
 from typing import Any
+
+import numpy as np
 
 from broadsheet.config import Settings
 from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Page
@@ -30,6 +38,7 @@ from broadsheet.stages.articles import Articles
 from broadsheet.stages.jumps import Jumps
 from broadsheet.stages.reading_order import ReadingOrder
 from broadsheet.stages.typing import NewspaperTypes
+from broadsheet.stages.working_images import WorkingImages
 from evaluation.generated import score_page
 from evaluation.truth_pages import page_from_truth
 from samples.designs import generate_designed_page
@@ -56,24 +65,34 @@ def designed_truth(lang: str, layout: str, *, seed: int, degrade: bool) -> Any:
     return generate_designed_page(lang, seed, degrade=degrade)
 
 
-def run(pages: int, seed: int, generate: Any = generate_page) -> list[dict[str, Any]]:
+def run(pages: int, seed: int, generate: Any = generate_page, ink: bool = False) -> list[dict[str, Any]]:
+    """Each page's scores; `ink`: typing measures stroke weight on the rendered page."""
     settings = Settings()
-    stages = [NewspaperTypes(settings.typing), ReadingOrder(), Articles(settings.articles), Jumps()]
-    rng = random.Random(seed)
-    rows = []
-    for number in range(pages):
-        lang, page_seed = ("zh", "en")[number % 2], rng.randrange(10**6)
-        truth = generate(lang, "random", seed=page_seed, degrade=False).truth
-        page = page_from_truth(truth, f"p{number}")
-        started = time.perf_counter()
-        for stage in stages:
-            page = run_stage(stage, page)
-        score = score_page(page, truth)
-        rows.append({"lang": lang, "seed": page_seed, "layout": truth["layout"], "design": truth.get("design", {}),
-                     "conservation": round(conserved(page), 4), "article_pair_f1": round(score.article_pair_f1, 4),
-                     "region_type_accuracy": round(score.region_type_accuracy, 4),
-                     "seconds": round(time.perf_counter() - started, 3)})
-    return rows
+    with tempfile.TemporaryDirectory() as work:
+        images = WorkingImages(Path(work)) if ink else None
+        stages = [NewspaperTypes(settings.typing, images), ReadingOrder(), Articles(settings.articles), Jumps()]
+        rng = random.Random(seed)
+        return [_score(number, ("zh", "en")[number % 2], rng.randrange(10**6), generate, stages, images)
+                for number in range(pages)]
+
+
+def _score(number: int, lang: str, page_seed: int, generate: Any, stages: list[Any],
+           images: WorkingImages | None) -> dict[str, Any]:
+    generated = generate(lang, "random", seed=page_seed, degrade=False)
+    truth = generated.truth
+    page = page_from_truth(truth, f"p{number}")
+    if images is not None:
+        images.write(page, np.asarray(generated.image.convert("L")))
+    started = time.perf_counter()
+    for stage in stages:
+        page = run_stage(stage, page)
+    if images is not None:
+        images.discard(page.id)
+    score = score_page(page, truth)
+    return {"lang": lang, "seed": page_seed, "layout": truth["layout"], "design": truth.get("design", {}),
+            "conservation": round(conserved(page), 4), "article_pair_f1": round(score.article_pair_f1, 4),
+            "region_type_accuracy": round(score.region_type_accuracy, 4),
+            "seconds": round(time.perf_counter() - started, 3)}
 
 
 def main() -> None:
@@ -83,10 +102,11 @@ def main() -> None:
     parser.add_argument("--worst", type=int, default=5, help="list this many worst pages")
     parser.add_argument("--designed", action="store_true",
                         help="design-randomised pages (samples.designs) instead of the preset generator")
+    parser.add_argument("--ink", action="store_true", help="typing measures stroke weight on the rendered page")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**9)
     print(f"seed {seed}", flush=True)
-    rows = run(args.pages, seed, designed_truth if args.designed else generate_page)
+    rows = run(args.pages, seed, designed_truth if args.designed else generate_page, args.ink)
     metrics = ("conservation", "article_pair_f1", "region_type_accuracy", "seconds")
     summary = {m: {"mean": round(mean(r[m] for r in rows), 4), "p10": round(p10([r[m] for r in rows]), 4)}
                for m in metrics}
@@ -97,9 +117,10 @@ def main() -> None:
         print(f"worst: {row['lang']} seed {row['seed']} {row['layout']}: conservation {row['conservation']}, "
               f"F1 {row['article_pair_f1']}, types {row['region_type_accuracy']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "article_logic_designed.json" if args.designed else "article_logic.json"
+    name = ("article_logic_designed" if args.designed else "article_logic") + ("_ink" if args.ink else "") + ".json"
     (RESULTS / name).write_text(json.dumps(
-        {"date": date.today().isoformat(), "seed": seed, "pages": args.pages, "summary": summary, "rows": rows},
+        {"date": date.today().isoformat(), "seed": seed, "pages": args.pages, "ink": args.ink, "summary": summary,
+         "rows": rows},
         indent=1, ensure_ascii=False))
 
 

@@ -34,7 +34,7 @@ from samples.compose import ASCENT, TINT, ArticleComposer, ArticlePlan, Canvas, 
 from samples.fonts import FontBook
 from samples.imaging import Degradation, synth_photo
 from samples.layouts import ArticleSpec, Layout, Row, Stack, get_layout
-from samples.typeset import Box, union
+from samples.typeset import Box, line_text, union
 
 FORMAT = "broadsheet-gt/1"
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
@@ -121,6 +121,8 @@ class _Region:
     box: Box
     text: str
     article: int | None
+    lines: tuple[tuple[str, Box], ...] = ()
+    """Each printed line's text and padded ink box, where the region was drawn as lines of one text item."""
 
 
 @dataclass
@@ -234,9 +236,10 @@ class _PageComposer:
             item, bottom = cv.lines_item(
                 "section", [cv.ts.tokens(section, font)], font.size, cv.left, cv.right - cv.left, y, 1.0
             )
-            ink = self._draw_text(item)
+            drawn = self._draw_text(item)
+            ink = union([box for _, box in drawn])
             if ink is not None:
-                self.regions.furniture.append(_Region("section", self._pad(ink), item.text, None))
+                self.regions.furniture.append(self._text_region("section", item, drawn, None))
                 mid = (ink[1] + ink[3]) / 2
                 self._separator((ink[2] + cv.pt(10), mid - cv.pt(1.2), cv.right, mid + cv.pt(1.2)))
             y = bottom + cv.pt(10)
@@ -257,7 +260,7 @@ class _PageComposer:
                                       ("masthead", f"{date_text}  {ISSUE[cv.lang]}", cv.font("serif", 10), cv.pt(8))):
             item, top = cv.lines_item(kind, [cv.ts.tokens(text, font)], font.size, cv.left, width, top + gap, 1.0,
                                       "center")
-            self.regions.furniture.append(_Region(kind, self._pad(self._draw_text(item)), item.text, None))
+            self.regions.furniture.append(self._text_region(kind, item, self._draw_text(item), None))
         y = top + cv.pt(6)
         self._separator((cv.left, y, cv.right, y + cv.pt(2.4)))
         return y + cv.pt(2.4) + cv.pt(8)
@@ -290,17 +293,20 @@ class _PageComposer:
                            picture[:2])
             inks.append(picture)
             x = picture[2] + 2 * pad
-        texts = []
+        texts, drawn = [], []
         y = y0 + pad
         for (text, role, points), gap in zip(lines, (0, 6, 10, 8), strict=True):
             item, y = cv.block("advertisement", text, cv.font(role, points), x, x1 - pad - x, y + cv.pt(gap))
             if fit and item.bottom > y1 - pad / 2:
                 break
-            inks.append(self._draw_text(item))
+            item_lines = self._draw_text(item)
+            drawn += item_lines
+            inks.append(union([box for _, box in item_lines]))
             texts.append(item.text)
         if not inks:
             return  # a fitted ad too small for its picture and its first line: the space stays blank
-        self.regions.furniture.append(_Region("advertisement", self._pad(union(inks)), "\n".join(texts), None))
+        self.regions.furniture.append(_Region("advertisement", self._pad(union(inks)), "\n".join(texts), None,
+                                              self._padded(drawn)))
         if framed:
             for side in _frame_sides((x0, y0, x1, y1), max(1, round(cv.pt(1.6)))):
                 self._separator(side)
@@ -320,9 +326,9 @@ class _PageComposer:
             lines += ts.wrap(ts.tokens(pointer, cv.font("sans_bold", 8.5)), width)
             size = cv.font("serif_bold", 10.5).size
             item, item_bottom = cv.lines_item("teaser", lines, size, x, width, y, 1.3)
-            ink = self._draw_text(item)
-            if ink is not None:
-                self.regions.furniture.append(_Region("teaser", self._pad(ink), item.text, None))
+            drawn = self._draw_text(item)
+            if drawn:
+                self.regions.furniture.append(self._text_region("teaser", item, drawn, None))
             bottom = max(bottom, item_bottom)
             if i:
                 x_rule = cv.left + i * cell
@@ -450,25 +456,33 @@ class _PageComposer:
             photo = synth_photo(x1 - x0, y1 - y0, cv.nprng)
             cv.image.paste(Image.fromarray(photo), (x0, y0))
             return _Region("figure", (x0, y0, x1, y1), "", article)
-        ink = self._draw_text(item)
-        return None if ink is None else _Region(item.type, self._pad(ink), item.text, article)
+        drawn = self._draw_text(item)
+        return self._text_region(item.type, item, drawn, article) if drawn else None
 
-    def _draw_text(self, item: TextItem) -> Box | None:
+    def _text_region(self, kind: str, item: TextItem, drawn: list[tuple[str, Box]], article: int | None) -> _Region:
+        """The region of a drawn text item: its lines' ink, padded, and each line's."""
+        return _Region(kind, self._pad(union([box for _, box in drawn])), item.text, article, self._padded(drawn))
+
+    def _padded(self, drawn: list[tuple[str, Box]]) -> tuple[tuple[str, Box], ...]:
+        return tuple((text, self._pad(box)) for text, box in drawn)
+
+    def _draw_text(self, item: TextItem) -> list[tuple[str, Box]]:
+        """Draw the item; each line that printed ink, with its text and ink box."""
         cv = self.cv
-        inks = []
+        drawn = []
         if item.tint is not None:
             cv.draw.rectangle(tuple(round(v) for v in item.tint), fill=TINT)
         for tokens, base, indent, justify in zip(item.lines, item.baselines, item.indents, item.justify, strict=True):
-            inks.append(
-                cv.ts.draw_line(cv.draw, tokens, item.x + indent, base, item.width - indent, justify, item.align)
-            )
+            ink = cv.ts.draw_line(cv.draw, tokens, item.x + indent, base, item.width - indent, justify, item.align)
+            if ink is not None:
+                drawn.append((line_text(tokens), ink))
         # A pull quote's rules and a box's frame are printed rules like any other: separator regions.
         for rule in item.rules:
             self._separator(rule)
         if item.frame is not None:
             for side in _frame_sides(item.frame, max(1, round(cv.pt(0.8)))):
                 self._separator(side)
-        return union(inks)
+        return drawn
 
     def _separator(self, box: Box) -> None:
         self.regions.separators.append(box)
@@ -490,16 +504,8 @@ def _frame_sides(frame: Box, width: int) -> list[Box]:
             (x0, y0, x0 + width, y1 + 1), (x1 + 1 - width, y0, x1 + 1, y1 + 1)]
 
 
-def _truth_region(
-    region_id: str,
-    kind: str,
-    box: Box,
-    text: str,
-    article: str | None,
-    matrix: np.ndarray,
-    width: int,
-    height: int,
-) -> dict[str, Any]:
+def _mapped(box: Box, matrix: np.ndarray, width: int, height: int) -> tuple[list[list[float]], list[int]]:
+    """A clean box mapped through the skew: its polygon and that polygon's bounding box, in final-image pixels."""
     x0, y0, x1, y1 = box
     corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x1, y1, 1.0], [x0, y1, 1.0]]) @ matrix.T
     corners[:, 0] = corners[:, 0].clip(0, width)
@@ -512,7 +518,17 @@ def _truth_region(
         min(width, math.ceil(xs.max())),
         min(height, math.ceil(ys.max())),
     ]
-    return {"id": region_id, "type": kind, "polygon": polygon, "box": bbox, "article": article, "text": text}
+    return polygon, bbox
+
+
+def _truth_region(region_id: str, region: _Region, article: str | None, matrix: np.ndarray, width: int,
+                  height: int) -> dict[str, Any]:
+    polygon, bbox = _mapped(region.box, matrix, width, height)
+    truth = {"id": region_id, "type": region.type, "polygon": polygon, "box": bbox, "article": article,
+             "text": region.text}
+    if region.lines:
+        truth["lines"] = [{"text": text, "box": _mapped(box, matrix, width, height)[1]} for text, box in region.lines]
+    return truth
 
 
 @dataclass(frozen=True)
@@ -630,9 +646,10 @@ def generate_page(
     Returns:
         GeneratedPage whose ``truth`` is a ``broadsheet-gt/1`` dict: ``format, image, width, height,
         dpi, language, layout, seed, degradation{skew_degrees, noise_sigma, blur_radius,
-        jpeg_quality}, regions[{id, type, polygon, box, article, text}], reading_order, articles[{id,
-        headline, region_ids, paragraphs}]``. Polygons are the region's clean box mapped through the
-        skew; ``box`` is the polygon's bounding box; both in final-image pixels. Separators (rules)
+        jpeg_quality}, regions[{id, type, polygon, box, article, text, lines?}], reading_order,
+        articles[{id, headline, region_ids, paragraphs}]``. Polygons are the region's clean box mapped
+        through the skew; ``box`` is the polygon's bounding box; both in final-image pixels. A text
+        region drawn as lines has ``lines[{text, box}]``, each printed line's padded ink box. Separators (rules)
         are regions with empty text and no article and are left out of ``reading_order``; figures
         are in it, with empty text.
 
@@ -688,7 +705,7 @@ def _finish(composer: _PageComposer, layout_name: str, seed: int, degrade: bool 
     def add(region: _Region) -> str:
         region_id = f"r{len(regions) + 1}"
         article = None if region.article is None else f"a{region.article + 1}"
-        regions.append(_truth_region(region_id, region.type, region.box, region.text, article, matrix, width, height))
+        regions.append(_truth_region(region_id, region, article, matrix, width, height))
         return region_id
 
     for region in composer.regions.furniture:

@@ -206,6 +206,51 @@ def test_the_date_line_under_the_masthead_belongs_to_no_story() -> None:
     assert not any(f.code == "text-outside-articles" for f in page.flags)
 
 
+def test_a_date_line_under_the_masthead_set_as_large_as_a_headline_is_still_the_masthead() -> None:
+    """Set large and centred, with a page-wide rule under it, only its date tells it from a lead headline."""
+    masthead = _region(RegionType.body, [("THE MORNING LEDGER", 300, 20, 1000, 150)])
+    date_line = _region(RegionType.body, [("Sunday, March 2, 1851", 440, 170, 860, 222)])
+    rule = _rule(60, 240, 1240)
+    headline = _heading("Bridge Closes", 100, 270, 70)
+    columns = [_column(100 + 320 * k, 360, 30) for k in range(3)]
+    page = _segment([masthead, date_line, rule, headline, *columns])
+    typed = {r.id: r.type for r in page.regions}
+    assert typed[date_line.id] == RegionType.masthead
+    assert _owner(page, date_line) is None
+    assert {_owner(page, c) for c in columns} == {_owner(page, headline)}
+
+
+def test_a_headline_wrapped_a_word_a_line_in_a_narrow_column_is_a_headline() -> None:
+    """Seven lines of type half as large again as the body, over its byline and text: a headline, not text."""
+    words = ["Small", "Orchards", "Turn to", "Drones", "as Labor", "Grows", "Scarce"]
+    headline = _region(RegionType.body, [(w, 100, 100 + 52 * k, 100 + 23 * len(w), 146 + 52 * k)
+                                         for k, w in enumerate(words)])
+    byline = _region(RegionType.body, [("By Thomas Whitfield", 100, 480, 390, 510)])
+    column = _column(100, 540, 25)
+    before = _heading("Council Votes", 420, 100, 70)
+    other = _column(420, 190, 35)
+    page = _segment([before, other, headline, byline, column])
+    typed = {r.id: r.type for r in page.regions}
+    assert typed[headline.id] == RegionType.headline
+    assert _owner(page, column) == _owner(page, headline) != _owner(page, other)
+
+
+def test_a_quoted_headline_under_a_storys_rule_at_a_column_top_is_no_pull_quote() -> None:
+    """A rule across the columns over it opens a story; text over that rule is the story above's, not the text a
+    pull quote would be set inside."""
+    first = _heading("Harbour Dredging Starts", 100, 100, 70)
+    first_columns = [_column(100 + 320 * k, 190, 12) for k in range(3)]
+    rule = _rule(60, 640, 1240)
+    quoted = _region(RegionType.body, [("\u201cHome\u201d Library", 100, 665, 370, 701),
+                                       ("Opens Its Doors", 100, 707, 370, 743)])
+    deck = _region(RegionType.body, [("Three hundred reading rooms", 100, 755, 380, 789)])
+    columns = [_column(100 + 320 * k, 820, 20) for k in range(3)]
+    page = _segment([first, *first_columns, rule, quoted, deck, *columns])
+    typed = {r.id: r.type for r in page.regions}
+    assert typed[quoted.id] == RegionType.headline
+    assert _owner(page, columns[0]) == _owner(page, quoted) != _owner(page, first_columns[0])
+
+
 def _frame(x0: float, y0: float, x1: float, y1: float) -> list[Region]:
     """A box closed by four printed rules."""
     def rule(box: tuple[float, float, float, float], label: str) -> Region:

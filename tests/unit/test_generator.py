@@ -314,3 +314,19 @@ def test_broadsheet_size_page_is_filled() -> None:
     body = [r for r in page.truth["regions"] if r["type"] == "body"]
     assert len(page.truth["articles"]) >= 3
     assert max(r["box"][3] for r in body) > 0.8 * page.truth["height"]
+
+
+def test_each_text_regions_truth_lines_are_its_printed_lines_inside_its_box() -> None:
+    """Line boxes are the ink of each printed line: the stages after OCR, fed the truth, see lines as OCR boxes
+    them (a headline's tight leading and a body's open one alike), not the region's height shared out."""
+    page = generate_page("en", "random", seed=5, degrade=False)
+    image = np.asarray(page.image.convert("L"))
+    lined = [r for r in page.truth["regions"] if r.get("lines")]
+    assert len(lined) >= 0.8 * sum(1 for r in page.truth["regions"] if r["text"])
+    for region in lined:
+        assert "\n".join(line["text"] for line in region["lines"]) == region["text"]
+        x0, y0, x1, y1 = region["box"]
+        for line in region["lines"]:
+            lx0, ly0, lx1, ly1 = line["box"]
+            assert x0 <= lx0 < lx1 <= x1 and y0 <= ly0 < ly1 <= y1
+            assert (image[ly0:ly1, lx0:lx1] < 128).any(), line  # the box holds the line's ink

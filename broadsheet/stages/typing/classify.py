@@ -40,6 +40,9 @@ SENTENCE_MARKS = re.compile(r"[，。！？]|[a-z][.?!](\s|$)")
 FOLIO_PATTERN = re.compile(r"^\s*(第?\s*[0-9０-９]{1,3}\s*版?|[A-Z]?[0-9]{1,3}|Page\s+[0-9]+)\s*$", re.IGNORECASE)
 TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
 BYLINE_PATTERN = re.compile(r"(记者|通讯员|主持人|嘉\s*宾|^\s*By\s|撰文|编辑)")
+ISSUE_LINE_PATTERN = re.compile(r"\b(1[5-9]|20)\d\d\b|\d+\s*年|\d+\s*月\s*\d+\s*日|星期|第\s*\d+\s*期"
+                                r"|\bVol\.|\bNo\.\s*\d|\b(Sun|Mon|Tues|Wednes|Thurs|Fri|Satur)day\b")
+"""What a masthead's date line carries: the issue's date, its weekday or its number."""
 QUOTE_MARKS = re.compile(r"^[\s]*[“\"‘'「『«„]|[”\"’'」』»][\s]*$")
 """A pull quote quotes: it opens or closes with quotation marks."""
 SENTENCE_END = re.compile(r"[。！？.!?][”\"’'」』»]?\s*$")
@@ -206,8 +209,10 @@ class Classifier:
         if any(directly_below(self.boxes[region.id], self.boxes[r.id], config.caption_reach * self.body)
                for r in self.page.regions if r.type == RegionType.figure):
             return False  # text under a picture, not set large, is its caption (a credit line in title case)
-        # Lines of capitals may run longer: an 1850 heading sets a whole sentence in them, a line or two each.
-        longest = config.display_max_lines if self.meter.style(region).capitals else config.heading_max_lines
+        # Lines of capitals may run longer: an 1850 heading sets a whole sentence in them, a line or two each; so
+        # may much larger type, a headline wrapped in a narrow column a word or two a line.
+        longest = config.display_max_lines if self.meter.style(region).capitals \
+            or self.meter.large(region, config.much_larger_type) else config.heading_max_lines
         if lines > longest or BYLINE_PATTERN.search(region.text) \
                 or DATELINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(region.text):
             return False
@@ -368,7 +373,9 @@ class Classifier:
             return False  # a line of capitals opens a headline: pull quotes quote sentences
         quote = 1.0 * (QUOTE_MARKS.search(region.text) is not None) + (len(region.lines) >= 2) \
             + 1.5 * self.inside_text(region) + 0.5 * (SENTENCE_END.search(region.lines[-1].text) is not None)
-        head = 1.0 * meter.bold(region) + meter.style(region).capitals + ("top" in sides) \
+        # Any rule over it opens something, a story's rule across its columns too: that is a head's evidence.
+        ruled_over = "top" in sides or "top" in ruled_sides(box, self.rules, reach, config)
+        head = 1.0 * meter.bold(region) + meter.style(region).capitals + ruled_over \
             + (not self.text_directly_above(region)) - (not self.text_directly_below(region))
         return quote >= config.pull_quote_evidence and quote > head + 1
 
@@ -394,10 +401,15 @@ class Classifier:
         return self.typed.get(region.id) == RegionType.body and not self.meter.other_type(region)
 
     def text_directly_above(self, region: Region) -> bool:
-        return any(self.running_text(self.page.regions[k]) for k in self.stacked(region, above=True))
+        """Running text straight above in its column, no rule between (text over a story's rule is another's)."""
+        box = self.boxes[region.id]
+        return any(self.running_text(other := self.page.regions[k]) and not self.rule_between(self.boxes[other.id], box)
+                   for k in self.stacked(region, above=True))
 
     def text_directly_below(self, region: Region) -> bool:
-        return any(self.running_text(self.page.regions[k]) for k in self.stacked(region, above=False))
+        box = self.boxes[region.id]
+        return any(self.running_text(other := self.page.regions[k]) and not self.rule_between(box, self.boxes[other.id])
+                   for k in self.stacked(region, above=False))
 
     def stacked(self, region: Region, above: bool) -> np.ndarray:
         """The places of the blocks `directly_below` which the region stands (`above`), or directly below it."""
@@ -560,11 +572,11 @@ class Classifier:
         return 0 <= gap <= reach and box.bounds[1] >= figure.bounds[1] - self.body \
             and box.bounds[3] <= figure.bounds[3] + self.body
 
-    def one_line_under(self, region: Region) -> list[Region]:
-        """The blocks a one-line block not set large stands directly under, within a dateline's reach; none for
-        any other block."""
+    def one_line_under(self, region: Region, any_size: bool = False) -> list[Region]:
+        """The blocks a one-line block not set large (`any_size`: of any size) stands directly under, within a
+        dateline's reach; none for any other block."""
         config = self.config
-        if len(region.lines) != 1 or self.meter.large(region, config.headline_height_ratio):
+        if len(region.lines) != 1 or (not any_size and self.meter.large(region, config.headline_height_ratio)):
             return []
         box = self.boxes[region.id]
         return [r for r in self.page.regions if r is not region and directly_below(
@@ -572,13 +584,15 @@ class Classifier:
 
     def masthead_lines(self) -> None:
         """The line right under the masthead is the issue's date line, part of the masthead: it may be set in
-        capitals or centred as a heading is, but it heads no text of its own."""
+        capitals or centred as a heading is, but it heads no text of its own. Set large, only its date or number
+        tells it from a lead headline ruled off from its story."""
         typed = self.typed
         for region in self.page.regions:
             if typed[region.id] not in (RegionType.body, RegionType.headline) or (
                     typed[region.id] == RegionType.headline and self.heads_text_below(region)):
                 continue
-            if any(typed[r.id] == RegionType.masthead for r in self.one_line_under(region)):
+            under = self.one_line_under(region, any_size=ISSUE_LINE_PATTERN.search(region.text) is not None)
+            if any(typed[r.id] == RegionType.masthead for r in under):
                 typed[region.id] = RegionType.masthead
 
     def datelines(self) -> None:
