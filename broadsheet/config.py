@@ -121,6 +121,9 @@ class TypingConfig(Options):
     """A rule at most this share of the column wide, centred on it, is a short rule between items (a dash rule)."""
     rule_reach: float = 2.0
     """Rules within this many body lines of a block's top or bottom are its rules."""
+    story_rule_width: float = 1.5
+    """A rule between two headings at least this many times as wide as the lower one parts two stories: the lower
+    is no pull quote of the story above."""
     crosshead_pitch: float = 1.25
     """One line of capitals, set larger, heads its block when the step from it to the next line is at least this
     many times the block's own line pitch: set apart, where a capitals dateline runs on into its text."""

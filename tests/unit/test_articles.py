@@ -14,6 +14,7 @@ from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Line, Page, Region, Reg
 from broadsheet.stages.articles import Articles
 from broadsheet.stages.reading_order import ReadingOrder
 from broadsheet.stages.typing import NewspaperTypes
+from broadsheet.stages.typing.blocks import split_by_type_size
 
 _ids = count(1)
 
@@ -249,6 +250,42 @@ def test_a_quoted_headline_under_a_storys_rule_at_a_column_top_is_no_pull_quote(
     typed = {r.id: r.type for r in page.regions}
     assert typed[quoted.id] == RegionType.headline
     assert _owner(page, columns[0]) == _owner(page, quoted) != _owner(page, first_columns[0])
+
+
+def test_a_teasers_label_and_pointer_set_in_other_types_stay_one_teaser() -> None:
+    teaser = _region(RegionType.body, [("SCHOOLS", 100, 100, 220, 122),
+                                       ("A four-day week, one year on", 100, 128, 520, 160),
+                                       ("See page A4", 100, 166, 260, 188)])
+    headline = _heading("Bridge Closes", 100, 260, 70)
+    columns = [_column(100 + 320 * k, 350, 30) for k in range(3)]
+    page = _segment([teaser, headline, *columns])
+    assert [r.type for r in page.regions if r.text.startswith("SCHOOLS")] == [RegionType.teaser]
+    assert len(page.articles) == 1
+
+
+def test_a_short_last_line_inked_only_to_its_x_height_is_not_split_off_its_column() -> None:
+    """"on." has no capital or ascender: its ink box is half a line's height, which says nothing of its type."""
+    rows = [("x" * 18, 100, 190 + 36 * k, 380, 220 + 36 * k) for k in range(6)]
+    rows += [("on.", 100, 190 + 36 * 6 + 12, 130, 190 + 36 * 6 + 27)]
+    rows += [("x" * 18, 130, 190 + 36 * k, 380, 220 + 36 * k) for k in range(7, 14)]
+    page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=[_region(RegionType.body, rows)])
+    assert [len(r.lines) for r in split_by_type_size(page, TypingConfig())] == [14]
+
+
+def test_a_smaller_headline_under_a_rule_across_the_page_heads_its_own_story() -> None:
+    """Under a larger headline over a picture with no text between, a smaller heading could be its pull quote;
+    a rule across the page between them parts the two stories."""
+    lead = _heading("River Works Finish On Time", 100, 300, 90)
+    picture = Region(id=f"r{next(_ids)}", type=RegionType.figure, polygon=Polygon.from_box(420, 410, 1200, 1140),
+                     confidence=0.9, detector_label="figure")
+    lead_text = _column(100, 410, 20)
+    rule = _rule(60, 1200, 1240)
+    second = _heading("Library Opens Late", 420, 1230, 60)
+    columns = [_column(100 + 320 * k, 1310, 15) for k in range(3)]
+    page = _segment([lead, picture, lead_text, rule, second, *columns])
+    typed = {r.id: r.type for r in page.regions}
+    assert typed[second.id] == RegionType.headline
+    assert _owner(page, columns[1]) == _owner(page, second) != _owner(page, lead)
 
 
 def _frame(x0: float, y0: float, x1: float, y1: float) -> list[Region]:

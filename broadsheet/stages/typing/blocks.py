@@ -24,12 +24,14 @@ from broadsheet.model.ids import renumbered
 from broadsheet.model.page import Line, Page, Region, RegionType
 from broadsheet.stages.base import lines_box, region_ids, to_working
 from broadsheet.stages.jumps import opens_continued_story
-from broadsheet.stages.typing.measure import TypeMeter, capitals, line_height, line_pitch, upright
+from broadsheet.stages.typing.measure import TypeMeter, capitals, ink_spans_type, line_height, line_pitch, upright
 from broadsheet.text.script import CJK_SHARE, cjk_share, join_fragments
 
 DATELINE_PATTERN = re.compile(
     r"本报\S{0,8}?\d{1,2}月\d{1,2}日电|(^|\n)[A-Z][A-Z.' -]{2,}, ([A-Z][a-z]{2,4}\.?|May|June|July) \d{1,2}\b")
 """本报北京3月5日电, WASHINGTON, Dec. 12: a place-and-date line, as a story's dateline opens."""
+TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
+"""A pointer to another page: → 5版, See page A4."""
 STACKED_FRAGMENTS = frozenset({RegionType.body, RegionType.caption, RegionType.byline})
 HEADINGS = frozenset({RegionType.headline, RegionType.kicker})
 """Types whose one-line pieces on one row are one heading cut at a wide space."""
@@ -87,20 +89,33 @@ def split_into_runs(page: Page, region: Region, runs: list[list[Line]], fresh_id
     return parts
 
 
+def pointer_block(region: Region, config: TypingConfig) -> bool:
+    """A short block pointing to another page (a teaser: its label, its line, "See page A4"), not the story
+    continued here: pattern and shape together."""
+    return len(region.lines) <= config.teaser_max_lines and TEASER_PATTERN.search(region.text) is not None \
+        and not opens_continued_story(region.lines)
+
+
 def split_by_type_size(page: Page, config: TypingConfig) -> list[Region]:
-    """One layout box often holds a kicker and its headline; lines of another type size are another region."""
+    """One layout box often holds a kicker and its headline; lines of another type size are another region. A
+    teaser's label and pointer are set in other types than its line, but the teaser is one block."""
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     for region in page.regions:
+        if pointer_block(region, config):
+            regions.append(region)
+            continue
         runs: list[list[Line]] = []
         run = _Run([], [])
         for line in region.lines:
             height = upright(page, line).height
-            if height <= 0:  # a box with no height (cut off at the page's edge) measures no type: it stays in its run
+            # A box with no height (cut off at the page's edge), or a line inked only to its x-height, measures no
+            # type: it stays in its run.
+            if height <= 0 or not ink_spans_type(line.text):
                 runs[-1:] = [[*runs[-1], line]] if runs else [[line]]
                 continue
             pitch = line_pitch(page, line) if cjk_share(line.text) >= config.cjk_pitch_share else None
-            if runs and run.heights and _same_size(height, pitch, run, config):
+            if runs and (not run.heights or _same_size(height, pitch, run, config)):
                 runs[-1].append(line)
                 insort(run.heights, height)
                 if pitch:

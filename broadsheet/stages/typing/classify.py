@@ -18,13 +18,13 @@ from broadsheet.config import TypingConfig
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box, vertical_overlap
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import to_working
-from broadsheet.stages.jumps import opens_continued_story
 from broadsheet.stages.turns import LIST_HEADINGS
 from broadsheet.stages.typing.blocks import (
     DATELINE_PATTERN,
     adjacent_vertically,
     directly_below,
     is_grid,
+    pointer_block,
     stacked_heading_lines,
 )
 from broadsheet.stages.typing.frames import box_rules, find_frames, ruled_sides
@@ -38,7 +38,6 @@ PARTICIPANT_LIST = re.compile(r"\s*(" + "|".join(r"\s*".join(heading) for headin
 SENTENCE_MARKS = re.compile(r"[，。！？]|[a-z][.?!](\s|$)")
 """Punctuation of a sentence that a list of people lacks (semicolons separate its people: "Tom Brandt, planner; …")."""
 FOLIO_PATTERN = re.compile(r"^\s*(第?\s*[0-9０-９]{1,3}\s*版?|[A-Z]?[0-9]{1,3}|Page\s+[0-9]+)\s*$", re.IGNORECASE)
-TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
 BYLINE_PATTERN = re.compile(r"(记者|通讯员|主持人|嘉\s*宾|^\s*By\s|撰文|编辑)")
 ISSUE_LINE_PATTERN = re.compile(r"\b(1[5-9]|20)\d\d\b|\d+\s*年|\d+\s*月\s*\d+\s*日|星期|第\s*\d+\s*期"
                                 r"|\bVol\.|\bNo\.\s*\d|\b(Sun|Mon|Tues|Wednes|Thurs|Fri|Satur)day\b")
@@ -110,9 +109,7 @@ class Classifier:
                 and not self.in_headline_block(region) \
                 and not (self.heads_text_below(region) and self.heading_evidence(region) >= config.heading_evidence):
             return RegionType.folio if FOLIO_PATTERN.match(region.text) else RegionType.running_header
-        if len(region.lines) <= config.teaser_max_lines and TEASER_PATTERN.search(region.text) \
-                and not self.meter.large(region, config.headline_height_ratio) and not opens_continued_story(
-                region.lines):
+        if pointer_block(region, config) and not self.meter.large(region, config.headline_height_ratio):
             # Pattern and shape together: a short block pointing to another page, not the story continued here.
             return RegionType.teaser
         return None
@@ -328,7 +325,7 @@ class Classifier:
                                for kind, r in zip(kinds, regions, strict=True)]) * (overlap > 0)
         middle, centre = (y0 + y1) / 2, (x0 + x1) / 2
         for k in np.flatnonzero(heads):
-            if self.meter.style(regions[k]).size <= size:
+            if self.meter.style(regions[k]).size <= size or self.story_rule_between(self.boxes[regions[k].id], box):
                 continue
             # Lines of text between, counted over the columns (a story cut short may run one line in each); a lone
             # line centred under the head is display type (a number, a date), no story's text.
@@ -338,6 +335,13 @@ class Classifier:
             if int(text_lines[between].sum()) < 2:
                 return True
         return False
+
+    def story_rule_between(self, upper: Polygon, lower: Polygon) -> bool:
+        """A rule between two blocks that runs across the lower one and on over other columns: it parts stories
+        (a pull quote's own rules are about its column's width)."""
+        return any(rule.width > rule.height and upper.bounds[3] <= rule.center[1] <= lower.bounds[1]
+                   and horizontal_overlap(rule, lower) >= self.config.ruled_overlap * lower.width
+                   and rule.width >= self.config.story_rule_width * lower.width for rule in self.rules)
 
     def under_display_headline(self, region: Region) -> bool:
         """The nearest heading above the block over its column is set large: the block is inside that story."""

@@ -37,6 +37,16 @@ def line_pitch(page: Page, line: Line) -> float | None:
     return upright(page, line).width / characters if characters >= 3 else None
 
 
+X_HEIGHT_ONLY = re.compile(r"[a-z]")
+TALL_GLYPHS = re.compile(r"[A-Z0-9bdfhklt'\"“”‘’()\[\]{}|/\\!?]|[^\x00-\x7f]")
+
+
+def ink_spans_type(text: str) -> bool:
+    """Whether a line's ink box is as tall as its type: Latin text with no capital, figure, ascender or accent
+    ("on.", "ouse") inks only its x-height, half its type size, so its height says nothing of the type."""
+    return not X_HEIGHT_ONLY.search(text) or TALL_GLYPHS.search(text) is not None
+
+
 def pitch(page: Page, region: Region) -> float:
     pitches = [p for line in region.lines if (p := line_pitch(page, line)) is not None]
     return median(pitches) if pitches else 0.0
