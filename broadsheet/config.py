@@ -135,6 +135,10 @@ class TypingConfig(Options):
     """The body type is measured on this share of the page's lines, the smallest: more body than heads on any page."""
     same_type_size: float = 1.3
     """Adjacent lines whose heights differ by more than this factor are set in different type (one box, two types)."""
+    latin_descender_scale: float = 1.3
+    """A Latin line with no descender inks about this much less of its type than one with them (capitals and
+    ascenders reach 0.72 of the type size above the baseline, descenders 0.22 below it): lines of one type compare
+    either way."""
     cjk_pitch_share: float = 0.9
     """Lines at least this CJK are compared by width per character too, where it is the type's size."""
     cjk_taller_box: float = 1.05
@@ -207,6 +211,11 @@ class TypingConfig(Options):
     ad_max_running_lines: int = 8
     """A frame holding more lines of running text (sentences, in blocks of three lines or more) than this is a
     framed story or box, not an advertisement, whatever pictures and phone numbers it shows."""
+    ad_max_lines: int = 8
+    """An advertisement set without a frame runs to at most this many lines."""
+    ad_type_range: float = 1.5
+    """...and its largest line is at least this many times as tall as its smallest (a display ad's several
+    sizes of type)."""
     frame_reach: float = 3.0
     """A rule within this many body lines of a box's side is that side's rule (frames, ruled sides)."""
     ruled_overlap: float = 0.7

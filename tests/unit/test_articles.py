@@ -288,6 +288,38 @@ def test_a_smaller_headline_under_a_rule_across_the_page_heads_its_own_story() -
     assert _owner(page, columns[1]) == _owner(page, second) != _owner(page, lead)
 
 
+def test_a_jump_line_on_two_lines_heads_no_story() -> None:
+    headline = _heading("Bridge Closes", 100, 100, 70)
+    column = _column(100, 190, 20)
+    jump = _region(RegionType.body, [("Continued on", 120, 930, 400, 972), ("A6", 120, 980, 170, 1022)])
+    other = _column(420, 190, 20)
+    page = _segment([headline, column, jump, other])
+    assert next(r.type for r in page.regions if r.id == jump.id) != RegionType.headline
+    assert len(page.articles) == 1
+
+
+def test_an_advertisement_set_without_a_frame_is_one_advertisement_outside_the_stories() -> None:
+    """Lines in several sizes of type, a price and a phone number, no sentence: no headline over its text."""
+    headline = _heading("Bridge Closes", 100, 100, 70)
+    columns = [_column(100 + 320 * k, 190, 25) for k in range(2)]
+    advert = _region(RegionType.body, [("RIVERSIDE HOME STORE", 740, 200, 1200, 262),
+                                       ("Winter sale on every sofa and bed", 740, 280, 1200, 310),
+                                       ("From $499", 740, 330, 1000, 398),
+                                       ("Call 555-0142 or visit riversidehome.com", 740, 420, 1200, 446)])
+    page = _segment([headline, *columns, advert])
+    ads = [r for r in page.regions if "RIVERSIDE" in r.text]
+    assert [r.type for r in ads] == [RegionType.advertisement] and "Call 555-0142" in ads[0].text
+    assert len(page.articles) == 1 and _owner(page, ads[0]) is None
+
+
+def test_lines_of_one_type_with_and_without_descenders_are_not_split() -> None:
+    """"Fines were" inks down to its baseline only, "keeping away" below it: a quarter taller, one type."""
+    rows = [("Fines were", 100, 100, 300, 122), ("keeping away", 100, 130, 320, 159),
+            ("exactly the", 100, 165, 300, 194), ("Market Street", 100, 200, 330, 222)]
+    page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=[_region(RegionType.body, rows)])
+    assert [len(r.lines) for r in split_by_type_size(page, TypingConfig())] == [4]
+
+
 def _frame(x0: float, y0: float, x1: float, y1: float) -> list[Region]:
     """A box closed by four printed rules."""
     def rule(box: tuple[float, float, float, float], label: str) -> Region:

@@ -26,7 +26,7 @@ from broadsheet.stages.typing.blocks import (
     split_running_grids,
 )
 from broadsheet.stages.typing.classify import Classifier
-from broadsheet.stages.typing.frames import merge_advertisements
+from broadsheet.stages.typing.frames import merge_advertisements, unframed_advertisements
 from broadsheet.stages.typing.measure import TypeMeter, ink_map
 from broadsheet.stages.working_images import WorkingImages
 
@@ -48,6 +48,7 @@ class NewspaperTypes:
         settings = {"headline_height_ratio": config.headline_height_ratio, "heading_evidence": config.heading_evidence,
                     "bold_weight": config.bold_weight}
         with recorded_step(page, self.name, "broadsheet", self.version, settings):
+            page.regions = unframed_advertisements(page, config)  # before any split: an ad's lines are one ad
             page.regions = split_by_type_size(page, config)
             page.regions = split_datelines(page)
             page.regions = split_capital_heads(page, config)

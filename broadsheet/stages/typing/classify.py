@@ -18,6 +18,7 @@ from broadsheet.config import TypingConfig
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box, vertical_overlap
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import to_working
+from broadsheet.stages.jumps import jump_line
 from broadsheet.stages.turns import LIST_HEADINGS
 from broadsheet.stages.typing.blocks import (
     DATELINE_PATTERN,
@@ -72,8 +73,8 @@ class Classifier:
     def run(self) -> list[Region]:
         page, typed = self.page, self.typed
         for region in page.regions:
-            if region.type in (RegionType.figure, RegionType.separator) or not region.lines or \
-                    (region.type == RegionType.table and is_grid(page, region, self.config)):
+            if region.type in (RegionType.figure, RegionType.separator, RegionType.advertisement) \
+                    or not region.lines or (region.type == RegionType.table and is_grid(page, region, self.config)):
                 typed[region.id] = region.type
         text = [r for r in page.regions if r.id not in typed]
         for region in text:
@@ -201,6 +202,8 @@ class Classifier:
             return False  # an ornament between items (* * *, a dash rule read as text) heads nothing
         if FULL_STOP_END.search(region.lines[-1].text):
             return False  # CJK headings never end with a full stop; a pull quote, a caption, a paragraph do
+        if jump_line(" ".join(line.text for line in region.lines)) is not None:
+            return False  # "Continued on A6", set bold or on two lines, points on: it heads nothing here
         if self.meter.large(region, config.headline_height_ratio):
             return lines <= config.display_max_lines
         if any(directly_below(self.boxes[region.id], self.boxes[r.id], config.caption_reach * self.body)

@@ -14,12 +14,30 @@ from broadsheet.model.geometry import Polygon, horizontal_overlap, union_box, ve
 from broadsheet.model.ids import renumbered
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import to_working
-from broadsheet.stages.typing.measure import TypeMeter, upright
+from broadsheet.stages.typing.measure import TypeMeter, ink_spans_type, upright
 
-AD_PATTERN = re.compile(r"[¥$€£]\s?\d|\d\s?元|热线|电话|[Cc]all\s+\d|\d{3}[- ]\d{4}")
-"""A price or a phone number: what an advertisement has and a framed story rarely does."""
+AD_PATTERN = re.compile(r"[¥$€£]\s?\d|\d\s?元|热线|电话|[Cc]all\s+\d|\d{3}[- ]\d{4}|\d\s?%\s?APR|www\."
+                        r"|\w\.(com|net|org)\b")
+"""A price, a rate, a phone number or a web address: what an advertisement has and a framed story rarely does."""
 SENTENCE_PUNCTUATION = re.compile(r"[，。！？；]|[a-z][.?!;](\s|$)")
 """Punctuation inside or ending a sentence, which a list of names and posts, or an advertisement's lines, lack."""
+
+
+def display_advertisement(page: Page, region: Region, config: TypingConfig) -> bool:
+    """A short block of lines in several type sizes, with a price or a phone number and no sentence: an
+    advertisement set without a frame, whose lines are one advertisement, not a headline over its text."""
+    if not 2 <= len(region.lines) <= config.ad_max_lines or AD_PATTERN.search(region.text) is None \
+            or SENTENCE_PUNCTUATION.search(region.text):
+        return False
+    heights = [height for line in region.lines if (height := upright(page, line).height) > 0
+               and ink_spans_type(line.text)]
+    return len(heights) >= 2 and max(heights) >= config.ad_type_range * min(heights)
+
+
+def unframed_advertisements(page: Page, config: TypingConfig) -> list[Region]:
+    """The regions, display advertisements set without a frame typed as such."""
+    return [r.model_copy(update={"type": RegionType.advertisement}) if r.type != RegionType.advertisement
+            and display_advertisement(page, r, config) else r for r in page.regions]
 
 
 def ruled_sides(box: Polygon, rules: list[Polygon], reach: float, config: TypingConfig) -> set[str]:

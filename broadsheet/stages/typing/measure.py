@@ -47,6 +47,14 @@ def ink_spans_type(text: str) -> bool:
     return not X_HEIGHT_ONLY.search(text) or TALL_GLYPHS.search(text) is not None
 
 
+REACHES_BELOW = re.compile(r"[gjpqy,;()\[\]{}|/\\]|[^\x00-\x7f]")
+
+
+def ends_at_baseline(text: str) -> bool:
+    """Latin text with no letter or mark reaching below the baseline ("Fines were"): its ink box stops there."""
+    return X_HEIGHT_ONLY.search(text) is not None and REACHES_BELOW.search(text) is None
+
+
 def pitch(page: Page, region: Region) -> float:
     pitches = [p for line in region.lines if (p := line_pitch(page, line)) is not None]
     return median(pitches) if pitches else 0.0
