@@ -318,7 +318,12 @@ class TesseractConfig(Options):
     """A page read whole is cropped to its ink and padded with white, as a tile is; False gives it as scanned.
     Measured (README #20, one OCR run each): unpadded, NZZ 1900 is read without lines across its columns
     (line-matched CER 14.0% -> 8.6%) and the NZZ set gains (CER 11.8% -> 11.1%), but Kant 0017 (6.1% -> 8.2%) and NZZ
-    1780 (7.6% -> 9.2%) lose and fall behind Tesseract alone."""
+    1780 (7.6% -> 9.2%) lose and fall behind Tesseract alone. Where it is True, `pad_min_margin` decides per page."""
+    pad_min_margin: float = Field(0.02, ge=0, le=1)
+    """A page read whole is cropped and padded only where the paper around its ink (less rules) is at least this
+    share of its area; a page whose ink reaches its edges (a scan its digitiser cropped) is given as scanned, there
+    being nothing to crop. Measured on the working images (README #20, round 3): Kant 0017 and 0020 26% (a scanned
+    book page with its margins and the edge of the next), NZZ 1780 7%, NZZ 1869, 1900, 1929 and 1943 0-0.1%."""
     reread_languages: str = ""
     """Models a region read unsurely (`reread_below`) is read again with, the more confident reading kept; empty:
     none. A faster blackletter setting than two models on every region: `languages="frk"`,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from broadsheet.engines.base import EngineLine
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
@@ -111,3 +113,39 @@ def test_fragments_are_not_joined_across_a_block_that_lies_between_them() -> Non
     assert [r.id for r in apart] == ["upper", "lead", "rest"]
     joined = merge_fragments(_page([upper, rest], [], {}), 40.0, TypingConfig())
     assert [r.id for r in joined] == ["upper"] and len(joined[0].lines) == 2
+
+
+def _tesseract(**options: object) -> object:
+    import pytest
+
+    from broadsheet.config import TesseractConfig
+    from broadsheet.engines.base import EngineUnavailableError
+    from broadsheet.engines.tesseract import TesseractEngine
+
+    try:
+        return TesseractEngine(TesseractConfig(languages="eng", **options))
+    except EngineUnavailableError as error:
+        pytest.skip(f"no Tesseract here: {error}")
+
+
+def _printed(height: int, width: int, margin: int) -> np.ndarray:
+    """A white page with lines of black bars (words) inside `margin` px of paper."""
+    page = np.full((height, width), 255, np.uint8)
+    for top in range(margin, height - margin - 20, 40):
+        for left in range(margin, width - margin - 60, 80):
+            page[top:top + 20, left:left + 60] = 0
+    return page
+
+
+def test_a_page_read_whole_is_cropped_and_padded_only_where_it_has_paper_around_its_ink() -> None:
+    from broadsheet.stages.ocr import whole_page_tiles
+
+    engine = _tesseract()
+    margined, filled = _printed(1000, 800, 120), _printed(1000, 800, 4)
+    [tile] = whole_page_tiles(engine, margined) or []
+    assert tile.left > 100 and tile.top > 100 and tile.right < 700  # the paper around the ink is cropped off
+    assert whole_page_tiles(engine, filled) is None  # ink to the edges: given as scanned
+    # The margin is measured against `pad_min_margin`; pad_whole_page off gives every page as scanned.
+    assert whole_page_tiles(_tesseract(pad_min_margin=0.0), filled) is not None
+    assert whole_page_tiles(_tesseract(pad_min_margin=0.9), margined) is None
+    assert whole_page_tiles(_tesseract(pad_whole_page=False), margined) is None
