@@ -392,6 +392,14 @@ class OcrConfig(Options):
     less calibrated confidence than this is a speck read as a mark (`= << <<<“` over a scan's border), dropped. On
     the 7 Kant and NZZ pages dropping these never raised CER in reading order (Kant 0017: 8.3% -> 6.3%); dropping
     every letterless word did (NZZ 1900, 1943: real dashes)."""
+    title_line_height: float = Field(5.0, gt=1)
+    """On a page the engine segmented whole, a line at least this many times the page's median line height is display
+    type (a masthead's title: NZZ 1943's letters stand 400-500 px over 45 px lines; its largest headline is 2.7
+    times). Such lines side by side are one title row, read in pieces (`Neue` / `Zürcher` / `eitung`, each a block
+    of its own, the boxes under each read between them): they are joined into one line, left to right ..."""
+    title_row_width: float = Field(0.6, gt=0, le=1)
+    """... where the row spans this share of the width the page's lines span; and the blocks are then read above
+    the row first, the row, and then what lies below it, each part in the engine's order."""
     long_s: Literal["keep", "fold"] = "keep"
     """keep: long s (ſ) as printed and read, as TEI transcriptions of blackletter keep it; fold: written as s, the
     convention of transcriptions that do not (the NZZ ground truth), in every line and word."""

@@ -337,6 +337,7 @@ class Ocr:
                     line, engine.name, self.config.punctuation_noise_below)) is not None]
                 step.settings["noise_words_dropped"] = sum(map(len, (ln.words for ln in read))) - sum(
                     map(len, (ln.words for ln in cleaned)))
+                cleaned = title_rows_joined(cleaned, self.config.title_line_height, self.config.title_row_width)
                 page.regions = engine_regions(page, cleaned, engine.name)
                 page.reading_order = [r.id for r in page.regions if r.lines]
                 step.settings["reading_order"] = ENGINE_ORDER
@@ -401,6 +402,66 @@ def without_punctuation_noise(line: EngineLine, engine: str, below: float) -> En
     if len(kept) == len(line.words):
         return line
     return _line_of_words(kept, line) if kept else None
+
+
+def _bounds(line: EngineLine) -> tuple[float, float, float, float]:
+    return Polygon.from_points(line.quad).bounds
+
+
+def title_rows_joined(read: list[EngineLine], line_height: float, row_width: float) -> list[EngineLine]:
+    """The engine's lines with each title row (display lines `line_height` times the median line or more, side by
+    side, spanning `row_width` of the lines' width) joined into one line of one block of its own, and the blocks
+    ordered by the rows: those whose middle lies above a row's middle before it, the rest after it, each part in the
+    engine's order.
+
+    Tesseract's column finder cuts a masthead's title at its letter gaps into one block per column under it, and reads
+    each piece with the column (NZZ 1943: `Neue`, the subscription box under it, `Zürcher`, the editor's box, ...),
+    the dateline and edition number over the title after the boxes below it."""
+    if len(read) < 2:
+        return read
+    heights = [_bounds(line)[3] - _bounds(line)[1] for line in read]
+    tall = line_height * median(heights)
+    rows: list[list[int]] = []
+    for k in sorted((k for k, h in enumerate(heights) if h >= tall), key=lambda k: _bounds(read[k])[1]):
+        top = _bounds(read[k])[1]
+        row = rows[-1] if rows else None
+        if row is not None and top < max(_bounds(read[j])[3] for j in row) - heights[k] / 2:
+            row.append(k)
+        else:
+            rows.append([k])
+    left = min(_bounds(line)[0] for line in read)
+    right = max(_bounds(line)[2] for line in read)
+    rows = [row for row in rows if max(_bounds(read[k])[2] for k in row) - min(_bounds(read[k])[0] for k in row)
+            >= row_width * (right - left)]
+    if not rows:
+        return read
+    fresh = max(int(line.block or 0) for line in read) + 1
+    joined: dict[int, EngineLine] = {}
+    for number, row in enumerate(rows):
+        pieces = sorted((read[k] for k in row), key=lambda line: _bounds(line)[0])
+        box = union_box(Polygon.from_points(line.quad) for line in pieces)
+        joined[min(row)] = EngineLine(text=" ".join(line.text for line in pieces),
+                                      confidence=float(np.mean([line.confidence for line in pieces])),
+                                      quad=box.points, words=tuple(w for line in pieces for w in line.words),
+                                      block=fresh + number)
+    in_rows = {k for row in rows for k in row}
+    lines = [joined.get(k, line) for k, line in enumerate(read) if k in joined or k not in in_rows]
+    middles = sorted((_bounds(line)[1] + _bounds(line)[3]) / 2 for line in joined.values())
+    block_boxes: dict[int, list[tuple[float, float, float, float]]] = {}
+    for line in lines:
+        block_boxes.setdefault(int(line.block or 0), []).append(_bounds(line))
+    block_middle = {block: (min(b[1] for b in boxes) + max(b[3] for b in boxes)) / 2
+                    for block, boxes in block_boxes.items()}
+    title_blocks = {int(line.block or 0): n for n, line in enumerate(sorted(joined.values(),
+                                                                             key=lambda ln: _bounds(ln)[1]))}
+
+    def part(line: EngineLine) -> int:
+        block = int(line.block or 0)
+        if block in title_blocks:
+            return 2 * title_blocks[block] + 1
+        return 2 * sum(middle < block_middle[block] for middle in middles)
+
+    return sorted(lines, key=part)
 
 
 def engine_regions(page: Page, read: list[EngineLine], engine: str) -> list[Region]:

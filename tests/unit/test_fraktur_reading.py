@@ -149,3 +149,28 @@ def test_a_page_read_whole_is_cropped_and_padded_only_where_it_has_paper_around_
     assert whole_page_tiles(_tesseract(pad_min_margin=0.0), filled) is not None
     assert whole_page_tiles(_tesseract(pad_min_margin=0.9), margined) is None
     assert whole_page_tiles(_tesseract(pad_whole_page=False), margined) is None
+
+
+def test_a_title_read_in_pieces_is_joined_and_read_after_what_lies_over_it_and_before_what_lies_under_it() -> None:
+    """NZZ 1943's masthead as Tesseract read it: each piece of the title a block, read with the box under it, the
+    dateline over the right-hand piece read after the boxes."""
+    from broadsheet.stages.ocr import title_rows_joined
+
+    def line(text: str, box: tuple[float, float, float, float], block: int) -> EngineLine:
+        return EngineLine(text=text, confidence=0.8, quad=Polygon.from_box(*box).points, words=(), block=block)
+
+    read = [line("Datum", (100, 50, 900, 90), 0), line("Neue", (100, 120, 900, 520), 1),
+            line("Abo", (100, 560, 900, 600), 2), line("Abo 2", (100, 610, 900, 650), 2),
+            line("Zürcher", (1000, 110, 2000, 530), 3), line("Redaktion", (1000, 560, 2000, 600), 4),
+            line("Jahrgang", (1200, 50, 1800, 90), 5), line("Zeitung", (2100, 130, 3000, 540), 6),
+            line("Annoncen", (2100, 560, 3000, 600), 7), line("Text", (100, 700, 1400, 740), 8),
+            line("mehr Text", (100, 750, 1400, 790), 8)]
+    joined = title_rows_joined(read, 5.0, 0.6)
+    assert [ln.text for ln in joined] == ["Datum", "Jahrgang", "Neue Zürcher Zeitung", "Abo", "Abo 2", "Redaktion",
+                                          "Annoncen", "Text", "mehr Text"]
+    title = joined[2]
+    assert title.block not in {ln.block for ln in read} and Polygon.from_points(title.quad).bounds == (100, 110, 3000,
+                                                                                                       540)
+    # Lines no taller than a headline, or a tall line alone in a narrow column, are left as the engine read them.
+    assert title_rows_joined(read, 20.0, 0.6) == read
+    assert title_rows_joined(read[:4] + read[8:], 5.0, 0.6) == read[:4] + read[8:]
