@@ -159,6 +159,12 @@ class TypingConfig(Options):
     same_row_overlap: float = 0.25
     """Lines of one block overlapping the tallest of them by this share of their height are one printed row (display
     type read in pieces)."""
+    stacked_line_overlap: float = Field(0.5, ge=0, le=1)
+    """Two blocks joined into one are read row by row, left to right within a row; two lines sharing half their
+    height are one row only where they overlap along x by at most this share of the narrower line (1: always).
+    Lines so much one over the other are stacked in one column, a first line's tall quotation marks reaching into
+    the next line's height (NZZ 1943: `In der Nacht ... „Welling-` was read after the line under it, set further
+    left)."""
     margin_top: float = 0.07
     """A block ending within this share of the page's height from the top, or ..."""
     margin_bottom: float = 0.95

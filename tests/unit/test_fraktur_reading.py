@@ -174,3 +174,24 @@ def test_a_title_read_in_pieces_is_joined_and_read_after_what_lies_over_it_and_b
     # Lines no taller than a headline, or a tall line alone in a narrow column, are left as the engine read them.
     assert title_rows_joined(read, 20.0, 0.6) == read
     assert title_rows_joined(read[:4] + read[8:], 5.0, 0.6) == read[:4] + read[8:]
+
+
+def test_two_blocks_joined_keep_a_columns_lines_in_order_where_a_tall_first_line_reaches_into_the_next() -> None:
+    """NZZ 1943: an indented first line whose opening quotation marks reach half into the line under it, set further
+    left, is still read first; two pieces of one printed row side by side are still read left to right."""
+    from broadsheet.config import TypingConfig
+    from broadsheet.stages.typing.blocks import in_rows
+
+    def line(text: str, box: tuple[float, float, float, float]) -> Line:
+        return Line(id=text, text=text, polygon=Polygon.from_box(*box), confidence=0.9, engine="tesseract")
+
+    page = Page(id="pg", source="pg.png", width=3000, height=3000)
+    first, second = line("In der Nacht", (1972, 1737, 2735, 1804)), line("ton-Flugzeuge", (1908, 1770, 2746, 1834))
+    third = line("Syros", (1912, 1840, 2748, 1897))
+    assert [ln.text for ln in in_rows(page, [second, third, first], TypingConfig())] == \
+        ["In der Nacht", "ton-Flugzeuge", "Syros"]
+    left, right = line("Neue Zürcher", (100, 100, 900, 300)), line("Zeitung", (1000, 110, 1600, 310))
+    assert [ln.text for ln in in_rows(page, [right, left], TypingConfig())] == ["Neue Zürcher", "Zeitung"]
+    # With any overlap allowed, lines reaching into each other's height are one row again, read left first.
+    assert [ln.text for ln in in_rows(page, [first, second], TypingConfig(stacked_line_overlap=1.0))] == \
+        ["ton-Flugzeuge", "In der Nacht"]

@@ -310,16 +310,17 @@ def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) 
     return regions
 
 
-def in_rows(page: Page, lines: list[Line]) -> list[Line]:
+def in_rows(page: Page, lines: list[Line], config: TypingConfig) -> list[Line]:
     """Lines in reading order: row by row, left to right within a row.
 
-    A row is lines sharing half their height; rounding positions to rows of the body's height
-    instead would put two lines of small type in one row and swap them.
+    A row is lines sharing half their height, side by side (`stacked_line_overlap`); rounding positions to rows of
+    the body's height instead would put two lines of small type in one row and swap them.
     """
     rows: list[list[tuple[Polygon, Line]]] = []
     for box, line in sorted(((upright(page, ln), ln) for ln in lines), key=lambda item: item[0].center[1]):
         last = rows[-1][-1][0] if rows else None
-        if last is not None and same_row(box, last):
+        if last is not None and same_row(box, last) and horizontal_overlap(box, last) <= \
+                config.stacked_line_overlap * min(box.width, last.width):
             rows[-1].append((box, line))
         else:
             rows.append([(box, line)])
@@ -435,7 +436,7 @@ def merge_stacked_headings(page: Page, config: TypingConfig) -> list[Region]:
                           and stacked_heading_lines(page, upper, r, config)), None)
             if lower is None:
                 continue
-            lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines]))
+            lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines], config))
             joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
             regions = [joined if r is upper else r for r in regions if r is not lower]
             merged = True
@@ -488,7 +489,7 @@ def merge_fragments(page: Page, body: float, config: TypingConfig) -> list[Regio
                 if upper.type not in HEADINGS and any(
                         horizontal_overlap(boxes[other.id], boxes[lower.id]) <= 0 for other in below):
                     continue
-                lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines]))
+                lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines], config))
                 if upper.type in HEADINGS:
                     lines = _one_row(upper.id, lines)
                 joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
