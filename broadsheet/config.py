@@ -139,6 +139,10 @@ class TypingConfig(Options):
     the body's height (a tight box round bold sans glyphs understates the size; a wide-set body line is no taller)."""
     close_type_size: float = 1.1
     """Blocks whose line heights or widths per character differ by this factor are set in different type."""
+    column_tail_indent: float = Field(1.0, ge=0)
+    """On a page the OCR engine segmented itself, a one-line block set under a block of its column and starting
+    within this many of the column's line heights of its left edge is the column's last line (blocks.
+    join_column_tails): Tesseract cuts the row of last lines across a page off as blocks of their own."""
     spaced_break: float = 0.4
     """A gap between lines of at least this many body lines can end a block."""
     headline_leading: float = 0.6

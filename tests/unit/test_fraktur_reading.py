@@ -195,3 +195,27 @@ def test_two_blocks_joined_keep_a_columns_lines_in_order_where_a_tall_first_line
     # With any overlap allowed, lines reaching into each other's height are one row again, read left first.
     assert [ln.text for ln in in_rows(page, [first, second], TypingConfig(stacked_line_overlap=1.0))] == \
         ["ton-Flugzeuge", "In der Nacht"]
+
+
+def test_a_columns_last_line_the_engine_cut_off_as_a_block_is_joined_back_but_a_centred_heading_is_not() -> None:
+    """NZZ 1900: Tesseract cut the row of the columns' last lines off as blocks of their own; at the page's foot they
+    were typed a running footer and read before the columns they end."""
+    from broadsheet.config import TypingConfig
+    from broadsheet.stages.typing.blocks import join_column_tails
+
+    def block(region_id: str, left: float, top: float, count: int, width: float = 800) -> Region:
+        lines = [Line(id=f"{region_id}-l{k}", text="Zeile Text", polygon=Polygon.from_box(
+            left, top + 40 * k, left + width, top + 40 * k + 36), confidence=0.9, engine="tesseract")
+            for k in range(count)]
+        return Region(id=region_id, type=RegionType.body, polygon=Polygon.from_box(
+            left, top, left + width, top + 40 * count - 4), confidence=0.0, detector_label="ocr-lines", lines=lines)
+
+    column, other = block("pg-r1", 100, 100, 10), block("pg-r2", 1000, 100, 10)
+    tail, heading = block("pg-r3", 100, 500, 1), block("pg-r4", 1300, 500, 1, width=200)
+    page = _page([column, other, tail, heading], ["pg-r1", "pg-r2", "pg-r3", "pg-r4"], {"reading_order": ENGINE_ORDER})
+    regions = join_column_tails(page, TypingConfig())
+    assert [(r.id, len(r.lines)) for r in regions] == [("pg-r1", 11), ("pg-r2", 10), ("pg-r4", 1)]
+    assert regions[0].polygon.bounds[3] >= 536
+    # A line further down than `fragment_gap` lines is a block of its own.
+    far = block("pg-r3", 100, 560, 1)
+    assert len(join_column_tails(_page([column, far], ["pg-r1", "pg-r3"], {}), TypingConfig())) == 2

@@ -310,6 +310,47 @@ def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) 
     return regions
 
 
+def join_column_tails(page: Page, config: TypingConfig) -> list[Region]:
+    """On a page the OCR engine segmented itself, a block of one line set straight under a block of its column (within
+    `fragment_gap` of its lines, overlapping it along x by `fragment_overlap` of the narrower, its type within
+    `close_type_size` both ways, flush left with it within `column_tail_indent`) is that column's last line, joined to
+    it before any block is typed; a heading centred under a column is not flush left.
+
+    Tesseract cuts the row of the columns' last lines across a page off as blocks of their own and reads them
+    together after the last column but one (NZZ 1900); at the foot of the page they were then typed a running
+    footer and read before the columns they end."""
+    regions = list(page.regions)
+    boxes = {r.id: to_working(page, r.polygon) for r in regions}
+    columns = [r for r in regions if r.type == RegionType.body and len(r.lines) >= 2]
+    joined: dict[str, list[Line]] = {}
+    taken: set[str] = set()
+    for tail in regions:
+        if len(tail.lines) != 1 or tail.type in (RegionType.figure, RegionType.separator):
+            continue
+        box = boxes[tail.id]
+        for column in columns:
+            above = boxes[column.id]
+            height = median(upright(page, line).height for line in column.lines)
+            if column.id in taken or not (-0.5 * height <= box.bounds[1] - above.bounds[3]
+                                          <= config.fragment_gap * height) \
+                    or horizontal_overlap(box, above) < config.fragment_overlap * min(box.width, above.width) \
+                    or abs(box.bounds[0] - above.bounds[0]) > config.column_tail_indent * height \
+                    or smaller_type(page, column.lines, tail.lines, config) \
+                    or smaller_type(page, tail.lines, column.lines, config):
+                continue
+            joined[column.id] = [*column.lines, *tail.lines]
+            taken |= {tail.id, column.id}
+            break
+    result = []
+    for region in regions:
+        if region.id in joined:
+            lines = renumbered(region.id, joined[region.id])
+            result.append(region.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)}))
+        elif region.id not in taken:
+            result.append(region)
+    return result
+
+
 def in_rows(page: Page, lines: list[Line], config: TypingConfig) -> list[Line]:
     """Lines in reading order: row by row, left to right within a row.
 
