@@ -146,6 +146,10 @@ class TypingConfig(Options):
     the body's height (a tight box round bold sans glyphs understates the size; a wide-set body line is no taller)."""
     close_type_size: float = 1.1
     """Blocks whose line heights or widths per character differ by this factor are set in different type."""
+    column_tail_indent: float = Field(1.0, ge=0)
+    """On a page the OCR engine segmented itself, a one-line block set under a block of its column and starting
+    within this many of the column's line heights of its left edge is the column's last line (blocks.
+    join_column_tails): Tesseract cuts the row of last lines across a page off as blocks of their own."""
     spaced_break: float = 0.4
     """A gap between lines of at least this many body lines can end a block."""
     headline_leading: float = 0.6
@@ -166,6 +170,12 @@ class TypingConfig(Options):
     same_row_overlap: float = 0.25
     """Lines of one block overlapping the tallest of them by this share of their height are one printed row (display
     type read in pieces)."""
+    stacked_line_overlap: float = Field(0.5, ge=0, le=1)
+    """Two blocks joined into one are read row by row, left to right within a row; two lines sharing half their
+    height are one row only where they overlap along x by at most this share of the narrower line (1: always).
+    Lines so much one over the other are stacked in one column, a first line's tall quotation marks reaching into
+    the next line's height (NZZ 1943: `In der Nacht ... „Welling-` was read after the line under it, set further
+    left)."""
     margin_top: float = 0.07
     """A block ending within this share of the page's height from the top, or ..."""
     margin_bottom: float = 0.95
@@ -330,7 +340,12 @@ class TesseractConfig(Options):
     """A page read whole is cropped to its ink and padded with white, as a tile is; False gives it as scanned.
     Measured (README #20, one OCR run each): unpadded, NZZ 1900 is read without lines across its columns
     (line-matched CER 14.0% -> 8.6%) and the NZZ set gains (CER 11.8% -> 11.1%), but Kant 0017 (6.1% -> 8.2%) and NZZ
-    1780 (7.6% -> 9.2%) lose and fall behind Tesseract alone."""
+    1780 (7.6% -> 9.2%) lose and fall behind Tesseract alone. Where it is True, `pad_min_margin` decides per page."""
+    pad_min_margin: float = Field(0.02, ge=0, le=1)
+    """A page read whole is cropped and padded only where the paper around its ink (less rules) is at least this
+    share of its area; a page whose ink reaches its edges (a scan its digitiser cropped) is given as scanned, there
+    being nothing to crop. Measured on the working images (README #20, round 3): Kant 0017 and 0020 26% (a scanned
+    book page with its margins and the edge of the next), NZZ 1780 7%, NZZ 1869, 1900, 1929 and 1943 0-0.1%."""
     reread_languages: str = ""
     """Models a region read unsurely (`reread_below`) is read again with, the more confident reading kept; empty:
     none. A faster blackletter setting than two models on every region: `languages="frk"`,
@@ -399,6 +414,14 @@ class OcrConfig(Options):
     less calibrated confidence than this is a speck read as a mark (`= << <<<“` over a scan's border), dropped. On
     the 7 Kant and NZZ pages dropping these never raised CER in reading order (Kant 0017: 8.3% -> 6.3%); dropping
     every letterless word did (NZZ 1900, 1943: real dashes)."""
+    title_line_height: float = Field(5.0, gt=1)
+    """On a page the engine segmented whole, a line at least this many times the page's median line height is display
+    type (a masthead's title: NZZ 1943's letters stand 400-500 px over 45 px lines; its largest headline is 2.7
+    times). Such lines side by side are one title row, read in pieces (`Neue` / `Zürcher` / `eitung`, each a block
+    of its own, the boxes under each read between them): they are joined into one line, left to right ..."""
+    title_row_width: float = Field(0.6, gt=0, le=1)
+    """... where the row spans this share of the width the page's lines span; and the blocks are then read above
+    the row first, the row, and then what lies below it, each part in the engine's order."""
     long_s: Literal["keep", "fold"] = "keep"
     """keep: long s (ſ) as printed and read, as TEI transcriptions of blackletter keep it; fold: written as s, the
     convention of transcriptions that do not (the NZZ ground truth), in every line and word."""

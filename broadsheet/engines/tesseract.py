@@ -86,6 +86,7 @@ class TesseractEngine:
         """What reads a region again where this one read it unsurely (broadsheet.stages.ocr.reread_unsure)."""
         self.reread_below = config.reread_below
         self.pad_whole_page = config.pad_whole_page
+        self.pad_min_margin = config.pad_min_margin
         self.timeout_s = config.timeout_s
         self.retry_scale = config.timeout_retry_scale
         if self.processes > 1:

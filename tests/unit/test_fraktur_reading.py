@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from broadsheet.engines.base import EngineLine
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import Line, Page, ProcessingStep, Region, RegionType, Word
@@ -111,3 +113,109 @@ def test_fragments_are_not_joined_across_a_block_that_lies_between_them() -> Non
     assert [r.id for r in apart] == ["upper", "lead", "rest"]
     joined = merge_fragments(_page([upper, rest], [], {}), 40.0, TypingConfig())
     assert [r.id for r in joined] == ["upper"] and len(joined[0].lines) == 2
+
+
+def _tesseract(**options: object) -> object:
+    import pytest
+
+    from broadsheet.config import TesseractConfig
+    from broadsheet.engines.base import EngineUnavailableError
+    from broadsheet.engines.tesseract import TesseractEngine
+
+    try:
+        return TesseractEngine(TesseractConfig(languages="eng", **options))
+    except EngineUnavailableError as error:
+        pytest.skip(f"no Tesseract here: {error}")
+
+
+def _printed(height: int, width: int, margin: int) -> np.ndarray:
+    """A white page with lines of black bars (words) inside `margin` px of paper."""
+    page = np.full((height, width), 255, np.uint8)
+    for top in range(margin, height - margin - 20, 40):
+        for left in range(margin, width - margin - 60, 80):
+            page[top:top + 20, left:left + 60] = 0
+    return page
+
+
+def test_a_page_read_whole_is_cropped_and_padded_only_where_it_has_paper_around_its_ink() -> None:
+    from broadsheet.stages.ocr import whole_page_tiles
+
+    engine = _tesseract()
+    margined, filled = _printed(1000, 800, 120), _printed(1000, 800, 4)
+    [tile] = whole_page_tiles(engine, margined) or []
+    assert tile.left > 100 and tile.top > 100 and tile.right < 700  # the paper around the ink is cropped off
+    assert whole_page_tiles(engine, filled) is None  # ink to the edges: given as scanned
+    # The margin is measured against `pad_min_margin`; pad_whole_page off gives every page as scanned.
+    assert whole_page_tiles(_tesseract(pad_min_margin=0.0), filled) is not None
+    assert whole_page_tiles(_tesseract(pad_min_margin=0.9), margined) is None
+    assert whole_page_tiles(_tesseract(pad_whole_page=False), margined) is None
+
+
+def test_a_title_read_in_pieces_is_joined_and_read_after_what_lies_over_it_and_before_what_lies_under_it() -> None:
+    """NZZ 1943's masthead as Tesseract read it: each piece of the title a block, read with the box under it, the
+    dateline over the right-hand piece read after the boxes."""
+    from broadsheet.stages.ocr import title_rows_joined
+
+    def line(text: str, box: tuple[float, float, float, float], block: int) -> EngineLine:
+        return EngineLine(text=text, confidence=0.8, quad=Polygon.from_box(*box).points, words=(), block=block)
+
+    read = [line("Datum", (100, 50, 900, 90), 0), line("Neue", (100, 120, 900, 520), 1),
+            line("Abo", (100, 560, 900, 600), 2), line("Abo 2", (100, 610, 900, 650), 2),
+            line("Zürcher", (1000, 110, 2000, 530), 3), line("Redaktion", (1000, 560, 2000, 600), 4),
+            line("Jahrgang", (1200, 50, 1800, 90), 5), line("Zeitung", (2100, 130, 3000, 540), 6),
+            line("Annoncen", (2100, 560, 3000, 600), 7), line("Text", (100, 700, 1400, 740), 8),
+            line("mehr Text", (100, 750, 1400, 790), 8)]
+    joined = title_rows_joined(read, 5.0, 0.6)
+    assert [ln.text for ln in joined] == ["Datum", "Jahrgang", "Neue Zürcher Zeitung", "Abo", "Abo 2", "Redaktion",
+                                          "Annoncen", "Text", "mehr Text"]
+    title = joined[2]
+    assert title.block not in {ln.block for ln in read} and Polygon.from_points(title.quad).bounds == (100, 110, 3000,
+                                                                                                       540)
+    # Lines no taller than a headline, or a tall line alone in a narrow column, are left as the engine read them.
+    assert title_rows_joined(read, 20.0, 0.6) == read
+    assert title_rows_joined(read[:4] + read[8:], 5.0, 0.6) == read[:4] + read[8:]
+
+
+def test_two_blocks_joined_keep_a_columns_lines_in_order_where_a_tall_first_line_reaches_into_the_next() -> None:
+    """NZZ 1943: an indented first line whose opening quotation marks reach half into the line under it, set further
+    left, is still read first; two pieces of one printed row side by side are still read left to right."""
+    from broadsheet.config import TypingConfig
+    from broadsheet.stages.typing.blocks import in_rows
+
+    def line(text: str, box: tuple[float, float, float, float]) -> Line:
+        return Line(id=text, text=text, polygon=Polygon.from_box(*box), confidence=0.9, engine="tesseract")
+
+    page = Page(id="pg", source="pg.png", width=3000, height=3000)
+    first, second = line("In der Nacht", (1972, 1737, 2735, 1804)), line("ton-Flugzeuge", (1908, 1770, 2746, 1834))
+    third = line("Syros", (1912, 1840, 2748, 1897))
+    assert [ln.text for ln in in_rows(page, [second, third, first], TypingConfig())] == \
+        ["In der Nacht", "ton-Flugzeuge", "Syros"]
+    left, right = line("Neue Zürcher", (100, 100, 900, 300)), line("Zeitung", (1000, 110, 1600, 310))
+    assert [ln.text for ln in in_rows(page, [right, left], TypingConfig())] == ["Neue Zürcher", "Zeitung"]
+    # With any overlap allowed, lines reaching into each other's height are one row again, read left first.
+    assert [ln.text for ln in in_rows(page, [first, second], TypingConfig(stacked_line_overlap=1.0))] == \
+        ["ton-Flugzeuge", "In der Nacht"]
+
+
+def test_a_columns_last_line_the_engine_cut_off_as_a_block_is_joined_back_but_a_centred_heading_is_not() -> None:
+    """NZZ 1900: Tesseract cut the row of the columns' last lines off as blocks of their own; at the page's foot they
+    were typed a running footer and read before the columns they end."""
+    from broadsheet.config import TypingConfig
+    from broadsheet.stages.typing.blocks import join_column_tails
+
+    def block(region_id: str, left: float, top: float, count: int, width: float = 800) -> Region:
+        lines = [Line(id=f"{region_id}-l{k}", text="Zeile Text", polygon=Polygon.from_box(
+            left, top + 40 * k, left + width, top + 40 * k + 36), confidence=0.9, engine="tesseract")
+            for k in range(count)]
+        return Region(id=region_id, type=RegionType.body, polygon=Polygon.from_box(
+            left, top, left + width, top + 40 * count - 4), confidence=0.0, detector_label="ocr-lines", lines=lines)
+
+    column, other = block("pg-r1", 100, 100, 10), block("pg-r2", 1000, 100, 10)
+    tail, heading = block("pg-r3", 100, 500, 1), block("pg-r4", 1300, 500, 1, width=200)
+    page = _page([column, other, tail, heading], ["pg-r1", "pg-r2", "pg-r3", "pg-r4"], {"reading_order": ENGINE_ORDER})
+    regions = join_column_tails(page, TypingConfig())
+    assert [(r.id, len(r.lines)) for r in regions] == [("pg-r1", 11), ("pg-r2", 10), ("pg-r4", 1)]
+    assert regions[0].polygon.bounds[3] >= 536
+    # A line further down than `fragment_gap` lines is a block of its own.
+    far = block("pg-r3", 100, 560, 1)
+    assert len(join_column_tails(_page([column, far], ["pg-r1", "pg-r3"], {}), TypingConfig())) == 2

@@ -179,7 +179,7 @@ def test_lines_of_small_type_merged_from_two_boxes_keep_their_rows() -> None:
                   polygon=Polygon.from_box(x, top, 1180, top + 26)) for k, (top, x, text) in enumerate(rows)]
     page = Page(id="p", source="p.png", width=1240, height=1754,
                 transform=PreprocessTransform(working_width=1240, working_height=1754))
-    assert [line.text for line in in_rows(page, lines[::-1])] == [text for _, _, text in rows]
+    assert [line.text for line in in_rows(page, lines[::-1], TypingConfig())] == [text for _, _, text in rows]
 
 
 def test_photos_are_found_and_correct_the_model_figures() -> None:

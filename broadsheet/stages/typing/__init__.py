@@ -14,8 +14,10 @@ import sys
 from broadsheet.config import TypingConfig
 from broadsheet.model.page import Page
 from broadsheet.stages.base import recorded_step, rules_version
+from broadsheet.stages.ocr import ENGINE_ORDER
 from broadsheet.stages.typing import blocks, classify, frames, measure
 from broadsheet.stages.typing.blocks import (
+    join_column_tails,
     merge_fragments,
     merge_stacked_headings,
     split_at_centred_heads,
@@ -48,6 +50,9 @@ class NewspaperTypes:
         settings = {"headline_height_ratio": config.headline_height_ratio, "heading_evidence": config.heading_evidence,
                     "bold_weight": config.bold_weight}
         with recorded_step(page, self.name, "broadsheet", self.version, settings):
+            ocr = next((s for s in reversed(page.steps) if s.stage == "ocr"), None)
+            if ocr is not None and ocr.settings.get("reading_order") == ENGINE_ORDER:
+                page.regions = join_column_tails(page, config)
             page.regions = unframed_advertisements(page, config)  # before any split: an ad's lines are one ad
             page.regions = split_by_type_size(page, config)
             page.regions = split_datelines(page)

@@ -342,16 +342,58 @@ def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) 
     return regions
 
 
-def in_rows(page: Page, lines: list[Line]) -> list[Line]:
+def join_column_tails(page: Page, config: TypingConfig) -> list[Region]:
+    """On a page the OCR engine segmented itself, a block of one line set straight under a block of its column (within
+    `fragment_gap` of its lines, overlapping it along x by `fragment_overlap` of the narrower, its type within
+    `close_type_size` both ways, flush left with it within `column_tail_indent`) is that column's last line, joined to
+    it before any block is typed; a heading centred under a column is not flush left.
+
+    Tesseract cuts the row of the columns' last lines across a page off as blocks of their own and reads them
+    together after the last column but one (NZZ 1900); at the foot of the page they were then typed a running
+    footer and read before the columns they end."""
+    regions = list(page.regions)
+    boxes = {r.id: to_working(page, r.polygon) for r in regions}
+    columns = [r for r in regions if r.type == RegionType.body and len(r.lines) >= 2]
+    joined: dict[str, list[Line]] = {}
+    taken: set[str] = set()
+    for tail in regions:
+        if len(tail.lines) != 1 or tail.type in (RegionType.figure, RegionType.separator):
+            continue
+        box = boxes[tail.id]
+        for column in columns:
+            above = boxes[column.id]
+            height = median(upright(page, line).height for line in column.lines)
+            if column.id in taken or not (-0.5 * height <= box.bounds[1] - above.bounds[3]
+                                          <= config.fragment_gap * height) \
+                    or horizontal_overlap(box, above) < config.fragment_overlap * min(box.width, above.width) \
+                    or abs(box.bounds[0] - above.bounds[0]) > config.column_tail_indent * height \
+                    or smaller_type(page, column.lines, tail.lines, config) \
+                    or smaller_type(page, tail.lines, column.lines, config):
+                continue
+            joined[column.id] = [*column.lines, *tail.lines]
+            taken |= {tail.id, column.id}
+            break
+    result = []
+    for region in regions:
+        if region.id in joined:
+            lines = renumbered(region.id, joined[region.id])
+            result.append(region.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)}))
+        elif region.id not in taken:
+            result.append(region)
+    return result
+
+
+def in_rows(page: Page, lines: list[Line], config: TypingConfig) -> list[Line]:
     """Lines in reading order: row by row, left to right within a row.
 
-    A row is lines sharing half their height; rounding positions to rows of the body's height
-    instead would put two lines of small type in one row and swap them.
+    A row is lines sharing half their height, side by side (`stacked_line_overlap`); rounding positions to rows of
+    the body's height instead would put two lines of small type in one row and swap them.
     """
     rows: list[list[tuple[Polygon, Line]]] = []
     for box, line in sorted(((upright(page, ln), ln) for ln in lines), key=lambda item: item[0].center[1]):
         last = rows[-1][-1][0] if rows else None
-        if last is not None and same_row(box, last):
+        if last is not None and same_row(box, last) and horizontal_overlap(box, last) <= \
+                config.stacked_line_overlap * min(box.width, last.width):
             rows[-1].append((box, line))
         else:
             rows.append([(box, line)])
@@ -467,7 +509,7 @@ def merge_stacked_headings(page: Page, config: TypingConfig) -> list[Region]:
                           and stacked_heading_lines(page, upper, r, config)), None)
             if lower is None:
                 continue
-            lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines]))
+            lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines], config))
             joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
             regions = [joined if r is upper else r for r in regions if r is not lower]
             merged = True
@@ -520,7 +562,7 @@ def merge_fragments(page: Page, body: float, config: TypingConfig) -> list[Regio
                 if upper.type not in HEADINGS and any(
                         horizontal_overlap(boxes[other.id], boxes[lower.id]) <= 0 for other in below):
                     continue
-                lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines]))
+                lines = renumbered(upper.id, in_rows(page, [*upper.lines, *lower.lines], config))
                 if upper.type in HEADINGS:
                     lines = _one_row(upper.id, lines)
                 joined = upper.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
