@@ -369,6 +369,40 @@ OcrEngineConfig = Annotated[RapidOcrConfig | PaddleOcrConfig | TesseractConfig |
                             Field(discriminator="kind")]
 
 
+class VerticalBlocksConfig(Options):
+    """How a vertical page's text blocks are built from its OCR columns (broadsheet/stages/vertical_blocks.py).
+    Measured in the turned working frame, where a column lies as a row; every length is in character sizes (a
+    column's width across)."""
+
+    enabled: bool = True
+    """Off: a vertical page's lines go to the layout model's boxes and the orphan grouping, as on a horizontal page."""
+    join_overlap: float = Field(0.6, ge=0, le=1)
+    """Two pieces are one column when their rows overlap by this share of the narrower."""
+    join_gap: float = Field(2.0, ge=0)
+    """...and the gap along the column between them is at most this many characters (the detector breaks a column
+    at its punctuation, a character cell or so)."""
+    free_gap: float = Field(0.2, ge=0)
+    """A gap up to this many characters joins two pieces whatever their neighbours; a wider one only where the
+    rows around run on across it (`gap_rows` on each side, at least `gap_crossings` of their pieces crossing it):
+    a gap the neighbours share is a tier's or a box's edge."""
+    gap_rows: float = Field(3.0, ge=0)
+    gap_crossings: int = Field(2, ge=0)
+    size_tolerance: float = Field(0.25, ge=0, le=1)
+    """Columns (and pieces) of one block differ in character size by at most this share of the larger: a headline
+    set larger, or a note set smaller, is a block of its own."""
+    column_gap: float = Field(0.7, ge=0)
+    """The next column of a block lies at most this many characters below the last (body columns are set with
+    a gap of a fraction of a character: a wider one parts two stories)."""
+    run_overlap: float = Field(0.5, ge=0, le=1)
+    """...shares this share of the shorter of its run and the block's..."""
+    start_tolerance: float = Field(2.5, ge=0)
+    """...and starts within this many characters of where the block's columns start (a paragraph's indent is
+    two characters; a column starting elsewhere belongs to another block of the tier)."""
+    across_ratio: float = Field(1.5, ge=1)
+    """A line of two or more characters this many times taller than wide in the working frame runs across the
+    page (a horizontal headline or advertisement on a vertical page): built into blocks of its own."""
+
+
 class OcrConfig(Options):
     engine: OcrEngineConfig = ScriptRoutingConfig()
     """By default each page's script picks its engine: PP-OCR (rapidocr) for CJK and modern Latin, Tesseract
@@ -387,6 +421,8 @@ class OcrConfig(Options):
     less calibrated confidence than this is a speck read as a mark (`= << <<<“` over a scan's border), dropped. On
     the 7 Kant and NZZ pages dropping these never raised CER in reading order (Kant 0017: 8.3% -> 6.3%); dropping
     every letterless word did (NZZ 1900, 1943: real dashes)."""
+    vertical_blocks: VerticalBlocksConfig = VerticalBlocksConfig()
+    """A vertical page's text blocks, built from its columns by geometry (the layout model's boxes do not hold)."""
     long_s: Literal["keep", "fold"] = "keep"
     """keep: long s (ſ) as printed and read, as TEI transcriptions of blackletter keep it; fold: written as s, the
     convention of transcriptions that do not (the NZZ ground truth), in every line and word."""
