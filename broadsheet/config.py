@@ -85,6 +85,17 @@ class TypingConfig(Options):
     character, stroke weight), measured on the page itself; lengths in body lines are multiples of its line height."""
 
     headline_height_ratio: float = 1.6
+    vertical_heading_contrast: float = Field(1.25, ge=1)
+    """On a vertical page (typing/vertical.py), a block whose characters are this many times the body's is heading
+    type; a kicker, byline, pull quote or section head in smaller type is body there."""
+    vertical_stack_gap: float = Field(1.0, ge=0)
+    """Heading blocks of a vertical page at most this many body lines apart, sharing their run, are one headline
+    (main head, decks and kicker set side by side)."""
+    vertical_stack_overlap: float = Field(0.5, ge=0, le=1)
+    """...where they share this share of the shorter one's run (a column in the margin beside them runs on)."""
+    vertical_head_max_run: float = Field(0.6, ge=0, le=1)
+    """A heading-size column of a vertical page running more than this share of the page's text length is a note
+    in the margin, page furniture (a story's head runs at most a tier or two)."""
     """Type this many times the body's height (and wider set) is a headline's on height alone."""
     larger_type: float = 1.15
     """Type at least this many times the body's height counts as larger: evidence of a heading or a pull quote."""
