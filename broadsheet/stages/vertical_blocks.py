@@ -89,11 +89,11 @@ def _gap_runs_on(left: Box, right: Box, boxes: Sequence[Box], config: VerticalBl
     """Whether the gap between two pieces of a row is one its neighbouring rows share: the edge of a tier or of a
     box, not the punctuation the detector broke a column at (which falls anywhere along the neighbours' text)."""
     size = max(left[3] - left[1], right[3] - right[1])
-    middle = (left[2] + right[0]) / 2
     reach = config.gap_rows * size
     y0, y1 = min(left[1], right[1]) - reach, max(left[3], right[3]) + reach
     near = [b for b in boxes if b[1] >= y0 and b[3] <= y1 and b is not left and b is not right]
-    crossing = sum(b[0] < middle < b[2] for b in near)
+    # Text running on through the whole gap (a neighbour's piece ending short of it or starting past it does not).
+    crossing = sum(b[0] < left[2] and b[2] > right[0] for b in near)
     return crossing < config.gap_crossings
 
 
