@@ -399,9 +399,14 @@ class VerticalBlocksConfig(Options):
     gap_rows: float = Field(3.0, ge=0)
     gap_crossings: int = Field(2, ge=0)
     size_tolerance: float = Field(0.25, ge=0, le=1)
-    """Columns (and pieces) of one block differ in character size by at most this share of the larger: a headline
-    set larger, or a note set smaller, is a block of its own."""
-    column_gap: float = Field(0.7, ge=0)
+    """Pieces of one column differ in character size by at most this share of the larger."""
+    display_contrast: float = Field(1.25, ge=1)
+    """Columns whose characters are this many times the page's text size (the size most characters are set in)
+    are display type: they never share a block with text-size columns."""
+    block_size_tolerance: float = Field(0.25, ge=0, le=1)
+    """A column continues a block when its character size differs from the block's by at most this share of the
+    larger: a headline set much larger, or a note set smaller, is a block of its own."""
+    column_gap: float = Field(0.5, ge=0)
     """The next column of a block lies at most this many characters below the last (body columns are set with
     a gap of a fraction of a character: a wider one parts two stories)."""
     run_overlap: float = Field(0.5, ge=0, le=1)

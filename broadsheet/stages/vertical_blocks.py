@@ -124,15 +124,19 @@ def _columns(lines: Sequence[tuple[Box, EngineLine]], rules: Sequence[Box],
     return columns
 
 
-def _continues(block: _Block, column: _Column, rules: Sequence[Box], config: VerticalBlocksConfig) -> float | None:
-    """How far below the block's last column this one lies, when it continues the block; else None."""
+def _continues(block: _Block, column: _Column, rules: Sequence[Box], config: VerticalBlocksConfig,
+               display: float) -> float | None:
+    """How far below the block's last column this one lies, when it continues the block; else None. Columns in
+    display type (`display` and larger) and in text type never share a block."""
+    if (column.size >= display) != (block.columns[0].size >= display):
+        return None
     last = block.columns[-1].box
     box, size = column.box, block.size
     gap = box[1] - last[3]
     start, end = block.span
     run = span_overlap(box[0], box[2], start, end)
     if gap > config.column_gap * size or box[1] < last[1] \
-            or abs(column.size - size) > config.size_tolerance * max(column.size, size) \
+            or abs(column.size - size) > config.block_size_tolerance * max(column.size, size) \
             or run < config.run_overlap * min(box[2] - box[0], end - start) \
             or abs(box[0] - block.start) > config.start_tolerance * size \
             or _rule_between(last, box, rules, along=False):
@@ -141,9 +145,14 @@ def _continues(block: _Block, column: _Column, rules: Sequence[Box], config: Ver
 
 
 def _blocks(columns: list[_Column], rules: Sequence[Box], config: VerticalBlocksConfig) -> list[_Block]:
+    # The text type is the size most characters are set in; a column a quarter larger is display type (a small
+    # story's head is set only that much larger, within what body columns vary by).
+    weighted = [column.size for column in columns for _ in range(sum(len(line.text) for _, line in column.pieces))]
+    display = config.display_contrast * median(weighted) if weighted else float("inf")
     blocks: list[_Block] = []
     for column in sorted(columns, key=lambda c: (c.box[1] + c.box[3]) / 2):
-        fits = [(gap, block) for block in blocks if (gap := _continues(block, column, rules, config)) is not None]
+        fits = [(gap, block) for block in blocks
+                if (gap := _continues(block, column, rules, config, display)) is not None]
         if fits:
             min(fits, key=lambda item: item[0])[1].columns.append(column)
         else:

@@ -64,6 +64,6 @@ class NewspaperTypes:
                 page.regions = merge_advertisements(page, meter, config)
                 page.regions = merge_stacked_headings(page, config)
                 page.regions = merge_fragments(page, body, config)
-                page.regions = vertical_types(page, body, config)
+                page.regions = vertical_types(page, meter.body.line_height, config)
                 page.body_type = meter.body
         return page

@@ -14,16 +14,19 @@ from __future__ import annotations
 from broadsheet.config import TypingConfig
 from broadsheet.model.geometry import Polygon, horizontal_overlap
 from broadsheet.model.ids import renumbered
-from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Page, Region, RegionType
+from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import lines_box, to_working
 from broadsheet.stages.typing.measure import line_height
 
 RETYPED_AS_BODY = frozenset({RegionType.kicker, RegionType.byline, RegionType.pull_quote, RegionType.section})
 """Types the horizontal rules give by place and length, which on a vertical page must contrast to stand."""
+NOT_HEADS = frozenset({RegionType.advertisement, RegionType.masthead, RegionType.folio, RegionType.figure,
+                       RegionType.separator})
+"""Types that keep their own, whatever their size (a section head set large is a story's head on these pages)."""
 
 
 def _heading_type(page: Page, region: Region, body: float, config: TypingConfig) -> bool:
-    if not region.lines or region.type in OUTSIDE_ARTICLE_TYPES or region.writing_mode != "vertical-rl":
+    if not region.lines or region.type in NOT_HEADS or region.writing_mode != "vertical-rl":
         return False
     return line_height(page, region) >= config.vertical_heading_contrast * body
 
