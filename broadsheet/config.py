@@ -414,6 +414,11 @@ class VerticalBlocksConfig(Options):
     start_tolerance: float = Field(2.5, ge=0)
     """...and starts within this many characters of where the block's columns start (a paragraph's indent is
     two characters; a column starting elsewhere belongs to another block of the tier)."""
+    inside_share: float = Field(0.8, ge=0, le=1)
+    """A block lying by this share of its area within another's box (in the same type size) is pieces of that
+    block's columns: they join it."""
+    absorbed_columns: int = Field(2, ge=0)
+    """...when it has at most this many columns."""
     across_ratio: float = Field(1.5, ge=1)
     """A line of two or more characters this many times taller than wide in the working frame runs across the
     page (a horizontal headline or advertisement on a vertical page): built into blocks of its own."""

@@ -160,6 +160,43 @@ def _blocks(columns: list[_Column], rules: Sequence[Box], config: VerticalBlocks
     return blocks
 
 
+def _inside(inner: Box, outer: Box) -> float:
+    """The share of `inner`'s area that lies within `outer`."""
+    w = span_overlap(inner[0], inner[2], outer[0], outer[2])
+    h = span_overlap(inner[1], inner[3], outer[1], outer[3])
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return max(0.0, w) * max(0.0, h) / area if area > 0 else 0.0
+
+
+def _absorbed(blocks: list[_Block], config: VerticalBlocksConfig) -> list[_Block]:
+    """A block lying within another block's box is pieces of its columns that did not join (a gap their neighbours
+    happened to share, a paragraph's end beside them): each piece goes to the column whose row it lies on, or
+    stands as a column of its own there, in order."""
+    def box(block: _Block) -> Box:
+        start, end = block.span
+        return start, min(c.box[1] for c in block.columns), end, max(c.box[3] for c in block.columns)
+
+    kept: list[_Block] = []
+    for block in sorted(blocks, key=lambda b: -sum(len(c.pieces) for c in b.columns)):
+        host = next((k for k in kept if len(block.columns) <= config.absorbed_columns
+                     and _inside(box(block), box(k)) >= config.inside_share
+                     and abs(k.size - block.size) <= config.block_size_tolerance * max(k.size, block.size)), None)
+        if host is None:
+            kept.append(block)
+            continue
+        for column in block.columns:
+            inner = column.box
+            rows = [c for c in host.columns if span_overlap(inner[1], inner[3], c.box[1], c.box[3])
+                    >= config.join_overlap * min(inner[3] - inner[1], c.box[3] - c.box[1])
+                    and span_overlap(inner[0], inner[2], c.box[0], c.box[2]) <= 0]
+            if rows:
+                row = max(rows, key=lambda c: span_overlap(inner[1], inner[3], c.box[1], c.box[3]))
+                row.pieces = sorted([*row.pieces, *column.pieces], key=lambda item: item[0][0])
+            else:
+                host.columns = sorted([*host.columns, column], key=lambda c: (c.box[1] + c.box[3]) / 2)
+    return kept
+
+
 def _joined(column: _Column) -> EngineLine:
     pieces = [line for _, line in column.pieces]
     if len(pieces) == 1:
@@ -189,7 +226,8 @@ def vertical_blocks(lines: Sequence[EngineLine], rules: Sequence[Polygon],
         box = Polygon.from_points(line.quad).bounds
         (across if runs_across(box, line.text, config) else down).append((box, line))
     rule_boxes = [r.bounds for r in rules]
-    blocks = [[_joined(c) for c in b.columns] for b in _blocks(_columns(down, rule_boxes, config), rule_boxes, config)]
+    built = _absorbed(_blocks(_columns(down, rule_boxes, config), rule_boxes, config), config)
+    blocks = [[_joined(c) for c in b.columns] for b in built]
     # Lines across the page are the same problem turned: their pieces run down the working frame, their lines
     # stack along it. Their order inside a block is kept as a horizontal block's would be (left to right).
     turned = [(_swap(box), line) for box, line in across]
