@@ -88,7 +88,7 @@ class TypingConfig(Options):
     vertical_heading_contrast: float = Field(1.25, ge=1)
     """On a vertical page (typing/vertical.py), a block whose characters are this many times the body's is heading
     type; a kicker, byline, pull quote or section head in smaller type is body there."""
-    vertical_stack_gap: float = Field(1.0, ge=0)
+    vertical_stack_gap: float = Field(0.5, ge=0)
     """Heading blocks of a vertical page at most this many body lines apart, sharing their run, are one headline
     (main head, decks and kicker set side by side)."""
     vertical_stack_overlap: float = Field(0.5, ge=0, le=1)
