@@ -85,6 +85,17 @@ class TypingConfig(Options):
     character, stroke weight), measured on the page itself; lengths in body lines are multiples of its line height."""
 
     headline_height_ratio: float = 1.6
+    vertical_heading_contrast: float = Field(1.25, ge=1)
+    """On a vertical page (typing/vertical.py), a block whose characters are this many times the body's is heading
+    type; a kicker, byline, pull quote or section head in smaller type is body there."""
+    vertical_stack_gap: float = Field(0.5, ge=0)
+    """Heading blocks of a vertical page at most this many body lines apart, sharing their run, are one headline
+    (main head, decks and kicker set side by side)."""
+    vertical_stack_overlap: float = Field(0.5, ge=0, le=1)
+    """...where they share this share of the shorter one's run (a column in the margin beside them runs on)."""
+    vertical_head_max_run: float = Field(0.6, ge=0, le=1)
+    """A heading-size column of a vertical page running more than this share of the page's text length is a note
+    in the margin, page furniture (a story's head runs at most a tier or two)."""
     """Type this many times the body's height (and wider set) is a headline's on height alone."""
     larger_type: float = 1.15
     """Type at least this many times the body's height counts as larger: evidence of a heading or a pull quote."""
@@ -396,6 +407,50 @@ OcrEngineConfig = Annotated[RapidOcrConfig | PaddleOcrConfig | TesseractConfig |
                             Field(discriminator="kind")]
 
 
+class VerticalBlocksConfig(Options):
+    """How a vertical page's text blocks are built from its OCR columns (broadsheet/stages/vertical_blocks.py).
+    Measured in the turned working frame, where a column lies as a row; every length is in character sizes (a
+    column's width across)."""
+
+    enabled: bool = True
+    """Off: a vertical page's lines go to the layout model's boxes and the orphan grouping, as on a horizontal page."""
+    join_overlap: float = Field(0.6, ge=0, le=1)
+    """Two pieces are one column when their rows overlap by this share of the narrower."""
+    join_gap: float = Field(2.0, ge=0)
+    """...and the gap along the column between them is at most this many characters (the detector breaks a column
+    at its punctuation, a character cell or so)."""
+    free_gap: float = Field(0.2, ge=0)
+    """A gap up to this many characters joins two pieces whatever their neighbours; a wider one only where the
+    rows around run on across it (`gap_rows` on each side, at least `gap_crossings` of their pieces crossing it):
+    a gap the neighbours share is a tier's or a box's edge."""
+    gap_rows: float = Field(3.0, ge=0)
+    gap_crossings: int = Field(2, ge=0)
+    size_tolerance: float = Field(0.25, ge=0, le=1)
+    """Pieces of one column differ in character size by at most this share of the larger."""
+    display_contrast: float = Field(1.25, ge=1)
+    """Columns whose characters are this many times the page's text size (the size most characters are set in)
+    are display type: they never share a block with text-size columns."""
+    block_size_tolerance: float = Field(0.25, ge=0, le=1)
+    """A column continues a block when its character size differs from the block's by at most this share of the
+    larger: a headline set much larger, or a note set smaller, is a block of its own."""
+    column_gap: float = Field(0.5, ge=0)
+    """The next column of a block lies at most this many characters below the last (body columns are set with
+    a gap of a fraction of a character: a wider one parts two stories)."""
+    run_overlap: float = Field(0.5, ge=0, le=1)
+    """...shares this share of the shorter of its run and the block's..."""
+    start_tolerance: float = Field(2.5, ge=0)
+    """...and starts within this many characters of where the block's columns start (a paragraph's indent is
+    two characters; a column starting elsewhere belongs to another block of the tier)."""
+    inside_share: float = Field(0.8, ge=0, le=1)
+    """A block lying by this share of its area within another's box (in the same type size) is pieces of that
+    block's columns: they join it."""
+    absorbed_columns: int = Field(2, ge=0)
+    """...when it has at most this many columns."""
+    across_ratio: float = Field(1.5, ge=1)
+    """A line of two or more characters this many times taller than wide in the working frame runs across the
+    page (a horizontal headline or advertisement on a vertical page): built into blocks of its own."""
+
+
 class OcrConfig(Options):
     engine: OcrEngineConfig = ScriptRoutingConfig()
     """By default each page's script picks its engine: PP-OCR (rapidocr) for CJK and modern Latin, Tesseract
@@ -422,6 +477,8 @@ class OcrConfig(Options):
     title_row_width: float = Field(0.6, gt=0, le=1)
     """... where the row spans this share of the width the page's lines span; and the blocks are then read above
     the row first, the row, and then what lies below it, each part in the engine's order."""
+    vertical_blocks: VerticalBlocksConfig = VerticalBlocksConfig()
+    """A vertical page's text blocks, built from its columns by geometry (the layout model's boxes do not hold)."""
     long_s: Literal["keep", "fold"] = "keep"
     """keep: long s (ſ) as printed and read, as TEI transcriptions of blackletter keep it; fold: written as s, the
     convention of transcriptions that do not (the NZZ ground truth), in every line and word."""

@@ -18,7 +18,7 @@ from statistics import median
 
 import numpy as np
 
-from broadsheet.config import OcrConfig
+from broadsheet.config import OcrConfig, VerticalBlocksConfig
 from broadsheet.engines import rapid_ocr, tiling
 from broadsheet.engines.base import (
     EngineLine,
@@ -38,8 +38,10 @@ from broadsheet.engines.routing import mean_confidence, needs_second_reading, ro
 from broadsheet.engines.tiling import PADDING, Tile, tiles
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
 from broadsheet.model.page import Flag, Line, Page, ProcessingStep, Region, RegionType, Severity, Word
+from broadsheet.stages import vertical_blocks as vertical_blocks_module
 from broadsheet.stages.base import recorded_step, region_ids, rules_version, to_working
 from broadsheet.stages.orientation import VERTICAL_TURNS, quarter_turn
+from broadsheet.stages.vertical_blocks import vertical_blocks
 from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.script import LONG_S, is_cjk, join_fragments
 
@@ -292,7 +294,10 @@ class Ocr:
                     # How the page is cut for the engine and what the detector is given (strips, white added).
                     "tiling": rules_version("tiling", (tiling, rapid_ocr)),
                     # How a page read whole is given to the engine (whole_page_tiles) and its blocks kept.
-                    "rules": rules_version("ocr", (sys.modules[__name__],))}
+                    "rules": rules_version("ocr", (sys.modules[__name__],)),
+                    # A vertical page's blocks are built from its columns: their rules are part of what OCR gives.
+                    "vertical_blocks": rules_version("vertical-blocks", (vertical_blocks_module,),
+                                                     self.config.vertical_blocks)}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = self.images.read(page)
@@ -343,7 +348,8 @@ class Ocr:
                 step.settings["reading_order"] = ENGINE_ORDER
             else:
                 engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
-                page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name),
+                page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name,
+                                                                   self.config.vertical_blocks),
                                                       self.config.figure_text_share)
             reread_unsure(engine, page, image, step, timeouts, self.config)
             if (other := second_engine(self.engine, engine)) is not None:
@@ -607,9 +613,15 @@ def drop_figures_over_text(page: Page, regions: list[Region], share: float) -> l
     return [r for r in regions if r.type != RegionType.figure or text_cover(to_working(page, r.polygon), lines) < share]
 
 
-def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> list[Region]:
-    """Give each line to the text region that holds most of it; gather the rest into new regions."""
-    text_regions = [r for r in page.regions if r.type not in (RegionType.figure, RegionType.separator)]
+def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str,
+                 vertical: VerticalBlocksConfig | None = None) -> list[Region]:
+    """Give each line to the text region that holds most of it; gather the rest into new regions.
+
+    On a vertical page, with `vertical` on, every line is gathered by geometry (`vertical_blocks`) instead: the layout
+    model's text boxes, drawn for horizontal pages, are fragments there."""
+    by_columns = vertical is not None and vertical.enabled and page.writing_mode == "vertical-rl"
+    text_regions = [r for r in page.regions if r.type not in (RegionType.figure, RegionType.separator)
+                    and not by_columns]
     working_boxes = [to_working(page, r.polygon) for r in text_regions]
     members: dict[int, list[EngineLine]] = {i: [] for i in range(len(text_regions))}
     orphans: list[EngineLine] = []
@@ -641,12 +653,17 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str) -> lis
                 update["polygon"] = _working_union_to_source(page, column)
             regions.append(region.model_copy(update=update))
     regions.extend(r for r in page.regions if r.type in (RegionType.figure, RegionType.separator))
-    for block in map(join_same_baseline, group_orphans(orphans)):
+    if by_columns and vertical is not None:
+        rules = [to_working(page, r.polygon) for r in page.regions if r.type == RegionType.separator]
+        blocks = vertical_blocks(orphans, rules, vertical)
+    else:
+        blocks = [join_same_baseline(block) for block in group_orphans(orphans)]
+    for block in blocks:
         region_id = next(fresh_ids)
         lines = [_line_model(page, line, f"{region_id}-l{k}", engine) for k, line in enumerate(block, start=1)]
         regions.append(Region(
             id=region_id, type=RegionType.body, polygon=_working_union_to_source(page, block),
-            confidence=0.0, detector_label="ocr-lines", lines=lines,
+            confidence=0.0, detector_label="ocr-columns" if by_columns else "ocr-lines", lines=lines,
         ))
     return drop_shadowed_empty(regions)
 

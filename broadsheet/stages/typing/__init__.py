@@ -15,7 +15,7 @@ from broadsheet.config import TypingConfig
 from broadsheet.model.page import Page
 from broadsheet.stages.base import recorded_step, rules_version
 from broadsheet.stages.ocr import ENGINE_ORDER
-from broadsheet.stages.typing import blocks, classify, frames, measure
+from broadsheet.stages.typing import blocks, classify, frames, measure, vertical
 from broadsheet.stages.typing.blocks import (
     join_column_tails,
     merge_fragments,
@@ -30,6 +30,7 @@ from broadsheet.stages.typing.blocks import (
 from broadsheet.stages.typing.classify import Classifier
 from broadsheet.stages.typing.frames import merge_advertisements, unframed_advertisements
 from broadsheet.stages.typing.measure import TypeMeter, ink_map
+from broadsheet.stages.typing.vertical import vertical_types
 from broadsheet.stages.working_images import WorkingImages
 
 
@@ -42,7 +43,8 @@ class NewspaperTypes:
         """`images`: where the page's working image is, to measure stroke weight on; None where there is none."""
         self.config = config
         self.images = images
-        self.version = rules_version("rules", (sys.modules[__name__], blocks, classify, frames, measure), config)
+        self.version = rules_version("rules", (sys.modules[__name__], blocks, classify, frames, measure, vertical),
+                                     config)
 
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
@@ -68,5 +70,6 @@ class NewspaperTypes:
                 page.regions = merge_advertisements(page, meter, config)
                 page.regions = merge_stacked_headings(page, config)
                 page.regions = merge_fragments(page, body, config)
+                page.regions = vertical_types(page, meter.body.line_height, config)
                 page.body_type = meter.body
         return page

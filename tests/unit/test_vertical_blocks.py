@@ -1,0 +1,111 @@
+"""Vertical pages (issue #18, round 6): text blocks built from OCR columns by geometry, and types by contrast.
+
+Pages are drawn in printed (source) pixels, columns standing; the stages see them turned a quarter.
+"""
+
+from __future__ import annotations
+
+from broadsheet.config import TypingConfig, VerticalBlocksConfig
+from broadsheet.engines.base import EngineLine
+from broadsheet.model.geometry import Polygon
+from broadsheet.model.page import Line, Page, PreprocessTransform, Region, RegionType
+from broadsheet.stages.ocr import assign_lines, turned_lines
+from broadsheet.stages.orientation import VERTICAL_TURNS, turned
+from broadsheet.stages.typing.vertical import vertical_types
+
+WIDTH, HEIGHT = 1000, 800
+BODY = 30
+"""Body characters are 30 px wide; columns stand 40 px apart."""
+
+
+def _page() -> Page:
+    upright = PreprocessTransform(working_width=WIDTH, working_height=HEIGHT)
+    return Page(id="p-v", source="v.png", width=WIDTH, height=HEIGHT, writing_mode="vertical-rl",
+                transform=turned(upright, VERTICAL_TURNS))
+
+
+def _column(x: float, y0: float, y1: float, text: str, width: float = BODY) -> EngineLine:
+    return EngineLine(text=text, confidence=0.9, quad=((x, y0), (x + width, y0), (x + width, y1), (x, y1)), words=())
+
+
+def _rule(x: float, y0: float, y1: float) -> Region:
+    return Region(id=f"p-v-r{int(x)}", type=RegionType.separator, polygon=Polygon.from_box(x, y0, x + 2, y1),
+                  confidence=1.0, detector_label="rule-vertical")
+
+
+def _fold_page(rule: bool) -> list[Region]:
+    """Tier 1 (y 100-380): a headline column, five body columns each broken by the detector at a punctuation gap
+    (a different height in each), and one column of the next story; tier 2 (y 420-700): five whole columns, each
+    in line with one above. A layout box over part of tier 1 stands for the model's fragments."""
+    page = _page()
+    page.regions = [Region(id="p-v-r1", type=RegionType.body, polygon=Polygon.from_box(740, 100, 840, 250),
+                           confidence=0.5, detector_label="text")]
+    if rule:
+        page.regions.append(_rule(654, 100, 380))
+    columns = [_column(880, 100, 340, "大標題字字", width=80)]
+    for k in range(5):
+        x, cut = 820 - 40 * k, 150 + 30 * k
+        columns += [_column(x, 100, cut, f"上{k}"), _column(x, cut + 12, 380, f"下{k}")]
+        columns.append(_column(x, 420, 700, f"低{k}"))
+    columns.append(_column(620, 100, 380, "另一篇"))
+    lines = turned_lines(columns, WIDTH, HEIGHT)
+    return [r for r in assign_lines(page, lines, "rapidocr", VerticalBlocksConfig()) if r.lines]
+
+
+def _texts(regions: list[Region]) -> list[list[str]]:
+    return sorted([line.text for line in r.lines] for r in regions)
+
+
+def test_a_vertical_pages_blocks_are_built_from_its_columns_not_the_layout_boxes() -> None:
+    regions = _fold_page(rule=True)
+    assert all(r.detector_label == "ocr-columns" for r in regions)
+    assert _texts(regions) == sorted([
+        ["大標題字字"],  # display type: a block of its own
+        [f"上{k}下{k}" for k in range(5)],  # punctuation gaps joined; columns right to left
+        [f"低{k}" for k in range(5)],  # the gap between tiers is shared by every column: not joined across
+        ["另一篇"],  # past the rule: the next story
+    ])
+
+
+def test_without_the_rule_the_next_column_continues_the_block() -> None:
+    texts = _texts(_fold_page(rule=False))
+    assert [f"上{k}下{k}" for k in range(5)] + ["另一篇"] in texts
+
+
+def test_a_horizontal_page_keeps_the_layout_boxes() -> None:
+    page = _page().model_copy(update={"writing_mode": "horizontal-tb", "transform": PreprocessTransform(
+        working_width=WIDTH, working_height=HEIGHT)})
+    page.regions = [Region(id="p-v-r1", type=RegionType.body, polygon=Polygon.from_box(0, 0, 500, 100),
+                           confidence=0.9, detector_label="text")]
+    lines = [EngineLine(text="a line", confidence=0.9, quad=((10, 10), (490, 10), (490, 40), (10, 40)), words=())]
+    regions = assign_lines(page, lines, "rapidocr", VerticalBlocksConfig())
+    assert [r.detector_label for r in regions if r.lines] == ["text"]
+
+
+def _region(rid: str, kind: RegionType, x: float, y0: float, y1: float, width: float, texts: list[str]) -> Region:
+    lines = [Line(id=f"{rid}-l{k}", text=t, polygon=Polygon.from_box(x - k * (width + 8), y0, x - k * (width + 8)
+                                                                      + width, y1), confidence=0.9, engine="t")
+             for k, t in enumerate(texts)]
+    box = Polygon.from_box(min(ln.polygon.bounds[0] for ln in lines), y0, x + width, y1)
+    return Region(id=rid, type=kind, polygon=box, confidence=0.9, detector_label="ocr-columns", lines=lines,
+                  writing_mode="vertical-rl")
+
+
+def test_heads_by_contrast_on_a_vertical_page() -> None:
+    page = _page()
+    page.regions = [
+        _region("p-v-r1", RegionType.kicker, 900, 120, 320, 50, ["引題字"]),  # display type: the head's kicker
+        _region("p-v-r2", RegionType.headline, 830, 100, 400, 70, ["主標題"]),
+        _region("p-v-r3", RegionType.byline, 740, 100, 380, BODY, ["一行字"]),  # body size: text, not a byline
+        _region("p-v-r4", RegionType.body, 700, 100, 380, BODY, ["正文", "正文", "正文"]),
+        _region("p-v-r5", RegionType.section, 960, 0, 790, 40, ["本報具有廿一年的歷史"]),  # down the margin
+    ]
+    regions = {r.id: r for r in vertical_types(page, BODY, TypingConfig())}
+    assert regions["p-v-r2"].type == RegionType.headline
+    assert [line.text for line in regions["p-v-r2"].lines] == ["引題字", "主標題"]  # right to left, one headline
+    assert "p-v-r1" not in regions
+    assert regions["p-v-r3"].type == RegionType.body
+    assert regions["p-v-r5"].type == RegionType.running_header
+    # A horizontal page is left as it is.
+    flat = page.model_copy(update={"writing_mode": "horizontal-tb"})
+    assert [r.type for r in vertical_types(flat, BODY, TypingConfig())] == [r.type for r in page.regions]
