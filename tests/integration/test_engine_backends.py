@@ -17,6 +17,7 @@ from broadsheet.engines.rapid_ocr import (
     PLAIN,
     RapidOcrEngine,
     choose_backend,
+    detection_scale,
     detector_padding,
     rapidocr_params,
     wheel_models,
@@ -70,6 +71,35 @@ def test_openvino_lets_its_buffers_go_after_each_read_and_reads_the_same_text() 
     assert [line.text for line in released.read(crop)] == texts, "a read after the buffers went allocates them again"
     kept.release_memory()
     assert [line.text for line in kept.read(crop)] == texts
+
+
+def test_detection_scale_never_shrinks_below_the_detectors_own_minimum_nor_what_rapidocr_pads() -> None:
+    assert detection_scale(2032, 2512, 0.5) == 0.5, "an A4 tile: shrunk as asked"
+    assert detection_scale(1000, 2512, 0.5) == DET_MIN_SIDE / 1000, "only down to the detector's 736 px"
+    assert detection_scale(700, 700, 0.5) == 1.0, "already at the minimum: rapidocr would enlarge it"
+    assert detection_scale(800, 7000, 0.5) == 1.0, "wider than 8 to 1: rapidocr pads it, left as it is"
+    assert detection_scale(2032, 2512, 1.0) == 1.0
+
+
+def test_a_shrunk_detector_finds_the_same_lines_and_recognition_reads_them_at_native_resolution() -> None:
+    gray = np.asarray(Image.open(SAMPLE).convert("L"))
+    tile = np.ascontiguousarray(gray[:1600])
+    native, shrunk = (RapidOcrEngine(RapidOcrConfig(detector_scale=scale)) for scale in (1.0, 0.5))
+    assert detection_scale(*tile.shape, shrunk.detector_scale) == 0.5
+    lines = {name: engine.read(tile) for name, engine in (("native", native), ("shrunk", shrunk))}
+    if shrunk.backend == "openvino":  # what the detector was last given, as OpenVINO holds it: half the tile
+        seen = shrunk._engine.text_det.session.session.get_input_tensor().shape  # type: ignore[attr-defined]
+        assert abs(seen[2] - 800) <= 32 and abs(seen[3] - tile.shape[1] // 2) <= 32, seen
+    texts = {name: "".join(line.text for line in read) for name, read in lines.items()}
+    same = sum(a == b for a, b in zip(texts["native"], texts["shrunk"], strict=False))
+    assert len(texts["native"]) > 300 and same / len(texts["native"]) >= 0.9, texts
+    # Boxes in the tile's own pixels: each shrunk line lies where a native one does, not at half its coordinates.
+    centres = [np.mean(line.quad, axis=0) for line in lines["native"]]
+    for line in lines["shrunk"]:
+        centre = np.mean(line.quad, axis=0)
+        assert min(float(np.hypot(*(centre - c))) for c in centres) < 20, line
+    assert len(shrunk.detect(tile)) == len(lines["shrunk"]), "detection alone finds as many lines"
+    assert texts["shrunk"] == "".join(line.text for line in shrunk.read(tile)), "the same again"
 
 
 def test_detector_padding_bounds_what_the_detector_enlarges_and_leaves_tiles_alone() -> None:
