@@ -381,6 +381,11 @@ class OcrConfig(Options):
     """By default each page's script picks its engine: PP-OCR (rapidocr) for CJK and modern Latin, Tesseract
     Fraktur for blackletter. Name one engine to read every page with it."""
     low_confidence: float = 0.8
+    load_models_early: bool = True
+    """A run with pages to read has the OCR engine compile its models (OpenVINO: about 0.3 s of CPU each for the
+    detector and the recogniser, which rapidocr does on their first use) in a thread of their own as soon as the
+    engine is built, while the page is ingested and preprocessed and the layout and rotation models load: the
+    compile is native code, off the interpreter's lock. False: on first use, as before."""
     figure_text_share: float = Field(0.3, ge=0, le=1)
     """A picture the text lines cover by this share of its area is text, not a picture (display type, or a box the
     layout model drew over columns): it is dropped. Our OCR's lines, or existing OCR's with its image."""

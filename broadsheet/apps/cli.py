@@ -288,12 +288,17 @@ def _settings(args: argparse.Namespace, load_engine: bool = True) -> Settings:
 
 def _load_engine(settings: Settings) -> None:
     from broadsheet.engines import ocr_engine
-    from broadsheet.engines.base import EngineUnavailableError
+    from broadsheet.engines.base import EngineUnavailableError, load_models
 
     try:
-        ocr_engine(settings.ocr.engine)
+        engine = ocr_engine(settings.ocr.engine)
     except EngineUnavailableError as exc:
         raise CliError(str(exc), EXIT_MISSING_DEPENDENCY) from exc
+    if settings.ocr.load_models_early:
+        import threading
+
+        # Native compiling, overlapping the ingest, preprocessing and the other models' loading (OcrConfig).
+        threading.Thread(target=load_models, args=(engine,), name="ocr-models", daemon=True).start()
 
 
 def _issues(inputs: Sequence[Path], settings: Settings) -> list[Issue]:

@@ -200,6 +200,17 @@ class RapidOcrEngine:
             if (resident_mb() or 0) > self._config.release_above_mb or self._config.release_above_mb == 0:
                 self.release_memory()
 
+    def load_models(self) -> None:
+        """Compile the detector and the recogniser now, as rapidocr would on their first use (under its own locks, so a
+        read that comes meanwhile waits for them). A model that cannot load is left to that first read, which falls
+        back to the plain path as it always did."""
+        engine = self._engine
+        try:
+            engine._load_det_model()  # type: ignore[attr-defined]
+            engine._load_rec_model()  # type: ignore[attr-defined]
+        except Exception as exc:  # an unreadable model file: the first read shows it and falls back
+            log.debug("rapidocr models not loaded early: %s", exc)
+
     def _call(self, bgr: np.ndarray, scale: float, **options: bool) -> object:
         """rapidocr's own call; with `scale` under 1, the same steps by rapidocr's own functions, but the detector given
         the image shrunk: its post-processing maps the line boxes to the image's own size (as it does from the size it

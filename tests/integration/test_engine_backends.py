@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings, TesseractConfig
-from broadsheet.engines.base import fallback_reason, read_all
+from broadsheet.engines.base import fallback_reason, load_models, read_all
 from broadsheet.engines.rapid_ocr import (
     DET_MIN_SIDE,
     PLAIN,
@@ -22,6 +22,7 @@ from broadsheet.engines.rapid_ocr import (
     rapidocr_params,
     wheel_models,
 )
+from broadsheet.engines.routing import ScriptRouter
 from broadsheet.model.page import PageStatus
 from tests.conftest import BUNDLED
 
@@ -169,6 +170,25 @@ def test_unreadable_model_file_falls_back_to_the_wheel_models_on_onnxruntime(tmp
         reasons = [f.reason for f in page.flags if f.code == "engine-fallback"]
         assert len(reasons) == 1 and str(broken) in reasons[0] and backend in reasons[0], reasons
         assert engine.plain  # type: ignore[attr-defined]
+
+
+def test_models_loaded_early_are_the_ones_the_first_read_uses_and_a_broken_one_still_falls_back(
+        tmp_path: Path) -> None:
+    engine = RapidOcrEngine(RapidOcrConfig())
+    assert engine._engine.text_det is None and engine._engine.text_rec is None  # type: ignore[attr-defined]
+    load_models(ScriptRouter(engine, None))  # as the CLI does, in a thread, through the router
+    detector, recogniser = engine._engine.text_det, engine._engine.text_rec  # type: ignore[attr-defined]
+    assert detector is not None and recogniser is not None
+    assert [line.text for line in engine.read(_crop())]
+    assert engine._engine.text_det is detector and engine._engine.text_rec is recogniser  # type: ignore[attr-defined]
+    broken = tmp_path / "models"
+    broken.mkdir()
+    for name in ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx"):
+        (broken / name).write_bytes(b"not a model")
+    unreadable = RapidOcrEngine(RapidOcrConfig(model_dir=str(broken)))
+    load_models(unreadable)  # does not raise: the first read shows it
+    assert [line.text for line in unreadable.read(_crop())] and unreadable.plain
+    assert str(broken) in (fallback_reason(unreadable) or "")
 
 
 class _CountingEngine:
