@@ -1,0 +1,32 @@
+"""`--prefect auto` runs an issue through Prefect only where Prefect has a server to report to (issue #17)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from broadsheet.apps.cli import prefect_api_configured
+
+
+def test_a_prefect_server_counts_from_the_environment_the_active_profile_or_the_projects_files(tmp_path: Path) -> None:
+    home, cwd = tmp_path / "home", tmp_path / "project"
+    home.mkdir()
+    cwd.mkdir()
+    bare = {"PREFECT_HOME": str(home)}
+    assert not prefect_api_configured(bare, cwd), "nothing configured: Prefect's ephemeral mode"
+    assert prefect_api_configured({**bare, "PREFECT_API_URL": "http://127.0.0.1:4200/api"}, cwd)
+
+    (home / "profiles.toml").write_text('active = "ephemeral"\n[profiles.ephemeral]\nPREFECT_SERVER_ALLOW_EPHEMERAL_MODE'
+                                        ' = "true"\n[profiles.local]\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n')
+    assert not prefect_api_configured(bare, cwd), "the active profile has no server"
+    assert prefect_api_configured({**bare, "PREFECT_PROFILE": "local"}, cwd)
+    (home / "profiles.toml").write_text((home / "profiles.toml").read_text().replace('"ephemeral"\n', '"local"\n', 1))
+    assert prefect_api_configured(bare, cwd)
+    (home / "profiles.toml").write_text("not = toml = at all")
+    assert not prefect_api_configured(bare, cwd), "an unreadable profiles file is no server"
+
+    (cwd / "pyproject.toml").write_text('[tool.prefect.api]\nurl = "http://prefect.example.org/api"\n')
+    assert prefect_api_configured(bare, cwd)
+    (cwd / "pyproject.toml").write_text('[tool.prefect.logging]\nlevel = "INFO"\n')
+    assert not prefect_api_configured(bare, cwd)
+    (cwd / "prefect.toml").write_text('[api]\nurl = "http://prefect.example.org/api"\n')
+    assert prefect_api_configured(bare, cwd)
