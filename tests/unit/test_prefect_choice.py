@@ -15,8 +15,9 @@ def test_a_prefect_server_counts_from_the_environment_the_active_profile_or_the_
     assert not prefect_api_configured(bare, cwd), "nothing configured: Prefect's ephemeral mode"
     assert prefect_api_configured({**bare, "PREFECT_API_URL": "http://127.0.0.1:4200/api"}, cwd)
 
-    (home / "profiles.toml").write_text('active = "ephemeral"\n[profiles.ephemeral]\nPREFECT_SERVER_ALLOW_EPHEMERAL_MODE'
-                                        ' = "true"\n[profiles.local]\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n')
+    profiles = ('active = "ephemeral"\n[profiles.ephemeral]\nPREFECT_SERVER_ALLOW_EPHEMERAL_MODE = "true"\n'
+                '[profiles.local]\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n')
+    (home / "profiles.toml").write_text(profiles)
     assert not prefect_api_configured(bare, cwd), "the active profile has no server"
     assert prefect_api_configured({**bare, "PREFECT_PROFILE": "local"}, cwd)
     (home / "profiles.toml").write_text((home / "profiles.toml").read_text().replace('"ephemeral"\n', '"local"\n', 1))
