@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from broadsheet.apps.cli import prefect_api_configured
 
 
@@ -31,3 +33,24 @@ def test_a_prefect_server_counts_from_the_environment_the_active_profile_or_the_
     assert not prefect_api_configured(bare, cwd)
     (cwd / "prefect.toml").write_text('[api]\nurl = "http://prefect.example.org/api"\n')
     assert prefect_api_configured(bare, cwd)
+
+
+def test_an_uncached_issue_runs_inline_without_a_prefect_server(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    from broadsheet.apps import cli
+    from broadsheet.config import Settings
+    from broadsheet.ingest.issue import loose_issue
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
+    monkeypatch.chdir(tmp_path)
+    pages = []
+    for name in ("0001.png", "0002.png"):
+        Image.new("L", (200, 100), 255).save(tmp_path / name)
+        pages.append(tmp_path / name)
+    issue = loose_issue(pages)
+    args = cli._parser().parse_args(["run", *map(str, pages), "--out", str(tmp_path / "out")])
+    runner = cli._issue_runner(args, issue, tmp_path / "out", Settings())
+    assert getattr(runner, "__name__", "") == "<lambda>", "the inline runner, not the Prefect flow"
