@@ -289,7 +289,7 @@ def _settings(args: argparse.Namespace, load_engine: bool = True) -> Settings:
     return settings
 
 
-def _load_engine(settings: Settings) -> None:
+def _load_engine(settings: Settings, compile_models: bool = True) -> None:
     from broadsheet.engines import ocr_engine
     from broadsheet.engines.base import EngineUnavailableError, load_models
 
@@ -297,7 +297,7 @@ def _load_engine(settings: Settings) -> None:
         engine = ocr_engine(settings.ocr.engine)
     except EngineUnavailableError as exc:
         raise CliError(str(exc), EXIT_MISSING_DEPENDENCY) from exc
-    if settings.ocr.load_models_early:
+    if compile_models and settings.ocr.load_models_early:
         import threading
 
         # Native compiling, overlapping the ingest, preprocessing and the other models' loading (OcrConfig).
@@ -343,8 +343,9 @@ def command_run(args: argparse.Namespace) -> int:
     from broadsheet.run.issue import surely_uncached
 
     if any(surely_uncached(issue, _issue_out(args.out, issue, issues)) for issue in issues):
-        # Pages to read: exit 5 now if the engine cannot load. A re-run from the cache loads none.
-        _load_engine(settings)
+        # Pages to read: exit 5 now if the engine cannot load. A re-run from the cache loads none; on a Dask
+        # cluster the workers read them, with engines of their own.
+        _load_engine(settings, compile_models=not args.dask)
     _quiet_prefect(args.verbose)
     from broadsheet.atomic import FolderBusyError
     from broadsheet.run.batch import is_out_of_space
