@@ -327,6 +327,13 @@ class RapidOcrConfig(Options):
     2600 x 2000) gets white added on its short side first (right or bottom), so that it is enlarged less; and a
     strip of the page wider than a tile, with no gutter to cut it at, is made shorter to hold at most this many
     (tiling.within_tile_area). Images within it, every A4 page's tiles among them, are read as before."""
+    detector_scale: float = Field(1.0, gt=0, le=1)
+    """The text detector sees a page tile shrunk by this factor (OpenCV's area interpolation); its line boxes are
+    mapped back to the tile, and recognition reads each line from the tile at native resolution. Detection costs in
+    proportion to the pixels it sees (on an A4 page at 300 dpi, 2 tiles: about 4 of the 10 CPU seconds its reads
+    take), and body type at 300 dpi is several times taller than the detector needs. An image whose shorter side,
+    shrunk, would fall under the detector's own minimum (736 px, which rapidocr would enlarge it back to) is shrunk
+    only to that minimum; 1.0: detection at native resolution, as before (see README #17, round 6)."""
     release_above_mb: int = Field(1024, ge=0)
     """OpenVINO keeps the buffers of the inputs it has read, one set for each shape (a Fraktur page's regions read
     again: 0.56 GB more after ten single lines), until told to let them go. After a read that leaves the process
@@ -456,6 +463,11 @@ class OcrConfig(Options):
     """By default each page's script picks its engine: PP-OCR (rapidocr) for CJK and modern Latin, Tesseract
     Fraktur for blackletter. Name one engine to read every page with it."""
     low_confidence: float = 0.8
+    load_models_early: bool = True
+    """A run with pages to read has the OCR engine compile its models (OpenVINO: about 0.3 s of CPU each for the
+    detector and the recogniser, which rapidocr does on their first use) in a thread of their own as soon as the
+    engine is built, while the page is ingested and preprocessed and the layout and rotation models load: the
+    compile is native code, off the interpreter's lock. False: on first use, as before."""
     figure_text_share: float = Field(0.3, ge=0, le=1)
     """A picture the text lines cover by this share of its area is text, not a picture (display type, or a box the
     layout model drew over columns): it is dropped. Our OCR's lines, or existing OCR's with its image."""

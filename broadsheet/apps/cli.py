@@ -6,9 +6,9 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from broadsheet import __version__
 from broadsheet.ingest.names import PAGE_SUFFIXES
@@ -143,9 +143,12 @@ def _parser() -> argparse.ArgumentParser:
                           "with their image run one at a time). Scans always run a page at a time: its OCR uses "
                           "every core")
     run.add_argument("--prefect", choices=("auto", "always", "never"), default="auto",
-                     help="auto (default): Prefect runs the issue, its start-up overlapped with loading the models; "
-                          "one loose page file, or an issue whose every page is already in OUT's cache, runs the same "
-                          "steps in this process without starting Prefect (nothing to orchestrate); always; never")
+                     help="auto (default): with a Prefect server configured (PREFECT_API_URL in the environment "
+                          "or the active Prefect profile) or --dask, Prefect runs the issue, its start-up overlapped "
+                          "with loading the models; without one (Prefect's ephemeral mode), and for one loose page "
+                          "file or an issue whose every page is already in OUT's cache, the same steps run in this "
+                          "process without starting Prefect; always: Prefect, with a temporary server where none is "
+                          "configured; never")
     _add_dask(run)
     _add_verbosity(run)
 
@@ -286,14 +289,19 @@ def _settings(args: argparse.Namespace, load_engine: bool = True) -> Settings:
     return settings
 
 
-def _load_engine(settings: Settings) -> None:
+def _load_engine(settings: Settings, compile_models: bool = True) -> None:
     from broadsheet.engines import ocr_engine
-    from broadsheet.engines.base import EngineUnavailableError
+    from broadsheet.engines.base import EngineUnavailableError, load_models
 
     try:
-        ocr_engine(settings.ocr.engine)
+        engine = ocr_engine(settings.ocr.engine)
     except EngineUnavailableError as exc:
         raise CliError(str(exc), EXIT_MISSING_DEPENDENCY) from exc
+    if compile_models and settings.ocr.load_models_early:
+        import threading
+
+        # Native compiling, overlapping the ingest, preprocessing and the other models' loading (OcrConfig).
+        threading.Thread(target=load_models, args=(engine,), name="ocr-models", daemon=True).start()
 
 
 def _issues(inputs: Sequence[Path], settings: Settings) -> list[Issue]:
@@ -335,8 +343,9 @@ def command_run(args: argparse.Namespace) -> int:
     from broadsheet.run.issue import surely_uncached
 
     if any(surely_uncached(issue, _issue_out(args.out, issue, issues)) for issue in issues):
-        # Pages to read: exit 5 now if the engine cannot load. A re-run from the cache loads none.
-        _load_engine(settings)
+        # Pages to read: exit 5 now if the engine cannot load. A re-run from the cache loads none; on a Dask
+        # cluster the workers read them, with engines of their own.
+        _load_engine(settings, compile_models=not args.dask)
     _quiet_prefect(args.verbose)
     from broadsheet.atomic import FolderBusyError
     from broadsheet.run.batch import is_out_of_space
@@ -386,6 +395,35 @@ def _issue_out(out: Path, issue: Issue, issues: Sequence[Issue]) -> Path:
     return out if len(issues) == 1 else out / issue.id
 
 
+def prefect_api_configured(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> bool:
+    """Whether Prefect has a server to report to: PREFECT_API_URL in the environment, in the active profile of
+    profiles.toml, or in ./prefect.toml or ./pyproject.toml ([tool.prefect]). Without one Prefect would start a
+    temporary server of its own for the run (its ephemeral mode): measured on the 8-page issue, about 22 s of CPU
+    whatever the pages (README #17, round 6). Read from those files, not through `prefect.settings`, whose import
+    alone takes seconds."""
+    import tomllib
+
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    if environ.get("PREFECT_API_URL"):
+        return True
+
+    def table(path: Path) -> dict[str, Any]:
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return {}
+
+    home = Path(environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    profiles = table(Path(environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml"))
+    active = environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
+    if profiles.get("profiles", {}).get(active, {}).get("PREFECT_API_URL"):
+        return True
+    local = table(cwd / "prefect.toml")
+    project = table(cwd / "pyproject.toml").get("tool", {}).get("prefect", {})
+    return any(isinstance(found, dict) and found.get("api", {}).get("url") for found in (local, project))
+
+
 def _issue_runner(args: argparse.Namespace, issue: Issue, out: Path, settings: Settings) -> Callable[..., IssueSummary]:
     """The Prefect flow, or its steps run in this process when there is nothing to orchestrate (see --prefect)."""
     from broadsheet.run.issue import InlineTasks, cached_issue, digitise
@@ -393,7 +431,7 @@ def _issue_runner(args: argparse.Namespace, issue: Issue, out: Path, settings: S
     cached = None if args.prefect != "auto" or args.dask or len(issue.files) == 1 \
         else cached_issue(issue, out, settings)
     if args.prefect == "never" or (args.prefect == "auto" and not args.dask
-                                   and (len(issue.files) == 1 or cached is not None)):
+                                   and (len(issue.files) == 1 or cached is not None or not prefect_api_configured())):
         return lambda issue, out_dir, settings, show_progress: digitise(issue, out_dir, settings,
                                                                         InlineTasks(cached), show_progress)
     import threading

@@ -110,6 +110,13 @@ def release_memory(engine: object) -> None:
         release()
 
 
+def load_models(engine: object) -> None:
+    """Load the models an engine would load on first use (rapidocr: `load_models`), where it loads them lazily."""
+    load = getattr(engine, "load_models", None)
+    if callable(load):
+        load()
+
+
 def second_engine(engine: OcrEngine, page_engine: OcrEngine) -> OcrEngine | None:
     """The engine that reads again a region of a page `page_engine` read, where the region may be in another script
     than its page: an engine that routes by script says which (routing.ScriptRouter's `other_engine`); None for

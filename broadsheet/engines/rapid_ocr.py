@@ -32,6 +32,8 @@ DET_MIN_SIDE = 736
 DET_WIDE_RATIO = 8
 """rapidocr pads an image wider than this many times its height to a quarter of its width before detection
 (Global.width_height_ratio); the detector then enlarges that, so such an image is left to rapidocr."""
+DET_MIN_HEIGHT = 30
+"""rapidocr pads an image no taller than this before detection (Global.min_height)."""
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 PLAIN = "onnxruntime"
@@ -93,6 +95,16 @@ def detector_padding(height: int, width: int, max_pixels: int) -> tuple[int, int
     return (wanted - height, 0) if height < width else (0, wanted - width)
 
 
+def detection_scale(height: int, width: int, scale: float) -> float:
+    """The factor an image is shrunk by for detection (`RapidOcrConfig.detector_scale`): never so far that its shorter
+    side falls under DET_MIN_SIDE (rapidocr would enlarge it back); 1.0 for an image rapidocr pads before detecting
+    (wider than DET_WIDE_RATIO times its height, or no taller than its DET_MIN_HEIGHT), which it reads as before."""
+    short = min(height, width)
+    if scale >= 1 or short <= DET_MIN_SIDE or width > DET_WIDE_RATIO * height or height <= DET_MIN_HEIGHT:
+        return 1.0
+    return max(scale, DET_MIN_SIDE / short)
+
+
 def resident_mb() -> float | None:
     """The process's resident memory in MB, where /proc tells it (Linux); None elsewhere."""
     try:
@@ -141,6 +153,8 @@ class RapidOcrEngine:
     def __init__(self, config: RapidOcrConfig) -> None:
         self.version = version("rapidocr")
         self._config = config
+        self.detector_scale = config.detector_scale
+        """What the detector's input is shrunk by (see `detection_scale`); the OCR step records it."""
         self.max_tile_pixels = config.max_detector_pixels
         """What a tile may hold (see tiling.tiles): the detector's memory grows with its input's pixels."""
         self.fallback: str | None = None
@@ -174,16 +188,54 @@ class RapidOcrEngine:
         if below or right:  # white below and to the right: the lines' coordinates stay the image's
             image = np.pad(image, ((0, below), (0, right)) + ((0, 0),) * (image.ndim - 2), constant_values=255)
         bgr = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
+        scale = detection_scale(*bgr.shape[:2], self._config.detector_scale)
         try:
-            return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
+            return self._call(bgr, scale, **options)
         except Exception as exc:  # the models load on the first call: an unreadable file shows here
             if self.plain:
                 raise
             self._fall_back(exc)
-            return self._engine(bgr, use_cls=False, **options)  # type: ignore[operator]
+            return self._call(bgr, scale, **options)
         finally:
             if (resident_mb() or 0) > self._config.release_above_mb or self._config.release_above_mb == 0:
                 self.release_memory()
+
+    def load_models(self) -> None:
+        """Compile the detector and the recogniser now, as rapidocr would on their first use (under its own locks, so a
+        read that comes meanwhile waits for them). A model that cannot load is left to that first read, which falls
+        back to the plain path as it always did."""
+        engine = self._engine
+        try:
+            engine._load_det_model()  # type: ignore[attr-defined]
+            engine._load_rec_model()  # type: ignore[attr-defined]
+        except Exception as exc:  # an unreadable model file: the first read shows it and falls back
+            log.debug("rapidocr models not loaded early: %s", exc)
+
+    def _call(self, bgr: np.ndarray, scale: float, **options: bool) -> object:
+        """rapidocr's own call; with `scale` under 1, the same steps by rapidocr's own functions, but the detector given
+        the image shrunk: its post-processing maps the line boxes to the image's own size (as it does from the size it
+        detected at), and the lines are cropped from the image and recognised at native resolution."""
+        engine = self._engine
+        if scale >= 1:
+            return engine(bgr, use_cls=False, **options)  # type: ignore[operator]
+        from rapidocr.ch_ppocr_cls.utils import TextClsOutput
+        from rapidocr.ch_ppocr_det.utils import TextDetOutput
+        from rapidocr.utils.output import RapidOCROutput
+
+        engine.update_params(use_cls=False, **options)  # type: ignore[attr-defined]
+        detector = engine._load_det_model()  # type: ignore[attr-defined]
+        small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        predicted = detector.session(detector.get_preprocess()(small))
+        boxes, scores = detector.postprocess_op(predicted, bgr.shape[:2])
+        if len(boxes) < 1:
+            return RapidOCROutput()
+        found = TextDetOutput(bgr, detector.sorted_boxes(boxes), scores)
+        if not options.get("use_rec", True):
+            return found
+        crops = engine.crop_text_regions(bgr, found.boxes)  # type: ignore[attr-defined]
+        recognised = engine.recognize_txt(crops)  # type: ignore[attr-defined]
+        unchanged = {"preprocess": {"ratio_h": 1.0, "ratio_w": 1.0}, "padding_1": {"top": 0, "left": 0}}
+        return engine.build_final_output(bgr, found, TextClsOutput(), recognised, crops, unchanged)  # type: ignore[attr-defined]
 
     def release_memory(self) -> None:
         """OpenVINO keeps the intermediate buffers of the largest input each model has read (and of every input shape

@@ -37,6 +37,7 @@ from broadsheet.engines.base import (
     Quad,
     fallback_reason,
     line_boxes,
+    load_models,
     release_memory,
 )
 from broadsheet.engines.tiling import PADDING, ink_mask, tiles
@@ -179,6 +180,10 @@ class ScriptRouter:
     def detect(self, image: np.ndarray) -> list[Quad]:
         """Line boxes without recognition, from the default engine where it can (see orientation._line_boxes)."""
         return line_boxes(self.default, image)
+
+    def load_models(self) -> None:
+        """The default engine's models: it reads every page's script sample (see base.load_models)."""
+        load_models(self.default)
 
     def release_memory(self) -> None:
         """Both engines hand back what they keep between reads (see base.release_memory)."""

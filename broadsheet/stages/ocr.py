@@ -357,6 +357,8 @@ class Ocr:
             flag_timeouts(page, step, timeouts)
             if isinstance(runtime := getattr(engine, "backend", None), str):
                 step.settings["runtime"] = runtime  # OpenVINO, ONNX Runtime or CUDA: the same models either way
+            if isinstance(scale := getattr(engine, "detector_scale", None), float) and scale < 1:
+                step.settings["detector_scale"] = scale  # lines found on the tiles shrunk, read at native resolution
             if page.writing_mode == "vertical-rl":
                 page.regions = [with_writing_mode(region) for region in page.regions]
             if self.config.long_s == "fold":

@@ -11,16 +11,18 @@ import pytest
 from PIL import Image
 
 from broadsheet.config import OcrConfig, OrientationConfig, RapidOcrConfig, Settings, TesseractConfig
-from broadsheet.engines.base import fallback_reason, read_all
+from broadsheet.engines.base import fallback_reason, load_models, read_all
 from broadsheet.engines.rapid_ocr import (
     DET_MIN_SIDE,
     PLAIN,
     RapidOcrEngine,
     choose_backend,
+    detection_scale,
     detector_padding,
     rapidocr_params,
     wheel_models,
 )
+from broadsheet.engines.routing import ScriptRouter
 from broadsheet.model.page import PageStatus
 from tests.conftest import BUNDLED
 
@@ -70,6 +72,35 @@ def test_openvino_lets_its_buffers_go_after_each_read_and_reads_the_same_text() 
     assert [line.text for line in released.read(crop)] == texts, "a read after the buffers went allocates them again"
     kept.release_memory()
     assert [line.text for line in kept.read(crop)] == texts
+
+
+def test_detection_scale_never_shrinks_below_the_detectors_own_minimum_nor_what_rapidocr_pads() -> None:
+    assert detection_scale(2032, 2512, 0.5) == 0.5, "an A4 tile: shrunk as asked"
+    assert detection_scale(1000, 2512, 0.5) == DET_MIN_SIDE / 1000, "only down to the detector's 736 px"
+    assert detection_scale(700, 700, 0.5) == 1.0, "already at the minimum: rapidocr would enlarge it"
+    assert detection_scale(800, 7000, 0.5) == 1.0, "wider than 8 to 1: rapidocr pads it, left as it is"
+    assert detection_scale(2032, 2512, 1.0) == 1.0
+
+
+def test_a_shrunk_detector_finds_the_same_lines_and_recognition_reads_them_at_native_resolution() -> None:
+    gray = np.asarray(Image.open(SAMPLE).convert("L"))
+    tile = np.ascontiguousarray(gray[:1600])
+    native, shrunk = (RapidOcrEngine(RapidOcrConfig(detector_scale=scale)) for scale in (1.0, 0.5))
+    assert detection_scale(*tile.shape, shrunk.detector_scale) == 0.5
+    lines = {name: engine.read(tile) for name, engine in (("native", native), ("shrunk", shrunk))}
+    if shrunk.backend == "openvino":  # what the detector was last given, as OpenVINO holds it: half the tile
+        seen = shrunk._engine.text_det.session.session.get_input_tensor().shape  # type: ignore[attr-defined]
+        assert abs(seen[2] - 800) <= 32 and abs(seen[3] - tile.shape[1] // 2) <= 32, seen
+    texts = {name: "".join(line.text for line in read) for name, read in lines.items()}
+    same = sum(a == b for a, b in zip(texts["native"], texts["shrunk"], strict=False))
+    assert len(texts["native"]) > 300 and same / len(texts["native"]) >= 0.9, texts
+    # Boxes in the tile's own pixels: each shrunk line lies where a native one does, not at half its coordinates.
+    centres = [np.mean(line.quad, axis=0) for line in lines["native"]]
+    for line in lines["shrunk"]:
+        centre = np.mean(line.quad, axis=0)
+        assert min(float(np.hypot(*(centre - c))) for c in centres) < 20, line
+    assert len(shrunk.detect(tile)) == len(lines["shrunk"]), "detection alone finds as many lines"
+    assert texts["shrunk"] == "".join(line.text for line in shrunk.read(tile)), "the same again"
 
 
 def test_detector_padding_bounds_what_the_detector_enlarges_and_leaves_tiles_alone() -> None:
@@ -139,6 +170,25 @@ def test_unreadable_model_file_falls_back_to_the_wheel_models_on_onnxruntime(tmp
         reasons = [f.reason for f in page.flags if f.code == "engine-fallback"]
         assert len(reasons) == 1 and str(broken) in reasons[0] and backend in reasons[0], reasons
         assert engine.plain  # type: ignore[attr-defined]
+
+
+def test_models_loaded_early_are_the_ones_the_first_read_uses_and_a_broken_one_still_falls_back(
+        tmp_path: Path) -> None:
+    engine = RapidOcrEngine(RapidOcrConfig())
+    assert engine._engine.text_det is None and engine._engine.text_rec is None  # type: ignore[attr-defined]
+    load_models(ScriptRouter(engine, None))  # as the CLI does, in a thread, through the router
+    detector, recogniser = engine._engine.text_det, engine._engine.text_rec  # type: ignore[attr-defined]
+    assert detector is not None and recogniser is not None
+    assert [line.text for line in engine.read(_crop())]
+    assert engine._engine.text_det is detector and engine._engine.text_rec is recogniser  # type: ignore[attr-defined]
+    broken = tmp_path / "models"
+    broken.mkdir()
+    for name in ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx"):
+        (broken / name).write_bytes(b"not a model")
+    unreadable = RapidOcrEngine(RapidOcrConfig(model_dir=str(broken)))
+    load_models(unreadable)  # does not raise: the first read shows it
+    assert [line.text for line in unreadable.read(_crop())] and unreadable.plain
+    assert str(broken) in (fallback_reason(unreadable) or "")
 
 
 class _CountingEngine:
