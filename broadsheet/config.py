@@ -146,10 +146,6 @@ class TypingConfig(Options):
     """The body type is measured on this share of the page's lines, the smallest: more body than heads on any page."""
     same_type_size: float = 1.3
     """Adjacent lines whose heights differ by more than this factor are set in different type (one box, two types)."""
-    latin_descender_scale: float = 1.3
-    """A Latin line with no descender inks about this much less of its type than one with them (capitals and
-    ascenders reach 0.72 of the type size above the baseline, descenders 0.22 below it): lines of one type compare
-    either way."""
     cjk_pitch_share: float = 0.9
     """Lines at least this CJK are compared by width per character too, where it is the type's size."""
     cjk_taller_box: float = 1.05

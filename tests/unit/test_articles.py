@@ -14,7 +14,6 @@ from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Line, Page, Region, Reg
 from broadsheet.stages.articles import Articles
 from broadsheet.stages.reading_order import ReadingOrder
 from broadsheet.stages.typing import NewspaperTypes
-from broadsheet.stages.typing.blocks import split_by_type_size
 
 _ids = count(1)
 
@@ -263,15 +262,6 @@ def test_a_teasers_label_and_pointer_set_in_other_types_stay_one_teaser() -> Non
     assert len(page.articles) == 1
 
 
-def test_a_short_last_line_inked_only_to_its_x_height_is_not_split_off_its_column() -> None:
-    """"on." has no capital or ascender: its ink box is half a line's height, which says nothing of its type."""
-    rows = [("x" * 18, 100, 190 + 36 * k, 380, 220 + 36 * k) for k in range(6)]
-    rows += [("on.", 100, 190 + 36 * 6 + 12, 130, 190 + 36 * 6 + 27)]
-    rows += [("x" * 18, 130, 190 + 36 * k, 380, 220 + 36 * k) for k in range(7, 14)]
-    page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=[_region(RegionType.body, rows)])
-    assert [len(r.lines) for r in split_by_type_size(page, TypingConfig())] == [14]
-
-
 def test_a_smaller_headline_under_a_rule_across_the_page_heads_its_own_story() -> None:
     """Under a larger headline over a picture with no text between, a smaller heading could be its pull quote;
     a rule across the page between them parts the two stories."""
@@ -310,14 +300,6 @@ def test_an_advertisement_set_without_a_frame_is_one_advertisement_outside_the_s
     ads = [r for r in page.regions if "RIVERSIDE" in r.text]
     assert [r.type for r in ads] == [RegionType.advertisement] and "Call 555-0142" in ads[0].text
     assert len(page.articles) == 1 and _owner(page, ads[0]) is None
-
-
-def test_lines_of_one_type_with_and_without_descenders_are_not_split() -> None:
-    """"Fines were" inks down to its baseline only, "keeping away" below it: a quarter taller, one type."""
-    rows = [("Fines were", 100, 100, 300, 122), ("keeping away", 100, 130, 320, 159),
-            ("exactly the", 100, 165, 300, 194), ("Market Street", 100, 200, 330, 222)]
-    page = Page(id="pg", source="pg.png", width=1300, height=2000, regions=[_region(RegionType.body, rows)])
-    assert [len(r.lines) for r in split_by_type_size(page, TypingConfig())] == [4]
 
 
 def _frame(x0: float, y0: float, x1: float, y1: float) -> list[Region]:

@@ -27,8 +27,6 @@ from broadsheet.stages.jumps import opens_continued_story
 from broadsheet.stages.typing.measure import (
     TypeMeter,
     capitals,
-    ends_at_baseline,
-    ink_spans_type,
     line_height,
     line_pitch,
     upright,
@@ -115,54 +113,44 @@ def split_by_type_size(page: Page, config: TypingConfig) -> list[Region]:
             regions.append(region)
             continue
         runs: list[list[Line]] = []
-        run = _Run([], [], [])
+        run = _Run([], [])
         for line in region.lines:
             height = upright(page, line).height
-            # A box with no height (cut off at the page's edge), or a line inked only to its x-height, measures no
-            # type: it stays in its run.
-            if height <= 0 or not ink_spans_type(line.text):
+            if height <= 0:  # a box with no height (cut off at the page's edge) measures no type: it stays in its run
                 runs[-1:] = [[*runs[-1], line]] if runs else [[line]]
                 continue
             pitch = line_pitch(page, line) if cjk_share(line.text) >= config.cjk_pitch_share else None
-            # A Latin line with no descender inks less of its type than one with them: compared either way.
-            full = height * (config.latin_descender_scale if ends_at_baseline(line.text) else 1.0)
-            if runs and (not run.heights or _same_size(height, pitch, run.heights, run.pitches, config)
-                         or _same_size(full, pitch, run.full, run.pitches, config)):
+            if runs and (not run.heights or _same_size(height, pitch, run, config)):
                 runs[-1].append(line)
                 insort(run.heights, height)
-                insort(run.full, full)
                 if pitch:
                     run.pitches.append(pitch)
             else:
                 runs.append([line])
-                run = _Run([height], [pitch] if pitch else [], [full])
+                run = _Run([height], [pitch] if pitch else [])
         regions += split_into_runs(page, region, runs, fresh_ids)
     return regions
 
 
 @dataclass
 class _Run:
-    """A run of lines' heights (kept sorted, for their median), the widths per character of its CJK lines, and
-    its heights as lines reaching below the baseline would ink them (sorted)."""
+    """A run of lines' heights (kept sorted, for their median) and the widths per character of its CJK lines."""
 
     heights: list[float]
     pitches: list[float]
-    full: list[float]
 
 
-def _same_size(height: float, pitch: float | None, heights: list[float], pitches: list[float],
-               config: TypingConfig) -> bool:
-    """A line in the type of the run above it (its sorted `heights`): as tall; or, where both are set in CJK (each
-    character an em wide, so width per character is the type's size) and the heights differ a little, as wide per
-    character too."""
-    middle = len(heights) // 2
+def _same_size(height: float, pitch: float | None, run: _Run, config: TypingConfig) -> bool:
+    """A line in the type of the run above it: as tall; or, where both are set in CJK (each character an em wide,
+    so width per character is the type's size) and the heights differ a little, as wide per character too."""
+    heights, middle = run.heights, len(run.heights) // 2
     ratio = height / (heights[middle] if len(heights) % 2 else (heights[middle - 1] + heights[middle]) / 2)
     if not 1 / config.same_type_size <= ratio <= config.same_type_size:
         return False
     if 1 / config.close_type_size <= ratio <= config.close_type_size:
         return True
-    return pitch is None or not pitches or \
-        1 / config.same_type_size <= pitch / median(pitches) <= config.same_type_size
+    return pitch is None or not run.pitches or \
+        1 / config.same_type_size <= pitch / median(run.pitches) <= config.same_type_size
 
 
 def split_datelines(page: Page) -> list[Region]:

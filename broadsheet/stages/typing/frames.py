@@ -14,7 +14,7 @@ from broadsheet.model.geometry import Polygon, horizontal_overlap, union_box, ve
 from broadsheet.model.ids import renumbered
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import to_working
-from broadsheet.stages.typing.measure import TypeMeter, ink_spans_type, upright
+from broadsheet.stages.typing.measure import TypeMeter, upright
 
 AD_PATTERN = re.compile(r"[¥$€£]\s?\d|\d\s?元|热线|电话|[Cc]all\s+\d|\d{3}[- ]\d{4}|\d\s?%\s?APR|www\."
                         r"|\w\.(com|net|org)\b")
@@ -29,8 +29,7 @@ def display_advertisement(page: Page, region: Region, config: TypingConfig) -> b
     if not 2 <= len(region.lines) <= config.ad_max_lines or AD_PATTERN.search(region.text) is None \
             or SENTENCE_PUNCTUATION.search(region.text):
         return False
-    heights = [height for line in region.lines if (height := upright(page, line).height) > 0
-               and ink_spans_type(line.text)]
+    heights = [height for line in region.lines if (height := upright(page, line).height) > 0]
     return len(heights) >= 2 and max(heights) >= config.ad_type_range * min(heights)
 
 

@@ -37,24 +37,6 @@ def line_pitch(page: Page, line: Line) -> float | None:
     return upright(page, line).width / characters if characters >= 3 else None
 
 
-X_HEIGHT_ONLY = re.compile(r"[a-z]")
-TALL_GLYPHS = re.compile(r"[A-Z0-9bdfhklt'\"“”‘’()\[\]{}|/\\!?]|[^\x00-\x7f]")
-
-
-def ink_spans_type(text: str) -> bool:
-    """Whether a line's ink box is as tall as its type: Latin text with no capital, figure, ascender or accent
-    ("on.", "ouse") inks only its x-height, half its type size, so its height says nothing of the type."""
-    return not X_HEIGHT_ONLY.search(text) or TALL_GLYPHS.search(text) is not None
-
-
-REACHES_BELOW = re.compile(r"[gjpqy,;()\[\]{}|/\\]|[^\x00-\x7f]")
-
-
-def ends_at_baseline(text: str) -> bool:
-    """Latin text with no letter or mark reaching below the baseline ("Fines were"): its ink box stops there."""
-    return X_HEIGHT_ONLY.search(text) is not None and REACHES_BELOW.search(text) is None
-
-
 def pitch(page: Page, region: Region) -> float:
     pitches = [p for line in region.lines if (p := line_pitch(page, line)) is not None]
     return median(pitches) if pitches else 0.0
