@@ -300,8 +300,10 @@ def _load_engine(settings: Settings, compile_models: bool = True) -> None:
     if compile_models and settings.ocr.load_models_early:
         import threading
 
-        # Native compiling, overlapping the ingest, preprocessing and the other models' loading (OcrConfig).
-        threading.Thread(target=load_models, args=(engine,), name="ocr-models", daemon=True).start()
+        # Native compiling, overlapping the ingest, preprocessing and the other models' loading (OcrConfig). Not a
+        # daemon: a run that stops early (a full disk, exit 7) waits for it, as the interpreter may not be torn down
+        # under a native compile (it aborted with SIGABRT instead of exiting with the run's code).
+        threading.Thread(target=load_models, args=(engine,), name="ocr-models").start()
 
 
 def _issues(inputs: Sequence[Path], settings: Settings) -> list[Issue]:
