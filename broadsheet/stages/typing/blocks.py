@@ -24,13 +24,7 @@ from broadsheet.model.ids import renumbered
 from broadsheet.model.page import Line, Page, Region, RegionType
 from broadsheet.stages.base import lines_box, region_ids, to_working
 from broadsheet.stages.jumps import opens_continued_story
-from broadsheet.stages.typing.measure import (
-    TypeMeter,
-    capitals,
-    line_height,
-    line_pitch,
-    upright,
-)
+from broadsheet.stages.typing.measure import TypeMeter, capitals, line_height, line_pitch, upright
 from broadsheet.text.script import CJK_SHARE, cjk_share, join_fragments
 
 DATELINE_PATTERN = re.compile(

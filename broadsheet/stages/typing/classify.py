@@ -380,8 +380,9 @@ class Classifier:
             return False  # a line of capitals opens a headline: pull quotes quote sentences
         quote = 1.0 * (QUOTE_MARKS.search(region.text) is not None) + (len(region.lines) >= 2) \
             + 1.5 * self.inside_text(region) + 0.5 * (SENTENCE_END.search(region.lines[-1].text) is not None)
-        # Any rule over it opens something, a story's rule across its columns too: that is a head's evidence.
-        ruled_over = "top" in sides or "top" in ruled_sides(box, self.rules, reach, config)
+        # Any rule over it opens something, a story's rule across its columns too: that is a head's evidence (the
+        # rules `sides` weighed are some of these).
+        ruled_over = "top" in ruled_sides(box, self.rules, reach, config)
         head = 1.0 * meter.bold(region) + meter.style(region).capitals + ruled_over \
             + (not self.text_directly_above(region)) - (not self.text_directly_below(region))
         return quote >= config.pull_quote_evidence and quote > head + 1
