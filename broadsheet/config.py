@@ -77,6 +77,10 @@ class LayoutConfig(Options):
     detect_side: int = 1600
     """Long side of the downscaled copy the layout model sees; OCR still reads full-resolution crops."""
     confidence: float = 0.35
+    rule_cut_span: float = Field(0.6, ge=0, le=1)
+    """A horizontal rule running across this share of a text box's width cuts the box in two (layout.cut_at_rules)."""
+    rule_cut_min_part: float = Field(0.008, ge=0)
+    """...where each part is at least this share of the page's height (a rule at the box's edge cuts nothing)."""
 
 
 class TypingConfig(Options):

@@ -1,12 +1,13 @@
 """Layout: regions from the CDLA model, checked against the pixels, before OCR.
 
 `Layout` proposes regions from the layout model on a downscaled copy: text boxes cut at column
-gutters and around pictures and headlines set in a column, pictures the model missed, printed
-rules. Newspaper types come after OCR, when glyph sizes are known (broadsheet/stages/typing/).
+gutters, around pictures and headlines set in a column and at horizontal rules, pictures the model
+missed, printed rules. Newspaper types come after OCR, when glyph sizes are known (broadsheet/stages/typing/).
 """
 
 from __future__ import annotations
 
+import sys
 from itertools import pairwise
 
 import cv2
@@ -16,7 +17,7 @@ from broadsheet.config import LayoutConfig
 from broadsheet.engines.base import LayoutBox, LayoutEngine
 from broadsheet.model.geometry import Polygon, span_overlap, union_box
 from broadsheet.model.page import Page, Region, RegionType
-from broadsheet.stages.base import recorded_step
+from broadsheet.stages.base import recorded_step, rules_version
 from broadsheet.stages.working_images import WorkingImages
 
 CDLA_TO_NEWSPAPER: dict[str, RegionType] = {
@@ -208,6 +209,31 @@ def cut_at_insets(boxes: list[LayoutBox]) -> list[LayoutBox]:
     return result
 
 
+def cut_at_rules(boxes: list[LayoutBox], rules: list[tuple[float, float, float, float]], page_height: int,
+                 config: LayoutConfig) -> list[LayoutBox]:
+    """A text box the model drew across a horizontal rule is the text above the rule and the text below it.
+
+    No line of print runs through a rule, so the two sides are two blocks whatever they hold; whether they are
+    one story is typing's and the articles' decision, which weigh the rule with the other cues. Left whole, the
+    box gathers the end of one story and the kicker or first lines of the next into one region (a page-wide
+    rule under a story's columns, a box's frame under an editor's note). A rule counts where it runs across
+    `rule_cut_span` of the box's width; each part keeps `rule_cut_min_part` of the page's height, so a rule
+    grazing the box's edge cuts nothing.
+    """
+    min_part = config.rule_cut_min_part * page_height
+    result: list[LayoutBox] = []
+    for box in boxes:
+        parts = [box.box]
+        if box.label == "text":
+            for rx0, ry0, rx1, ry1 in sorted(rules, key=lambda r: r[1]):
+                x0, y0, x1, y1 = parts[-1]
+                if span_overlap(x0, x1, rx0, rx1) >= config.rule_cut_span * (x1 - x0) \
+                        and ry0 - y0 >= min_part and y1 - ry1 >= min_part:
+                    parts[-1:] = [(x0, y0, x1, ry0), (x0, ry1, x1, y1)]
+        result += [LayoutBox(box.label, part, box.score) for part in parts]
+    return result
+
+
 class Layout:
     name = "layout"
 
@@ -219,7 +245,9 @@ class Layout:
     def __call__(self, page: Page) -> Page:
         page = page.model_copy(deep=True)
         settings = {"model": self.engine.model, "detect_side": self.config.detect_side,
-                    "confidence": self.config.confidence}
+                    "confidence": self.config.confidence,
+                    # How the model's boxes are checked against the pixels (gutters, insets, rules, photos).
+                    "rules": rules_version("layout", (sys.modules[__name__],), self.config)}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings):
             image = self.images.read(page)
             boxes = with_photos(resolve_overlaps(self.engine.detect(image)), detect_photos(image))
@@ -228,8 +256,9 @@ class Layout:
                      for orientation, box in detect_rules(image)
                      # Straight edges inside a photo are not printed rules.
                      if not any(Polygon.from_box(*box).overlap_ratio(f) > 0.5 for f in figures)]
-            boxes = split_at_column_gutters(image, cut_at_insets(boxes),
-                                            [r.box for r in rules if r.label == "rule-vertical"])
+            boxes = cut_at_rules(cut_at_insets(boxes), [r.box for r in rules if r.label == "rule-horizontal"],
+                                 image.shape[0], self.config)
+            boxes = split_at_column_gutters(image, boxes, [r.box for r in rules if r.label == "rule-vertical"])
             boxes += rules
             page.regions = [
                 Region(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from broadsheet.config import TypingConfig
+from broadsheet.config import LayoutConfig, TypingConfig
 from broadsheet.engines.base import LayoutBox
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import Line, Page, PreprocessTransform, Region, RegionType
 from broadsheet.stages.layout import (
     cut_at_insets,
+    cut_at_rules,
     detect_photos,
     detect_rules,
     split_at_column_gutters,
@@ -124,6 +125,20 @@ def test_a_column_box_drawn_over_its_picture_or_a_headline_is_cut_above_and_belo
     parts = cut_at_insets([column, picture, beside, heading])
     assert [p.box for p in parts] == [(1487, 2248, 1933, 2382), (1487, 2643, 1933, 3366), picture.box,
                                       (1000, 2248, 1450, 2700), (1000, 2780, 1450, 3366), heading.box]
+
+
+def test_a_text_box_drawn_across_a_horizontal_rule_is_cut_at_the_rule() -> None:
+    """d006_zh of designed seed 5150 at 300 dpi: the model's box ran from an editor's note down past the frame's
+    bottom rule into the roundtable's first turn, and the note and the turn became one body region."""
+    config = LayoutConfig()
+    note_and_turn = LayoutBox("text", (893, 2007, 1962, 2801), 0.9)
+    grazed = LayoutBox("text", (100, 1200, 700, 1800), 0.9)  # a rule at its top edge: nothing to cut
+    narrow = LayoutBox("text", (1000, 500, 1900, 1100), 0.9)  # a short rule under part of it only
+    title = LayoutBox("title", (893, 2007, 1962, 2801), 0.9)  # a heading's own rule is typing's to weigh
+    rules = [(907.0, 2530.0, 1985.0, 2560.0), (90.0, 1195.0, 710.0, 1210.0), (1000.0, 800.0, 1300.0, 805.0)]
+    parts = cut_at_rules([note_and_turn, grazed, narrow, title], rules, 3508, config)
+    assert [p.box for p in parts] == [(893, 2007, 1962, 2530.0), (893, 2560.0, 1962, 2801), grazed.box, narrow.box,
+                                      title.box]
 
 
 def _stacked_lines(region_number: int, x0: float, top: float, rows: list[tuple[str, float, float]]) -> list[Line]:
