@@ -219,3 +219,45 @@ def test_a_columns_last_line_the_engine_cut_off_as_a_block_is_joined_back_but_a_
     # A line further down than `fragment_gap` lines is a block of its own.
     far = block("pg-r3", 100, 560, 1)
     assert len(join_column_tails(_page([column, far], ["pg-r1", "pg-r3"], {}), TypingConfig())) == 2
+
+
+def _lines_block(region_id: str, rows: list[tuple[float, float, float, str]]) -> Region:
+    """A block of lines (left, top, right, text), each 36 px tall."""
+    lines = [Line(id=f"{region_id}-l{k}", text=text, polygon=Polygon.from_box(x0, y0, x1, y0 + 36), confidence=0.9,
+                  engine="tesseract") for k, (x0, y0, x1, text) in enumerate(rows, start=1)]
+    box = Polygon.from_box(min(r[0] for r in rows), min(r[1] for r in rows), max(r[2] for r in rows),
+                           max(r[1] for r in rows) + 36)
+    return Region(id=region_id, type=RegionType.body, polygon=box, confidence=0.0, detector_label="ocr-lines",
+                  lines=lines)
+
+
+def test_a_tables_row_pieces_the_engine_cut_into_blocks_are_read_row_by_row() -> None:
+    """NZZ 1943's subscription table: Tesseract read the rows' names as one block, the columns of prices as another;
+    a heading's second word, set in the box of the rows under it, as a block of its own."""
+    from broadsheet.config import TypingConfig
+    from broadsheet.stages.typing.blocks import join_table_rows
+
+    names = _lines_block("pg-r1", [(100, 100 + 40 * k, 600, f"Zeile {k} Fr.") for k in range(4)])
+    prices = _lines_block("pg-r2", [(640, 104 + 40 * k, 840, f"{k}.15 2{k}.80") for k in range(4)])
+    words = _lines_block("pg-r3", [(640, 104 + 40 * k, 840, f"und Wort {k}") for k in range(4)])
+    heading = _lines_block("pg-r4", [(300, 300, 500, "Preis der"), (100, 340, 800, "für lokale Geschäfte 25")])
+    second = _lines_block("pg-r5", [(520, 302, 700, "Millimeterzeile")])
+    config = TypingConfig()
+    regions = join_table_rows(_page([names, prices, heading, second], [], {"reading_order": ENGINE_ORDER}), config)
+    assert [[line.text for line in r.lines] for r in regions] == [
+        [f"Zeile {k} Fr. {k}.15 2{k}.80" for k in range(4)],
+        ["Preis der Millimeterzeile", "für lokale Geschäfte 25"]]
+    # A column of words beside is another column, however well its lines keep to the rows.
+    assert len(join_table_rows(_page([names, words], [], {}), config)) == 2
+    # A line within another block's box but not within its lines along x (the box drawn over two columns, as its
+    # last line was read across them) stays apart; so does a speck as tall as two of the lines it lies in.
+    across = _lines_block("pg-r6", [*[(100, 100 + 40 * k, 400, "linke Spalte") for k in range(4)],
+                                    (100, 260, 900, "eine Zeile über zwei Spalten")])
+    other = _lines_block("pg-r7", [(500, 142, 900, "rechte Spalte")])
+    speck = _lines_block("pg-r8", [(405, 150, 420, "e")])
+    speck.lines[0].polygon = Polygon.from_box(405, 145, 420, 215)
+    speck.polygon = speck.lines[0].polygon
+    assert len(join_table_rows(_page([across, other, speck], [], {}), config)) == 3
+    # Set within the left column's lines, it is joined to the block.
+    inside = _lines_block("pg-r9", [(250, 143, 390, "Wort")])
+    assert len(join_table_rows(_page([across, inside], [], {}), config)) == 1
