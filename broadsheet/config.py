@@ -163,6 +163,10 @@ class TypingConfig(Options):
     nested_line_reach: float = Field(1.0, ge=0)
     """... where it lies along x within the block's nearest lines over and under it, widened by this many of its line
     heights (a table's row names start further left than its other rows)."""
+    interleaved_share: float = Field(0.1, ge=0, le=1)
+    """... and so is a block with at least this share of its box inside another's whose lines continue that block's
+    rows and stand between them (one line: continue one): a price box set in pieces that Tesseract cut into
+    overlapping blocks (NZZ 1900's advertising rates)."""
     table_digit_share: float = Field(0.5, ge=0, le=1)
     """... and so is a block beside it whose characters (letters and digits) are at least this share digits, each of
     its lines on a row of the block's: a column of prices or figures, not a column of text."""

@@ -261,3 +261,23 @@ def test_a_tables_row_pieces_the_engine_cut_into_blocks_are_read_row_by_row() ->
     # Set within the left column's lines, it is joined to the block.
     inside = _lines_block("pg-r9", [(250, 143, 390, "Wort")])
     assert len(join_table_rows(_page([across, inside], [], {}), config)) == 1
+
+
+def test_a_price_box_cut_into_overlapping_blocks_is_read_row_by_row() -> None:
+    """NZZ 1900's advertising rates: Tesseract cut them into blocks whose boxes overlap, each row's start in one and
+    its end in another; a tall parenthesis reaches into the row over its own."""
+    from broadsheet.config import TypingConfig
+    from broadsheet.stages.typing.blocks import join_table_rows
+
+    upper = _lines_block("pg-r1", [(400, 100, 800, "Preise"), (300, 140, 900, "Per Zeile oder Raum"),
+                                   (600, 180, 900, "Rp., Ausland 40 Rp.")])
+    left = _lines_block("pg-r2", [(350, 182, 580, "Schweiz 25"), (200, 216, 580, "Lokal 20 Rp.")])
+    right = _lines_block("pg-r3", [(600, 200, 950, "u. Chiffre"), (300, 260, 700, "Alleinige Annahme")])
+    right.lines[0].polygon = Polygon.from_box(600, 196, 950, 252)  # its bottom on the row of "Lokal"
+    regions = join_table_rows(_page([upper, left, right], [], {"reading_order": ENGINE_ORDER}), TypingConfig())
+    assert [[line.text for line in r.lines] for r in regions] == [
+        ["Preise", "Per Zeile oder Raum", "Schweiz 25 Rp., Ausland 40 Rp.", "Lokal 20 Rp. u. Chiffre",
+         "Alleinige Annahme"]]
+    # Two columns side by side, their boxes apart, stay two blocks.
+    column = _lines_block("pg-r4", [(1000, 100 + 40 * k, 1400, "Spalte") for k in range(3)])
+    assert len(join_table_rows(_page([upper, column], [], {}), TypingConfig())) == 2

@@ -374,15 +374,19 @@ def _digit_share(region: Region) -> float:
 def _row_piece_of(page: Page, piece: Region, block: Region, boxes: dict[str, Polygon], text: list[Region],
                   config: TypingConfig) -> bool:
     """Whether a block is part of another block's rows: one line within its box (`nested_block_share` of its area),
-    set in its lines (`_in_lines`), on the row of one of them at most; or a column of figures beside it (two lines
-    or more, `table_digit_share` of its characters digits, clear of it along x, no other block of `text` centred
-    between them) whose every line shares a row with one of the block's lines."""
+    set in its lines (`_in_lines`), on the row of one of them at most; two lines or more partly in its box
+    (`interleaved_share`), one of them beside one of its lines; or a column of figures beside it (two lines or more,
+    `table_digit_share` of its characters digits, clear of it along x, no other block of `text` centred between
+    them) whose every line shares a row with one of the block's lines."""
     inner, outer = boxes[piece.id], boxes[block.id]
     rows = [upright(page, line) for line in block.lines]
     pieces = [upright(page, line) for line in piece.lines]
-    if inner.overlap_ratio(outer) >= config.nested_block_share:
-        return len(pieces) == 1 and _in_lines(inner, median(line.height for line in pieces), rows, config) \
+    share = inner.overlap_ratio(outer)
+    if share >= config.nested_block_share and len(pieces) == 1:
+        return _in_lines(inner, median(line.height for line in pieces), rows, config) \
             and all(sum(same_row(line, row) for row in rows) <= 1 for line in pieces)
+    if share >= config.interleaved_share and len(pieces) >= 2:
+        return any(_beside(line, row, config) for line in pieces for row in rows)
     if len(pieces) < 2 or _digit_share(piece) < config.table_digit_share or horizontal_overlap(inner, outer) > 0 \
             or vertical_overlap(inner, outer) <= 0 \
             or not all(any(same_row(line, row) for row in rows) for line in pieces):
@@ -392,6 +396,13 @@ def _row_piece_of(page: Page, piece: Region, block: Region, boxes: dict[str, Pol
     return not any(gap.bounds[0] < boxes[other.id].center[0] < gap.bounds[2]
                    and gap.bounds[1] < boxes[other.id].center[1] < gap.bounds[3]
                    for other in text if other is not piece and other is not block)
+
+
+def _beside(line: Polygon, other: Polygon, config: TypingConfig) -> bool:
+    """Two lines side by side on one row: sharing half their height, overlapping along x by at most
+    `stacked_line_overlap` of the narrower."""
+    return same_row(line, other) and horizontal_overlap(line, other) <= config.stacked_line_overlap * min(
+        line.width, other.width)
 
 
 def _in_lines(piece: Polygon, height: float, lines: list[Polygon], config: TypingConfig) -> bool:
@@ -414,8 +425,9 @@ def join_table_rows(page: Page, config: TypingConfig) -> list[Region]:
 
     Tesseract cuts a table's rows at its wide gaps into blocks and reads them one after the other: NZZ 1943's
     subscription table as the rows' names, then its columns of prices; "Preis der" and "Seit 1. Januar 1942:", set
-    within the box of the advertising rates they head, after those rates. The closest block along x takes a piece
-    beside it; a block nested in several, the smallest."""
+    within the box of the advertising rates they head, after those rates; NZZ 1900's advertising rates in three
+    overlapping blocks. The closest block along x takes a piece beside it; a block nested in several, the
+    smallest."""
     regions = list(page.regions)
     merged = True
     while merged:
@@ -423,7 +435,7 @@ def join_table_rows(page: Page, config: TypingConfig) -> list[Region]:
         boxes = {r.id: to_working(page, r.polygon) for r in regions}
         text = [r for r in regions if r.lines and r.type not in (RegionType.figure, RegionType.separator)]
         for piece in text:
-            hosts = [b for b in text if b is not piece and len(b.lines) >= max(2, len(piece.lines))
+            hosts = [b for b in text if b is not piece and len(b.lines) >= 2
                      and _row_piece_of(page, piece, b, boxes, text, config)]
             if not hosts:
                 continue
@@ -446,10 +458,10 @@ def rows_joined(page: Page, lines: list[Line], pieces: list[Line], config: Typin
     rows: list[list[Line]] = [[line] for line in lines]
     for piece in pieces:
         box = upright(page, piece)
-        beside = [k for k, row in enumerate(boxes) if same_row(box, row) and horizontal_overlap(box, row) <=
-                  config.stacked_line_overlap * min(box.width, row.width)]
+        beside = [k for k, row in enumerate(boxes) if _beside(box, row, config)]
         if beside:
-            rows[max(beside, key=lambda k: vertical_overlap(box, boxes[k]))].append(piece)
+            # The nearest baseline: a tall parenthesis or capital reaches into the row over its own.
+            rows[min(beside, key=lambda k: abs(box.bounds[3] - boxes[k].bounds[3]))].append(piece)
             continue
         at = next((k for k, row in enumerate(boxes) if row.center[1] > box.center[1]), len(boxes))
         boxes.insert(at, box)
