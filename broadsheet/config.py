@@ -161,6 +161,19 @@ class TypingConfig(Options):
     """On a page the OCR engine segmented itself, a one-line block set under a block of its column and starting
     within this many of the column's line heights of its left edge is the column's last line (blocks.
     join_column_tails): Tesseract cuts the row of last lines across a page off as blocks of their own."""
+    nested_block_share: float = Field(0.9, ge=0, le=1)
+    """On a page the OCR engine segmented itself, a block with at least this share of its box inside another block's
+    box is part of that block's rows (blocks.join_table_rows): Tesseract cuts a table's rows at their wide gaps."""
+    nested_line_reach: float = Field(1.0, ge=0)
+    """... where it lies along x within the block's nearest lines over and under it, widened by this many of its line
+    heights (a table's row names start further left than its other rows)."""
+    interleaved_share: float = Field(0.1, ge=0, le=1)
+    """... and so is a block with at least this share of its box inside another's whose lines continue that block's
+    rows and stand between them (one line: continue one): a price box set in pieces that Tesseract cut into
+    overlapping blocks (NZZ 1900's advertising rates)."""
+    table_digit_share: float = Field(0.5, ge=0, le=1)
+    """... and so is a block beside it whose characters (letters and digits) are at least this share digits, each of
+    its lines on a row of the block's: a column of prices or figures, not a column of text."""
     spaced_break: float = 0.4
     """A gap between lines of at least this many body lines can end a block."""
     headline_leading: float = 0.6

@@ -18,6 +18,7 @@ from broadsheet.stages.ocr import ENGINE_ORDER
 from broadsheet.stages.typing import blocks, classify, frames, measure, vertical
 from broadsheet.stages.typing.blocks import (
     join_column_tails,
+    join_table_rows,
     merge_fragments,
     merge_stacked_headings,
     split_at_centred_heads,
@@ -55,6 +56,11 @@ class NewspaperTypes:
             ocr = next((s for s in reversed(page.steps) if s.stage == "ocr"), None)
             if ocr is not None and ocr.settings.get("reading_order") == ENGINE_ORDER:
                 page.regions = join_column_tails(page, config)
+                page.regions = join_table_rows(page, config)
+                # A block joined to another is gone from the engine's order: the fresh id a split takes next may be
+                # its id, and would be read in its place, not after the region above it (reading_order.py).
+                present = {r.id for r in page.regions}
+                page.reading_order = [rid for rid in page.reading_order if rid in present]
             page.regions = unframed_advertisements(page, config)  # before any split: an ad's lines are one ad
             page.regions = split_by_type_size(page, config)
             page.regions = split_datelines(page)

@@ -365,6 +365,111 @@ def join_column_tails(page: Page, config: TypingConfig) -> list[Region]:
     return result
 
 
+def _digit_share(region: Region) -> float:
+    """Share of a block's letters and digits that are digits."""
+    characters = [c for c in region.text if c.isalnum()]
+    return sum(c.isdigit() for c in characters) / len(characters) if characters else 0.0
+
+
+def _row_piece_of(page: Page, piece: Region, block: Region, boxes: dict[str, Polygon], text: list[Region],
+                  config: TypingConfig) -> bool:
+    """Whether a block is part of another block's rows: one line within its box (`nested_block_share` of its area),
+    set in its lines (`_in_lines`), on the row of one of them at most; two lines or more partly in its box
+    (`interleaved_share`), one of them beside one of its lines; or a column of figures beside it (two lines or more,
+    `table_digit_share` of its characters digits, clear of it along x, no other block of `text` centred between
+    them) whose every line shares a row with one of the block's lines."""
+    inner, outer = boxes[piece.id], boxes[block.id]
+    rows = [upright(page, line) for line in block.lines]
+    pieces = [upright(page, line) for line in piece.lines]
+    share = inner.overlap_ratio(outer)
+    if share >= config.nested_block_share and len(pieces) == 1:
+        return _in_lines(inner, median(line.height for line in pieces), rows, config) \
+            and all(sum(same_row(line, row) for row in rows) <= 1 for line in pieces)
+    if share >= config.interleaved_share and len(pieces) >= 2:
+        return any(_beside(line, row, config) for line in pieces for row in rows)
+    if len(pieces) < 2 or _digit_share(piece) < config.table_digit_share or horizontal_overlap(inner, outer) > 0 \
+            or vertical_overlap(inner, outer) <= 0 \
+            or not all(any(same_row(line, row) for row in rows) for line in pieces):
+        return False
+    x0, x1 = sorted([min(inner.bounds[2], outer.bounds[2]), max(inner.bounds[0], outer.bounds[0])])
+    gap = Polygon.from_box(x0, inner.bounds[1], x1, inner.bounds[3])
+    return not any(gap.bounds[0] < boxes[other.id].center[0] < gap.bounds[2]
+                   and gap.bounds[1] < boxes[other.id].center[1] < gap.bounds[3]
+                   for other in text if other is not piece and other is not block)
+
+
+def _beside(line: Polygon, other: Polygon, config: TypingConfig) -> bool:
+    """Two lines side by side on one row: sharing half their height, overlapping along x by at most
+    `stacked_line_overlap` of the narrower."""
+    return same_row(line, other) and horizontal_overlap(line, other) <= config.stacked_line_overlap * min(
+        line.width, other.width)
+
+
+def _in_lines(piece: Polygon, height: float, lines: list[Polygon], config: TypingConfig) -> bool:
+    """Whether a box lies along x within the nearest of the lines over it or the nearest under it (those not on its
+    row), widened by `nested_line_reach` of its line height: set in their column. A block's box drawn across two
+    columns, as one line of it was read across them, holds the other column's blocks too."""
+    off_row = [line for line in lines if not same_row(line, piece)]
+    over = [line for line in off_row if line.center[1] < piece.center[1]]
+    under = [line for line in off_row if line.center[1] > piece.center[1]]
+    nearest = [max(over, key=lambda line: line.center[1])] if over else []
+    nearest += [min(under, key=lambda line: line.center[1])] if under else []
+    reach = config.nested_line_reach * height
+    return any(line.bounds[0] - reach <= piece.bounds[0] and piece.bounds[2] <= line.bounds[2] + reach
+               for line in nearest)
+
+
+def join_table_rows(page: Page, config: TypingConfig) -> list[Region]:
+    """On a page the OCR engine segmented itself, a block that is part of another's rows (`_row_piece_of`) is joined
+    to it, the pieces of each row one line, left to right.
+
+    Tesseract cuts a table's rows at its wide gaps into blocks and reads them one after the other: NZZ 1943's
+    subscription table as the rows' names, then its columns of prices; "Preis der" and "Seit 1. Januar 1942:", set
+    within the box of the advertising rates they head, after those rates; NZZ 1900's advertising rates in three
+    overlapping blocks. The closest block along x takes a piece beside it; a block nested in several, the
+    smallest."""
+    regions = list(page.regions)
+    merged = True
+    while merged:
+        merged = False
+        boxes = {r.id: to_working(page, r.polygon) for r in regions}
+        text = [r for r in regions if r.lines and r.type not in (RegionType.figure, RegionType.separator)]
+        for piece in text:
+            hosts = [b for b in text if b is not piece and len(b.lines) >= 2
+                     and _row_piece_of(page, piece, b, boxes, text, config)]
+            if not hosts:
+                continue
+            inner = boxes[piece.id]
+            host = min(hosts, key=lambda b: (max(0.0, -horizontal_overlap(inner, boxes[b.id])),
+                                             boxes[b.id].width * boxes[b.id].height))
+            lines = renumbered(host.id, rows_joined(page, host.lines, piece.lines, config))
+            joined = host.model_copy(update={"lines": lines, "polygon": lines_box(page, lines)})
+            regions = [joined if r is host else r for r in regions if r is not piece]
+            merged = True
+            break
+    return regions
+
+
+def rows_joined(page: Page, lines: list[Line], pieces: list[Line], config: TypingConfig) -> list[Line]:
+    """A block's lines with another's pieces of their rows: each piece joined, left to right, to the line it shares
+    most height with among those side by side with it on its row (`stacked_line_overlap`); a piece on no line's row
+    set between the lines over and under it."""
+    boxes = [upright(page, line) for line in lines]
+    rows: list[list[Line]] = [[line] for line in lines]
+    for piece in pieces:
+        box = upright(page, piece)
+        beside = [k for k, row in enumerate(boxes) if _beside(box, row, config)]
+        if beside:
+            # The nearest baseline: a tall parenthesis or capital reaches into the row over its own.
+            rows[min(beside, key=lambda k: abs(box.bounds[3] - boxes[k].bounds[3]))].append(piece)
+            continue
+        at = next((k for k, row in enumerate(boxes) if row.center[1] > box.center[1]), len(boxes))
+        boxes.insert(at, box)
+        rows.insert(at, [piece])
+    return [row[0] if len(row) == 1 else _row_line(sorted(row, key=lambda line: upright(page, line).bounds[0]))
+            for row in rows]
+
+
 def in_rows(page: Page, lines: list[Line], config: TypingConfig) -> list[Line]:
     """Lines in reading order: row by row, left to right within a row.
 
@@ -560,9 +665,13 @@ def _one_row(region_id: str, lines: list[Line]) -> list[Line]:
     """Pieces of one printed headline line read as one line."""
     if len(lines) <= 1:
         return lines
-    line = lines[0].model_copy(update={
+    return renumbered(region_id, [_row_line(lines)])
+
+
+def _row_line(lines: list[Line]) -> Line:
+    """Pieces of one printed line, left to right, as one line."""
+    return lines[0].model_copy(update={
         "text": join_fragments(line.text for line in lines),
         "polygon": union_box(line.polygon for line in lines),
         "words": [word for line in lines for word in line.words],
         "confidence": min(line.confidence for line in lines)})
-    return renumbered(region_id, [line])
