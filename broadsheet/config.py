@@ -582,7 +582,21 @@ class ReviewConfig(Options):
     """... as is an address with this many, whatever user names it tries."""
 
 
+class RunConfig(Options):
+    """How a run schedules its pages: it changes when a page is processed, never what comes of it (not in the page
+    cache key, see broadsheet.run.batch.page_cache_key)."""
+
+    page_workers: int = Field(2, ge=1)
+    """Pages of an issue processed at once when it runs without Prefect, each worker thread with engines of its own
+    (broadsheet.engines.engine_set). One page at a time kept 1.36 of 2 cores busy (the OCR engine's own threads
+    leave gaps, the stages around it run on one core); 1: one after another, as before (README #17, round 7)."""
+    parallel_page_pixels: int = Field(20_000_000, ge=0)
+    """An issue with a page of more pixels than this runs its pages one at a time: one such page already peaks at
+    1.6-1.8 GB (README #17, round 5: 7100x10590 and 6000x9000), two at once would pass the 2 GB bound."""
+
+
 class Settings(Options):
+    run: RunConfig = RunConfig()
     ingest: IngestConfig = IngestConfig()
     existing: ExistingOcrConfig = ExistingOcrConfig()
     preprocess: PreprocessConfig = PreprocessConfig()
