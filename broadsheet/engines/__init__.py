@@ -67,7 +67,9 @@ def _ocr_engine(config: OcrEngineConfig, engine_set: int) -> OcrEngine:
     if isinstance(config, ScriptRoutingConfig):
         from broadsheet.engines.routing import build_router
 
-        return build_router(ocr_engine(config.default), lambda: ocr_engine(config.blackletter))
+        checker = config.blackletter.model_copy(update={"languages": config.check_languages}) \
+            if config.check_languages else config.blackletter
+        return build_router(ocr_engine(config.default), lambda: (ocr_engine(config.blackletter), ocr_engine(checker)))
     raise ValueError(f"unknown OCR engine {config!r}")
 
 
