@@ -406,9 +406,10 @@ class ScriptRoutingConfig(Options):
     best fixed choice per region, and no rule that chooses per region did better)."""
     check_languages: str = "Fraktur"
     """Tesseract models the script check reads a page's sample with, for long s (engines/routing.py); empty: the
-    blackletter engine's own. The Fraktur script model alone reads the same long s as Fraktur+frk (on the 0.3 MP
-    samples of 21 real and generated pages: the same decision on every one, README #17 round 7) at about 0.6 of its
-    CPU: frk beside it is a second recognition of every line, worth it for the page's text, not for the count."""
+    blackletter engine's own. The Fraktur script model alone counts about as many long s as Fraktur+frk (the
+    routing samples of 28 real and generated pages, 21 of them counted: the same decision on every one, README #17
+    round 7, `python -m benchmarks.speed_levers script-check`) at 0.58 of its CPU: frk beside it is a second
+    recognition of every line, worth it for the page's text, not for the count."""
 
 
 OcrEngineConfig = Annotated[RapidOcrConfig | PaddleOcrConfig | TesseractConfig | ScriptRoutingConfig,
