@@ -596,9 +596,10 @@ class RunConfig(Options):
     """Pages of an issue processed at once when it runs without Prefect, each worker thread with engines of its own
     (broadsheet.engines.engine_set). One page at a time kept 1.36 of 2 cores busy (the OCR engine's own threads
     leave gaps, the stages around it run on one core); 1: one after another, as before (README #17, round 7)."""
-    parallel_page_pixels: int = Field(20_000_000, ge=0)
-    """An issue with a page of more pixels than this runs its pages one at a time: one such page already peaks at
-    1.6-1.8 GB (README #17, round 5: 7100x10590 and 6000x9000), two at once would pass the 2 GB bound."""
+    parallel_page_pixels: int = Field(12_000_000, ge=0)
+    """An issue with a page of more pixels than this runs its pages one at a time: two A4 pages at 300 dpi (8.7 MP)
+    at once peaked at 2.8 GB (README #17, round 7), and one 7100x10590 or 6000x9000 page alone at 1.6-1.8 GB (round
+    5); A3 at 300 dpi (17 MP) runs alone."""
 
 
 class Settings(Options):
