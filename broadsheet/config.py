@@ -407,8 +407,8 @@ class ScriptRoutingConfig(Options):
     check_languages: str = "Fraktur"
     """Tesseract models the script check reads a page's sample with, for long s (engines/routing.py); empty: the
     blackletter engine's own. The Fraktur script model alone counts about as many long s as Fraktur+frk (the
-    routing samples of 28 real and generated pages, 21 of them counted: the same decision on every one, README #17
-    round 7, `python -m benchmarks.speed_levers script-check`) at 0.58 of its CPU: frk beside it is a second
+    routing samples of 25 real and generated pages, 20 of them counted: the same decision on every one, README #17
+    round 7, `python -m benchmarks.speed_levers script-check`) at 0.56 of its CPU: frk beside it is a second
     recognition of every line, worth it for the page's text, not for the count."""
 
 
