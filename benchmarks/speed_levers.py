@@ -8,6 +8,7 @@ and the load average before and after each section, because the 2-core machines 
     python -m benchmarks.speed_levers issue      # an 8-page A4 300-dpi issue: pages/min, body CER, cached re-run
     python -m benchmarks.speed_levers memory     # peak RSS on a 7100x10590 bitonal page and a 6000x9000 colour page
     python -m benchmarks.speed_levers dask       # the 8-page issue on a Dask LocalCluster of 1 and of 2 workers
+    python -m benchmarks.speed_levers script-check  # the script check's long s counted by Fraktur+frk and by Fraktur
     python -m benchmarks.speed_levers all
 
 Results: benchmarks/results/speed_levers.json (each section replaced as it is measured).
@@ -343,6 +344,52 @@ def dask(folder: Path) -> dict[str, Any]:
     return rows
 
 
+def script_check(folder: Path) -> dict[str, Any]:
+    """The script decision on every real page at hand and the 8 generated issue pages (routing.detect_script on each
+    page's routing sample), its long s counted by the blackletter engine's models (Fraktur+frk, before) and by
+    `ScriptRoutingConfig.check_languages` (after): the same decision, and the Tesseract CPU of the count."""
+    import resource
+
+    import numpy as np
+    from PIL import Image
+
+    from broadsheet.config import ScriptRoutingConfig
+    from broadsheet.engines import ocr_engine
+    from broadsheet.engines.routing import detect_script, sample_tile
+    from broadsheet.engines.tesseract import TesseractEngine
+
+    config = ScriptRoutingConfig()
+    default = ocr_engine(config.default)
+    counters = {"before": TesseractEngine(config.blackletter),
+                "after": TesseractEngine(config.blackletter.model_copy(update={"languages": config.check_languages}))}
+    issue = folder / ISSUE_NAME if (folder / ISSUE_NAME).is_dir() else make_issue(folder)
+    real = SHARED / "real"
+    pages = [*sorted((real / "kant_aufklaerung_1784" / "data" / "OCR-D-IMG").glob("*.tif")),
+             *sorted((real / "nzz_black_letter_gt" / "img").glob("*.tif")),
+             *sorted((real / "gbn_german_brazilian_newspapers_part2" / "GT-PAGE").glob("*.png")),
+             *sorted((real / "topaz_times_1944" / "pages" / "images").glob("*.tif")), *sorted(issue.glob("*.jpg"))]
+    Image.MAX_IMAGE_PIXELS = None
+    rows = []
+    for path in pages:
+        with Image.open(path) as image:
+            sample = sample_tile(np.asarray(image.convert("L")))
+        row: dict[str, Any] = {"page": path.name}
+        for name, counter in counters.items():
+            used = resource.getrusage(resource.RUSAGE_CHILDREN)
+            decision = detect_script(sample, default, counter)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            row[name] = {"script": decision.script, "long_s_share": decision.long_s_share and round(
+                decision.long_s_share, 4), "tesseract_cpu_s": round(after.ru_utime + after.ru_stime - used.ru_utime
+                                                                    - used.ru_stime, 2)}
+        rows.append(row)
+    checked = [r for r in rows if r["before"]["long_s_share"] is not None]
+    return {"pages": len(rows), "pages_checked": len(checked), "languages": [config.blackletter.languages,
+                                                                            config.check_languages],
+            "same_decision": sum(r["before"]["script"] == r["after"]["script"] for r in rows),
+            "tesseract_cpu_s": {name: round(sum(r[name]["tesseract_cpu_s"] for r in checked), 2)
+                                for name in counters}, "rows": rows, "load_after": load()}
+
+
 def save(section: str, result: dict[str, Any]) -> None:
     report = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
@@ -354,7 +401,8 @@ def save(section: str, result: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("section", nargs="?", choices=("startup", "levers", "issue", "memory", "dask", "all"))
+    parser.add_argument("section", nargs="?",
+                        choices=("startup", "levers", "issue", "memory", "dask", "script-check", "all"))
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--baseline-out", type=Path, help="a run of the same 8 pages by the code before (for CER)")
@@ -375,6 +423,8 @@ def main() -> None:
             save(section, issue_run(work, args.baseline_out))
         elif section == "memory":
             save(section, memory())
+        elif section == "script-check":
+            save(section, script_check(work))
         elif section == "dask":
             from prefect.testing.utilities import prefect_test_harness
 

@@ -421,6 +421,12 @@ class ScriptRoutingConfig(Options):
     """Fraktur and other blackletter: Tesseract's Fraktur script model with its German Fraktur model beside it
     (Debian's tesseract-ocr-script-frak and tesseract-ocr-frk); measured in README, sections OCR engines and #20 (the
     best fixed choice per region, and no rule that chooses per region did better)."""
+    check_languages: str = "Fraktur"
+    """Tesseract models the script check reads a page's sample with, for long s (engines/routing.py); empty: the
+    blackletter engine's own. The Fraktur script model alone counts about as many long s as Fraktur+frk (the
+    routing samples of 25 real and generated pages, 20 of them counted: the same decision on every one, README #17
+    round 7, `python -m benchmarks.speed_levers script-check`) at 0.56 of its CPU: frk beside it is a second
+    recognition of every line, worth it for the page's text, not for the count."""
 
 
 OcrEngineConfig = Annotated[RapidOcrConfig | PaddleOcrConfig | TesseractConfig | ScriptRoutingConfig,
@@ -599,7 +605,22 @@ class ReviewConfig(Options):
     """... as is an address with this many, whatever user names it tries."""
 
 
+class RunConfig(Options):
+    """How a run schedules its pages: it changes when a page is processed, never what comes of it (not in the page
+    cache key, see broadsheet.run.batch.page_cache_key)."""
+
+    page_workers: int = Field(2, ge=1)
+    """Pages of an issue processed at once when it runs without Prefect, each worker thread with engines of its own
+    (broadsheet.engines.engine_set). One page at a time kept 1.36 of 2 cores busy (the OCR engine's own threads
+    leave gaps, the stages around it run on one core); 1: one after another, as before (README #17, round 7)."""
+    parallel_page_pixels: int = Field(12_000_000, ge=0)
+    """An issue with a page of more pixels than this runs its pages one at a time: two A4 pages at 300 dpi (8.7 MP)
+    at once peaked at 2.8 GB (README #17, round 7), and one 7100x10590 or 6000x9000 page alone at 1.6-1.8 GB (round
+    5); A3 at 300 dpi (17 MP) runs alone."""
+
+
 class Settings(Options):
+    run: RunConfig = RunConfig()
     ingest: IngestConfig = IngestConfig()
     existing: ExistingOcrConfig = ExistingOcrConfig()
     preprocess: PreprocessConfig = PreprocessConfig()

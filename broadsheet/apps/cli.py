@@ -140,8 +140,10 @@ def _parser() -> argparse.ArgumentParser:
                           "unit and the manifest says so")
     run.add_argument("--jobs", "-j", type=int, metavar="N",
                      help="existing OCR: pages digitised at once, one process each (default: one per core; pages "
-                          "with their image run one at a time). Scans always run a page at a time: its OCR uses "
-                          "every core")
+                          "with their image run one at a time)")
+    run.add_argument("--page-workers", type=int, metavar="N",
+                     help="scans: pages of an issue processed at once when it runs without Prefect, each worker "
+                          "with engines of its own (default 2; issues with a page over 12 MP: 1)")
     run.add_argument("--prefect", choices=("auto", "always", "never"), default="auto",
                      help="auto (default): with a Prefect server configured (PREFECT_API_URL in the environment "
                           "or the active Prefect profile) or --dask, Prefect runs the issue, its start-up overlapped "
@@ -325,6 +327,8 @@ def command_run(args: argparse.Namespace) -> int:
         raise CliError("--dpi must be positive", EXIT_USAGE)
     if args.jobs is not None and args.jobs < 1:
         raise CliError("--jobs must be at least 1", EXIT_USAGE)
+    if args.page_workers is not None and args.page_workers < 1:
+        raise CliError("--page-workers must be at least 1", EXIT_USAGE)
     batches = [path for path in args.inputs if batch_file(path)]
     if batches:
         if len(batches) < len(args.inputs):
@@ -341,6 +345,9 @@ def command_run(args: argparse.Namespace) -> int:
     if any(is_existing_ocr(s) for s in sources):
         return _run_existing(sources, args)
     settings = _settings(args, load_engine=False)
+    if args.page_workers is not None:
+        run = settings.run.model_copy(update={"page_workers": args.page_workers})
+        settings = settings.model_copy(update={"run": run})
     issues = _issues(args.inputs, settings)
     from broadsheet.run.issue import surely_uncached
 

@@ -165,9 +165,12 @@ class ScriptRouter:
     the default engine: routing is a per-page decision, and PP-OCR is the fast reader.
     """
 
-    def __init__(self, default: OcrEngine, blackletter: OcrEngine | None, unavailable: str | None = None) -> None:
+    def __init__(self, default: OcrEngine, blackletter: OcrEngine | None, unavailable: str | None = None,
+                 checker: OcrEngine | None = None) -> None:
         self.default = default
         self.blackletter = blackletter
+        self.checker = checker or blackletter
+        """What reads the sample for long s: the blackletter engine, or a cheaper one that counts them alike."""
         self.unavailable = unavailable
         """Why the blackletter engine could not be built; pages then stay with the default engine, flagged."""
         self.name = default.name
@@ -187,7 +190,7 @@ class ScriptRouter:
 
     def release_memory(self) -> None:
         """Both engines hand back what they keep between reads (see base.release_memory)."""
-        for engine in (self.default, self.blackletter):
+        for engine in (self.default, self.blackletter, self.checker):
             release_memory(engine)
 
     @property
@@ -203,20 +206,24 @@ class ScriptRouter:
         return self.default if engine is self.blackletter else self.blackletter
 
     def route(self, image: np.ndarray) -> tuple[OcrEngine, ScriptDecision]:
-        decision = detect_script(sample_tile(image), self.default, self.blackletter)
+        decision = detect_script(sample_tile(image), self.default, self.checker)
         if decision.script == Script.fraktur and self.blackletter is not None:
             return self.blackletter, decision
         return self.default, decision
 
 
 def build_router(default: OcrEngine, blackletter_factory: object) -> ScriptRouter:
-    """A router whose missing blackletter engine degrades to the default engine instead of stopping a batch."""
+    """A router whose missing blackletter engine degrades to the default engine instead of stopping a batch.
+
+    The factory gives the blackletter engine, or it and the engine that reads the script check's sample for long s
+    (ScriptRoutingConfig.check_languages)."""
     try:
-        blackletter = blackletter_factory()  # type: ignore[operator]
+        built = blackletter_factory()  # type: ignore[operator]
     except EngineUnavailableError as exc:
         log.warning("script routing without a blackletter engine: %s", exc)
         return ScriptRouter(default, None, str(exc))
-    return ScriptRouter(default, blackletter)
+    blackletter, checker = built if isinstance(built, tuple) else (built, built)
+    return ScriptRouter(default, blackletter, checker=checker)
 
 
 def route_page(engine: OcrEngine, page: Page, step: ProcessingStep, image: np.ndarray) -> OcrEngine:
@@ -231,6 +238,8 @@ def route_page(engine: OcrEngine, page: Page, step: ProcessingStep, image: np.nd
     chosen, decision = engine.route(image)
     step.software, step.version = chosen.name, chosen.version
     step.settings.update({"routing": "script", **decision.settings(), "model": chosen.model})
+    if decision.long_s_share is not None and engine.checker is not None:
+        step.settings["script_check_model"] = engine.checker.model  # what counted the long s
     if decision.timed_out:
         page.flags.append(Flag(code="ocr-timeout", reason=f"script check: {decision.timed_out}; page read by "
                                f"{chosen.model}"))

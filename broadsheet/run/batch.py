@@ -74,12 +74,12 @@ def code_fingerprint() -> str:
 
 
 def page_cache_key(page: Page, settings: Settings) -> str:
-    """What decides a processed page: its bytes, frame and id, the code, and every setting but output's and the
-    review app's.
+    """What decides a processed page: its bytes, frame and id, the code, and every setting but output's, the
+    review app's and how the run schedules its pages (`run`).
 
     The id is in the key because every region, line and word id is derived from it.
     """
-    relevant = settings.model_dump(mode="json", exclude={"output", "review"})
+    relevant = settings.model_dump(mode="json", exclude={"output", "review", "run"})
     payload = json.dumps({"sha256": page.sha256, "frame": page.frame, "id": page.id, "code": code_fingerprint(),
                           "settings": relevant}, sort_keys=True)
     return f"page-{hashlib.sha256(payload.encode()).hexdigest()}"

@@ -12,9 +12,11 @@ This module imports no Prefect: a run that needs none never pays for its import.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -22,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
 
 from broadsheet.atomic import exclusive_folder, remove_partial_files, write_bytes_atomic
-from broadsheet.config import Settings
+from broadsheet.config import RunConfig, Settings
+from broadsheet.engines import use_engine_set
 from broadsheet.ingest.issue import Issue, ingest_issue
 from broadsheet.model.issue import Issue as IssueModel
 from broadsheet.model.page import Flag, Page, PageStatus, Severity
@@ -157,8 +160,17 @@ def _attempt(call: Callable[[], T]) -> tuple[T | None, BaseException | None]:
         return None, exc
 
 
+def page_workers(pages: Sequence[Page], config: RunConfig) -> int:
+    """How many of these pages to process at once: `page_workers`, none idle, and one at a time where a page is
+    larger than `parallel_page_pixels` (memory)."""
+    if any(page.width * page.height > config.parallel_page_pixels for page in pages):
+        return 1
+    return max(1, min(config.page_workers, len(pages)))
+
+
 class InlineTasks:
-    """The tasks called in this process, one after another, with the flow's retry rule: no Prefect API.
+    """The tasks called in this process, with the flow's retry rule: no Prefect API. Pages are processed
+    `page_workers` at a time, each worker thread with its own engines; the rest one after another.
 
     `ingested`: the issue's pages as `cached_issue` ingested them, so that a re-run reads each page file once."""
 
@@ -172,8 +184,22 @@ class InlineTasks:
 
     def process(self, pages: Sequence[Page], settings: Settings,
                 out: Path) -> Iterator[tuple[Page, tuple[Page, bool] | None, BaseException | None]]:
-        for page in pages:
-            yield (page, *_attempt(lambda page=page: process_cached(page, settings, out)))  # type: ignore[misc]
+        workers = page_workers(pages, settings.run)
+        if workers == 1:
+            for page in pages:
+                yield (page, *_attempt(lambda page=page: process_cached(page, settings, out)))  # type: ignore[misc]
+            return
+        # The first worker uses the engines this process built already (their models compiled early, see the CLI).
+        sets = itertools.count()
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="page", initializer=lambda: use_engine_set(next(sets)))
+        try:
+            futures = {pool.submit(_attempt, lambda page=page: process_cached(page, settings, out)): page
+                       for page in pages}
+            for future in as_completed(futures):
+                yield (futures[future], *future.result())
+        finally:
+            # A run that stops (a full disk) starts no further page; those under way finish.
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def write(self, pages: Sequence[Page], out: Path, settings: Settings,
               issues: Sequence[IssueModel]) -> list[tuple[Written | None, BaseException | None]]:

@@ -86,13 +86,13 @@ def test_missing_paddleocr_names_the_package(monkeypatch: pytest.MonkeyPatch) ->
 def test_cli_accepts_paddleocr_and_maps_a_missing_engine_to_exit_5(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from broadsheet.apps import cli
-    from broadsheet.engines import ocr_engine
+    from broadsheet.engines import forget_ocr_engines
 
-    ocr_engine.cache_clear()
+    forget_ocr_engines()
     monkeypatch.setitem(sys.modules, "paddleocr", None)
     try:
         code = cli.main(["run", str(BUNDLED / "en_two_articles.jpg"), "--out", str(tmp_path), "--engine", "paddleocr"])
     finally:
-        ocr_engine.cache_clear()
+        forget_ocr_engines()
     assert code == cli.EXIT_MISSING_DEPENDENCY
     assert "paddleocr" in capsys.readouterr().err

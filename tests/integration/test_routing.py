@@ -68,6 +68,8 @@ def test_fraktur_is_detected_read_by_tesseract_fraktur_and_recorded(
     assert engine.name == step.software == "tesseract" and engine.model == "tesseract-Fraktur+frk"
     assert step.settings["script"] == "fraktur" and step.settings["model"] == "tesseract-Fraktur+frk"
     assert step.settings["routing"] == "script" and float(step.settings["script_long_s_share"] or 0) >= 0.01
+    # The long s were counted by the Fraktur script model alone (check_languages), the page read by both models.
+    assert step.settings["script_check_model"] == "tesseract-Fraktur" and router.checker is not router.blackletter
     lines = sorted(engine.read(image), key=lambda line: line.quad[0][1])
     assert cer(normalise("".join(line.text for line in lines), False), normalise(truth, False)) <= 0.08
     for line in lines:
@@ -117,8 +119,10 @@ def test_a_missing_fraktur_model_names_the_debian_package(tmp_path: Path, monkey
 
 def test_a_missing_blackletter_model_falls_back_with_a_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TESSDATA_PREFIX", str(_tessdata_without_fraktur(tmp_path / "tessdata")))
-    # A configuration of its own: ocr_engine caches engines by configuration, and the default one is built.
-    router = ocr_engine(ScriptRoutingConfig(blackletter=TesseractConfig(languages="Fraktur", heavy_noise_removal=True)))
+    # A configuration of its own: ocr_engine caches engines by configuration, and the default one (with its script
+    # check's Fraktur engine) is built.
+    router = ocr_engine(ScriptRoutingConfig(blackletter=TesseractConfig(languages="Fraktur", heavy_noise_removal=True,
+                                                                        processes=1)))
     assert isinstance(router, ScriptRouter) and router.blackletter is None
     assert router.other_engine(router.default) is None
     page = Page(id="p", source="en.jpg", sha256="0" * 64, width=10, height=10)
