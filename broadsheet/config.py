@@ -449,6 +449,12 @@ class VerticalBlocksConfig(Options):
     block's columns: they join it."""
     absorbed_columns: int = Field(2, ge=0)
     """...when it has at most this many columns."""
+    margin_run: float = Field(0.6, ge=0, le=1)
+    """Columns lying in one row, one after another along it, at the outer edge of the page's text (a margin note or
+    the ad rates down a page's edge, set in spaced pieces) are one column of their own when together they run this
+    share of the text's length; it stacks with no block (else it heads the stories beside it)."""
+    margin_beyond: float = Field(0.1, ge=0, le=1)
+    """...and other columns lying beyond that row (nearer the page's edge) cover at most this share of its run."""
     across_ratio: float = Field(1.5, ge=1)
     """A line of two or more characters this many times taller than wide in the working frame runs across the
     page (a horizontal headline or advertisement on a vertical page): built into blocks of its own."""
