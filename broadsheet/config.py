@@ -439,6 +439,10 @@ class VerticalBlocksConfig(Options):
     column_gap: float = Field(0.5, ge=0)
     """The next column of a block lies at most this many characters below the last (body columns are set with
     a gap of a fraction of a character: a wider one parts two stories)."""
+    ruled_gap: float = Field(0.0)
+    """A rule between two columns ends the block, unless the columns lie closer than this many characters (their
+    boxes touch or overlap): a block ruled between every column (晶報's serial novel), not a story's end, which
+    leaves white space either side of its rule."""
     run_overlap: float = Field(0.5, ge=0, le=1)
     """...shares this share of the shorter of its run and the block's..."""
     start_tolerance: float = Field(2.5, ge=0)

@@ -186,7 +186,7 @@ def _continues(block: _Block, column: _Column, rules: Sequence[Box], config: Ver
             or abs(column.size - size) > config.block_size_tolerance * max(column.size, size) \
             or run < config.run_overlap * min(box[2] - box[0], end - start) \
             or abs(box[0] - block.start) > config.start_tolerance * size \
-            or _rule_between(last, box, rules, along=False):
+            or (gap >= config.ruled_gap * size and _rule_between(last, box, rules, along=False)):
         return None
     return gap
 
