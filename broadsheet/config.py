@@ -462,6 +462,10 @@ class VerticalBlocksConfig(Options):
     column_gap: float = Field(0.5, ge=0)
     """The next column of a block lies at most this many characters below the last (body columns are set with
     a gap of a fraction of a character: a wider one parts two stories)."""
+    ruled_gap: float = Field(0.0)
+    """A rule between two columns ends the block, unless the columns lie closer than this many characters (their
+    boxes touch or overlap): a block ruled between every column (晶報's serial novel), not a story's end, which
+    leaves white space either side of its rule."""
     run_overlap: float = Field(0.5, ge=0, le=1)
     """...shares this share of the shorter of its run and the block's..."""
     start_tolerance: float = Field(2.5, ge=0)
@@ -472,6 +476,12 @@ class VerticalBlocksConfig(Options):
     block's columns: they join it."""
     absorbed_columns: int = Field(2, ge=0)
     """...when it has at most this many columns."""
+    margin_run: float = Field(0.6, ge=0, le=1)
+    """Columns lying in one row, one after another along it, at the outer edge of the page's text (a margin note or
+    the ad rates down a page's edge, set in spaced pieces) are one column of their own when together they run this
+    share of the text's length; it stacks with no block (else it heads the stories beside it)."""
+    margin_beyond: float = Field(0.1, ge=0, le=1)
+    """...and other columns lying beyond that row (nearer the page's edge) cover at most this share of its run."""
     across_ratio: float = Field(1.5, ge=1)
     """A line of two or more characters this many times taller than wide in the working frame runs across the
     page (a horizontal headline or advertisement on a vertical page): built into blocks of its own."""

@@ -97,6 +97,9 @@ class Placement:
         # A head's block: the head and the kickers, decks and bylines set with it, decided first.
         self.head_block: dict[str, Polygon] = dict(heads)
         self.placed = [geometry.boxes[r.id] for r in page.regions if r.type != RegionType.separator]
+        # A vertical page seen turned: a block right of a head (in a tier below it on the page) is no column of a head
+        # set over fewer columns than its story; a story wrapping into the tier below goes on in reading order.
+        self.vertical = page.writing_mode == "vertical-rl"
 
     def attach(self, region: Region) -> str | None:
         """The head a kicker, byline or dateline is set with: the nearest above or below over its columns."""
@@ -150,7 +153,8 @@ class Placement:
                 if head.bounds[3] <= box.bounds[1] + self.config.head_overlaps_block * box.height \
                         and not self._rule_between(head_id, box):
                     above.append((-head.bounds[3], head_id))
-            elif self._beside(box, head_id) and not self._rule_between(head_id, box, beside=True) \
+            elif not self.vertical and self._beside(box, head_id) \
+                    and not self._rule_between(head_id, box, beside=True) \
                     and not self._story_closed(head_id):
                 # Of the heads level with it, the nearest on its left: its story's columns run on rightwards.
                 beside.append((box.bounds[0] - head.bounds[2], abs(box.bounds[1] - head.bounds[1]), head_id))

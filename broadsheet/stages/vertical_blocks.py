@@ -40,6 +40,8 @@ class _Column:
     """One printed column (in the working frame: a row), its pieces left to right."""
 
     pieces: list[tuple[Box, EngineLine]] = field(default_factory=list)
+    margin: bool = False
+    """A note down the page's edge (`_margin_rows`): a block of its own."""
 
     @property
     def box(self) -> Box:
@@ -124,11 +126,56 @@ def _columns(lines: Sequence[tuple[Box, EngineLine]], rules: Sequence[Box],
     return columns
 
 
+def _same_row(a: _Column, b: _Column, config: VerticalBlocksConfig) -> bool:
+    """Two columns one after another along one row, in one size (pieces of a line set with wide spaces)."""
+    ra, rb = a.box, b.box
+    return span_overlap(ra[1], ra[3], rb[1], rb[3]) >= config.join_overlap * min(ra[3] - ra[1], rb[3] - rb[1]) \
+        and span_overlap(ra[0], ra[2], rb[0], rb[2]) <= 0 \
+        and abs(a.size - b.size) <= config.size_tolerance * max(a.size, b.size)
+
+
+def _margin_rows(columns: list[_Column], config: VerticalBlocksConfig) -> list[_Column]:
+    """Columns lying in one row at the outer edge of the page's text and running most of its length, one after
+    another, are one margin column (晶報: the ad rates down a page's right edge, "廣告刊例：…每日每方二十元…",
+    spaced out in pieces the gap test keeps apart; each piece, set larger than the body, headed the story beside
+    it). Other columns lying beyond the row (nearer the edge) may cover only a little of its run."""
+    if not columns:
+        return columns
+    boxes = [c.box for c in columns]
+    length = max(b[2] for b in boxes) - min(b[0] for b in boxes)
+    rows: list[list[_Column]] = []
+    for column in sorted(columns, key=lambda c: c.box[0]):
+        row = next((r for r in rows if all(_same_row(c, column, config) for c in r)), None)
+        if row is None:
+            rows.append([column])
+        else:
+            row.append(column)
+    merged: set[int] = set()
+    out: list[_Column] = []
+    for row in rows:
+        if len(row) < 2:
+            continue
+        x0, y0 = min(c.box[0] for c in row), min(c.box[1] for c in row)
+        x1, y1 = max(c.box[2] for c in row), max(c.box[3] for c in row)
+        if x1 - x0 < config.margin_run * length:
+            continue
+        members = {id(c) for c in row}
+        others = [c.box for c in columns if id(c) not in members]
+        for beyond in ([b for b in others if b[3] <= y0], [b for b in others if b[1] >= y1]):
+            covered = sum(max(0.0, span_overlap(b[0], b[2], x0, x1)) for b in beyond)
+            if covered <= config.margin_beyond * (x1 - x0):
+                out.append(_Column(sorted((p for c in row for p in c.pieces), key=lambda item: item[0][0]),
+                                   margin=True))
+                merged |= members
+                break
+    return [c for c in columns if id(c) not in merged] + out
+
+
 def _continues(block: _Block, column: _Column, rules: Sequence[Box], config: VerticalBlocksConfig,
                display: float) -> float | None:
     """How far below the block's last column this one lies, when it continues the block; else None. Columns in
     display type (`display` and larger) and in text type never share a block."""
-    if (column.size >= display) != (block.columns[0].size >= display):
+    if (column.size >= display) != (block.columns[0].size >= display) or column.margin or block.columns[0].margin:
         return None
     last = block.columns[-1].box
     box, size = column.box, block.size
@@ -139,7 +186,7 @@ def _continues(block: _Block, column: _Column, rules: Sequence[Box], config: Ver
             or abs(column.size - size) > config.block_size_tolerance * max(column.size, size) \
             or run < config.run_overlap * min(box[2] - box[0], end - start) \
             or abs(box[0] - block.start) > config.start_tolerance * size \
-            or _rule_between(last, box, rules, along=False):
+            or (gap >= config.ruled_gap * size and _rule_between(last, box, rules, along=False)):
         return None
     return gap
 
@@ -179,6 +226,7 @@ def _absorbed(blocks: list[_Block], config: VerticalBlocksConfig) -> list[_Block
     kept: list[_Block] = []
     for block in sorted(blocks, key=lambda b: -sum(len(c.pieces) for c in b.columns)):
         host = next((k for k in kept if len(block.columns) <= config.absorbed_columns
+                     and not block.columns[0].margin and not k.columns[0].margin
                      and _inside(box(block), box(k)) >= config.inside_share
                      and abs(k.size - block.size) <= config.block_size_tolerance * max(k.size, block.size)), None)
         if host is None:
@@ -226,7 +274,7 @@ def vertical_blocks(lines: Sequence[EngineLine], rules: Sequence[Polygon],
         box = Polygon.from_points(line.quad).bounds
         (across if runs_across(box, line.text, config) else down).append((box, line))
     rule_boxes = [r.bounds for r in rules]
-    built = _absorbed(_blocks(_columns(down, rule_boxes, config), rule_boxes, config), config)
+    built = _absorbed(_blocks(_margin_rows(_columns(down, rule_boxes, config), config), rule_boxes, config), config)
     blocks = [[_joined(c) for c in b.columns] for b in built]
     # Lines across the page are the same problem turned: their pieces run down the working frame, their lines
     # stack along it. Their order inside a block is kept as a horizontal block's would be (left to right).

@@ -5,10 +5,11 @@ Pages are drawn in printed (source) pixels, columns standing; the stages see the
 
 from __future__ import annotations
 
-from broadsheet.config import TypingConfig, VerticalBlocksConfig
+from broadsheet.config import ArticlesConfig, TypingConfig, VerticalBlocksConfig
 from broadsheet.engines.base import EngineLine
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import Line, Page, PreprocessTransform, Region, RegionType
+from broadsheet.stages.articles import segment
 from broadsheet.stages.ocr import assign_lines, turned_lines
 from broadsheet.stages.orientation import VERTICAL_TURNS, turned
 from broadsheet.stages.typing.vertical import vertical_types
@@ -109,3 +110,68 @@ def test_heads_by_contrast_on_a_vertical_page() -> None:
     # A horizontal page is left as it is.
     flat = page.model_copy(update={"writing_mode": "horizontal-tb"})
     assert [r.type for r in vertical_types(flat, BODY, TypingConfig())] == [r.type for r in page.regions]
+
+
+def _blocks_of(columns: list[EngineLine], rules: list[Region], config: VerticalBlocksConfig) -> list[list[str]]:
+    page = _page()
+    page.regions = list(rules)
+    lines = turned_lines(columns, WIDTH, HEIGHT)
+    return _texts([r for r in assign_lines(page, lines, "rapidocr", config) if r.lines])
+
+
+def _margin_page() -> list[EngineLine]:
+    """Round 7: down the page's right edge, a note in display type set in three pieces far apart (晶報's ad rates),
+    beside a story of five body columns."""
+    columns = [_column(940, 60, 200, "廣告刊例", width=40), _column(940, 300, 460, "每日每方", width=40),
+               _column(940, 560, 740, "長行計高", width=40)]
+    columns += [_column(820 - 40 * k, 20, 780, f"文{k}") for k in range(5)]
+    return columns
+
+
+def test_a_margin_note_in_spaced_pieces_is_one_column() -> None:
+    texts = _blocks_of(_margin_page(), [], VerticalBlocksConfig())
+    assert ["廣告刊例每日每方長行計高"] in texts
+    assert [f"文{k}" for k in range(5)] in texts
+
+
+def test_spaced_pieces_short_of_the_margin_run_stay_apart() -> None:
+    texts = _blocks_of(_margin_page(), [], VerticalBlocksConfig(margin_run=0.95))  # it runs 680 of 760 px
+    assert ["廣告刊例"] in texts and ["每日每方"] in texts
+
+
+def test_a_margin_row_with_text_beyond_it_is_no_margin() -> None:
+    beyond = [_column(985, 100, 700, "更外", width=10)]
+    texts = _blocks_of(_margin_page() + beyond, [], VerticalBlocksConfig())
+    assert ["廣告刊例每日每方長行計高"] not in texts
+
+
+def test_columns_ruled_one_from_the_next_but_touching_are_one_block() -> None:
+    """A serial set with a rule between every column (晶報's 新上海春秋): the boxes touch, the rules end nothing; a
+    rule with white space either side does end the block."""
+    touching = [_column(820 - 40 * k, 100, 380, f"說{k}", width=44) for k in range(4)]
+    rules = [_rule(818 - 40 * k, 100, 380) for k in range(3)]
+    assert [f"說{k}" for k in range(4)] in _blocks_of(touching, rules, VerticalBlocksConfig())
+    apart = [_column(820 - 40 * k, 100, 380, f"說{k}", width=30) for k in range(4)]
+    assert [f"說{k}" for k in range(4)] not in _blocks_of(apart, rules, VerticalBlocksConfig())
+
+
+def test_a_block_in_the_tier_below_a_head_goes_on_in_reading_order() -> None:
+    """Round 7: a block at the right end of the tier below a head (in the turned frame: beside the head, level
+    with its top) is no column of a head set over fewer columns than its story on a vertical page: it continues
+    the story before it in reading order (one wrapping into that tier). A horizontal page keeps the rule."""
+    page = _page()
+    page.regions = [
+        _region("p-v-r1", RegionType.headline, 900, 100, 380, 40, ["甲標題"]),
+        _region("p-v-r2", RegionType.body, 850, 100, 380, BODY, ["甲文", "甲文", "甲文"]),
+        _region("p-v-r3", RegionType.headline, 600, 100, 380, 40, ["乙標題"]),
+        _region("p-v-r4", RegionType.body, 550, 100, 380, BODY, ["乙文", "乙文", "乙文"]),
+        _region("p-v-r5", RegionType.body, 900, 420, 700, BODY, ["下文", "下文", "下文"]),
+    ]
+    order = ["p-v-r1", "p-v-r2", "p-v-r3", "p-v-r4", "p-v-r5"]
+
+    def story_of_r5(p: Page) -> str | None:
+        articles, _, _ = segment(p, ArticlesConfig(), order)
+        return next(a.headline_region_id for a in articles if "p-v-r5" in a.region_ids)
+
+    assert story_of_r5(page) == "p-v-r3"
+    assert story_of_r5(page.model_copy(update={"writing_mode": "horizontal-tb"})) == "p-v-r1"
