@@ -81,6 +81,9 @@ class LayoutConfig(Options):
     """A horizontal rule running across this share of a text box's width cuts the box in two (layout.cut_at_rules)."""
     rule_cut_min_part: float = Field(0.008, ge=0)
     """...where each part is at least this share of the page's height (a rule at the box's edge cuts nothing)."""
+    rule_cut_table_overhang: float = Field(0.02, ge=0)
+    """A box the model called a table is cut only by a rule running this share of the page's width past both its
+    sides (its own row rules end at them)."""
 
 
 class TypingConfig(Options):

@@ -209,7 +209,7 @@ def cut_at_insets(boxes: list[LayoutBox]) -> list[LayoutBox]:
     return result
 
 
-def cut_at_rules(boxes: list[LayoutBox], rules: list[tuple[float, float, float, float]], page_height: int,
+def cut_at_rules(boxes: list[LayoutBox], rules: list[tuple[float, float, float, float]], page_size: tuple[int, int],
                  config: LayoutConfig) -> list[LayoutBox]:
     """A text box the model drew across a horizontal rule is the text above the rule and the text below it.
 
@@ -218,16 +218,21 @@ def cut_at_rules(boxes: list[LayoutBox], rules: list[tuple[float, float, float, 
     box gathers the end of one story and the kicker or first lines of the next into one region (a page-wide
     rule under a story's columns, a box's frame under an editor's note). A rule counts where it runs across
     `rule_cut_span` of the box's width; each part keeps `rule_cut_min_part` of the page's height, so a rule
-    grazing the box's edge cuts nothing.
+    grazing the box's edge cuts nothing. A box the model called a table is cut only by a rule running
+    `rule_cut_table_overhang` of the page's width past both its edges: a table's own row rules end at its sides,
+    a rule between stories runs on (the model boxes columns of running text as a "table" down the whole page).
     """
-    min_part = config.rule_cut_min_part * page_height
+    height, width = page_size
+    min_part, overhang = config.rule_cut_min_part * height, config.rule_cut_table_overhang * width
     result: list[LayoutBox] = []
     for box in boxes:
         parts = [box.box]
-        if box.label == "text":
+        if box.label in ("text", "table"):
             for rx0, ry0, rx1, ry1 in sorted(rules, key=lambda r: r[1]):
                 x0, y0, x1, y1 = parts[-1]
+                runs_past = rx0 <= x0 - overhang and rx1 >= x1 + overhang
                 if span_overlap(x0, x1, rx0, rx1) >= config.rule_cut_span * (x1 - x0) \
+                        and (box.label == "text" or runs_past) \
                         and ry0 - y0 >= min_part and y1 - ry1 >= min_part:
                     parts[-1:] = [(x0, y0, x1, ry0), (x0, ry1, x1, y1)]
         result += [LayoutBox(box.label, part, box.score) for part in parts]
@@ -257,7 +262,7 @@ class Layout:
                      # Straight edges inside a photo are not printed rules.
                      if not any(Polygon.from_box(*box).overlap_ratio(f) > 0.5 for f in figures)]
             boxes = cut_at_rules(cut_at_insets(boxes), [r.box for r in rules if r.label == "rule-horizontal"],
-                                 image.shape[0], self.config)
+                                 image.shape, self.config)
             boxes = split_at_column_gutters(image, boxes, [r.box for r in rules if r.label == "rule-vertical"])
             boxes += rules
             page.regions = [

@@ -136,9 +136,19 @@ def test_a_text_box_drawn_across_a_horizontal_rule_is_cut_at_the_rule() -> None:
     narrow = LayoutBox("text", (1000, 500, 1900, 1100), 0.9)  # a short rule under part of it only
     title = LayoutBox("title", (893, 2007, 1962, 2801), 0.9)  # a heading's own rule is typing's to weigh
     rules = [(907.0, 2530.0, 1985.0, 2560.0), (90.0, 1195.0, 710.0, 1210.0), (1000.0, 800.0, 1300.0, 805.0)]
-    parts = cut_at_rules([note_and_turn, grazed, narrow, title], rules, 3508, config)
+    parts = cut_at_rules([note_and_turn, grazed, narrow, title], rules, (3508, 2480), config)
     assert [p.box for p in parts] == [(893, 2007, 1962, 2530.0), (893, 2560.0, 1962, 2801), grazed.box, narrow.box,
                                       title.box]
+
+
+def test_a_table_box_is_cut_only_by_a_rule_running_past_both_its_sides() -> None:
+    """d004_zh of designed seed 5150: the model boxed a column of two stories as a "table" down the page, across the
+    page-wide rule under the first story; a real table's row rules end at its sides."""
+    column = LayoutBox("table", (857, 240, 1248, 3005), 0.9)
+    table = LayoutBox("table", (1300, 2000, 2300, 2600), 0.9)
+    rules = [(148.0, 1257.0, 2345.0, 1292.0), (1300.0, 2300.0, 2300.0, 2303.0)]
+    parts = cut_at_rules([column, table], rules, (3508, 2480), LayoutConfig())
+    assert [p.box for p in parts] == [(857, 240, 1248, 1257.0), (857, 1292.0, 1248, 3005), table.box]
 
 
 def _stacked_lines(region_number: int, x0: float, top: float, rows: list[tuple[str, float, float]]) -> list[Line]:
