@@ -307,9 +307,9 @@ def test_bad_files_are_quarantined_and_the_rest_of_the_issue_completes(
 
 
 def _engines_loaded() -> int:
-    from broadsheet.engines import ocr_engine
+    from broadsheet.engines import _ocr_engine  # every engine set's OCR engines built in this worker
 
-    return ocr_engine.cache_info().currsize
+    return _ocr_engine.cache_info().currsize
 
 
 @pytest.mark.slow
