@@ -215,14 +215,13 @@ class ScriptRouter:
 def build_router(default: OcrEngine, blackletter_factory: object) -> ScriptRouter:
     """A router whose missing blackletter engine degrades to the default engine instead of stopping a batch.
 
-    The factory gives the blackletter engine, or it and the engine that reads the script check's sample for long s
+    The factory gives the blackletter engine and the engine that reads the script check's sample for long s
     (ScriptRoutingConfig.check_languages)."""
     try:
-        built = blackletter_factory()  # type: ignore[operator]
+        blackletter, checker = blackletter_factory()  # type: ignore[operator]
     except EngineUnavailableError as exc:
         log.warning("script routing without a blackletter engine: %s", exc)
         return ScriptRouter(default, None, str(exc))
-    blackletter, checker = built if isinstance(built, tuple) else (built, built)
     return ScriptRouter(default, blackletter, checker=checker)
 
 

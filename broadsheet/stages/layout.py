@@ -224,11 +224,12 @@ def cut_at_rules(boxes: list[LayoutBox], rules: list[tuple[float, float, float, 
     """
     height, width = page_size
     min_part, overhang = config.rule_cut_min_part * height, config.rule_cut_table_overhang * width
+    top_down = sorted(rules, key=lambda r: r[1])
     result: list[LayoutBox] = []
     for box in boxes:
         parts = [box.box]
         if box.label in ("text", "table"):
-            for rx0, ry0, rx1, ry1 in sorted(rules, key=lambda r: r[1]):
+            for rx0, ry0, rx1, ry1 in top_down:
                 x0, y0, x1, y1 = parts[-1]
                 runs_past = rx0 <= x0 - overhang and rx1 >= x1 + overhang
                 if span_overlap(x0, x1, rx0, rx1) >= config.rule_cut_span * (x1 - x0) \

@@ -479,8 +479,7 @@ def in_rows(page: Page, lines: list[Line], config: TypingConfig) -> list[Line]:
     rows: list[list[tuple[Polygon, Line]]] = []
     for box, line in sorted(((upright(page, ln), ln) for ln in lines), key=lambda item: item[0].center[1]):
         last = rows[-1][-1][0] if rows else None
-        if last is not None and same_row(box, last) and horizontal_overlap(box, last) <= \
-                config.stacked_line_overlap * min(box.width, last.width):
+        if last is not None and _beside(box, last, config):
             rows[-1].append((box, line))
         else:
             rows.append([(box, line)])
