@@ -7,6 +7,7 @@ and the load average before and after each section, because the 2-core machines 
     python -m benchmarks.speed_levers levers     # each lever on its own, on two A4 pages and a Fraktur page
     python -m benchmarks.speed_levers issue      # an 8-page A4 300-dpi issue: pages/min, body CER, cached re-run
     python -m benchmarks.speed_levers memory     # peak RSS on a 7100x10590 bitonal page and a 6000x9000 colour page
+    python -m benchmarks.speed_levers admission [--before CHECKOUT]  # pages at once by memory: peak RSS and CPU
     python -m benchmarks.speed_levers dask       # the 8-page issue on a Dask LocalCluster of 1 and of 2 workers
     python -m benchmarks.speed_levers script-check  # the script check's long s counted by Fraktur+frk and by Fraktur
     python -m benchmarks.speed_levers all
@@ -50,11 +51,11 @@ def spread(values: list[float]) -> dict[str, float]:
 
 # ------------------------------------------------------------------------------------------- child processes
 
-def run_child(command: list[str], marker: str | None = None) -> dict[str, Any]:
+def run_child(command: list[str], marker: str | None = None, code: Path = ROOT) -> dict[str, Any]:
     """A fresh process: wall and CPU seconds (its own and its children's), peak RSS, and when `marker` first showed
-    in its output (seconds from the start)."""
+    in its output (seconds from the start). It runs in `code`, so that `python -m broadsheet` is that checkout's."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(command, cwd=code, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen: dict[str, float] = {}
     lines: list[str] = []
 
@@ -290,23 +291,34 @@ def issue_run(folder: Path, baseline_out: Path | None) -> dict[str, Any]:
     return result
 
 
-def memory() -> dict[str, Any]:
-    """Peak RSS of a whole `broadsheet run` on one very large page, in a fresh process each (default settings)."""
+def colour_page(folder: Path) -> Path:
+    """A 6000x9000 colour scan: a generated page in the paper's warm tone and the ink's, as a camera or colour
+    scanner sees a newsprint page."""
     from PIL import Image
 
     from samples.generator import generate_page, write_page
 
+    generated = generate_page("zh", "random", seed=9, width=6000, height=9000, dpi=400, degrade="light")
+    gray = write_page(generated, folder, "colour_6000x9000")
+    colour = folder / "colour_6000x9000.png"
+    with Image.open(gray) as im:
+        rgb = Image.merge("RGB", [im.convert("L").point(lambda v, k=k: int(v * k)) for k in (1.0, 0.93, 0.82)])
+        rgb.save(colour)
+    return colour
+
+
+def gbn_pages() -> list[Path]:
+    return sorted((SHARED / "real" / "gbn_german_brazilian_newspapers_part2" / "GT-PAGE").glob("*.png"))
+
+
+def memory() -> dict[str, Any]:
+    """Peak RSS of a whole `broadsheet run` on one very large page, in a fresh process each (default settings)."""
+    from PIL import Image
+
     rows: dict[str, Any] = {"load_before": load()}
     with tempfile.TemporaryDirectory(prefix="broadsheet-memory-") as folder:
-        generated = generate_page("zh", "random", seed=9, width=6000, height=9000, dpi=400, degrade="light")
-        gray = write_page(generated, folder, "colour_6000x9000")
-        colour = Path(folder) / "colour_6000x9000.png"
-        # A colour scan: the paper's warm tone and the ink's, as a camera or colour scanner sees a newsprint page.
-        with Image.open(gray) as im:
-            rgb = Image.merge("RGB", [im.convert("L").point(lambda v, k=k: int(v * k)) for k in (1.0, 0.93, 0.82)])
-            rgb.save(colour)
-        pages = {"colour 6000x9000": colour}
-        gbn = sorted((SHARED / "real" / "gbn_german_brazilian_newspapers_part2" / "GT-PAGE").glob("*.png"))
+        pages = {"colour 6000x9000": colour_page(Path(folder))}
+        gbn = gbn_pages()
         if gbn:
             with Image.open(gbn[0]) as im:
                 pages[f"bitonal {im.width}x{im.height} ({gbn[0].name})"] = gbn[0]
@@ -319,6 +331,39 @@ def memory() -> dict[str, Any]:
             rows[name] = {"peak_rss_mb": round(run["peak_rss_mb"]), "wall_s": round(run["wall"], 1),
                           "cpu_s": round(run["cpu"], 1)}
     rows["load_after"] = load()
+    return rows
+
+
+def admission(folder: Path, before: Path | None) -> dict[str, Any]:
+    """Which pages run at once under the memory admission rule (RunConfig.memory_budget_mb), and the peak RSS and CPU
+    of whole `broadsheet run`s (a fresh process each, default settings): two A4 pages (at once), an issue of two A4
+    pages and the 6000x9000 colour page (the A4 pages at once, the colour page alone), and an issue of two 7100x10590
+    bitonal GBN pages (one at a time). With `before`, a checkout of the code before, run on the same issues
+    interleaved (its 12 MP bound ran the mixed issue a page at a time)."""
+    import shutil
+
+    from samples.generator import generate_page, write_page
+
+    issues = {"two A4": folder / "two_a4", "two A4 + colour 6000x9000": folder / "mixed",
+              "two GBN 7100x10590": folder / "gbn"}
+    for name in ("two_a4", "mixed"):
+        for number in (1, 2):
+            write_page(generate_page("zh" if number % 2 else "en", "random", seed=100 + number, degrade="light"),
+                       folder / name, f"page_{number:02d}")
+    shutil.move(colour_page(folder), folder / "mixed" / "page_03.png")
+    (folder / "gbn").mkdir(exist_ok=True)
+    for path in gbn_pages()[:2]:
+        shutil.copy(path, folder / "gbn" / path.name)
+    codes = {"after": ROOT, **({"before": before} if before else {})}
+    rows: dict[str, Any] = {"load_before": load()}
+    for name, issue in issues.items():
+        for label, code in codes.items():
+            if label == "before" and name.startswith("two GBN"):
+                continue  # one page at a time under both rules
+            out = folder / "out" / f"{issue.name}-{label}"
+            run = run_child(broadsheet("run", str(issue), "--out", str(out), "--quiet"), code=code)
+            rows.setdefault(name, {})[label] = {"peak_rss_mb": round(run["peak_rss_mb"]), "cpu_s": round(run["cpu"], 1),
+                                                "wall_s": round(run["wall"], 1), "load": load()}
     return rows
 
 
@@ -402,10 +447,11 @@ def save(section: str, result: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("section", nargs="?",
-                        choices=("startup", "levers", "issue", "memory", "dask", "script-check", "all"))
+                        choices=("startup", "levers", "issue", "memory", "admission", "dask", "script-check", "all"))
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--baseline-out", type=Path, help="a run of the same 8 pages by the code before (for CER)")
+    parser.add_argument("--before", type=Path, help="admission: a checkout of the code before, run interleaved")
     parser.add_argument("--work", type=Path, help="folder for the issue and its outputs (default: a temporary one)")
     args = parser.parse_args()
     if args.child:
@@ -423,6 +469,8 @@ def main() -> None:
             save(section, issue_run(work, args.baseline_out))
         elif section == "memory":
             save(section, memory())
+        elif section == "admission":
+            save(section, admission(work, args.before))
         elif section == "script-check":
             save(section, script_check(work))
         elif section == "dask":

@@ -626,10 +626,20 @@ class RunConfig(Options):
     """Pages of an issue processed at once when it runs without Prefect, each worker thread with engines of its own
     (broadsheet.engines.engine_set). One page at a time kept 1.36 of 2 cores busy (the OCR engine's own threads
     leave gaps, the stages around it run on one core); 1: one after another, as before (README #17, round 7)."""
-    parallel_page_pixels: int = Field(12_000_000, ge=0)
-    """An issue with a page of more pixels than this runs its pages one at a time: two A4 pages at 300 dpi (8.7 MP)
-    at once peaked at 2.8 GB (README #17, round 7), and one 7100x10590 or 6000x9000 page alone at 1.6-1.8 GB (round
-    5); A3 at 300 dpi (17 MP) runs alone."""
+    memory_budget_mb: int = Field(2560, ge=0)
+    """A page starts beside the pages in flight only while the run's estimated peak memory with it (the three parts
+    below) stays within this many MB; a page with none in flight always starts, alone. The default runs two A4 pages
+    at 300 dpi at once (estimated 2399 MB, measured 2406) and a 6000x9000 or 7100x10590 page alone (with an A4 page
+    beside it: 2761 and 2931 MB estimated); 0: one page at a time (README #17, round 9)."""
+    process_memory_mb: float = Field(460, ge=0)
+    """The estimate's part for the process itself: the interpreter, its imports and one set of engines' models
+    (fitted, with the two parts below, to peak RSS measured on an A4 page alone, 1434 MB, two at once, 2406 MB,
+    and a 6000x9000 colour page alone, README #17 round 9) ..."""
+    page_memory_mb: float = Field(900, ge=0)
+    """... each page in flight, whatever its size: its worker's engines and the OCR runtime's buffers, which tiles
+    bound (OcrConfig.tile_width, tile_height) ..."""
+    page_memory_mb_per_mp: float = Field(8, ge=0)
+    """... and each megapixel of a page in flight: its images in every stage."""
 
 
 class Settings(Options):

@@ -143,7 +143,8 @@ def _parser() -> argparse.ArgumentParser:
                           "with their image run one at a time)")
     run.add_argument("--page-workers", type=int, metavar="N",
                      help="scans: pages of an issue processed at once when it runs without Prefect, each worker "
-                          "with engines of its own (default 2; issues with a page over 12 MP: 1)")
+                          "with engines of its own (default 2; a page starts beside others only while their estimated "
+                          "memory stays under RunConfig.memory_budget_mb: a large page runs alone)")
     run.add_argument("--prefect", choices=("auto", "always", "never"), default="auto",
                      help="auto (default): with a Prefect server configured (PREFECT_API_URL in the environment "
                           "or the active Prefect profile) or --dask, Prefect runs the issue, its start-up overlapped "

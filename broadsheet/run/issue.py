@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -160,17 +160,26 @@ def _attempt(call: Callable[[], T]) -> tuple[T | None, BaseException | None]:
         return None, exc
 
 
-def page_workers(pages: Sequence[Page], config: RunConfig) -> int:
-    """How many of these pages to process at once: `page_workers`, none idle, and one at a time where a page is
-    larger than `parallel_page_pixels` (memory)."""
-    if any(page.width * page.height > config.parallel_page_pixels for page in pages):
-        return 1
-    return max(1, min(config.page_workers, len(pages)))
+def page_memory_mb(page: Page, config: RunConfig) -> float:
+    """What a page in flight is estimated to add to the run's peak memory, from its pixels."""
+    return config.page_memory_mb + config.page_memory_mb_per_mp * page.width * page.height / 1e6
+
+
+def admitted(page: Page, in_flight: Sequence[Page], config: RunConfig) -> bool:
+    """Whether `page` may start beside the pages in flight: a worker is free and the run's estimated peak memory with
+    it stays within `memory_budget_mb`. With none in flight it always starts, alone if it must."""
+    if not in_flight:
+        return True
+    if len(in_flight) >= config.page_workers:
+        return False
+    estimate = config.process_memory_mb + sum(page_memory_mb(other, config) for other in (*in_flight, page))
+    return estimate <= config.memory_budget_mb
 
 
 class InlineTasks:
-    """The tasks called in this process, with the flow's retry rule: no Prefect API. Pages are processed
-    `page_workers` at a time, each worker thread with its own engines; the rest one after another.
+    """The tasks called in this process, with the flow's retry rule: no Prefect API. Pages are processed in their
+    order, up to `page_workers` at a time as memory admits them (`admitted`), each worker thread with its own
+    engines.
 
     `ingested`: the issue's pages as `cached_issue` ingested them, so that a re-run reads each page file once."""
 
@@ -184,7 +193,7 @@ class InlineTasks:
 
     def process(self, pages: Sequence[Page], settings: Settings,
                 out: Path) -> Iterator[tuple[Page, tuple[Page, bool] | None, BaseException | None]]:
-        workers = page_workers(pages, settings.run)
+        workers = max(1, min(settings.run.page_workers, len(pages)))
         if workers == 1:
             for page in pages:
                 yield (page, *_attempt(lambda page=page: process_cached(page, settings, out)))  # type: ignore[misc]
@@ -192,11 +201,17 @@ class InlineTasks:
         # The first worker uses the engines this process built already (their models compiled early, see the CLI).
         sets = itertools.count()
         pool = ThreadPoolExecutor(workers, thread_name_prefix="page", initializer=lambda: use_engine_set(next(sets)))
+        waiting = deque(pages)
+        running: dict[Future[tuple[tuple[Page, bool] | None, BaseException | None]], Page] = {}
         try:
-            futures = {pool.submit(_attempt, lambda page=page: process_cached(page, settings, out)): page
-                       for page in pages}
-            for future in as_completed(futures):
-                yield (futures[future], *future.result())
+            while waiting or running:
+                # In order: a large page waits for the pages before it to finish rather than be passed by small ones.
+                while waiting and admitted(waiting[0], list(running.values()), settings.run):
+                    page = waiting.popleft()
+                    running[pool.submit(_attempt, lambda page=page: process_cached(page, settings, out))] = page
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield (running.pop(future), *future.result())
         finally:
             # A run that stops (a full disk) starts no further page; those under way finish.
             pool.shutdown(wait=True, cancel_futures=True)

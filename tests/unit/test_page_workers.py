@@ -1,5 +1,5 @@
 """Pages of an issue processed at once without Prefect (RunConfig.page_workers): each worker thread with its own
-engines, large pages one at a time, and nothing of it in what decides a processed page."""
+engines, a large page alone (memory), and nothing of it in what decides a processed page."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from broadsheet.engines import engine_set, ocr_engine, use_engine_set
 from broadsheet.model.page import Page
 from broadsheet.run import issue as issue_module
 from broadsheet.run.batch import page_cache_key
-from broadsheet.run.issue import InlineTasks, page_workers
+from broadsheet.run.issue import InlineTasks, admitted, page_memory_mb
 
 
 def _page(number: int, width: int = 2480, height: int = 3508) -> Page:
@@ -22,14 +22,45 @@ def _page(number: int, width: int = 2480, height: int = 3508) -> Page:
                 height=height)
 
 
-def test_workers_are_bounded_by_the_pages_and_by_a_large_page() -> None:
-    a4 = [_page(k) for k in range(8)]
-    assert page_workers(a4, RunConfig()) == 2
-    assert page_workers(a4[:1], RunConfig()) == 1, "no worker left idle"
-    assert page_workers(a4, RunConfig(page_workers=1)) == 1
-    large = [*a4, _page(9, 7100, 10590)]
-    assert page_workers(large, RunConfig()) == 1, "a 75 MP page: one page at a time (memory)"
-    assert page_workers(large, RunConfig(parallel_page_pixels=80_000_000)) == 2
+def test_a_page_is_admitted_while_the_estimated_memory_stays_within_the_budget() -> None:
+    a4, large = _page(1), _page(2, 7100, 10590)
+    config = RunConfig()
+    assert admitted(a4, [_page(0)], config), "two A4 pages at once"
+    assert not admitted(a4, [large], config) and not admitted(large, [a4], config), "a 75 MP page runs alone"
+    assert admitted(large, [], config), "with none in flight a page always starts, however large"
+    assert not admitted(a4, [_page(0)], RunConfig(page_workers=1)), "no more pages than workers"
+    assert not admitted(a4, [_page(0)], RunConfig(memory_budget_mb=0)), "0: one page at a time"
+    pair = config.process_memory_mb + 2 * page_memory_mb(a4, config)
+    assert admitted(a4, [_page(0)], RunConfig(memory_budget_mb=round(pair + 1)))
+    assert not admitted(a4, [_page(0)], RunConfig(memory_budget_mb=round(pair - 1))), "the budget is the bound"
+    assert page_memory_mb(large, config) > page_memory_mb(a4, config), "the estimate grows with the pixels"
+
+
+def test_a_large_page_waits_for_the_pages_before_it_and_runs_alone(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pairs = {"p0": threading.Barrier(2, timeout=10), "p1": None, "p3": threading.Barrier(2, timeout=10), "p4": None}
+    pairs["p1"], pairs["p4"] = pairs["p0"], pairs["p3"]
+    lock = threading.Lock()
+    in_flight: set[str] = set()
+    beside: dict[str, set[str]] = {}
+
+    def process(page: Page, settings: Settings, out: Path) -> tuple[Page, bool]:
+        with lock:
+            in_flight.add(page.id)
+            beside[page.id] = set(in_flight)
+        barrier = pairs.get(page.id)
+        if barrier is not None:
+            barrier.wait()  # the two small pages of a pair run at once, or the barrier breaks: an error
+        with lock:
+            in_flight.discard(page.id)
+        return page, False
+
+    monkeypatch.setattr(issue_module, "process_cached", process)
+    pages = [_page(0), _page(1), _page(2, 7100, 10590), _page(3), _page(4)]
+    order = [page.id for page, _, error in InlineTasks().process(pages, Settings(), tmp_path) if error is None]
+    assert sorted(order) == ["p0", "p1", "p2", "p3", "p4"], "each pair of small pages ran at once"
+    assert beside["p2"] == {"p2"}, "the large page started with none beside it ..."
+    assert all("p2" not in pages for name, pages in beside.items() if name != "p2"), "... and none started beside it"
 
 
 def test_how_pages_are_scheduled_is_not_in_the_page_cache_key() -> None:
