@@ -129,7 +129,8 @@ def main() -> None:
               "cpu_s_per_page": round(total / len(pages), 2),
               "by_label": {label: {"cpu_s": round(seconds, 2), "calls": tally.calls[label]}
                            for label, seconds in sorted(tally.seconds.items(), key=lambda item: -item[1])},
-              "lines": sum(map(len, texts.values())), "characters": sum(len("".join(t)) for t in texts.values())}
+              "lines": sum(map(len, texts.values())), "characters": sum(len("".join(t)) for t in texts.values()),
+              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
     print(json.dumps(report, indent=1, ensure_ascii=False))
     if args.json:
         args.json.write_text(json.dumps({**report, "text": texts}, ensure_ascii=False, indent=1))

@@ -634,7 +634,7 @@ class RunConfig(Options):
     process_memory_mb: float = Field(460, ge=0)
     """The estimate's part for the process itself: the interpreter, its imports and one set of engines' models
     (fitted, with the two parts below, to peak RSS measured on an A4 page alone, 1434 MB, two at once, 2406 MB,
-    and a 6000x9000 colour page alone, README #17 round 9) ..."""
+    and a 6000x9000 colour page alone, 1762 MB; estimated 1430, 2399 and 1792 MB; README #17 round 9) ..."""
     page_memory_mb: float = Field(900, ge=0)
     """... each page in flight, whatever its size: its worker's engines and the OCR runtime's buffers, which tiles
     bound (OcrConfig.tile_width, tile_height) ..."""
