@@ -334,36 +334,43 @@ def memory() -> dict[str, Any]:
     return rows
 
 
-def admission(folder: Path, before: Path | None) -> dict[str, Any]:
+def admission(folder: Path, before: Path | None, only: list[str] | None) -> dict[str, Any]:
     """Which pages run at once under the memory admission rule (RunConfig.memory_budget_mb), and the peak RSS and CPU
     of whole `broadsheet run`s (a fresh process each, default settings): two A4 pages (at once), an issue of two A4
     pages and the 6000x9000 colour page (the A4 pages at once, the colour page alone), and an issue of two 7100x10590
     bitonal GBN pages (one at a time). With `before`, a checkout of the code before, run on the same issues
-    interleaved (its 12 MP bound ran the mixed issue a page at a time)."""
+    interleaved (its 12 MP bound ran the mixed issue a page at a time). `only`: these of the issues (a4, mixed,
+    gbn)."""
     import shutil
 
     from samples.generator import generate_page, write_page
 
-    issues = {"two A4": folder / "two_a4", "two A4 + colour 6000x9000": folder / "mixed",
-              "two GBN 7100x10590": folder / "gbn"}
-    for name in ("two_a4", "mixed"):
+    issues = {"a4": ("two A4", folder / "two_a4"), "mixed": ("two A4 + colour 6000x9000", folder / "mixed")}
+    for _, issue in issues.values():
         for number in (1, 2):
             write_page(generate_page("zh" if number % 2 else "en", "random", seed=100 + number, degrade="light"),
-                       folder / name, f"page_{number:02d}")
-    shutil.move(colour_page(folder), folder / "mixed" / "page_03.png")
-    (folder / "gbn").mkdir(exist_ok=True)
-    for path in gbn_pages()[:2]:
-        shutil.copy(path, folder / "gbn" / path.name)
+                       issue, f"page_{number:02d}")
+    if not only or "mixed" in only:
+        shutil.move(colour_page(folder), issues["mixed"][1] / "page_03.png")
+    gbn = [path for path in gbn_pages() if path.stem.startswith("DerPionier")][:2]  # the 7100x10590 pages
+    if gbn:
+        issues["gbn"] = ("two GBN 7100x10590", folder / "gbn")
+        (folder / "gbn").mkdir(exist_ok=True)
+        for path in gbn:
+            shutil.copy(path, folder / "gbn" / path.name)
     codes = {"after": ROOT, **({"before": before} if before else {})}
     rows: dict[str, Any] = {"load_before": load()}
-    for name, issue in issues.items():
+    for key, (name, issue) in issues.items():
+        if only and key not in only:
+            continue
         for label, code in codes.items():
-            if label == "before" and name.startswith("two GBN"):
+            if label == "before" and key == "gbn":
                 continue  # one page at a time under both rules
             out = folder / "out" / f"{issue.name}-{label}"
             run = run_child(broadsheet("run", str(issue), "--out", str(out), "--quiet"), code=code)
             rows.setdefault(name, {})[label] = {"peak_rss_mb": round(run["peak_rss_mb"]), "cpu_s": round(run["cpu"], 1),
                                                 "wall_s": round(run["wall"], 1), "load": load()}
+            print(json.dumps({name: rows[name]}), flush=True)
     return rows
 
 
@@ -452,6 +459,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--baseline-out", type=Path, help="a run of the same 8 pages by the code before (for CER)")
     parser.add_argument("--before", type=Path, help="admission: a checkout of the code before, run interleaved")
+    parser.add_argument("--issues", nargs="+", choices=("a4", "mixed", "gbn"), help="admission: only these issues")
     parser.add_argument("--work", type=Path, help="folder for the issue and its outputs (default: a temporary one)")
     args = parser.parse_args()
     if args.child:
@@ -470,7 +478,7 @@ def main() -> None:
         elif section == "memory":
             save(section, memory())
         elif section == "admission":
-            save(section, admission(work, args.before))
+            save("-".join([section, *(args.issues or ())]), admission(work, args.before, args.issues))
         elif section == "script-check":
             save(section, script_check(work))
         elif section == "dask":
