@@ -626,20 +626,21 @@ class RunConfig(Options):
     """Pages of an issue processed at once when it runs without Prefect, each worker thread with engines of its own
     (broadsheet.engines.engine_set). One page at a time kept 1.36 of 2 cores busy (the OCR engine's own threads
     leave gaps, the stages around it run on one core); 1: one after another, as before (README #17, round 7)."""
-    memory_budget_mb: int = Field(2560, ge=0)
+    memory_budget_mb: int = Field(3072, ge=0)
     """A page starts beside the pages in flight only while the run's estimated peak memory with it (the three parts
     below) stays within this many MB; a page with none in flight always starts, alone. The default runs two A4 pages
-    at 300 dpi at once (estimated 2399 MB, measured 2406) and a 6000x9000 or 7100x10590 page alone (with an A4 page
-    beside it: 2761 and 2931 MB estimated); 0: one page at a time (README #17, round 9)."""
+    at 300 dpi at once (estimated 2939 MB) and a 6000x9000 or 7100x10590 page alone (beside an A4 page: 3302 and
+    3471 MB); 0: one page at a time (README #17, round 9)."""
     process_memory_mb: float = Field(460, ge=0)
-    """The estimate's part for the process itself: the interpreter, its imports and one set of engines' models
-    (fitted, with the two parts below, to peak RSS measured on an A4 page alone, 1434 MB, two at once, 2406 MB,
-    and a 6000x9000 colour page alone, 1762 MB; estimated 1430, 2399 and 1792 MB; README #17 round 9) ..."""
-    page_memory_mb: float = Field(900, ge=0)
+    """The estimate's part for the process itself: the interpreter, its imports and one set of engines' models (an
+    A4 page alone peaked at 1434 MB, and a second one beside it added 970) ..."""
+    page_memory_mb: float = Field(1170, ge=0)
     """... each page in flight, whatever its size: its worker's engines and the OCR runtime's buffers, which tiles
-    bound (OcrConfig.tile_width, tile_height) ..."""
+    bound (OcrConfig.tile_width, tile_height); set so that two A4 pages in flight come to the highest peak measured
+    with two workers, 2950 MB over the 8-page issue (2406-2527 MB over an issue of two) ..."""
     page_memory_mb_per_mp: float = Field(8, ge=0)
-    """... and each megapixel of a page in flight: its images in every stage."""
+    """... and each megapixel of a page in flight: its images in every stage (a 6000x9000 colour page alone peaked at
+    1762 MB, 328 MB over an A4 page's for 45 MP more)."""
 
 
 class Settings(Options):
