@@ -334,6 +334,21 @@ def memory() -> dict[str, Any]:
     return rows
 
 
+def pages_at_once(out: Path) -> list[list[str]]:
+    """The pairs of pages whose processing overlapped in a run, from the steps each page's JSON records (the issue's
+    own steps, after every page is processed, left out)."""
+    from datetime import datetime, timedelta
+
+    spans = {}
+    for path in sorted((out / "pages").glob("*.json")):
+        steps = [step for step in json.loads(path.read_text())["steps"]
+                 if step.get("started") and step["stage"] != "join-continuations"]
+        starts = [datetime.fromisoformat(step["started"].replace("Z", "+00:00")) for step in steps]
+        spans[path.stem] = (min(starts), max(start + timedelta(seconds=step.get("seconds") or 0)
+                                             for start, step in zip(starts, steps, strict=True)))
+    return [[a, b] for a in spans for b in spans if a < b and spans[a][0] < spans[b][1] and spans[b][0] < spans[a][1]]
+
+
 def admission(folder: Path, before: Path | None, only: list[str] | None) -> dict[str, Any]:
     """Which pages run at once under the memory admission rule (RunConfig.memory_budget_mb), and the peak RSS and CPU
     of whole `broadsheet run`s (a fresh process each, default settings): two A4 pages (at once), an issue of two A4
@@ -369,7 +384,8 @@ def admission(folder: Path, before: Path | None, only: list[str] | None) -> dict
             out = folder / "out" / f"{issue.name}-{label}"
             run = run_child(broadsheet("run", str(issue), "--out", str(out), "--quiet"), code=code)
             rows.setdefault(name, {})[label] = {"peak_rss_mb": round(run["peak_rss_mb"]), "cpu_s": round(run["cpu"], 1),
-                                                "wall_s": round(run["wall"], 1), "load": load()}
+                                                "wall_s": round(run["wall"], 1), "load": load(),
+                                                "at_once": pages_at_once(out)}
             print(json.dumps({name: rows[name]}), flush=True)
     return rows
 
