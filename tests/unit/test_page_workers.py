@@ -38,8 +38,8 @@ def test_a_page_is_admitted_while_the_estimated_memory_stays_within_the_budget()
 
 def test_a_large_page_waits_for_the_pages_before_it_and_runs_alone(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    pairs = {"p0": threading.Barrier(2, timeout=10), "p1": None, "p3": threading.Barrier(2, timeout=10), "p4": None}
-    pairs["p1"], pairs["p4"] = pairs["p0"], pairs["p3"]
+    before, after = threading.Barrier(2, timeout=10), threading.Barrier(2, timeout=10)
+    pairs = {"p0": before, "p1": before, "p3": after, "p4": after}
     lock = threading.Lock()
     in_flight: set[str] = set()
     beside: dict[str, set[str]] = {}
