@@ -40,6 +40,7 @@ def test_a_large_page_waits_for_the_pages_before_it_and_runs_alone(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     before, after = threading.Barrier(2, timeout=10), threading.Barrier(2, timeout=10)
     pairs = {"p0": before, "p1": before, "p3": after, "p4": after}
+    large_started = threading.Event()
     lock = threading.Lock()
     in_flight: set[str] = set()
     beside: dict[str, set[str]] = {}
@@ -48,9 +49,13 @@ def test_a_large_page_waits_for_the_pages_before_it_and_runs_alone(
         with lock:
             in_flight.add(page.id)
             beside[page.id] = set(in_flight)
+        if page.id == "p2":
+            large_started.set()
         barrier = pairs.get(page.id)
         if barrier is not None:
             barrier.wait()  # the two small pages of a pair run at once, or the barrier breaks: an error
+        if page.id == "p1":
+            large_started.wait(0.3)  # p0 is done: time for the large page to start, were it let in beside p1
         with lock:
             in_flight.discard(page.id)
         return page, False
