@@ -514,3 +514,60 @@ def test_a_line_with_no_height_neither_stops_typing_nor_loses_its_text() -> None
     page = _segment([headline, column, cut])
     assert page.status != "failed" and page.articles
     assert any("terminal." in p.text for a in page.articles for p in a.paragraphs)
+
+
+def test_body_size_lines_over_a_headline_across_a_rule_end_the_story_above() -> None:
+    """The last lines of a story, set apart over the rule that ends it, are no kicker of the headline under the rule."""
+    first = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    first_text = [_column(100 + 320 * k, 200, 10) for k in range(3)]
+    last_lines = _region(RegionType.body, [("the council will vote on", 100, 614, 380, 644),
+                                           ("the plan again next month", 100, 650, 380, 680)])
+    rule = _rule(90, 700, 390)
+    second = _heading("Rail Reopens", 100, 716, 40)  # over one column
+    second_text = [_column(100, 776, 10)]
+    page = _segment([first, *first_text, last_lines, rule, second, *second_text])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == last_lines.id) != RegionType.kicker
+    assert _owner(page, last_lines) == _owner(page, first) != _owner(page, second)
+
+
+def test_a_dateline_under_a_byline_goes_with_its_own_headline_not_the_next_a_rule_below() -> None:
+    first = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    byline = _region(RegionType.body, [("By Mary Smith", 100, 190, 300, 220)])
+    dateline = _region(RegionType.body, [("LONDON, March 3", 100, 228, 330, 258)])
+    beside = [_column(420 + 320 * k, 190, 16) for k in range(2)]  # the story's text runs in the next columns
+    rule = _rule(90, 282, 390)
+    second = _heading("Rail Line Reopens", 100, 300, 70)
+    second_text = _column(100, 400, 12)
+    page = _segment([first, byline, dateline, *beside, rule, second, second_text])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == dateline.id) == RegionType.dateline
+    assert _owner(page, dateline) == _owner(page, byline) == _owner(page, first) != _owner(page, second)
+
+
+def test_a_continued_from_line_flush_left_under_a_centred_headline_stays_in_its_story() -> None:
+    """The rest of a story from another page under its own jump headline: the jump line is that story's."""
+    headline = _heading("Council Backs Barrier", 245, 100, 60)  # centred over three columns
+    jump = _region(RegionType.body, [("(Continued from page 2)", 100, 194, 360, 224)])
+    columns = [_column(100 + 320 * k, 250, 14) for k in range(3)]
+    page = _segment([headline, jump, *columns])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == jump.id) == RegionType.teaser
+    assert len(page.articles) == 1, "no untitled story opened by the jump line"
+    assert all(_owner(page, column) == _owner(page, headline) for column in columns)
+
+
+def test_text_under_a_picture_captioned_above_it_in_another_face_is_the_column_running_on() -> None:
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    top = _column(100, 200, 6)
+    caption = _region(RegionType.body, [("The new barrier seen from the", 100, 420, 380, 442),  # smaller type
+                                        ("east bank on Monday.", 100, 448, 300, 470)])
+    figure = Region(id=f"r{next(_ids)}", type=RegionType.figure, polygon=Polygon.from_box(100, 480, 380, 700),
+                    confidence=0.9, detector_label="figure")
+    under = _region(RegionType.body, [("x" * 18, 100, 716 + 36 * k, 380, 746 + 36 * k) for k in range(4)])
+    others = [_column(420 + 320 * k, 200, 20) for k in range(2)]
+    page = _segment([headline, top, caption, figure, under, *others])
+    _conserved(page)
+    types = {r.id: r.type for r in page.regions}
+    assert types[caption.id] == RegionType.caption and types[under.id] == RegionType.body
+    assert len(page.articles) == 1

@@ -384,7 +384,8 @@ class Classifier:
         # rules `sides` weighed are some of these).
         ruled_over = "top" in ruled_sides(box, self.rules, reach, config)
         head = 1.0 * meter.bold(region) + meter.style(region).capitals + ruled_over \
-            + (not self.text_directly_above(region)) - (not self.text_directly_below(region))
+            + (not self.text_directly_above(region, any_size=True)) \
+            - (not self.text_directly_below(region, any_size=True))
         return quote >= config.pull_quote_evidence and quote > head + 1
 
     def text_between(self, box: Polygon, rule: Polygon) -> bool:
@@ -404,20 +405,23 @@ class Classifier:
             rule.width > rule.height and horizontal_overlap(rule, box) > 0.5 * box.width
             and abs(rule.center[1] - box.bounds[1]) <= self.config.rule_reach * self.body for rule in self.rules)
 
-    def running_text(self, region: Region) -> bool:
-        """A column's running text: body in the body's own type, not a kicker or a list of names typed body so far."""
-        return self.typed.get(region.id) == RegionType.body and not self.meter.other_type(region)
+    def running_text(self, region: Region, any_size: bool = False) -> bool:
+        """A column's running text: body in the body's own type, not a kicker or a list of names typed body so far.
+        Nor larger type or a signed line (a deck, a byline not yet typed), unless `any_size`."""
+        if self.typed.get(region.id) != RegionType.body or self.meter.other_type(region):
+            return False
+        return any_size or not (self.meter.large(region, self.config.larger_type) or BYLINE_PATTERN.search(region.text))
 
-    def text_directly_above(self, region: Region) -> bool:
+    def text_directly_above(self, region: Region, any_size: bool = False) -> bool:
         """Running text straight above in its column, no rule between (text over a story's rule is another's)."""
         box = self.boxes[region.id]
-        return any(self.running_text(other := self.page.regions[k]) and not self.rule_between(self.boxes[other.id], box)
-                   for k in self.stacked(region, above=True))
+        return any(self.running_text(other := self.page.regions[k], any_size)
+                   and not self.rule_between(self.boxes[other.id], box) for k in self.stacked(region, above=True))
 
-    def text_directly_below(self, region: Region) -> bool:
+    def text_directly_below(self, region: Region, any_size: bool = False) -> bool:
         box = self.boxes[region.id]
-        return any(self.running_text(other := self.page.regions[k]) and not self.rule_between(box, self.boxes[other.id])
-                   for k in self.stacked(region, above=False))
+        return any(self.running_text(other := self.page.regions[k], any_size)
+                   and not self.rule_between(box, self.boxes[other.id]) for k in self.stacked(region, above=False))
 
     def stacked(self, region: Region, above: bool) -> np.ndarray:
         """The places of the blocks `directly_below` which the region stands (`above`), or directly below it."""
@@ -505,8 +509,10 @@ class Classifier:
                 or any(self.running_text(r) and directly_below(box, self.boxes[r.id], config.stacked_gap * self.body)
                        and not self.rule_between(self.boxes[r.id], box) for r in self.page.regions if r is not region):
             return False
+        # Across a rule, body-size lines over a headline end the story above it; a kicker is set with its head.
         return any(directly_below(self.boxes[h.id], box, config.stacked_gap * self.body)
                    and box.width <= config.kicker_width * self.boxes[h.id].width and self.larger_type(h, region)
+                   and not self.rule_between(box, self.boxes[h.id])
                    for h in headlines if self.typed[h.id] == RegionType.headline)
 
     def larger_type(self, big: Region, small: Region) -> bool:
@@ -568,7 +574,9 @@ class Classifier:
         box, config = self.boxes[region.id], self.config
         reach = config.caption_reach * self.body
         if directly_below(box, figure, reach):
-            return True
+            # Under a picture whose caption is set over it in a face of its own, more lines in the body's type are
+            # the column's text running on; a single line stays its credit or caption.
+            return len(region.lines) < 2 or self.meter.other_type(region) or not self.caption_over(figure, region)
         # Over or beside a picture, only a face of its own tells a caption from the column's text; larger type
         # there is a pull quote's.
         if not self.meter.other_type(region) or self.meter.large(region, config.larger_type) \
@@ -579,6 +587,13 @@ class Classifier:
         gap = max(box.bounds[0] - figure.bounds[2], figure.bounds[0] - box.bounds[2])
         return 0 <= gap <= reach and box.bounds[1] >= figure.bounds[1] - self.body \
             and box.bounds[3] <= figure.bounds[3] + self.body
+
+    def caption_over(self, figure: Polygon, region: Region) -> bool:
+        """Another block straight over the picture in a face of its own: its caption, set above it."""
+        reach = self.config.caption_reach * self.body
+        return any(other is not region and other.lines and directly_below(figure, self.boxes[other.id], reach)
+                   and horizontal_overlap(self.boxes[other.id], figure) > 0 and self.meter.other_type(other)
+                   for other in self.page.regions)
 
     def one_line_under(self, region: Region, any_size: bool = False) -> list[Region]:
         """The blocks a one-line block not set large (`any_size`: of any size) stands directly under, within a
