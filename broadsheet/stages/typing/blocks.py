@@ -32,6 +32,8 @@ DATELINE_PATTERN = re.compile(
 """本报北京3月5日电, WASHINGTON, Dec. 12: a place-and-date line, as a story's dateline opens."""
 TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
 """A pointer to another page: → 5版, See page A4."""
+DESCENDERS = re.compile(r"[gjpqyQ,;()\[\]{}|/@_]")
+"""Latin glyphs that reach below the baseline: a line without any has a box shorter by their depth."""
 STACKED_FRAGMENTS = frozenset({RegionType.body, RegionType.caption, RegionType.byline})
 HEADINGS = frozenset({RegionType.headline, RegionType.kicker})
 """Types whose one-line pieces on one row are one heading cut at a wide space."""
@@ -114,7 +116,8 @@ def split_by_type_size(page: Page, config: TypingConfig) -> list[Region]:
                 runs[-1:] = [[*runs[-1], line]] if runs else [[line]]
                 continue
             pitch = line_pitch(page, line) if cjk_share(line.text) >= config.cjk_pitch_share else None
-            if runs and (not run.heights or _same_size(height, pitch, run, config)):
+            if runs and (not run.heights or _same_size(height, pitch, run, config)
+                         or _short_of_descenders(page, line, runs[-1], run, config)):
                 runs[-1].append(line)
                 insort(run.heights, height)
                 if pitch:
@@ -145,6 +148,20 @@ def _same_size(height: float, pitch: float | None, run: _Run, config: TypingConf
         return True
     return pitch is None or not run.pitches or \
         1 / config.same_type_size <= pitch / median(run.pitches) <= config.same_type_size
+
+
+def _short_of_descenders(page: Page, line: Line, lines: list[Line], run: _Run, config: TypingConfig) -> bool:
+    """A Latin line with no descending letters (tons in June.) in the run's type: its box stops at the baseline, up
+    to `descender_depth` of the run's height shorter, while its characters are as wide as the run's."""
+    height = upright(page, line).height
+    heights, middle = run.heights, len(run.heights) // 2
+    if DESCENDERS.search(line.text) or cjk_share(line.text) >= config.cjk_pitch_share \
+            or not (1 - config.descender_depth) * heights[middle] <= height <= heights[middle]:
+        return False
+    pitch = line_pitch(page, line)
+    pitches = [p for other in lines if (p := line_pitch(page, other)) is not None]
+    return pitch is not None and bool(pitches) and \
+        1 / config.close_type_size <= pitch / median(pitches) <= config.close_type_size
 
 
 def split_datelines(page: Page) -> list[Region]:
@@ -309,8 +326,8 @@ def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) 
             continue
         ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
         blocks: list[list[Line]] = [[ordered[0]]]
-        for above, below in pairwise(ordered):
-            if upright(page, below).bounds[1] - upright(page, above).bounds[3] >= config.spaced_break * body:
+        for below in ordered[1:]:
+            if _spaced(page, blocks[-1], below, config.spaced_break * body):
                 blocks.append([below])
             else:
                 blocks[-1].append(below)
@@ -322,6 +339,17 @@ def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) 
                 runs[-1] += block
         regions += split_into_runs(page, region, runs, fresh_ids)
     return regions
+
+
+def _spaced(page: Page, block: list[Line], below: Line, spacing: float) -> bool:
+    """White of `spacing` or more between a block's last line and the next, unless the block's lines run at that
+    step already: a line without descenders has a shorter box, and the white under it looks wider than it is."""
+    boxes = [upright(page, line) for line in block]
+    top = upright(page, below).bounds[1]
+    if top - boxes[-1].bounds[3] < spacing:
+        return False
+    steps = [b.bounds[1] - a.bounds[1] for a, b in pairwise(boxes)]
+    return not steps or top - boxes[-1].bounds[1] > median(steps) + spacing
 
 
 def join_column_tails(page: Page, config: TypingConfig) -> list[Region]:

@@ -341,8 +341,10 @@ class Classifier:
 
     def story_rule_between(self, upper: Polygon, lower: Polygon) -> bool:
         """A rule between two blocks that runs across the lower one and on over other columns: it parts stories
-        (a pull quote's own rules are about its column's width)."""
-        return any(rule.width > rule.height and upper.bounds[3] <= rule.center[1] <= lower.bounds[1]
+        (a pull quote's own rules are about its column's width). Not the rule straight under the upper block: a
+        headline's own, which ends no story."""
+        return any(rule.width > rule.height and upper.bounds[3] + self.config.rule_reach * self.body
+                   <= rule.center[1] <= lower.bounds[1]
                    and horizontal_overlap(rule, lower) >= self.config.ruled_overlap * lower.width
                    and rule.width >= self.config.story_rule_width * lower.width for rule in self.rules)
 
@@ -526,11 +528,15 @@ class Classifier:
             cjk_share(r.text) >= config.cjk_pitch_share for r in (big, small))
 
     def sections(self) -> None:
-        """A lone short label over the headings is the page's section name (学术圆桌, SPORTS)."""
+        """A lone short label over the headings is the page's section name (学术圆桌, SPORTS); not a picture's credit
+        line under it (本报记者 李想 摄), nor a story's last words (goes on.), however near a headline below."""
         typed, boxes, config = self.typed, self.boxes, self.config
         for region in self.page.regions:
             if typed[region.id] in (RegionType.body, RegionType.headline) and len(region.lines) == 1 \
                     and len(region.text.replace(" ", "")) <= config.section_max_chars \
+                    and not SENTENCE_END.search(region.text) \
+                    and not any(self.picture_side(boxes[region.id], boxes[f.id]) == "under" for f in self.page.regions
+                                if typed[f.id] == RegionType.figure) \
                     and any(0 <= boxes[h.id].bounds[1] - boxes[region.id].bounds[3] <= config.section_reach * self.body
                             and horizontal_overlap(boxes[h.id], boxes[region.id]) > 0 for h in self.page.regions
                             if typed[h.id] in (RegionType.headline, RegionType.kicker) and h is not region):
@@ -571,28 +577,33 @@ class Classifier:
 
     def captions(self, region: Region, figure: Polygon) -> bool:
         """Set under a picture, within reach: its caption; over or beside it too, where its type is not the body's."""
-        box, config = self.boxes[region.id], self.config
-        reach = config.caption_reach * self.body
-        if directly_below(box, figure, reach):
-            # Under a picture whose caption is set over it in a face of its own, more lines in the body's type are
-            # the column's text running on; a single line stays its credit or caption.
-            return len(region.lines) < 2 or self.meter.other_type(region) or not self.caption_over(figure, region)
+        side = self.picture_side(self.boxes[region.id], figure)
+        if side == "under":
+            # Under a picture whose caption is set over or beside it in a face of its own, more lines in the body's
+            # type are the column's text running on; a single line stays its credit or caption.
+            return len(region.lines) < 2 or self.meter.other_type(region) or not self.captioned_apart(figure, region)
         # Over or beside a picture, only a face of its own tells a caption from the column's text; larger type
         # there is a pull quote's.
-        if not self.meter.other_type(region) or self.meter.large(region, config.larger_type) \
-                or self.typed[region.id] == RegionType.pull_quote:
-            return False
-        if directly_below(figure, box, reach) and horizontal_overlap(box, figure) > 0.5 * box.width:
-            return True
-        gap = max(box.bounds[0] - figure.bounds[2], figure.bounds[0] - box.bounds[2])
-        return 0 <= gap <= reach and box.bounds[1] >= figure.bounds[1] - self.body \
-            and box.bounds[3] <= figure.bounds[3] + self.body
+        return side is not None and self.meter.other_type(region) \
+            and not self.meter.large(region, self.config.larger_type) and self.typed[region.id] != RegionType.pull_quote
 
-    def caption_over(self, figure: Polygon, region: Region) -> bool:
-        """Another block straight over the picture in a face of its own: its caption, set above it."""
+    def picture_side(self, box: Polygon, figure: Polygon) -> str | None:
+        """Where a block stands by a picture, within a caption's reach: under, over or beside it; None elsewhere."""
         reach = self.config.caption_reach * self.body
-        return any(other is not region and other.lines and directly_below(figure, self.boxes[other.id], reach)
-                   and horizontal_overlap(self.boxes[other.id], figure) > 0 and self.meter.other_type(other)
+        if directly_below(box, figure, reach):
+            return "under"
+        if directly_below(figure, box, reach) and horizontal_overlap(box, figure) > 0.5 * box.width:
+            return "over"
+        gap = max(box.bounds[0] - figure.bounds[2], figure.bounds[0] - box.bounds[2])
+        if 0 <= gap <= reach and box.bounds[1] >= figure.bounds[1] - self.body \
+                and box.bounds[3] <= figure.bounds[3] + self.body:
+            return "beside"
+        return None
+
+    def captioned_apart(self, figure: Polygon, region: Region) -> bool:
+        """Another block over or beside the picture in a face of its own: its caption, set there."""
+        return any(other is not region and other.lines and self.meter.other_type(other)
+                   and self.picture_side(self.boxes[other.id], figure) in ("over", "beside")
                    for other in self.page.regions)
 
     def one_line_under(self, region: Region, any_size: bool = False) -> list[Region]:
