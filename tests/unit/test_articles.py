@@ -571,3 +571,61 @@ def test_text_under_a_picture_captioned_above_it_in_another_face_is_the_column_r
     types = {r.id: r.type for r in page.regions}
     assert types[caption.id] == RegionType.caption and types[under.id] == RegionType.body
     assert len(page.articles) == 1
+
+
+def _lines_of(page: Page, region: Region) -> list[str]:
+    return [line.text for r in page.regions if r.id == region.id for line in r.lines]
+
+
+def test_a_quote_whose_lines_lack_descenders_stays_one_block() -> None:
+    """Ink-tight line boxes: a line with no descending letters is shorter, and the white under it looks wider."""
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    # 15 px a character throughout: one type. The middle line has no descenders, the last neither.
+    quote = _region(RegionType.body, [("An inspection of the spring", 100, 200, 505, 230),
+                                      ("found cracks in the beams", 100, 236, 475, 260),
+                                      ("that hold up the deck, as", 100, 272, 475, 302),
+                                      ("tons in June.", 100, 308, 295, 330)])
+    columns = [_column(100, 360, 14), *(_column(420 + 320 * k, 200, 18) for k in range(2))]
+    page = _segment([headline, quote, *columns])
+    _conserved(page)
+    assert len(_lines_of(page, quote)) == 4, "not split where a box stops at the baseline"
+
+
+def test_a_credit_line_under_a_picture_is_no_section_label_nor_are_a_storys_last_words() -> None:
+    headline = _heading("江海港自动化码头迎来满负荷运行", 100, 100, 60)
+    text = _column(100, 190, 8)
+    figure = Region(id=f"r{next(_ids)}", type=RegionType.figure, polygon=Polygon.from_box(420, 190, 700, 420),
+                    confidence=0.9, detector_label="figure")
+    credit = _region(RegionType.body, [("本报记者 李想 摄", 540, 426, 700, 446)])
+    last_words = _region(RegionType.body, [("goes on.", 100, 530, 220, 560)])  # set apart from its column
+    second = _heading("千亩稻田开镰", 100, 600, 60)
+    under = [_column(100 + 320 * k, 690, 8) for k in range(3)]
+    page = _segment([headline, text, figure, credit, last_words, second, *under])
+    _conserved(page)
+    types = {r.id: r.type for r in page.regions}
+    assert types[credit.id] == RegionType.caption and types[last_words.id] == RegionType.body
+
+
+def test_a_byline_flush_left_under_a_short_headline_centred_over_its_story_is_its_byline() -> None:
+    """Chinese headlines are short: centred over four columns, the headline ends far from the byline's column."""
+    headline = _heading("地铁九号线一期开通城东西通勤", 480, 100, 60)  # 420 px wide, centred over 100-1280
+    byline = _region(RegionType.body, [("本报记者 黄晓东", 100, 172, 235, 197)])
+    columns = [_column(100 + 300 * k, 240, 10, width=280) for k in range(4)]
+    page = _segment([headline, byline, *columns])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == byline.id) == RegionType.byline
+    assert len(page.articles) == 1 and _owner(page, byline) == _owner(page, headline)
+
+
+def test_a_pull_quote_at_a_column_top_under_the_headlines_own_rule_stays_in_its_story() -> None:
+    headline = _heading("Library Ends Fines, and the Borrowers Return", 100, 100, 60)
+    rule = _rule(90, 180, 1040)  # the headline's own rule, across the page
+    quote = _region(RegionType.body, [("Fines kept out", 420, 210, 700, 256),  # half as large again, centred
+                                      ("the people we", 430, 262, 690, 308),
+                                      ("most wanted", 450, 314, 670, 360)])
+    beside = [_column(100, 200, 20), _column(740, 200, 20)]
+    under = _column(420, 400, 14)
+    page = _segment([headline, rule, quote, *beside, under])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
+    assert len(page.articles) == 1
