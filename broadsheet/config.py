@@ -224,6 +224,9 @@ class TypingConfig(Options):
     """... and sits within this many body lines of its picture: under, over or beside it."""
     attached_reach: float = 2.5
     """Kickers, decks and bylines sit within this many body lines of their headline."""
+    flush_left_reach: float = 1.0
+    """A byline set flush left under a headline centred over its story's columns starts at most this many of the
+    headline's widths out from its edge (a short CJK headline over four columns)."""
     byline_max_lines: int = 4
     participant_list_max_lines: int = 10
     """A roundtable's list of its people (主持人：… 嘉宾：…) may run to this many lines."""
@@ -306,6 +309,9 @@ class ArticlesConfig(Options):
     header_rule_gap: float = 2.5
     """... unless it lies within this many body lines under the head's block (headline, deck, byline): the rule
     that many papers draw between a headline block and the story's text."""
+    flush_left_reach: float = 1.0
+    """A kicker, byline or jump line set flush left under a head centred over its story's columns starts at most
+    this many of the head's widths out from its edge (as `TypingConfig.flush_left_reach`)."""
     header_lines: int = 6
     """... or of the lines under the head block, where no more than this many lines of text lie between (a deck or
     a byline typed as text)."""

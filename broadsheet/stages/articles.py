@@ -109,7 +109,7 @@ class Placement:
         reach = self.config.header_rule_gap * self.geometry.body
         near = [head_id for head_id in self.heads if self._same_frame(region.id, head_id) and (
             (_shares_columns(box, self.heads[head_id], self.config) and self._adjacent(box, self.heads[head_id]))
-            or set_under(box, self.head_block[head_id], reach, self.placed))]
+            or set_under(box, self.head_block[head_id], reach, self.placed, self.config.flush_left_reach))]
         if not near:
             return None
         owner = min(near, key=lambda head_id: (self._rule_across(box, head_id),
@@ -325,7 +325,8 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     placed = [boxes[r.id] for r in page.regions if r.type != RegionType.separator]
     reach = config.header_rule_gap * geometry.body
     lone_jump_heads = [r for r in page.regions if r.type == RegionType.teaser and jump_head_line(r.lines)
-                       and not any(_heads(h, boxes[r.id], geometry.body) or set_under(boxes[r.id], h, reach, placed)
+                       and not any(_heads(h, boxes[r.id], geometry.body)
+                                   or set_under(boxes[r.id], h, reach, placed, config.flush_left_reach)
                                    for h in headlines.values())
                        and any(_heads(boxes[r.id], boxes[c.id], geometry.body, narrow_head=True) for c in content
                                if c.type in PARAGRAPH_TYPES or c.type in ATTACHED_TO_HEADLINE)]

@@ -553,8 +553,9 @@ class Classifier:
             reach = config.attached_reach * self.body
             # Set with a headline: next to it, no rule between (a rule ends the story above a headline).
             heads = [r for r in self.page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
-            near_headline = [h for h in heads if (adjacent_vertically(box, boxes[h.id], reach)
-                                                  or set_under(box, boxes[h.id], reach, placed))
+            near_headline = [h for h in heads if (
+                adjacent_vertically(box, boxes[h.id], reach)
+                or set_under(box, boxes[h.id], reach, placed, config.flush_left_reach))
                              and not self.rule_between(*sorted((box, boxes[h.id]), key=lambda b: b.bounds[1]))]
             under_headline = [h for h in near_headline if boxes[h.id].center[1] < box.center[1]]
             signed = bool(under_headline) and bool(BYLINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(
