@@ -113,7 +113,7 @@ class Placement:
         if not near:
             return None
         owner = min(near, key=lambda head_id: (self._rule_across(box, head_id),
-                                               _edge_gap(box, self.head_block[head_id])))
+                                               abs(box.center[1] - self.heads[head_id].center[1])))
         self.head_block[owner] = union_box([self.head_block[owner], box])
         return owner
 

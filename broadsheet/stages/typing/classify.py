@@ -602,8 +602,12 @@ class Classifier:
         return None
 
     def captioned_apart(self, figure: Polygon, region: Region) -> bool:
-        """Another block over or beside the picture in a face of its own: its caption, set there."""
-        return any(other is not region and other.lines and self.meter.other_type(other)
+        """Another block of a caption's length over or beside the picture in a face of its own, no heading or signed
+        line (the byline of a story beside): its caption, set there."""
+        return any(other is not region and 0 < len(other.lines) <= self.config.caption_max_lines
+                   and self.typed[other.id] in (RegionType.body, RegionType.caption)
+                   and self.meter.other_type(other) and not self.meter.large(other, self.config.larger_type)
+                   and not BYLINE_PATTERN.search(other.text)
                    and self.picture_side(self.boxes[other.id], figure) in ("over", "beside")
                    for other in self.page.regions)
 
