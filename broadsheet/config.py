@@ -153,9 +153,6 @@ class TypingConfig(Options):
     """The body type is measured on this share of the page's lines, the smallest: more body than heads on any page."""
     same_type_size: float = 1.3
     """Adjacent lines whose heights differ by more than this factor are set in different type (one box, two types)."""
-    descender_depth: float = 0.3
-    """Share of a line's height below the baseline: a Latin line without descending letters may be this much shorter
-    than its run's and still be set in its type (its characters as wide)."""
     cjk_pitch_share: float = 0.9
     """Lines at least this CJK are compared by width per character too, where it is the type's size."""
     cjk_taller_box: float = 1.05

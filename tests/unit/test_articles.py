@@ -580,15 +580,16 @@ def _lines_of(page: Page, region: Region) -> list[str]:
 def test_a_quote_whose_lines_lack_descenders_stays_one_block() -> None:
     """Ink-tight line boxes: a line with no descending letters is shorter, and the white under it looks wider."""
     headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
-    # 15 px a character throughout: one type. The middle line has no descenders, the last neither.
+    # 15 px a character throughout: one type, one line pitch. The second line has no descenders.
     quote = _region(RegionType.body, [("An inspection of the spring", 100, 200, 505, 230),
                                       ("found cracks in the beams", 100, 236, 475, 260),
                                       ("that hold up the deck, as", 100, 272, 475, 302),
-                                      ("tons in June.", 100, 308, 295, 330)])
+                                      ("they say in June", 100, 308, 340, 338)])
     columns = [_column(100, 360, 14), *(_column(420 + 320 * k, 200, 18) for k in range(2))]
     page = _segment([headline, quote, *columns])
     _conserved(page)
-    assert len(_lines_of(page, quote)) == 4, "not split where a box stops at the baseline"
+    lines = _lines_of(page, quote)
+    assert lines[:4] == [line.text for line in quote.lines], "not split where a box stops at the baseline"
 
 
 def test_a_credit_line_under_a_picture_is_no_section_label_nor_are_a_storys_last_words() -> None:
@@ -628,4 +629,15 @@ def test_a_pull_quote_at_a_column_top_under_the_headlines_own_rule_stays_in_its_
     page = _segment([headline, rule, quote, *beside, under])
     _conserved(page)
     assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
+    assert len(page.articles) == 1
+
+
+def test_a_speakers_label_on_a_line_of_its_own_opens_a_turn_and_heads_no_item() -> None:
+    headline = _heading("Riverside Barrier: Four Voices", 100, 100, 70)
+    turn = _region(RegionType.body, [("MODERATOR:", 170, 200, 310, 230),  # centred by its indent and shortness
+                                     *(("x" * 18, 100, 236 + 36 * k, 380, 266 + 36 * k) for k in range(12))])
+    others = [_column(420 + 320 * k, 200, 13) for k in range(2)]
+    page = _segment([headline, turn, *others])
+    _conserved(page)
+    assert _lines_of(page, turn)[0] == "MODERATOR:" and len(_lines_of(page, turn)) == 13
     assert len(page.articles) == 1

@@ -32,8 +32,6 @@ DATELINE_PATTERN = re.compile(
 """本报北京3月5日电, WASHINGTON, Dec. 12: a place-and-date line, as a story's dateline opens."""
 TEASER_PATTERN = re.compile(r"(→|➡|►)\s*\d+\s*版|第\s*\d+\s*版|[Ss]ee\s+(page\s+)?[A-Z]?\d+|[Pp]age\s+[A-Z]?\d+\b")
 """A pointer to another page: → 5版, See page A4."""
-DESCENDERS = re.compile(r"[gjpqyQ,;()\[\]{}|/@_]")
-"""Latin glyphs that reach below the baseline: a line without any has a box shorter by their depth."""
 STACKED_FRAGMENTS = frozenset({RegionType.body, RegionType.caption, RegionType.byline})
 HEADINGS = frozenset({RegionType.headline, RegionType.kicker})
 """Types whose one-line pieces on one row are one heading cut at a wide space."""
@@ -116,8 +114,7 @@ def split_by_type_size(page: Page, config: TypingConfig) -> list[Region]:
                 runs[-1:] = [[*runs[-1], line]] if runs else [[line]]
                 continue
             pitch = line_pitch(page, line) if cjk_share(line.text) >= config.cjk_pitch_share else None
-            if runs and (not run.heights or _same_size(height, pitch, run, config)
-                         or _short_of_descenders(page, line, runs[-1], run, config)):
+            if runs and (not run.heights or _same_size(height, pitch, run, config)):
                 runs[-1].append(line)
                 insort(run.heights, height)
                 if pitch:
@@ -148,20 +145,6 @@ def _same_size(height: float, pitch: float | None, run: _Run, config: TypingConf
         return True
     return pitch is None or not run.pitches or \
         1 / config.same_type_size <= pitch / median(run.pitches) <= config.same_type_size
-
-
-def _short_of_descenders(page: Page, line: Line, lines: list[Line], run: _Run, config: TypingConfig) -> bool:
-    """A Latin line with no descending letters (tons in June.) in the run's type: its box stops at the baseline, up
-    to `descender_depth` of the run's height shorter, while its characters are as wide as the run's."""
-    height = upright(page, line).height
-    heights, middle = run.heights, len(run.heights) // 2
-    if DESCENDERS.search(line.text) or cjk_share(line.text) >= config.cjk_pitch_share \
-            or not (1 - config.descender_depth) * heights[middle] <= height <= heights[middle]:
-        return False
-    pitch = line_pitch(page, line)
-    pitches = [p for other in lines if (p := line_pitch(page, other)) is not None]
-    return pitch is not None and bool(pitches) and \
-        1 / config.close_type_size <= pitch / median(pitches) <= config.close_type_size
 
 
 def split_datelines(page: Page) -> list[Region]:
@@ -281,7 +264,9 @@ def _heading_runs(page: Page, region: Region, meter: TypeMeter, config: TypingCo
             end += 1
         head = ordered[k:end]
         probe = region.model_copy(update={"lines": head})
+        # A speaker's label on a line of its own (MODERATOR:) introduces the turn under it: it heads no item.
         if head and len(ordered) - end >= 2 and max(margin[k:end]) >= config.centred_margin \
+                and not head[-1].text.rstrip().endswith((":", "：")) \
                 and (all(capitals(line.text, config) for line in head)
                                                  or meter.bold(probe) or meter.large(probe, config.larger_type)):
             runs += [head, []]

@@ -569,10 +569,12 @@ class Classifier:
             if under_headline and is_participant_list(region, config):
                 typed[region.id] = RegionType.byline  # a roundtable's people, one or two lines each
             elif near_headline and len(region.lines) <= config.byline_max_lines:
-                if self.meter.style(region).size >= config.kicker_size and len(region.lines) <= 2:
+                if under_headline and BYLINE_PATTERN.search(region.text):
+                    typed[region.id] = RegionType.byline  # signed, in whatever size
+                elif self.meter.style(region).size >= config.kicker_size and len(region.lines) <= 2:
                     typed[region.id] = RegionType.kicker
-                elif under_headline and (BYLINE_PATTERN.search(region.text) or (len(region.lines) <= 2 and (
-                        self.meter.other_type(region) or self.meter.style(region).capitals))):
+                elif under_headline and len(region.lines) <= 2 and (
+                        self.meter.other_type(region) or self.meter.style(region).capitals):
                     # Unsigned, a byline is told from the first lines of the text by its type: bold, italic, capitals.
                     typed[region.id] = RegionType.byline
 
