@@ -274,6 +274,12 @@ class ReadingOrderConfig(Options):
     """Where the OCR engine's order stands (Tesseract's blocks), a part typing split off a block follows the region
     above it in its column: one it overlaps along x by this share of the narrower of the two. A neighbouring column
     whose box reaches a few pixels into this one is not above it (NZZ 1943: 24 lines read one column early)."""
+    band_rule_width: float = Field(0.8, gt=0, le=1)
+    """Where the engine's order stands, a horizontal rule whose pieces span this share of the text's width is printed
+    across every column (under a masthead, over a feuilleton): the regions above it are read before those below."""
+    band_rule_reach: float = Field(1.0, ge=0)
+    """Rule pieces within this many body line heights of one another in height are one rule (a skewed scan's rule is
+    found in steps)."""
 
 
 class ArticlesConfig(Options):
