@@ -16,7 +16,7 @@ from broadsheet.engines import ocr_engine
 from broadsheet.engines.base import EngineUnavailableError, at_resolution
 from broadsheet.engines.routing import Script, ScriptRouter, detect_script, route_page
 from broadsheet.engines.tesseract import TesseractEngine
-from broadsheet.model.page import Page, ProcessingStep
+from broadsheet.model.page import Line, Page, ProcessingStep
 from evaluation.generated import cer
 from tests.conftest import BUNDLED
 from tests.shared_data import needs_shared, shared_path
@@ -138,16 +138,30 @@ def test_detector_reads_little_text_as_the_default_script(router: ScriptRouter) 
     assert detect_script(blank, router.default, router.blackletter).script == Script.latin
 
 
+def _read_composed(canvas: np.ndarray, path: Path) -> tuple[ProcessingStep, list[Line]]:
+    """The reading stages (ingest to OCR) on a page composed of real crops, saved at 300 dpi: the OCR step and the
+    lines it read."""
+    from broadsheet.config import Settings
+    from broadsheet.ingest.files import ingest_file
+    from broadsheet.run.page import run_stage
+    from broadsheet.stages.working_images import WorkingImages
+    from evaluation.stage_cache import reading_stages
+
+    Image.fromarray(canvas).save(path, dpi=(300, 300))
+    settings = Settings()
+    [page] = ingest_file(path)
+    for stage in reading_stages(settings, WorkingImages(path.parent / "work")):
+        page = run_stage(stage, page)
+    step = next(s for s in page.steps if s.stage == "ocr")
+    return step, [line for region in page.regions for line in region.lines]
+
+
 @needs_kant
 @pytest.mark.slow
 def test_a_fraktur_block_on_a_modern_page_is_read_by_tesseract_fraktur(tmp_path: Path) -> None:
     """A modern English column over a Fraktur paragraph: the page is Latin, yet the paragraph's region
     goes to Tesseract Fraktur, and each line says which engine read it."""
     from benchmarks.engines import normalise, read_page_xml
-    from broadsheet.config import Settings
-    from broadsheet.ingest.files import ingest_file
-    from broadsheet.run.page import build_stages, process_page
-    from broadsheet.stages.working_images import WorkingImages
 
     column = _gray(BUNDLED / "en_two_articles.jpg")[2040:3370, 125:880]
     fraktur = _gray(KANT / "OCR-D-IMG" / "INPUT_0017.tif")[1044:1600, 100:935]
@@ -156,15 +170,8 @@ def test_a_fraktur_block_on_a_modern_page_is_read_by_tesseract_fraktur(tmp_path:
     canvas[100:100 + column.shape[0], 100:100 + column.shape[1]] = column
     top = 100 + column.shape[0] + gap
     canvas[top:top + fraktur.shape[0], 100:100 + fraktur.shape[1]] = fraktur
-    path = tmp_path / "latin_with_fraktur.png"
-    Image.fromarray(canvas).save(path, dpi=(300, 300))
-
-    settings = Settings()
-    [page] = ingest_file(path)
-    page = process_page(page, build_stages(settings, WorkingImages(tmp_path / "work")), settings)
-    step = next(s for s in page.steps if s.stage == "ocr")
+    step, lines = _read_composed(canvas, tmp_path / "latin_with_fraktur.png")
     assert step.software == "rapidocr" and step.settings["script"] == Script.latin
-    lines = [line for region in page.regions for line in region.lines]
     upper = [line for line in lines if line.polygon.bounds[3] < top - gap / 2]
     lower = sorted((line for line in lines if line.polygon.bounds[1] > top - gap / 2),
                    key=lambda line: line.polygon.bounds[1])
@@ -207,11 +214,6 @@ def test_an_antiqua_column_on_a_fraktur_page_is_read_accurately(tmp_path: Path) 
     1.7% CER with a calibrated confidence of 0.998, PP-OCR at 8.6%, so the column keeps Tesseract's reading; a region
     Tesseract reads unsurely is read by PP-OCR too, the more confident reading kept (routing.needs_second_reading)."""
     from benchmarks.engines import normalise
-    from broadsheet.config import Settings
-    from broadsheet.ingest.files import ingest_file
-    from broadsheet.run.page import run_stage
-    from broadsheet.stages.working_images import WorkingImages
-    from evaluation.stage_cache import reading_stages
 
     fraktur = _gray(KANT / "OCR-D-IMG" / "INPUT_0017.tif")[150:1950, 100:940]
     top, bottom = 2040, 2440  # the first lines of en_two_articles' "For three generations" column
@@ -221,16 +223,8 @@ def test_an_antiqua_column_on_a_fraktur_page_is_read_accurately(tmp_path: Path) 
     canvas[100:100 + fraktur.shape[0], 100:100 + fraktur.shape[1]] = fraktur
     left = 100 + fraktur.shape[1] + gap
     canvas[100:100 + column.shape[0], left:left + column.shape[1]] = column
-    path = tmp_path / "fraktur_with_antiqua.png"
-    Image.fromarray(canvas).save(path, dpi=(300, 300))
-
-    settings = Settings()
-    [page] = ingest_file(path)
-    for stage in reading_stages(settings, WorkingImages(tmp_path / "work")):
-        page = run_stage(stage, page)
-    step = page.steps[-1]
+    step, lines = _read_composed(canvas, tmp_path / "fraktur_with_antiqua.png")
     assert step.software == "tesseract" and step.settings["script"] == Script.fraktur
-    lines = [line for region in page.regions for line in region.lines]
     blackletter = [line for line in lines if line.polygon.bounds[2] < left - gap / 2]
     roman = sorted((line for line in lines if line.polygon.bounds[0] > left - gap / 2),
                    key=lambda line: line.polygon.bounds[1])
