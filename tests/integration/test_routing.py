@@ -138,22 +138,38 @@ def test_detector_reads_little_text_as_the_default_script(router: ScriptRouter) 
     assert detect_script(blank, router.default, router.blackletter).script == Script.latin
 
 
-def _read_composed(canvas: np.ndarray, path: Path) -> tuple[ProcessingStep, list[Line]]:
-    """The reading stages (ingest to OCR) on a page composed of real crops, saved at 300 dpi: the OCR step and the
-    lines it read."""
+def _read_composed(first: np.ndarray, second: np.ndarray, gap: int, beside: bool,
+                   path: Path) -> tuple[ProcessingStep, list[Line], list[Line]]:
+    """The reading stages (ingest to OCR) on a page of two real crops, 100 px in from its edges, the second under the
+    first (or `beside` it) after `gap` px, saved at 300 dpi: the OCR step, and the lines read in each crop (the
+    second's top to bottom)."""
     from broadsheet.config import Settings
     from broadsheet.ingest.files import ingest_file
     from broadsheet.run.page import run_stage
     from broadsheet.stages.working_images import WorkingImages
     from evaluation.stage_cache import reading_stages
 
+    height, width = first.shape
+    if beside:
+        canvas = np.full((max(height, second.shape[0]) + 200, width + gap + second.shape[1] + 200), 255, np.uint8)
+        start = 100 + width + gap
+        canvas[100:100 + second.shape[0], start:start + second.shape[1]] = second
+    else:
+        canvas = np.full((height + gap + second.shape[0] + 200, max(width, second.shape[1]) + 200), 255, np.uint8)
+        start = 100 + height + gap
+        canvas[start:start + second.shape[0], 100:100 + second.shape[1]] = second
+    canvas[100:100 + height, 100:100 + width] = first
     Image.fromarray(canvas).save(path, dpi=(300, 300))
     settings = Settings()
     [page] = ingest_file(path)
     for stage in reading_stages(settings, WorkingImages(path.parent / "work")):
         page = run_stage(stage, page)
     step = next(s for s in page.steps if s.stage == "ocr")
-    return step, [line for region in page.regions for line in region.lines]
+    lines = [line for region in page.regions for line in region.lines]
+    axis = 0 if beside else 1  # which way the crops follow one another
+    first_lines = [line for line in lines if line.polygon.bounds[axis + 2] < start - gap / 2]
+    second_lines = [line for line in lines if line.polygon.bounds[axis] > start - gap / 2]
+    return step, first_lines, sorted(second_lines, key=lambda line: line.polygon.bounds[1])
 
 
 @needs_kant
@@ -166,15 +182,8 @@ def test_a_fraktur_block_on_a_modern_page_is_read_by_tesseract_fraktur(tmp_path:
     column = _gray(BUNDLED / "en_two_articles.jpg")[2040:3370, 125:880]
     fraktur = _gray(KANT / "OCR-D-IMG" / "INPUT_0017.tif")[1044:1600, 100:935]
     gap = 60
-    canvas = np.full((column.shape[0] + fraktur.shape[0] + gap + 200, fraktur.shape[1] + 200), 255, np.uint8)
-    canvas[100:100 + column.shape[0], 100:100 + column.shape[1]] = column
-    top = 100 + column.shape[0] + gap
-    canvas[top:top + fraktur.shape[0], 100:100 + fraktur.shape[1]] = fraktur
-    step, lines = _read_composed(canvas, tmp_path / "latin_with_fraktur.png")
+    step, upper, lower = _read_composed(column, fraktur, gap, False, tmp_path / "latin_with_fraktur.png")
     assert step.software == "rapidocr" and step.settings["script"] == Script.latin
-    upper = [line for line in lines if line.polygon.bounds[3] < top - gap / 2]
-    lower = sorted((line for line in lines if line.polygon.bounds[1] > top - gap / 2),
-                   key=lambda line: line.polygon.bounds[1])
     assert len(upper) >= 20 and {line.engine for line in upper} == {"rapidocr"}
     assert len(lower) >= 10 and {line.engine for line in lower} == {"tesseract"}
     assert "tesseract-Fraktur+frk" in str(step.settings["regions_rerouted"])
@@ -219,15 +228,8 @@ def test_an_antiqua_column_on_a_fraktur_page_is_read_accurately(tmp_path: Path) 
     top, bottom = 2040, 2440  # the first lines of en_two_articles' "For three generations" column
     column = _gray(BUNDLED / "en_two_articles.jpg")[top:bottom, 125:880]
     gap = 120
-    canvas = np.full((fraktur.shape[0] + 200, fraktur.shape[1] + gap + column.shape[1] + 200), 255, np.uint8)
-    canvas[100:100 + fraktur.shape[0], 100:100 + fraktur.shape[1]] = fraktur
-    left = 100 + fraktur.shape[1] + gap
-    canvas[100:100 + column.shape[0], left:left + column.shape[1]] = column
-    step, lines = _read_composed(canvas, tmp_path / "fraktur_with_antiqua.png")
+    step, blackletter, roman = _read_composed(fraktur, column, gap, True, tmp_path / "fraktur_with_antiqua.png")
     assert step.software == "tesseract" and step.settings["script"] == Script.fraktur
-    blackletter = [line for line in lines if line.polygon.bounds[2] < left - gap / 2]
-    roman = sorted((line for line in lines if line.polygon.bounds[0] > left - gap / 2),
-                   key=lambda line: line.polygon.bounds[1])
     assert len(blackletter) >= 20 and {line.engine for line in blackletter} == {"tesseract"}
     truth = json.loads((BUNDLED / "en_two_articles.gt.json").read_text(encoding="utf-8"))
     [region] = [r for r in truth["regions"] if r["text"].startswith("For three generations")]
