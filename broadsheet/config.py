@@ -215,6 +215,9 @@ class TypingConfig(Options):
     """A section label (学术圆桌, SPORTS) is one line of at most this many characters over the headings ..."""
     section_reach: float = 6.0
     """... within this many body lines above one."""
+    section_rule_length: float = 3.0
+    """A short label with a rule running on from its end along its row for this many times its width is a section's
+    banner (文化 ————), wherever the headings are."""
     caption_max_lines: int = 5
     """A caption runs to at most this many lines ..."""
     caption_reach: float = 2.5

@@ -528,19 +528,30 @@ class Classifier:
             cjk_share(r.text) >= config.cjk_pitch_share for r in (big, small))
 
     def sections(self) -> None:
-        """A lone short label over the headings is the page's section name (学术圆桌, SPORTS); not a picture's credit
-        line under it (本报记者 李想 摄), nor a story's last words (goes on.), however near a headline below."""
+        """A lone short label over the headings is the page's section name (学术圆桌, SPORTS), and so is one a rule
+        runs on from along its row (文化 ————, a section's banner); not a picture's credit line under it (本报记者 李想
+        摄), nor a story's last words (goes on.), however near a headline below."""
         typed, boxes, config = self.typed, self.boxes, self.config
         for region in self.page.regions:
+            box = boxes[region.id]
             if typed[region.id] in (RegionType.body, RegionType.headline) and len(region.lines) == 1 \
                     and len(region.text.replace(" ", "")) <= config.section_max_chars \
                     and not SENTENCE_END.search(region.text) \
-                    and not any(self.picture_side(boxes[region.id], boxes[f.id]) == "under" for f in self.page.regions
+                    and not any(self.picture_side(box, boxes[f.id]) == "under" for f in self.page.regions
                                 if typed[f.id] == RegionType.figure) \
-                    and any(0 <= boxes[h.id].bounds[1] - boxes[region.id].bounds[3] <= config.section_reach * self.body
-                            and horizontal_overlap(boxes[h.id], boxes[region.id]) > 0 for h in self.page.regions
-                            if typed[h.id] in (RegionType.headline, RegionType.kicker) and h is not region):
+                    and (self.rule_runs_on(box) or any(
+                        0 <= boxes[h.id].bounds[1] - box.bounds[3] <= config.section_reach * self.body
+                        and horizontal_overlap(boxes[h.id], box) > 0 for h in self.page.regions
+                        if typed[h.id] in (RegionType.headline, RegionType.kicker) and h is not region)):
                 typed[region.id] = RegionType.section
+
+    def rule_runs_on(self, box: Polygon) -> bool:
+        """A horizontal rule along the block's row, starting within a body line of its end and running on for
+        `section_rule_length` times its width: a section's banner, which heads no story of its own."""
+        config = self.config
+        return any(rule.width > rule.height and box.bounds[1] <= rule.center[1] <= box.bounds[3]
+                   and -self.body <= rule.bounds[0] - box.bounds[2] <= self.body
+                   and rule.width >= config.section_rule_length * box.width for rule in self.rules)
 
     def captions_and_bylines(self) -> None:
         typed, boxes, config = self.typed, self.boxes, self.config
