@@ -641,3 +641,32 @@ def test_a_speakers_label_on_a_line_of_its_own_opens_a_turn_and_heads_no_item() 
     _conserved(page)
     assert _lines_of(page, turn)[0] == "MODERATOR:" and len(_lines_of(page, turn)) == 13
     assert len(page.articles) == 1
+
+
+def test_a_short_label_with_a_rule_running_on_from_it_is_a_sections_banner() -> None:
+    above = [_heading("江海港自动化码头迎来满负荷运行", 100, 100, 60), _column(100, 190, 5)]
+    label = _region(RegionType.body, [("文化", 100, 400, 160, 436)])  # set larger than the body, alone on its row
+    banner = _rule(176, 417, 1040)
+    continued = _region(RegionType.teaser, [("（上接第8版）", 100, 460, 240, 486)])
+    columns = [_column(100 + 320 * k, 510, 8) for k in range(3)]
+    headline = _heading("地铁九号线一期开通城东城西通勤缩短", 100, 840, 60)
+    under = [_column(100 + 320 * k, 930, 10) for k in range(3)]
+    page = _segment([*above, label, banner, continued, *columns, headline, *under])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == label.id) == RegionType.section
+    assert _owner(page, label) is None and _owner(page, columns[0]) != _owner(page, headline)
+
+
+def test_a_headline_wrapped_in_a_narrow_column_at_a_full_width_comma_stays_one_headline() -> None:
+    """整治， ends at the comma's ink, a fraction into its em: counted whole, its characters measured a quarter
+    narrower than the lines round it, and the line was split off as type of another size."""
+    rows = [("城市河", 0, 57), ("道综合", 64, 57), ("整治，", 128, 65), ("水清岸", 193, 58), ("绿景色", 258, 58)]
+    headline = _region(RegionType.body, [(text, 100, 900 + y, 100 + (125 if text.endswith("，") else 165),
+                                          900 + y + height) for text, y, height in rows])
+    byline = _region(RegionType.body, [("本报记者 赵明", 100, 1240, 220, 1265)])
+    column = _column(100, 1300, 12, width=165)
+    beside = [_column(300 + 200 * k, 900, 22, width=165) for k in range(2)]
+    page = _segment([headline, byline, column, *beside])
+    _conserved(page)
+    assert _lines_of(page, headline) == [text for text, _, _ in rows]
+    assert next(r.type for r in page.regions if r.id == headline.id) == RegionType.headline
