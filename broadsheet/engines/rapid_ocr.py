@@ -265,6 +265,16 @@ class RapidOcrEngine:
                                     words=engine_words))
         return lines
 
+    def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        """The recogniser alone on each crop, read as one line: its text and confidence (base.recognise)."""
+        if not crops:
+            return []
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        images = [cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) if c.ndim == 2 else c for c in crops]
+        result = self._engine._load_rec_model()(TextRecInput(img=images, return_word_box=False))  # type: ignore[attr-defined]
+        return [(str(text), float(score)) for text, score in zip(result.txts, result.scores, strict=True)]
+
     def detect(self, image: np.ndarray) -> list[Quad]:
         """Text-line boxes only, without recognition: the orientation check's test for tall lines."""
         result = self._run(image, use_det=True, use_rec=False, return_word_box=False)
