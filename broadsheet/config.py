@@ -496,9 +496,10 @@ class VerticalMarksConfig(Options):
 
     enabled: bool = True
     """Off: a vertical column's text is what the engine read, its gaps left empty."""
-    min_gap: float = Field(0.5, ge=0)
+    min_gap: float = Field(0.4, ge=0)
     """A gap between two characters of a column this many characters long or longer is a cell the recogniser read
-    nothing in (晶報's 、，。 take half a cell to a cell; characters stand a tenth of one apart)..."""
+    nothing in (晶報's 、，。 take about half a cell to a cell; characters stand a tenth of one apart). Measured on the
+    8 ECPO pages: 0.5 found 19 articles, 0.4 found 20 at about the same window CER (43.2% against 42.7%)..."""
     max_gap: float = Field(2.0, ge=0)
     """...and at most this long (a column's pieces are joined across at most `vertical_blocks.join_gap`)."""
     min_confidence: float = Field(0.0, ge=0, le=1)
