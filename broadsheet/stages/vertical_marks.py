@@ -32,17 +32,26 @@ from broadsheet.stages.orientation import VERTICAL_TURNS
 Box = tuple[float, float, float, float]
 
 
-def gap_cells(boxes: Sequence[Box], config: VerticalMarksConfig) -> list[tuple[int, Box]]:
+def gap_cells(boxes: Sequence[Box], config: VerticalMarksConfig,
+              span: tuple[float, float] | None = None) -> list[tuple[int, Box]]:
     """The gaps between consecutive characters of a column (in the working frame: boxes left to right along a row)
     long enough to have held a mark: each as the index of the character after it and the gap's box (across, the
-    two characters' extent)."""
-    if len(boxes) < 2:
+    two characters' extent). With `span` (where its block's columns start and end), also the cell before its first
+    character and after its last, where the column stops that far short of the block's (a mark the detector left
+    off a column's end): one character long at most."""
+    if not boxes:
         return []
     size = median(b[3] - b[1] for b in boxes)
     cells = []
     for k, (a, b) in enumerate(pairwise(boxes), start=1):
         if config.min_gap * size <= b[0] - a[2] <= config.max_gap * size:
             cells.append((k, (a[2], min(a[1], b[1]), b[0], max(a[3], b[3]))))
+    if span is not None:
+        first, last = boxes[0], boxes[-1]
+        if first[0] - span[0] >= config.min_gap * size:
+            cells.insert(0, (0, (max(span[0], first[0] - size), first[1], first[0], first[3])))
+        if span[1] - last[2] >= config.min_gap * size:
+            cells.append((len(boxes), (last[2], last[1], min(span[1], last[2] + size), last[3])))
     return cells
 
 
@@ -70,16 +79,17 @@ def chosen_marks(readings: Sequence[tuple[str, float]], inks: Sequence[float],
     return chosen
 
 
-def _cells_of(page: Page, line: Line, config: VerticalMarksConfig) -> list[tuple[int, Box]]:
-    """A column's gap cells; none for a line whose text is not its words in order (nothing to put a mark between)
-    or that lies across the page."""
+def _cells_of(page: Page, line: Line, span: tuple[float, float],
+              config: VerticalMarksConfig) -> list[tuple[int, Box]]:
+    """A column's gap cells (`span`: its block's); none for a line whose text is not its words in order (nothing to
+    put a mark between) or that lies across the page."""
     if not line.words or "".join(w.text for w in line.words) != "".join(line.text.split()):
         return []
     boxes = [to_working(page, w.polygon).bounds for w in line.words]
     if any(b[0] < a[0] for a, b in pairwise(boxes)):
         return []
     x0, y0, x1, y1 = to_working(page, line.polygon).bounds
-    return gap_cells(boxes, config) if x1 - x0 > y1 - y0 else []
+    return gap_cells(boxes, config, span) if x1 - x0 > y1 - y0 else []
 
 
 def _crop(image: np.ndarray, box: Box) -> np.ndarray:
@@ -98,8 +108,12 @@ def with_marks(page: Page, regions: list[Region], image: np.ndarray, engine: obj
     for r, region in enumerate(regions):
         if region.writing_mode != "vertical-rl":
             continue
+        columns = [b for line in region.lines if (b := to_working(page, line.polygon).bounds)[2] - b[0] > b[3] - b[1]]
+        if not columns:
+            continue
+        span = median(b[0] for b in columns), median(b[2] for b in columns)
         for n, line in enumerate(region.lines):
-            wanted.extend((r, n, k, box) for k, box in _cells_of(page, line, config))
+            wanted.extend((r, n, k, box) for k, box in _cells_of(page, line, span, config))
     cells = [(where, crop) for where in wanted if (crop := _crop(image, where[3])).size]
     readings = recognise(engine, [crop for _, crop in cells]) if cells else None
     if not readings:

@@ -186,6 +186,16 @@ def test_gaps_a_mark_could_stand_in_are_its_cells() -> None:
     assert gap_cells(boxes[:1], VerticalMarksConfig()) == []
 
 
+def test_a_column_stopping_short_of_its_blocks_end_has_a_cell_there() -> None:
+    """The block's columns run from 0 to 250: a column of 30 px characters ending at 223 leaves a mark's cell
+    after its last character (one character long at most), one starting at 0 has none before its first."""
+    boxes = [(0, 0, 30, 30), (33, 0, 63, 30), (193, 0, 223, 30)]
+    cells = gap_cells(boxes, VerticalMarksConfig(), span=(0, 250))
+    assert cells == [(3, (223, 0, 250, 30))]
+    assert gap_cells(boxes[1:], VerticalMarksConfig(), span=(0, 300))[0] == (0, (3, 0, 33, 30))
+    assert gap_cells(boxes, VerticalMarksConfig(), span=(0, 230)) == []  # 7 px short: no cell
+
+
 def test_a_mark_read_is_kept_and_a_cell_inked_as_little_gets_the_most_read_mark() -> None:
     readings = [("、", 0.9), ("、", 0.7), ("，", 0.8), ("二", 0.6), ("2", 0.5), ("", 0.0), ("國", 0.9)]
     inks = [0.05, 0.04, 0.06, 0.05, 0.3, 0.0, 0.08]
