@@ -3,7 +3,8 @@
 On the 晶報 pages PP-OCRv6 reads a column's characters but leaves out most of its marks (、，。 are 9.5% of the
 truth's characters): the detector breaks a column at them, and inside a line the recogniser's character boxes
 jump a cell where one stood (百餘人 · 日單都隊). So, in the turned working frame (a column lies as a row, its
-characters left to right), each gap between two characters of a column as long as a mark's cell is cropped, turned
+characters left to right), each gap between two characters of a column as long as a mark's cell (and the cell
+after its last character, or before its first, where it stops short of its block's other columns) is cropped, turned
 upright and given to the recogniser alone; where it reads punctuation there, the mark goes back into the line as a
 word of its own (ALTO then has it where it is printed, TEI in the text). About half the cells read so; the others
 read as 二, 2, 一 or 1 from the same ticks: a cell holding about as little ink as a mark (a character fills far
