@@ -110,6 +110,19 @@ def read(page: RealPage, cache: Path, settings: Settings) -> tuple[Page, float, 
     return finish(read_page, cached_images(cache / "ocr"), settings), reading_s, reading_cpu_s, None
 
 
+def run_tesseract_alone(source: Path, threads: int | None = None) -> tuple[str, float, float]:
+    """`tesseract SOURCE - -l TESSERACT_BASELINE --psm 3`: its text, seconds and CPU seconds. By default as a user
+    runs it, with as many threads as its OpenMP takes (not held to the one thread broadsheet's own Tesseract processes
+    keep to); `threads` holds it to that many (OMP_THREAD_LIMIT)."""
+    environment = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
+    if threads:
+        environment["OMP_THREAD_LIMIT"] = str(threads)
+    started, cpu_before = time.perf_counter(), cpu_seconds()
+    text = subprocess.run(["tesseract", str(source), "-", "-l", TESSERACT_BASELINE, "--psm", "3"],
+                          capture_output=True, text=True, check=True, env=environment).stdout
+    return text, time.perf_counter() - started, cpu_seconds() - cpu_before
+
+
 def tesseract_alone(page: RealPage, cache: Path, cached_only: bool) -> tuple[str | None, float | None, float | None]:
     """Tesseract's `TESSERACT_BASELINE` model on the whole page image, nothing around it (its own layout analysis,
     --psm 3, as many threads as its OpenMP takes): the baseline issue #20 compares with. The text, kept in the cache,
@@ -120,12 +133,7 @@ def tesseract_alone(page: RealPage, cache: Path, cached_only: bool) -> tuple[str
         return recorded["text"], recorded["seconds"], recorded.get("cpu_seconds")
     if cached_only:
         return None, None, None
-    # As a user runs it: not held to the one thread broadsheet's own Tesseract processes keep to.
-    environment = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
-    started, cpu_before = time.perf_counter(), cpu_seconds()
-    text = subprocess.run(["tesseract", str(page.source), "-", "-l", TESSERACT_BASELINE, "--psm", "3"],
-                          capture_output=True, text=True, check=True, env=environment).stdout
-    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
+    text, seconds, cpu = run_tesseract_alone(page.source)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps({"text": text, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2)},
                                  ensure_ascii=False), encoding="utf-8")

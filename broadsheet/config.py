@@ -215,12 +215,18 @@ class TypingConfig(Options):
     """A section label (学术圆桌, SPORTS) is one line of at most this many characters over the headings ..."""
     section_reach: float = 6.0
     """... within this many body lines above one."""
+    section_rule_length: float = 3.0
+    """A short label with a rule running on from its end along its row for this many times its width is a section's
+    banner (文化 ————), wherever the headings are."""
     caption_max_lines: int = 5
     """A caption runs to at most this many lines ..."""
     caption_reach: float = 2.5
     """... and sits within this many body lines of its picture: under, over or beside it."""
     attached_reach: float = 2.5
     """Kickers, decks and bylines sit within this many body lines of their headline."""
+    flush_left_reach: float = 1.0
+    """A byline set flush left under a headline centred over its story's columns starts at most this many of the
+    headline's widths out from its edge (a short CJK headline over four columns)."""
     byline_max_lines: int = 4
     participant_list_max_lines: int = 10
     """A roundtable's list of its people (主持人：… 嘉宾：…) may run to this many lines."""
@@ -271,6 +277,12 @@ class ReadingOrderConfig(Options):
     """Where the OCR engine's order stands (Tesseract's blocks), a part typing split off a block follows the region
     above it in its column: one it overlaps along x by this share of the narrower of the two. A neighbouring column
     whose box reaches a few pixels into this one is not above it (NZZ 1943: 24 lines read one column early)."""
+    band_rule_width: float = Field(0.8, gt=0, le=1)
+    """Where the engine's order stands, a horizontal rule whose pieces span this share of the text's width is printed
+    across every column (under a masthead, over a feuilleton): the regions above it are read before those below."""
+    band_rule_reach: float = Field(1.0, ge=0)
+    """Rule pieces within this many body line heights of one another in height are one rule (a skewed scan's rule is
+    found in steps)."""
 
 
 class ArticlesConfig(Options):
@@ -303,6 +315,9 @@ class ArticlesConfig(Options):
     header_rule_gap: float = 2.5
     """... unless it lies within this many body lines under the head's block (headline, deck, byline): the rule
     that many papers draw between a headline block and the story's text."""
+    flush_left_reach: float = 1.0
+    """A kicker, byline or jump line set flush left under a head centred over its story's columns starts at most
+    this many of the head's widths out from its edge (as `TypingConfig.flush_left_reach`)."""
     header_lines: int = 6
     """... or of the lines under the head block, where no more than this many lines of text lie between (a deck or
     a byline typed as text)."""

@@ -146,7 +146,7 @@ def same_row(a: Polygon, b: Polygon, share: float = 0.5) -> bool:
     return shares_span(a.bounds[1], a.bounds[3], b.bounds[1], b.bounds[3], share)
 
 
-def set_under(box: Polygon, block: Polygon, max_gap: float, others: Iterable[Polygon], reach: float = 0.5) -> bool:
+def set_under(box: Polygon, block: Polygon, max_gap: float, others: Iterable[Polygon], reach: float) -> bool:
     """Set just under a block, within `max_gap`, inside its width widened by `reach` of it either side, and with
     nothing but the block's own parts (`others` are the page's other boxes) over it below the block's top: a byline
     flush left under a headline centred over the story's columns, not a caption under a picture beside it."""

@@ -102,24 +102,31 @@ class Placement:
         self.vertical = page.writing_mode == "vertical-rl"
 
     def attach(self, region: Region) -> str | None:
-        """The head a kicker, byline or dateline is set with: the nearest above or below over its columns."""
+        """The head a kicker, byline or dateline is set with: next to it above or below over its columns, or flush
+        left under a head block centred over the story's columns. Of those, one no rule parts from it, and the
+        nearest edge to edge: a dateline under a byline is its own head's, not the next headline's a rule away."""
         box = self.geometry.boxes[region.id]
-        heads = [head_id for head_id in self.heads if self._same_frame(region.id, head_id)]
-        near = [(abs(box.center[1] - self.heads[head_id].center[1]), head_id) for head_id in heads
-                if _shares_columns(box, self.heads[head_id], self.config) and self._adjacent(box, self.heads[head_id])]
-        if not near:  # flush left under a head centred over the story's columns
-            reach = self.config.header_rule_gap * self.geometry.body
-            near = [(abs(box.center[1] - self.heads[head_id].center[1]), head_id) for head_id in heads
-                    if set_under(box, self.head_block[head_id], reach, self.placed)]
+        reach = self.config.header_rule_gap * self.geometry.body
+        near = [head_id for head_id in self.heads if self._same_frame(region.id, head_id) and (
+            (_shares_columns(box, self.heads[head_id], self.config) and self._adjacent(box, self.heads[head_id]))
+            or set_under(box, self.head_block[head_id], reach, self.placed, self.config.flush_left_reach))]
         if not near:
             return None
-        owner = min(near)[1]
+        owner = min(near, key=lambda head_id: (self._rule_across(box, head_id),
+                                               abs(box.center[1] - self.heads[head_id].center[1])))
         self.head_block[owner] = union_box([self.head_block[owner], box])
         return owner
 
+    def _rule_across(self, box: Polygon, head_id: str) -> bool:
+        """A story's rule over the block's columns between it and the head's block."""
+        block = self.head_block[head_id]
+        top, bottom = (block.bounds[3], box.bounds[1]) if block.center[1] <= box.center[1] \
+            else (box.bounds[3], block.bounds[1])
+        return any(top <= rule.center[1] <= bottom and horizontal_overlap(rule, box) > 0
+                   for rule in self.geometry.rules)
+
     def _adjacent(self, box: Polygon, head: Polygon) -> bool:
-        gap = max(box.bounds[1] - head.bounds[3], head.bounds[1] - box.bounds[3])
-        return gap <= self.config.header_rule_gap * self.geometry.body + max(0.0, head.height)
+        return _edge_gap(box, head) <= self.config.header_rule_gap * self.geometry.body + max(0.0, head.height)
 
     def _same_frame(self, region_id: str, head_id: str) -> bool:
         """Whether frames let a head own a block: a frame with a head inside is a story apart, owning all that is
@@ -270,6 +277,11 @@ class Placement:
         return box.bounds[1] - bottom >= self.config.story_break * self.geometry.body
 
 
+def _edge_gap(box: Polygon, other: Polygon) -> float:
+    """White space between two boxes one above the other (negative where they overlap)."""
+    return max(box.bounds[1] - other.bounds[3], other.bounds[1] - box.bounds[3])
+
+
 def _content(region: Region) -> bool:
     """Article content: text that is no page furniture or advertisement, and pictures."""
     if region.type in OUTSIDE_ARTICLE_TYPES or region.type == RegionType.separator:
@@ -284,7 +296,7 @@ def _figure_of(region: Region, geometry: Geometry, figures: list[str]) -> str | 
     near = []
     for figure_id in figures:
         figure = geometry.boxes[figure_id]
-        gap_y = max(box.bounds[1] - figure.bounds[3], figure.bounds[1] - box.bounds[3])
+        gap_y = _edge_gap(box, figure)
         gap_x = max(box.bounds[0] - figure.bounds[2], figure.bounds[0] - box.bounds[2])
         if gap_y <= reach and horizontal_overlap(box, figure) > 0.5 * min(box.width, figure.width):
             near.append((gap_y, figure_id))
@@ -309,8 +321,13 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     headlines = {r.id: boxes[r.id] for r in content if r.type == RegionType.headline}
     # A lone "Continued from page 2" line (typed a teaser: a short block naming a page) set over article text
     # under no headline is the jump head of the rest of another page's story: it is that story's, and heads it.
+    # One set flush left under a headline centred over the story's columns is that story's jump line.
+    placed = [boxes[r.id] for r in page.regions if r.type != RegionType.separator]
+    reach = config.header_rule_gap * geometry.body
     lone_jump_heads = [r for r in page.regions if r.type == RegionType.teaser and jump_head_line(r.lines)
-                       and not any(_heads(h, boxes[r.id], geometry.body) for h in headlines.values())
+                       and not any(_heads(h, boxes[r.id], geometry.body)
+                                   or set_under(boxes[r.id], h, reach, placed, config.flush_left_reach)
+                                   for h in headlines.values())
                        and any(_heads(boxes[r.id], boxes[c.id], geometry.body, narrow_head=True) for c in content
                                if c.type in PARAGRAPH_TYPES or c.type in ATTACHED_TO_HEADLINE)]
     content += lone_jump_heads

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from statistics import median
 
+import numpy as np
+
 from broadsheet.config import ReadingOrderConfig
 from broadsheet.model.geometry import Polygon, horizontal_overlap, span_overlap
 from broadsheet.model.page import Page, RegionType
@@ -91,6 +93,7 @@ class ReadingOrder:
             # Printed rules are no reading matter, and a page-wide one would block every cut across it.
             cut = xy_cut([(r.id, to_working(page, r.polygon)) for r in page.regions if r.type != RegionType.separator])
             read = engine_read_order(page, self.config.engine_column_share)
+            read = by_page_wide_rules(page, read, self.config.band_rule_width, self.config.band_rule_reach)
             # Regions the engine read none of (figures, empty boxes) follow in XY-cut order.
             known = set(read)
             page.reading_order = [*read, *(rid for rid in cut if rid not in known)]
@@ -123,6 +126,49 @@ def engine_read_order(page: Page, column_share: float = ReadingOrderConfig().eng
         at = max(above, key=lambda k: boxes[order[k]].bounds[3]) + 1 if above else len(order)
         order.insert(at, loose)
     return order
+
+
+def page_wide_rules(page: Page, width: float, reach: float) -> list[float]:
+    """The y (working image) of each horizontal rule whose pieces together span `width` of the text's width: a rule
+    under a masthead, or over a feuilleton, printed across every column. The layout model finds such a rule in pieces
+    where the scan is skewed or the rule broken; pieces within `reach` body lines of one another in height are one."""
+    text = [to_working(page, r.polygon).bounds for r in page.regions if r.lines]
+    if not text or page.body_type is None:
+        return []
+    left, right = min(b[0] for b in text), max(b[2] for b in text)
+    pieces = sorted((box.center[1], box.bounds[0], box.bounds[2]) for r in page.regions
+                    if r.type == RegionType.separator and (box := to_working(page, r.polygon)).width > box.height)
+    rows: list[list[tuple[float, float, float]]] = []
+    for piece in pieces:
+        if rows and piece[0] - rows[-1][-1][0] <= reach * page.body_type.line_height:
+            rows[-1].append(piece)
+        else:
+            rows.append([piece])
+    found = []
+    for row in rows:
+        covered = np.zeros(max(1, int(right - left)), bool)
+        for _, x0, x1 in row:
+            covered[max(0, int(x0 - left)):max(0, int(x1 - left))] = True
+        if covered.mean() >= width:
+            found.append(float(median(y for y, _, _ in row)))
+    return found
+
+
+def by_page_wide_rules(page: Page, order: list[str], width: float, reach: float) -> list[str]:
+    """The engine's order read band by band between page-wide rules (`page_wide_rules`), each band in that order.
+
+    Tesseract's column finder reads a column from the masthead down: on NZZ 1900 the subscription table under the
+    title and the first story's headline were one block, so the story's first lines were read before the masthead's
+    right-hand boxes. A rule printed across every column ends what is above it for every column."""
+    rules = page_wide_rules(page, width, reach) if order else []
+    if not rules:
+        return order
+    boxes = {r.id: to_working(page, r.polygon) for r in page.regions}
+
+    def band(rid: str) -> int:
+        return sum(rule < boxes[rid].center[1] for rule in rules)
+
+    return sorted(order, key=band)
 
 
 def column_order(items: Sequence[Item]) -> list[str]:

@@ -514,3 +514,159 @@ def test_a_line_with_no_height_neither_stops_typing_nor_loses_its_text() -> None
     page = _segment([headline, column, cut])
     assert page.status != "failed" and page.articles
     assert any("terminal." in p.text for a in page.articles for p in a.paragraphs)
+
+
+def test_body_size_lines_over_a_headline_across_a_rule_end_the_story_above() -> None:
+    """The last lines of a story, set apart over the rule that ends it, are no kicker of the headline under the rule."""
+    first = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    first_text = [_column(100 + 320 * k, 200, 10) for k in range(3)]
+    last_lines = _region(RegionType.body, [("the council will vote on", 100, 614, 380, 644),
+                                           ("the plan again next month", 100, 650, 380, 680)])
+    rule = _rule(90, 700, 390)
+    second = _heading("Rail Reopens", 100, 716, 40)  # over one column
+    second_text = [_column(100, 776, 10)]
+    page = _segment([first, *first_text, last_lines, rule, second, *second_text])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == last_lines.id) != RegionType.kicker
+    assert _owner(page, last_lines) == _owner(page, first) != _owner(page, second)
+
+
+def test_a_dateline_under_a_byline_goes_with_its_own_headline_not_the_next_a_rule_below() -> None:
+    first = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    byline = _region(RegionType.body, [("By Mary Smith", 100, 190, 300, 220)])
+    dateline = _region(RegionType.body, [("LONDON, March 3", 100, 228, 330, 258)])
+    beside = [_column(420 + 320 * k, 190, 16) for k in range(2)]  # the story's text runs in the next columns
+    rule = _rule(90, 282, 390)
+    second = _heading("Rail Line Reopens", 100, 300, 70)
+    second_text = _column(100, 400, 12)
+    page = _segment([first, byline, dateline, *beside, rule, second, second_text])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == dateline.id) == RegionType.dateline
+    assert _owner(page, dateline) == _owner(page, byline) == _owner(page, first) != _owner(page, second)
+
+
+def test_a_continued_from_line_flush_left_under_a_centred_headline_stays_in_its_story() -> None:
+    """The rest of a story from another page under its own jump headline: the jump line is that story's."""
+    headline = _heading("Council Backs Barrier", 245, 100, 60)  # centred over three columns
+    jump = _region(RegionType.body, [("(Continued from page 2)", 100, 194, 360, 224)])
+    columns = [_column(100 + 320 * k, 250, 14) for k in range(3)]
+    page = _segment([headline, jump, *columns])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == jump.id) == RegionType.teaser
+    assert len(page.articles) == 1, "no untitled story opened by the jump line"
+    assert all(_owner(page, column) == _owner(page, headline) for column in columns)
+
+
+def test_text_under_a_picture_captioned_above_it_in_another_face_is_the_column_running_on() -> None:
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    top = _column(100, 200, 6)
+    caption = _region(RegionType.body, [("The new barrier seen from the", 100, 420, 380, 442),  # smaller type
+                                        ("east bank on Monday.", 100, 448, 300, 470)])
+    figure = Region(id=f"r{next(_ids)}", type=RegionType.figure, polygon=Polygon.from_box(100, 480, 380, 700),
+                    confidence=0.9, detector_label="figure")
+    under = _region(RegionType.body, [("x" * 18, 100, 716 + 36 * k, 380, 746 + 36 * k) for k in range(4)])
+    others = [_column(420 + 320 * k, 200, 20) for k in range(2)]
+    page = _segment([headline, top, caption, figure, under, *others])
+    _conserved(page)
+    types = {r.id: r.type for r in page.regions}
+    assert types[caption.id] == RegionType.caption and types[under.id] == RegionType.body
+    assert len(page.articles) == 1
+
+
+def _lines_of(page: Page, region: Region) -> list[str]:
+    return [line.text for r in page.regions if r.id == region.id for line in r.lines]
+
+
+def test_a_quote_whose_lines_lack_descenders_stays_one_block() -> None:
+    """Ink-tight line boxes: a line with no descending letters is shorter, and the white under it looks wider."""
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    # 15 px a character throughout: one type, one line pitch. The second line has no descenders.
+    quote = _region(RegionType.body, [("An inspection of the spring", 100, 200, 505, 230),
+                                      ("found cracks in the beams", 100, 236, 475, 260),
+                                      ("that hold up the deck, as", 100, 272, 475, 302),
+                                      ("they say in June", 100, 308, 340, 338)])
+    columns = [_column(100, 360, 14), *(_column(420 + 320 * k, 200, 18) for k in range(2))]
+    page = _segment([headline, quote, *columns])
+    _conserved(page)
+    lines = _lines_of(page, quote)
+    assert lines[:4] == [line.text for line in quote.lines], "not split where a box stops at the baseline"
+
+
+def test_a_credit_line_under_a_picture_is_no_section_label_nor_are_a_storys_last_words() -> None:
+    headline = _heading("江海港自动化码头迎来满负荷运行", 100, 100, 60)
+    text = _column(100, 190, 8)
+    figure = Region(id=f"r{next(_ids)}", type=RegionType.figure, polygon=Polygon.from_box(420, 190, 700, 420),
+                    confidence=0.9, detector_label="figure")
+    credit = _region(RegionType.body, [("本报记者 李想 摄", 540, 426, 700, 446)])
+    last_words = _region(RegionType.body, [("goes on.", 100, 530, 220, 560)])  # set apart from its column
+    second = _heading("千亩稻田开镰", 100, 600, 60)
+    under = [_column(100 + 320 * k, 690, 8) for k in range(3)]
+    page = _segment([headline, text, figure, credit, last_words, second, *under])
+    _conserved(page)
+    types = {r.id: r.type for r in page.regions}
+    assert types[credit.id] == RegionType.caption and types[last_words.id] == RegionType.body
+
+
+def test_a_byline_flush_left_under_a_short_headline_centred_over_its_story_is_its_byline() -> None:
+    """Chinese headlines are short: centred over four columns, the headline ends far from the byline's column."""
+    headline = _heading("地铁九号线一期开通城东西通勤", 480, 100, 60)  # 420 px wide, centred over 100-1280
+    byline = _region(RegionType.body, [("本报记者 黄晓东", 100, 172, 235, 197)])
+    columns = [_column(100 + 300 * k, 240, 10, width=280) for k in range(4)]
+    page = _segment([headline, byline, *columns])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == byline.id) == RegionType.byline
+    assert len(page.articles) == 1 and _owner(page, byline) == _owner(page, headline)
+
+
+def test_a_pull_quote_at_a_column_top_under_the_headlines_own_rule_stays_in_its_story() -> None:
+    headline = _heading("Library Ends Fines, and the Borrowers Return", 100, 100, 60)
+    rule = _rule(90, 180, 1040)  # the headline's own rule, across the page
+    quote = _region(RegionType.body, [("Fines kept out", 420, 210, 700, 256),  # half as large again, centred
+                                      ("the people we", 430, 262, 690, 308),
+                                      ("most wanted", 450, 314, 670, 360)])
+    beside = [_column(100, 200, 20), _column(740, 200, 20)]
+    under = _column(420, 400, 14)
+    page = _segment([headline, rule, quote, *beside, under])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
+    assert len(page.articles) == 1
+
+
+def test_a_speakers_label_on_a_line_of_its_own_opens_a_turn_and_heads_no_item() -> None:
+    headline = _heading("Riverside Barrier: Four Voices", 100, 100, 70)
+    turn = _region(RegionType.body, [("MODERATOR:", 170, 200, 310, 230),  # centred by its indent and shortness
+                                     *(("x" * 18, 100, 236 + 36 * k, 380, 266 + 36 * k) for k in range(12))])
+    others = [_column(420 + 320 * k, 200, 13) for k in range(2)]
+    page = _segment([headline, turn, *others])
+    _conserved(page)
+    assert _lines_of(page, turn)[0] == "MODERATOR:" and len(_lines_of(page, turn)) == 13
+    assert len(page.articles) == 1
+
+
+def test_a_short_label_with_a_rule_running_on_from_it_is_a_sections_banner() -> None:
+    above = [_heading("江海港自动化码头迎来满负荷运行", 100, 100, 60), _column(100, 190, 5)]
+    label = _region(RegionType.body, [("文化", 100, 400, 160, 436)])  # set larger than the body, alone on its row
+    banner = _rule(176, 417, 1040)
+    continued = _region(RegionType.teaser, [("（上接第8版）", 100, 460, 240, 486)])
+    columns = [_column(100 + 320 * k, 510, 8) for k in range(3)]
+    headline = _heading("地铁九号线一期开通城东城西通勤缩短", 100, 840, 60)
+    under = [_column(100 + 320 * k, 930, 10) for k in range(3)]
+    page = _segment([*above, label, banner, continued, *columns, headline, *under])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == label.id) == RegionType.section
+    assert _owner(page, label) is None and _owner(page, columns[0]) != _owner(page, headline)
+
+
+def test_a_headline_wrapped_in_a_narrow_column_at_a_full_width_comma_stays_one_headline() -> None:
+    """整治， ends at the comma's ink, a fraction into its em: counted whole, its characters measured a quarter
+    narrower than the lines round it, and the line was split off as type of another size."""
+    rows = [("城市河", 0, 57), ("道综合", 64, 57), ("整治，", 128, 65), ("水清岸", 193, 58), ("绿景色", 258, 58)]
+    headline = _region(RegionType.body, [(text, 100, 900 + y, 100 + (125 if text.endswith("，") else 165),
+                                          900 + y + height) for text, y, height in rows])
+    byline = _region(RegionType.body, [("本报记者 赵明", 100, 1240, 220, 1265)])
+    column = _column(100, 1300, 12, width=165)
+    beside = [_column(300 + 200 * k, 900, 22, width=165) for k in range(2)]
+    page = _segment([headline, byline, column, *beside])
+    _conserved(page)
+    assert _lines_of(page, headline) == [text for text, _, _ in rows]
+    assert next(r.type for r in page.regions if r.id == headline.id) == RegionType.headline

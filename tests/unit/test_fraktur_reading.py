@@ -294,3 +294,25 @@ def test_a_block_joined_to_a_tables_rows_leaves_the_engines_order() -> None:
     page = NewspaperTypes(TypingConfig())(_page([names, prices], ["pg-r1", "pg-r2"], {"reading_order": ENGINE_ORDER}))
     assert [r.id for r in page.regions if r.lines] == ["pg-r1"]
     assert page.reading_order == ["pg-r1"]
+
+
+def test_a_rule_printed_across_every_column_ends_what_is_above_it_for_every_column() -> None:
+    """NZZ 1900: the engine read the left column from the masthead's table down into the first story, then the
+    masthead's right-hand box. A rule across the page under the masthead (found in two pieces, a step apart, as on a
+    skewed scan) puts the box first; a rule across one column only does not."""
+    from broadsheet.model.page import BodyType
+
+    regions = [_region("table", (0, 100, 400, 200)), _region("story", (0, 260, 400, 900)),
+               _region("box", (500, 100, 900, 200)), _region("right", (500, 260, 900, 900))]
+
+    def rule(rule_id: str, box: tuple[float, float, float, float]) -> Region:
+        return Region(id=rule_id, type=RegionType.separator, polygon=Polygon.from_box(*box), confidence=0.9,
+                      detector_label="line")
+
+    engine = ["table", "story", "box", "right"]
+    across = [rule("rule-a", (0, 228, 470, 232)), rule("rule-b", (460, 236, 900, 240))]
+    page = _page([*regions, *across], engine, {"reading_order": ENGINE_ORDER})
+    page.body_type = BodyType(line_height=30, pitch=12)
+    assert ReadingOrder()(page).reading_order[:4] == ["table", "box", "story", "right"]
+    one_column = page.model_copy(update={"regions": [*regions, rule("rule-a", (0, 228, 400, 232))]})
+    assert ReadingOrder()(one_column).reading_order[:4] == engine

@@ -264,7 +264,9 @@ def _heading_runs(page: Page, region: Region, meter: TypeMeter, config: TypingCo
             end += 1
         head = ordered[k:end]
         probe = region.model_copy(update={"lines": head})
+        # A speaker's label on a line of its own (MODERATOR:) introduces the turn under it: it heads no item.
         if head and len(ordered) - end >= 2 and max(margin[k:end]) >= config.centred_margin \
+                and not head[-1].text.rstrip().endswith((":", "：")) \
                 and (all(capitals(line.text, config) for line in head)
                                                  or meter.bold(probe) or meter.large(probe, config.larger_type)):
             runs += [head, []]
@@ -309,8 +311,8 @@ def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) 
             continue
         ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
         blocks: list[list[Line]] = [[ordered[0]]]
-        for above, below in pairwise(ordered):
-            if upright(page, below).bounds[1] - upright(page, above).bounds[3] >= config.spaced_break * body:
+        for below in ordered[1:]:
+            if _spaced(page, blocks[-1], below, config.spaced_break * body):
                 blocks.append([below])
             else:
                 blocks[-1].append(below)
@@ -322,6 +324,17 @@ def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) 
                 runs[-1] += block
         regions += split_into_runs(page, region, runs, fresh_ids)
     return regions
+
+
+def _spaced(page: Page, block: list[Line], below: Line, spacing: float) -> bool:
+    """White of `spacing` or more between a block's last line and the next, unless the block's lines run at that
+    step already: a line without descenders has a shorter box, and the white under it looks wider than it is."""
+    boxes = [upright(page, line) for line in block]
+    top = upright(page, below).bounds[1]
+    if top - boxes[-1].bounds[3] < spacing:
+        return False
+    steps = [b.bounds[1] - a.bounds[1] for a, b in pairwise(boxes)]
+    return not steps or top - boxes[-1].bounds[1] > median(steps) + spacing
 
 
 def join_column_tails(page: Page, config: TypingConfig) -> list[Region]:

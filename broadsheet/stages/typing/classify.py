@@ -341,8 +341,10 @@ class Classifier:
 
     def story_rule_between(self, upper: Polygon, lower: Polygon) -> bool:
         """A rule between two blocks that runs across the lower one and on over other columns: it parts stories
-        (a pull quote's own rules are about its column's width)."""
-        return any(rule.width > rule.height and upper.bounds[3] <= rule.center[1] <= lower.bounds[1]
+        (a pull quote's own rules are about its column's width). Not the rule straight under the upper block: a
+        headline's own, which ends no story."""
+        return any(rule.width > rule.height and upper.bounds[3] + self.config.rule_reach * self.body
+                   <= rule.center[1] <= lower.bounds[1]
                    and horizontal_overlap(rule, lower) >= self.config.ruled_overlap * lower.width
                    and rule.width >= self.config.story_rule_width * lower.width for rule in self.rules)
 
@@ -384,7 +386,8 @@ class Classifier:
         # rules `sides` weighed are some of these).
         ruled_over = "top" in ruled_sides(box, self.rules, reach, config)
         head = 1.0 * meter.bold(region) + meter.style(region).capitals + ruled_over \
-            + (not self.text_directly_above(region)) - (not self.text_directly_below(region))
+            + (not self.text_directly_above(region, any_size=True)) \
+            - (not self.text_directly_below(region, any_size=True))
         return quote >= config.pull_quote_evidence and quote > head + 1
 
     def text_between(self, box: Polygon, rule: Polygon) -> bool:
@@ -404,20 +407,23 @@ class Classifier:
             rule.width > rule.height and horizontal_overlap(rule, box) > 0.5 * box.width
             and abs(rule.center[1] - box.bounds[1]) <= self.config.rule_reach * self.body for rule in self.rules)
 
-    def running_text(self, region: Region) -> bool:
-        """A column's running text: body in the body's own type, not a kicker or a list of names typed body so far."""
-        return self.typed.get(region.id) == RegionType.body and not self.meter.other_type(region)
+    def running_text(self, region: Region, any_size: bool = False) -> bool:
+        """A column's running text: body in the body's own type, not a kicker or a list of names typed body so far.
+        Nor larger type or a signed line (a deck, a byline not yet typed), unless `any_size`."""
+        if self.typed.get(region.id) != RegionType.body or self.meter.other_type(region):
+            return False
+        return any_size or not (self.meter.large(region, self.config.larger_type) or BYLINE_PATTERN.search(region.text))
 
-    def text_directly_above(self, region: Region) -> bool:
+    def text_directly_above(self, region: Region, any_size: bool = False) -> bool:
         """Running text straight above in its column, no rule between (text over a story's rule is another's)."""
         box = self.boxes[region.id]
-        return any(self.running_text(other := self.page.regions[k]) and not self.rule_between(self.boxes[other.id], box)
-                   for k in self.stacked(region, above=True))
+        return any(self.running_text(other := self.page.regions[k], any_size)
+                   and not self.rule_between(self.boxes[other.id], box) for k in self.stacked(region, above=True))
 
-    def text_directly_below(self, region: Region) -> bool:
+    def text_directly_below(self, region: Region, any_size: bool = False) -> bool:
         box = self.boxes[region.id]
-        return any(self.running_text(other := self.page.regions[k]) and not self.rule_between(box, self.boxes[other.id])
-                   for k in self.stacked(region, above=False))
+        return any(self.running_text(other := self.page.regions[k], any_size)
+                   and not self.rule_between(box, self.boxes[other.id]) for k in self.stacked(region, above=False))
 
     def stacked(self, region: Region, above: bool) -> np.ndarray:
         """The places of the blocks `directly_below` which the region stands (`above`), or directly below it."""
@@ -505,8 +511,10 @@ class Classifier:
                 or any(self.running_text(r) and directly_below(box, self.boxes[r.id], config.stacked_gap * self.body)
                        and not self.rule_between(self.boxes[r.id], box) for r in self.page.regions if r is not region):
             return False
+        # Across a rule, body-size lines over a headline end the story above it; a kicker is set with its head.
         return any(directly_below(self.boxes[h.id], box, config.stacked_gap * self.body)
                    and box.width <= config.kicker_width * self.boxes[h.id].width and self.larger_type(h, region)
+                   and not self.rule_between(box, self.boxes[h.id])
                    for h in headlines if self.typed[h.id] == RegionType.headline)
 
     def larger_type(self, big: Region, small: Region) -> bool:
@@ -520,15 +528,30 @@ class Classifier:
             cjk_share(r.text) >= config.cjk_pitch_share for r in (big, small))
 
     def sections(self) -> None:
-        """A lone short label over the headings is the page's section name (学术圆桌, SPORTS)."""
+        """A lone short label over the headings is the page's section name (学术圆桌, SPORTS), and so is one a rule
+        runs on from along its row (文化 ————, a section's banner); not a picture's credit line under it (本报记者 李想
+        摄), nor a story's last words (goes on.), however near a headline below."""
         typed, boxes, config = self.typed, self.boxes, self.config
         for region in self.page.regions:
+            box = boxes[region.id]
             if typed[region.id] in (RegionType.body, RegionType.headline) and len(region.lines) == 1 \
                     and len(region.text.replace(" ", "")) <= config.section_max_chars \
-                    and any(0 <= boxes[h.id].bounds[1] - boxes[region.id].bounds[3] <= config.section_reach * self.body
-                            and horizontal_overlap(boxes[h.id], boxes[region.id]) > 0 for h in self.page.regions
-                            if typed[h.id] in (RegionType.headline, RegionType.kicker) and h is not region):
+                    and not SENTENCE_END.search(region.text) \
+                    and not any(self.picture_side(box, boxes[f.id]) == "under" for f in self.page.regions
+                                if typed[f.id] == RegionType.figure) \
+                    and (self.rule_runs_on(box) or any(
+                        0 <= boxes[h.id].bounds[1] - box.bounds[3] <= config.section_reach * self.body
+                        and horizontal_overlap(boxes[h.id], box) > 0 for h in self.page.regions
+                        if typed[h.id] in (RegionType.headline, RegionType.kicker) and h is not region)):
                 typed[region.id] = RegionType.section
+
+    def rule_runs_on(self, box: Polygon) -> bool:
+        """A horizontal rule along the block's row, starting within a body line of its end and running on for
+        `section_rule_length` times its width: a section's banner, which heads no story of its own."""
+        config = self.config
+        return any(rule.width > rule.height and box.bounds[1] <= rule.center[1] <= box.bounds[3]
+                   and -self.body <= rule.bounds[0] - box.bounds[2] <= self.body
+                   and rule.width >= config.section_rule_length * box.width for rule in self.rules)
 
     def captions_and_bylines(self) -> None:
         typed, boxes, config = self.typed, self.boxes, self.config
@@ -541,8 +564,9 @@ class Classifier:
             reach = config.attached_reach * self.body
             # Set with a headline: next to it, no rule between (a rule ends the story above a headline).
             heads = [r for r in self.page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
-            near_headline = [h for h in heads if (adjacent_vertically(box, boxes[h.id], reach)
-                                                  or set_under(box, boxes[h.id], reach, placed))
+            near_headline = [h for h in heads if (
+                adjacent_vertically(box, boxes[h.id], reach)
+                or set_under(box, boxes[h.id], reach, placed, config.flush_left_reach))
                              and not self.rule_between(*sorted((box, boxes[h.id]), key=lambda b: b.bounds[1]))]
             under_headline = [h for h in near_headline if boxes[h.id].center[1] < box.center[1]]
             signed = bool(under_headline) and bool(BYLINE_PATTERN.search(region.text) or PARTICIPANT_LIST.match(
@@ -556,29 +580,49 @@ class Classifier:
             if under_headline and is_participant_list(region, config):
                 typed[region.id] = RegionType.byline  # a roundtable's people, one or two lines each
             elif near_headline and len(region.lines) <= config.byline_max_lines:
-                if self.meter.style(region).size >= config.kicker_size and len(region.lines) <= 2:
+                if under_headline and BYLINE_PATTERN.search(region.text):
+                    typed[region.id] = RegionType.byline  # signed, in whatever size
+                elif self.meter.style(region).size >= config.kicker_size and len(region.lines) <= 2:
                     typed[region.id] = RegionType.kicker
-                elif under_headline and (BYLINE_PATTERN.search(region.text) or (len(region.lines) <= 2 and (
-                        self.meter.other_type(region) or self.meter.style(region).capitals))):
+                elif under_headline and len(region.lines) <= 2 and (
+                        self.meter.other_type(region) or self.meter.style(region).capitals):
                     # Unsigned, a byline is told from the first lines of the text by its type: bold, italic, capitals.
                     typed[region.id] = RegionType.byline
 
     def captions(self, region: Region, figure: Polygon) -> bool:
         """Set under a picture, within reach: its caption; over or beside it too, where its type is not the body's."""
-        box, config = self.boxes[region.id], self.config
-        reach = config.caption_reach * self.body
-        if directly_below(box, figure, reach):
-            return True
+        side = self.picture_side(self.boxes[region.id], figure)
+        if side == "under":
+            # Under a picture whose caption is set over or beside it in a face of its own, more lines in the body's
+            # type are the column's text running on; a single line stays its credit or caption.
+            return len(region.lines) < 2 or self.meter.other_type(region) or not self.captioned_apart(figure, region)
         # Over or beside a picture, only a face of its own tells a caption from the column's text; larger type
         # there is a pull quote's.
-        if not self.meter.other_type(region) or self.meter.large(region, config.larger_type) \
-                or self.typed[region.id] == RegionType.pull_quote:
-            return False
+        return side is not None and self.meter.other_type(region) \
+            and not self.meter.large(region, self.config.larger_type) and self.typed[region.id] != RegionType.pull_quote
+
+    def picture_side(self, box: Polygon, figure: Polygon) -> str | None:
+        """Where a block stands by a picture, within a caption's reach: under, over or beside it; None elsewhere."""
+        reach = self.config.caption_reach * self.body
+        if directly_below(box, figure, reach):
+            return "under"
         if directly_below(figure, box, reach) and horizontal_overlap(box, figure) > 0.5 * box.width:
-            return True
+            return "over"
         gap = max(box.bounds[0] - figure.bounds[2], figure.bounds[0] - box.bounds[2])
-        return 0 <= gap <= reach and box.bounds[1] >= figure.bounds[1] - self.body \
-            and box.bounds[3] <= figure.bounds[3] + self.body
+        if 0 <= gap <= reach and box.bounds[1] >= figure.bounds[1] - self.body \
+                and box.bounds[3] <= figure.bounds[3] + self.body:
+            return "beside"
+        return None
+
+    def captioned_apart(self, figure: Polygon, region: Region) -> bool:
+        """Another block of a caption's length over or beside the picture in a face of its own, no heading or signed
+        line (the byline of a story beside): its caption, set there."""
+        return any(other is not region and 0 < len(other.lines) <= self.config.caption_max_lines
+                   and self.typed[other.id] in (RegionType.body, RegionType.caption)
+                   and self.meter.other_type(other) and not self.meter.large(other, self.config.larger_type)
+                   and not BYLINE_PATTERN.search(other.text)
+                   and self.picture_side(self.boxes[other.id], figure) in ("over", "beside")
+                   for other in self.page.regions)
 
     def one_line_under(self, region: Region, any_size: bool = False) -> list[Region]:
         """The blocks a one-line block not set large (`any_size`: of any size) stands directly under, within a

@@ -31,9 +31,15 @@ def line_height(page: Page, region: Region) -> float:
     return median(upright(page, line).height for line in region.lines) if region.lines else 0.0
 
 
+CJK_CLOSING_MARKS = "，。、；：？！）」』”’》〉】"
+"""Full-width marks set in the left part of their em: a line ending in one has its box end at the mark's ink."""
+
+
 def line_pitch(page: Page, line: Line) -> float | None:
-    """Width per character: the type size a tall box of two merged lines cannot fake."""
-    characters = len(line.text.replace(" ", ""))
+    """Width per character: the type size a tall box of two merged lines cannot fake. A closing CJK mark that ends
+    the line is not counted: its box ends a fraction into the mark's em (整治， measured a quarter narrower)."""
+    text = line.text.replace(" ", "")
+    characters = len(text) - (text[-1:] in CJK_CLOSING_MARKS if text else 0)
     return upright(page, line).width / characters if characters >= 3 else None
 
 
