@@ -102,6 +102,13 @@ def line_boxes(engine: OcrEngine, image: np.ndarray) -> list[Quad]:
     return detect(image) if callable(detect) else [line.quad for line in engine.read(image)]
 
 
+def recognise(engine: object, crops: Sequence[np.ndarray]) -> list[tuple[str, float]] | None:
+    """What the engine's recogniser alone reads in each crop (one line each, no detection), where it can read so
+    (rapidocr's `recognise`); None for an engine that cannot."""
+    read = getattr(engine, "recognise", None)
+    return read(crops) if callable(read) else None
+
+
 def release_memory(engine: object) -> None:
     """Hand back what the engine keeps between reads, where it keeps any (rapidocr on OpenVINO: `release_memory`);
     an engine without it keeps nothing worth handing back."""

@@ -12,15 +12,18 @@ import contextlib
 import ctypes
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
 
 from broadsheet.config import RapidOcrConfig
 from broadsheet.engines.base import EngineLine, EngineWord, Quad
+
+_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +186,17 @@ class RapidOcrEngine:
         self.backend, self._model_dir = PLAIN, wheel_models()
         self._engine = self._build(PLAIN, self._model_dir)
 
+    def _falling_back(self, call: Callable[[], _T]) -> _T:
+        """`call`, once more on the plain path where it fails on another (the models load on their first use: an
+        unreadable file shows there)."""
+        try:
+            return call()
+        except Exception as exc:
+            if self.plain:
+                raise
+            self._fall_back(exc)
+            return call()
+
     def _run(self, image: np.ndarray, **options: bool) -> object:
         below, right = detector_padding(*image.shape[:2], self._config.max_detector_pixels)
         if below or right:  # white below and to the right: the lines' coordinates stay the image's
@@ -190,12 +204,7 @@ class RapidOcrEngine:
         bgr = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
         scale = detection_scale(*bgr.shape[:2], self._config.detector_scale)
         try:
-            return self._call(bgr, scale, **options)
-        except Exception as exc:  # the models load on the first call: an unreadable file shows here
-            if self.plain:
-                raise
-            self._fall_back(exc)
-            return self._call(bgr, scale, **options)
+            return self._falling_back(lambda: self._call(bgr, scale, **options))
         finally:
             if (resident_mb() or 0) > self._config.release_above_mb or self._config.release_above_mb == 0:
                 self.release_memory()
@@ -264,6 +273,17 @@ class RapidOcrEngine:
             lines.append(EngineLine(text=str(text), confidence=float(score), quad=_quad(box),
                                     words=engine_words))
         return lines
+
+    def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        """The recogniser alone on each crop, read as one line: its text and confidence (base.recognise)."""
+        if not crops:
+            return []
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        images = [cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) if c.ndim == 2 else c for c in crops]
+        request = TextRecInput(img=images, return_word_box=False)
+        result = self._falling_back(lambda: self._engine._load_rec_model()(request))  # type: ignore[attr-defined]
+        return [(str(text), float(score)) for text, score in zip(result.txts, result.scores, strict=True)]
 
     def detect(self, image: np.ndarray) -> list[Quad]:
         """Text-line boxes only, without recognition: the orientation check's test for tall lines."""

@@ -39,9 +39,11 @@ from broadsheet.engines.tiling import PADDING, Tile, tiles
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
 from broadsheet.model.page import Flag, Line, Page, ProcessingStep, Region, RegionType, Severity, Word
 from broadsheet.stages import vertical_blocks as vertical_blocks_module
+from broadsheet.stages import vertical_marks as vertical_marks_module
 from broadsheet.stages.base import recorded_step, region_ids, rules_version, to_working
 from broadsheet.stages.orientation import VERTICAL_TURNS, quarter_turn
 from broadsheet.stages.vertical_blocks import vertical_blocks
+from broadsheet.stages.vertical_marks import with_marks
 from broadsheet.stages.working_images import WorkingImages
 from broadsheet.text.script import LONG_S, is_cjk, join_fragments
 
@@ -297,7 +299,10 @@ class Ocr:
                     "rules": rules_version("ocr", (sys.modules[__name__],)),
                     # A vertical page's blocks are built from its columns: their rules are part of what OCR gives.
                     "vertical_blocks": rules_version("vertical-blocks", (vertical_blocks_module,),
-                                                     self.config.vertical_blocks)}
+                                                     self.config.vertical_blocks),
+                    # ...and the marks its recogniser left out read back from the gaps in its columns.
+                    "vertical_marks": rules_version("vertical-marks", (vertical_marks_module,),
+                                                    self.config.vertical_marks)}
         with recorded_step(page, self.name, self.engine.name, self.engine.version, settings) as step:
             log.debug("OCR of %s begins", page.id)  # benchmarks/startup.py times the process to this line
             image = self.images.read(page)
@@ -361,6 +366,9 @@ class Ocr:
                 step.settings["detector_scale"] = scale  # lines found on the tiles shrunk, read at native resolution
             if page.writing_mode == "vertical-rl":
                 page.regions = [with_writing_mode(region) for region in page.regions]
+                if self.config.vertical_marks.enabled:
+                    page.regions, step.settings["marks_read"] = with_marks(page, page.regions, image, engine,
+                                                                           self.config.vertical_marks)
             if self.config.long_s == "fold":
                 page.regions = [fold_long_s(region) for region in page.regions]
             flag_fallback(page, engine, self.engine)

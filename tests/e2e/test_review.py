@@ -297,3 +297,35 @@ def test_a_non_loopback_host_needs_allow_remote_and_warns_about_tls(browser: obj
         _, stderr = server.communicate(timeout=30)
         page.close()
     assert "warning" in stderr and "TLS" in stderr
+
+
+def test_a_vertical_regions_lines_are_shown_as_printed(browser: object, tmp_path: Path) -> None:
+    """Issue #18: on a vertical page a vertical-rl region's lines stand as its columns do, right to left and each
+    read top to bottom; a headline set across the same page reads as it is."""
+    from broadsheet.model.geometry import Polygon
+    from broadsheet.model.page import Line, Region, RegionType
+
+    out = _empty_run(tmp_path / "out", USER)
+
+    def region(rid: str, mode: str, boxes: list[tuple[float, float, float, float]], texts: list[str]) -> Region:
+        lines = [Line(id=f"{rid}-l{k}", text=text, polygon=Polygon.from_box(*box), confidence=0.9, engine="rapidocr")
+                 for k, (box, text) in enumerate(zip(boxes, texts, strict=True), start=1)]
+        return Region(id=rid, type=RegionType.body, polygon=Polygon.from_box(0, 0, 400, 600), confidence=0.9,
+                      detector_label="text", lines=lines, writing_mode=mode)
+
+    page = Page(id="v-page", source="missing.png", width=400, height=600, writing_mode="vertical-rl", regions=[
+        region("v-page-r1", "vertical-rl", [(340, 100, 370, 500), (300, 100, 330, 500)],
+               ["右邊第一行字", "左邊第二行字"]),
+        region("v-page-r2", "horizontal-tb", [(100, 20, 300, 60)], ["橫排標題"])])
+    (out / "pages" / "v-page.json").write_text(page.model_dump_json())
+    with _serving(out) as base:
+        view = _login(browser, base)
+        view.goto(f"{base}/page/v-page")
+        vertical, across = view.locator("#v-page-r1 ol.lines"), view.locator("#v-page-r2 ol.lines")
+        assert vertical.evaluate("e => getComputedStyle(e).writingMode") == "vertical-rl"
+        assert across.evaluate("e => getComputedStyle(e).writingMode") == "horizontal-tb"
+        first, second = (view.locator(f"li[id='v-page-r1-l{k}'] input[name=value]") for k in (1, 2))
+        assert first.evaluate("e => getComputedStyle(e).writingMode") == "vertical-rl"
+        one, two = first.bounding_box(), second.bounding_box()
+        assert one["x"] > two["x"] and one["height"] > one["width"]  # the first column on the right, standing
+        view.close()

@@ -5,7 +5,7 @@ Pages are drawn in printed (source) pixels, columns standing; the stages see the
 
 from __future__ import annotations
 
-from broadsheet.config import ArticlesConfig, TypingConfig, VerticalBlocksConfig
+from broadsheet.config import ArticlesConfig, TypingConfig, VerticalBlocksConfig, VerticalMarksConfig
 from broadsheet.engines.base import EngineLine
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import Line, Page, PreprocessTransform, Region, RegionType
@@ -13,6 +13,7 @@ from broadsheet.stages.articles import segment
 from broadsheet.stages.ocr import assign_lines, turned_lines
 from broadsheet.stages.orientation import VERTICAL_TURNS, turned
 from broadsheet.stages.typing.vertical import vertical_types
+from broadsheet.stages.vertical_marks import chosen_marks, gap_cells, is_mark
 
 WIDTH, HEIGHT = 1000, 800
 BODY = 30
@@ -175,3 +176,32 @@ def test_a_block_in_the_tier_below_a_head_goes_on_in_reading_order() -> None:
 
     assert story_of_r5(page) == "p-v-r3"
     assert story_of_r5(page.model_copy(update={"writing_mode": "horizontal-tb"})) == "p-v-r1"
+
+
+def test_gaps_a_mark_could_stand_in_are_its_cells() -> None:
+    """A column (in the working frame: a row) of 30 px characters: a 20 px gap (two thirds of a cell) is a mark's
+    cell, the 3 px between characters and an 80 px gap (a tier's edge) are not."""
+    boxes = [(0, 0, 30, 30), (33, 0, 63, 30), (83, 1, 113, 31), (193, 0, 223, 30)]
+    assert gap_cells(boxes, VerticalMarksConfig()) == [(2, (63, 0, 83, 31))]
+    assert gap_cells(boxes[:1], VerticalMarksConfig()) == []
+
+
+def test_a_column_stopping_short_of_its_blocks_end_has_a_cell_there() -> None:
+    """The block's columns run from 0 to 250: a column of 30 px characters ending at 223 leaves a mark's cell
+    after its last character (one character long at most), one starting at 0 has none before its first."""
+    boxes = [(0, 0, 30, 30), (33, 0, 63, 30), (193, 0, 223, 30)]
+    cells = gap_cells(boxes, VerticalMarksConfig(), span=(0, 250))
+    assert cells == [(3, (223, 0, 250, 30))]
+    assert gap_cells(boxes[1:], VerticalMarksConfig(), span=(0, 300))[0] == (0, (3, 0, 33, 30))
+    assert gap_cells(boxes, VerticalMarksConfig(), span=(0, 230)) == []  # 7 px short: no cell
+
+
+def test_a_mark_read_is_kept_and_a_cell_inked_as_little_gets_the_most_read_mark() -> None:
+    readings = [("、", 0.9), ("、", 0.7), ("，", 0.8), ("二", 0.6), ("2", 0.5), ("", 0.0), ("國", 0.9)]
+    inks = [0.05, 0.04, 0.06, 0.05, 0.3, 0.0, 0.08]
+    chosen = chosen_marks(readings, inks, VerticalMarksConfig())
+    assert chosen[:3] == readings[:3]
+    assert chosen[3] == ("、", 2 / 3) and chosen[6] == ("、", 2 / 3)  # ticks read as a stroke or a character
+    assert chosen[4] is None and chosen[5] is None  # inked as a character; blank
+    assert chosen_marks([("二", 0.6)], [0.05], VerticalMarksConfig()) == [None]  # no mark read on the page
+    assert not is_mark("1") and is_mark("」、")
