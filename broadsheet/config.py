@@ -291,6 +291,13 @@ class ArticlesConfig(Options):
 
     shares_columns: float = 0.3
     """A head stands over a block's columns when they overlap by this share of the narrower of the two."""
+    vertical_tier_share: float = 0.3
+    """On a vertical page (seen turned: a tier of the page is a run across the working frame), a head over a block's
+    columns claims it only when this share of the block's run lies within the head's: its own tier, not a block
+    running on through the tier below ..."""
+    vertical_above_head: float = 3.0
+    """... nor one whose columns start more than this many body sizes above the head's top (the end of the story in
+    the tier above, wrapped round the head)."""
     head_overlaps_block: float = 0.5
     """A block may start this share of its own height above the bottom of the head it belongs to."""
     beside_above: float = 0.5

@@ -158,7 +158,7 @@ class Placement:
                 continue
             if _shares_columns(box, head, self.config):
                 if head.bounds[3] <= box.bounds[1] + self.config.head_overlaps_block * box.height \
-                        and not self._rule_between(head_id, box):
+                        and not self._rule_between(head_id, box) and self._in_tier(box, head):
                     above.append((-head.bounds[3], head_id))
             elif not self.vertical and self._beside(box, head_id) \
                     and not self._rule_between(head_id, box, beside=True) \
@@ -171,6 +171,17 @@ class Placement:
         if beside and (nearest_above is None or self._story_ended_above(box, nearest_above)):
             return min(beside)[2]
         return nearest_above
+
+    def _in_tier(self, box: Polygon, head: Polygon) -> bool:
+        """On a vertical page (seen turned, a tier of the page is a run across x), whether the block lies in the
+        head's tier: enough of its run within the head's, and its columns starting no further above the head's top
+        than a few characters (a story's columns start level with its head; one starting well above is the end of
+        the story over the head, wrapped round it). On a horizontal page, any block the head stands over."""
+        if not self.vertical:
+            return True
+        config = self.config
+        return horizontal_overlap(box, head) >= config.vertical_tier_share * box.width \
+            and head.bounds[0] - box.bounds[0] <= config.vertical_above_head * self.geometry.body
 
     def _placed_box(self, region: Region) -> Polygon:
         """Where a block stands: a framed box without a head of its own stands for all of its frame."""

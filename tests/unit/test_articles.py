@@ -670,3 +670,40 @@ def test_a_headline_wrapped_in_a_narrow_column_at_a_full_width_comma_stays_one_h
     _conserved(page)
     assert _lines_of(page, headline) == [text for text, _, _ in rows]
     assert next(r.type for r in page.regions if r.id == headline.id) == RegionType.headline
+
+
+def _vertical_segment(regions: list[Region]) -> Page:
+    """A vertical page already seen turned (working frame = source here): columns lie as 30 px rows, a tier of the
+    page is a run across x. The articles stage alone, in the regions' order."""
+    page = Page(id="pv", source="pv.png", width=2600, height=1000, writing_mode="vertical-rl", regions=regions)
+    return Articles()(page.model_copy(update={"reading_order": [r.id for r in regions]}))
+
+
+def _rows(x0: float, x1: float, y0: float, rows: int) -> Region:
+    """Body columns of a vertical page, seen turned: rows 30 px high from x0 to x1."""
+    return _region(RegionType.body, [("字" * int((x1 - x0) / 30), x0, y0 + 36 * k, x1, y0 + 36 * k + 30)
+                                     for k in range(rows)])
+
+
+def test_a_vertical_head_claims_no_block_reaching_up_past_its_tier() -> None:
+    """The end of a story in the tier above, set round the next story's head: its columns start far above the
+    head's top, and the head over part of them is not theirs (晶報: 日捕加薪's end under 江海關's head)."""
+    upper = _heading("公共租界日捕加薪與西捕同待遇", 400, 100, 60)
+    upper_body = _rows(400, 900, 170, 6)
+    head = _heading("江海關對外貿易", 1000, 100, 100)
+    own = _rows(1000, 1400, 210, 5)
+    run_on = _rows(400, 1300, 420, 5)  # a third of it under the head, starting twenty characters above its top
+    page = _vertical_segment([upper, upper_body, head, own, run_on])
+    _conserved(page)
+    assert _owner(page, own) == _owner(page, head) and _owner(page, run_on) == _owner(page, upper)
+
+
+def test_a_vertical_head_claims_no_block_running_mostly_outside_its_tier() -> None:
+    """A head set over the first characters of a block that runs on through the tier below heads none of it."""
+    head = _heading("江海關對外貿易第一季統計", 1000, 100, 100)
+    own = _rows(1000, 1600, 210, 5)
+    other = _heading("淪陷區公產傳維新政府有接收說", 1300, 100, 60)
+    below = _rows(1300, 2500, 420, 5)  # a quarter of its run within the head's
+    page = _vertical_segment([head, own, other, below])
+    _conserved(page)
+    assert _owner(page, below) == _owner(page, other) != _owner(page, head)
