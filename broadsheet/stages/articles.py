@@ -58,6 +58,8 @@ class Geometry:
     frames: list[Polygon]
     frame_of: dict[str, int | None]
     """Index of the innermost frame each region lies in."""
+    standing: list[Polygon]
+    """Rules standing upright (between columns; on a vertical page seen turned, between tiers)."""
 
 
 def _geometry(page: Page, config: ArticlesConfig) -> Geometry:
@@ -71,7 +73,8 @@ def _geometry(page: Page, config: ArticlesConfig) -> Geometry:
     for region in page.regions:
         inside = [k for k, frame in enumerate(frames) if boxes[region.id].overlap_ratio(frame) >= config.frame_inside]
         frame_of[region.id] = min(inside, key=lambda k: frames[k].area) if inside else None
-    return Geometry(boxes, body, _story_rules(separators, frames, body), frames, frame_of)
+    return Geometry(boxes, body, _story_rules(separators, frames, body), frames, frame_of,
+                    [r for r in separators if r.height > r.width])
 
 
 def _story_rules(separators: list[Polygon], frames: list[Polygon], body: float) -> list[Polygon]:
@@ -180,8 +183,12 @@ class Placement:
         if not self.vertical:
             return True
         config = self.config
+        # A rule between tiers, between the head's top and the block's, over the block's columns, parts them.
+        parted = any(head.bounds[0] < rule.center[0] < box.bounds[0]
+                     and vertical_overlap(rule, box) >= config.rule_covers * box.height
+                     for rule in self.geometry.standing)
         return horizontal_overlap(box, head) >= config.vertical_tier_share * box.width \
-            and head.bounds[0] - box.bounds[0] <= config.vertical_above_head * self.geometry.body
+            and head.bounds[0] - box.bounds[0] <= config.vertical_above_head * self.geometry.body and not parted
 
     def _placed_box(self, region: Region) -> Polygon:
         """Where a block stands: a framed box without a head of its own stands for all of its frame."""
