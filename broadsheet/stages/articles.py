@@ -190,6 +190,14 @@ class Placement:
         return horizontal_overlap(box, head) >= config.vertical_tier_share * box.width \
             and head.bounds[0] - box.bounds[0] <= config.vertical_above_head * self.geometry.body and not parted
 
+    def head_follows(self, region_id: str, head_id: str) -> bool:
+        """On a vertical page, whether the head stands after the block in the block's tier (seen turned: below it,
+        over its columns): a story's text follows its head there, so the block is none of that story's."""
+        if not self.vertical or head_id not in self.heads:
+            return False
+        box, head = self.geometry.boxes[region_id], self.heads[head_id]
+        return head.bounds[1] >= box.bounds[3] and _shares_columns(box, head, self.config)
+
     def _placed_box(self, region: Region) -> Polygon:
         """Where a block stands: a framed box without a head of its own stands for all of its frame."""
         frame = self.geometry.frame_of[region.id]
@@ -377,18 +385,20 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     # What no head may claim continues the story before it in reading order; before any story, it opens one.
     page_order = [rid for rid in region_order if rid in by_id] + \
         [r.id for r in page.regions if r.id not in region_order]
-    previous: str | None = None
+    stories: list[str] = []  # the stories read so far, the latest last
     untitled: list[str] = []
     for region_id in page_order:
         if region_id not in owner:
             continue
-        if owner[region_id] is None:
-            if previous is None or opens_continued_story(by_id[region_id].lines):
+        story = owner[region_id]
+        if story is None:
+            # The latest story it may continue: on a vertical page, not one whose head follows it in its tier.
+            story = next((read for read in reversed(stories) if not placement.head_follows(region_id, read)), None)
+            if story is None or opens_continued_story(by_id[region_id].lines):
                 untitled.append(region_id)
-                owner[region_id] = region_id
-            else:
-                owner[region_id] = previous
-        previous = owner[region_id]
+                story = region_id
+            owner[region_id] = story
+        stories.append(story)
 
     starts = [*heads, *untitled]
     members: dict[str, list[Region]] = {start: [] for start in starts}

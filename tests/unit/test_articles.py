@@ -721,3 +721,16 @@ def test_a_rule_between_tiers_parts_a_vertical_head_from_the_tier_below() -> Non
     page = _vertical_segment([head, own, rule, other, below])
     _conserved(page)
     assert _owner(page, own) == _owner(page, head) and _owner(page, below) == _owner(page, other)
+
+
+def test_a_vertical_storys_end_wrapped_into_the_next_tier_skips_the_head_set_after_it() -> None:
+    """The end of a story run on to the start of the tier below, before that tier's first head: it continues the
+    story above, not the one whose head follows it (晶報: 秦潤卿's end before 潘承坰's head)."""
+    head = _heading("秦潤卿有子不肖", 400, 100, 60)
+    own = _rows(400, 900, 170, 10)
+    tail = _rows(1000, 1400, 170, 6)  # the next tier's first columns, under no head
+    later = _heading("潘承坰昨被擲糞", 1000, 420, 60)
+    later_body = _rows(1000, 1400, 490, 6)
+    page = _vertical_segment([head, own, later, later_body, tail])
+    _conserved(page)
+    assert _owner(page, tail) == _owner(page, head) != _owner(page, later_body)
