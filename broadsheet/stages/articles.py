@@ -58,8 +58,6 @@ class Geometry:
     frames: list[Polygon]
     frame_of: dict[str, int | None]
     """Index of the innermost frame each region lies in."""
-    standing: list[Polygon]
-    """Rules standing upright (between columns; on a vertical page seen turned, between tiers)."""
 
 
 def _geometry(page: Page, config: ArticlesConfig) -> Geometry:
@@ -73,8 +71,7 @@ def _geometry(page: Page, config: ArticlesConfig) -> Geometry:
     for region in page.regions:
         inside = [k for k, frame in enumerate(frames) if boxes[region.id].overlap_ratio(frame) >= config.frame_inside]
         frame_of[region.id] = min(inside, key=lambda k: frames[k].area) if inside else None
-    return Geometry(boxes, body, _story_rules(separators, frames, body), frames, frame_of,
-                    [r for r in separators if r.height > r.width])
+    return Geometry(boxes, body, _story_rules(separators, frames, body), frames, frame_of)
 
 
 def _story_rules(separators: list[Polygon], frames: list[Polygon], body: float) -> list[Polygon]:
@@ -183,12 +180,8 @@ class Placement:
         if not self.vertical:
             return True
         config = self.config
-        # A rule between tiers, between the head's top and the block's, over the block's columns, parts them.
-        parted = any(head.bounds[0] < rule.center[0] < box.bounds[0]
-                     and vertical_overlap(rule, box) >= config.rule_covers * box.height
-                     for rule in self.geometry.standing)
         return horizontal_overlap(box, head) >= config.vertical_tier_share * box.width \
-            and head.bounds[0] - box.bounds[0] <= config.vertical_above_head * self.geometry.body and not parted
+            and head.bounds[0] - box.bounds[0] <= config.vertical_above_head * self.geometry.body
 
     def head_follows(self, region_id: str, head_id: str) -> bool:
         """On a vertical page, whether the head stands after the block in the block's tier (seen turned: below it,

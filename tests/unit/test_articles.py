@@ -709,20 +709,6 @@ def test_a_vertical_head_claims_no_block_running_mostly_outside_its_tier() -> No
     assert _owner(page, below) == _owner(page, other) != _owner(page, head)
 
 
-def test_a_rule_between_tiers_parts_a_vertical_head_from_the_tier_below() -> None:
-    """A head set across two tiers heads the story in the tier it starts in; the rule under that tier (standing
-    upright in the turned frame) parts it from the next story's columns below (晶報: 墨索里尼 and 德機越比境)."""
-    head = _heading("墨索里尼昨發表演說猶侈言", 400, 100, 100)
-    own = _rows(400, 650, 210, 5)
-    rule = Region(id=f"r{next(_ids)}", type=RegionType.separator, polygon=Polygon.from_box(660, 170, 664, 600),
-                  confidence=0.9, detector_label="rule-vertical")
-    other = _heading("德機越比境", 670, 100, 60)
-    below = _rows(670, 1000, 210, 5)
-    page = _vertical_segment([head, own, rule, other, below])
-    _conserved(page)
-    assert _owner(page, own) == _owner(page, head) and _owner(page, below) == _owner(page, other)
-
-
 def test_a_vertical_storys_end_wrapped_into_the_next_tier_skips_the_head_set_after_it() -> None:
     """The end of a story run on to the start of the tier below, before that tier's first head: it continues the
     story above, not the one whose head follows it (晶報: 秦潤卿's end before 潘承坰's head)."""
