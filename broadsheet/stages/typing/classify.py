@@ -381,7 +381,8 @@ class Classifier:
         if not meter.large(region, config.larger_type) or capitals(region.lines[0].text, config):
             return False  # a line of capitals opens a headline: pull quotes quote sentences
         quote = 1.0 * (QUOTE_MARKS.search(region.text) is not None) + (len(region.lines) >= 2) \
-            + 1.5 * self.inside_text(region) + 0.5 * (SENTENCE_END.search(region.lines[-1].text) is not None)
+            + 1.5 * (self.inside_text(region) or self.sentence_runs_across(region)) \
+            + 0.5 * (SENTENCE_END.search(region.lines[-1].text) is not None)
         # Any rule over it opens something, a story's rule across its columns too: that is a head's evidence (the
         # rules `sides` weighed are some of these).
         ruled_over = "top" in ruled_sides(box, self.rules, reach, config)
@@ -406,6 +407,24 @@ class Classifier:
         return self.text_directly_above(region) and self.text_directly_below(region) and not any(
             rule.width > rule.height and horizontal_overlap(rule, box) > 0.5 * box.width
             and abs(rule.center[1] - box.bounds[1]) <= self.config.rule_reach * self.body for rule in self.rules)
+
+    def sentence_runs_across(self, region: Region) -> bool:
+        """The column's text breaks off mid-sentence over the block and runs on under it in lower case, within a
+        frame's reach (a quote on a tint stands apart by its margins): the block is set inside a story's text."""
+        box, reach = self.boxes[region.id], self.config.frame_reach * self.body
+
+        def nearest(above: bool) -> Region | None:
+            column = [other for other in self.page.regions if other.lines and self.running_text(other)
+                      and horizontal_overlap(self.boxes[other.id], box) > 0.5 * box.width
+                      and 0 <= (box.bounds[1] - self.boxes[other.id].bounds[3] if above
+                                else self.boxes[other.id].bounds[1] - box.bounds[3]) <= reach]
+            return min(column, key=lambda other: abs(self.boxes[other.id].center[1] - box.center[1]), default=None)
+
+        upper, lower = nearest(above=True), nearest(above=False)
+        if upper is None or lower is None or self.rule_between(self.boxes[upper.id], self.boxes[lower.id]):
+            return False
+        first = lower.lines[0].text.lstrip()
+        return not SENTENCE_END.search(upper.lines[-1].text) and first[:1].isalpha() and first[:1].islower()
 
     def running_text(self, region: Region, any_size: bool = False) -> bool:
         """A column's running text: body in the body's own type, not a kicker or a list of names typed body so far.
