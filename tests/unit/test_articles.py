@@ -720,3 +720,21 @@ def test_a_vertical_storys_end_wrapped_into_the_next_tier_skips_the_head_set_aft
     page = _vertical_segment([head, own, later, later_body, tail])
     _conserved(page)
     assert _owner(page, tail) == _owner(page, head) != _owner(page, later_body)
+
+
+def test_a_quote_on_a_tint_that_a_sentence_runs_across_is_a_pull_quote_of_the_story() -> None:
+    """The tint's margins set it further from the text than `stacked_gap`: the sentence broken off over it and going
+    on in lower case under it tells that it stands inside the story's text."""
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    upper = _region(RegionType.body, [*(("x" * 18, 100, 200 + 36 * k, 380, 230 + 36 * k) for k in range(7)),
+                                      ("argued that the path could", 100, 452, 380, 482)])
+    quote = _region(RegionType.body, [("We cannot keep", 115, 545, 365, 587),  # larger type, centred, no stop
+                                      ("asking the same", 110, 593, 370, 635),
+                                      ("three blocks", 135, 641, 345, 683)])
+    lower = _region(RegionType.body, [("become an attraction in its", 100, 745, 380, 775),
+                                      *(("x" * 18, 100, 781 + 36 * k, 380, 811 + 36 * k) for k in range(8))])
+    others = [_column(420 + 320 * k, 200, 24) for k in range(2)]
+    page = _segment([headline, upper, quote, lower, *others])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
+    assert len(page.articles) == 1
