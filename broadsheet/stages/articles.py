@@ -58,6 +58,8 @@ class Geometry:
     frames: list[Polygon]
     frame_of: dict[str, int | None]
     """Index of the innermost frame each region lies in."""
+    placed: list[Polygon]
+    """The boxes of everything printed but rules: what may stand between a block and the head it is set under."""
 
 
 def _geometry(page: Page, config: ArticlesConfig) -> Geometry:
@@ -71,7 +73,8 @@ def _geometry(page: Page, config: ArticlesConfig) -> Geometry:
     for region in page.regions:
         inside = [k for k, frame in enumerate(frames) if boxes[region.id].overlap_ratio(frame) >= config.frame_inside]
         frame_of[region.id] = min(inside, key=lambda k: frames[k].area) if inside else None
-    return Geometry(boxes, body, _story_rules(separators, frames, body), frames, frame_of)
+    placed = [boxes[r.id] for r in page.regions if r.type != RegionType.separator]
+    return Geometry(boxes, body, _story_rules(separators, frames, body), frames, frame_of, placed)
 
 
 def _story_rules(separators: list[Polygon], frames: list[Polygon], body: float) -> list[Polygon]:
@@ -96,7 +99,6 @@ class Placement:
         self.by_id = {r.id: r for r in page.regions}
         # A head's block: the head and the kickers, decks and bylines set with it, decided first.
         self.head_block: dict[str, Polygon] = dict(heads)
-        self.placed = [geometry.boxes[r.id] for r in page.regions if r.type != RegionType.separator]
         # A vertical page seen turned: a block right of a head (in a tier below it on the page) is no column of a head
         # set over fewer columns than its story; a story wrapping into the tier below goes on in reading order.
         self.vertical = page.writing_mode == "vertical-rl"
@@ -109,7 +111,7 @@ class Placement:
         reach = self.config.header_rule_gap * self.geometry.body
         near = [head_id for head_id in self.heads if self._same_frame(region.id, head_id) and (
             (_shares_columns(box, self.heads[head_id], self.config) and self._adjacent(box, self.heads[head_id]))
-            or set_under(box, self.head_block[head_id], reach, self.placed, self.config.flush_left_reach))]
+            or set_under(box, self.head_block[head_id], reach, self.geometry.placed, self.config.flush_left_reach))]
         if not near:
             return None
         owner = min(near, key=lambda head_id: (self._rule_across(box, head_id),
@@ -341,11 +343,10 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     # A lone "Continued from page 2" line (typed a teaser: a short block naming a page) set over article text
     # under no headline is the jump head of the rest of another page's story: it is that story's, and heads it.
     # One set flush left under a headline centred over the story's columns is that story's jump line.
-    placed = [boxes[r.id] for r in page.regions if r.type != RegionType.separator]
     reach = config.header_rule_gap * geometry.body
     lone_jump_heads = [r for r in page.regions if r.type == RegionType.teaser and jump_head_line(r.lines)
                        and not any(_heads(h, boxes[r.id], geometry.body)
-                                   or set_under(boxes[r.id], h, reach, placed, config.flush_left_reach)
+                                   or set_under(boxes[r.id], h, reach, geometry.placed, config.flush_left_reach)
                                    for h in headlines.values())
                        and any(_heads(boxes[r.id], boxes[c.id], geometry.body, narrow_head=True) for c in content
                                if c.type in PARAGRAPH_TYPES or c.type in ATTACHED_TO_HEADLINE)]
