@@ -414,10 +414,8 @@ class Classifier:
         box, reach = self.boxes[region.id], self.config.frame_reach * self.body
 
         def nearest(above: bool) -> Region | None:
-            column = [other for other in self.page.regions if other.lines and self.running_text(other)
-                      and horizontal_overlap(self.boxes[other.id], box) > 0.5 * box.width
-                      and 0 <= (box.bounds[1] - self.boxes[other.id].bounds[3] if above
-                                else self.boxes[other.id].bounds[1] - box.bounds[3]) <= reach]
+            column = [other for k in self.stacked(region, above, reach)
+                      if (other := self.page.regions[k]).lines and self.running_text(other)]
             return min(column, key=lambda other: abs(self.boxes[other.id].center[1] - box.center[1]), default=None)
 
         upper, lower = nearest(above=True), nearest(above=False)
@@ -444,9 +442,11 @@ class Classifier:
         return any(self.running_text(other := self.page.regions[k], any_size)
                    and not self.rule_between(box, self.boxes[other.id]) for k in self.stacked(region, above=False))
 
-    def stacked(self, region: Region, above: bool) -> np.ndarray:
-        """The places of the blocks `directly_below` which the region stands (`above`), or directly below it."""
-        box, reach = self.boxes[region.id], self.config.stacked_gap * self.body
+    def stacked(self, region: Region, above: bool, reach: float | None = None) -> np.ndarray:
+        """The places of the blocks `directly_below` which the region stands (`above`), or directly below it, within
+        `reach` (default `stacked_gap` body lines)."""
+        box = self.boxes[region.id]
+        reach = self.config.stacked_gap * self.body if reach is None else reach
         x0, y0, x1, y1 = self.extent.T
         overlap = np.minimum(x1, box.bounds[2]) - np.maximum(x0, box.bounds[0])
         least = -0.5 * np.minimum(box.height, y1 - y0)
