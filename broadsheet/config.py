@@ -127,6 +127,10 @@ class TypingConfig(Options):
     heading_max_lines: int = 4
     """A heading runs to at most this many lines (more for much larger type: `display_max_lines`)."""
     display_max_lines: int = 8
+    wrapped_display_words: float = Field(1.5, ge=0)
+    """Headline-size type runs over more lines than `display_max_lines` only as a headline wrapped in a narrow column,
+    at most this many words a line on average (Coun / cil / Votes / to / Expan / d Bus): text set large runs on in
+    lines of several words."""
     heading_space: float = 0.6
     """Space of at least this many body lines above a block (or a column's top) and ..."""
     heading_space_below: float = 0.25
@@ -151,6 +155,15 @@ class TypingConfig(Options):
     """Share of upper-case letters that makes a line one of capitals."""
     body_share: float = 0.67
     """The body type is measured on this share of the page's lines, the smallest: more body than heads on any page."""
+    ascender_line_share: float = Field(0.84, gt=0, le=1)
+    """A Latin line with ascenders or capitals but no descender (the barrier outnumbered) is inked over about this
+    share of the height of a line in the same type with both: ink-tight line boxes (the generator's, Tesseract's)
+    make it look smaller type. Its height is divided by this share before type is compared (measure.type_height);
+    measured on the generator's fonts, 0.81-0.88 (median 0.84)."""
+    descender_line_share: float = Field(0.8, gt=0, le=1)
+    """... a line with descenders but no ascender or capital (a grown way): about this share."""
+    x_height_line_share: float = Field(0.67, gt=0, le=1)
+    """... a line of neither (as, or a one-word line of x-height letters): about this share."""
     same_type_size: float = 1.3
     """Adjacent lines whose heights differ by more than this factor are set in different type (one box, two types)."""
     cjk_pitch_share: float = 0.9

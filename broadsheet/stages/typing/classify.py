@@ -205,7 +205,7 @@ class Classifier:
         if jump_line(" ".join(line.text for line in region.lines)) is not None:
             return False  # "Continued on A6", set bold or on two lines, points on: it heads nothing here
         if self.meter.large(region, config.headline_height_ratio):
-            return lines <= config.display_max_lines
+            return lines <= config.display_max_lines or len(region.text.split()) <= config.wrapped_display_words * lines
         if any(directly_below(self.boxes[region.id], self.boxes[r.id], config.caption_reach * self.body)
                for r in self.page.regions if r.type == RegionType.figure):
             return False  # text under a picture, not set large, is its caption (a credit line in title case)

@@ -27,8 +27,41 @@ def upright(page: Page, line: Line) -> Polygon:
     return to_working(page, line.polygon)
 
 
-def line_height(page: Page, region: Region) -> float:
-    return median(upright(page, line).height for line in region.lines) if region.lines else 0.0
+ASCENDING = frozenset("bdfhklt0123456789\"'()[]{}/|!?$%&#@") | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+"""Latin glyphs inked above the x-height: ascenders, capitals, figures, quotes and brackets."""
+DESCENDING = frozenset("fgjpqy()[]{}|")
+"""Latin glyphs inked below the baseline; f too, which descends in italic (a pull quote's more of it when): a line
+that may reach down is taken to, and measured as it is."""
+LATIN_LINE = re.compile(r"[A-Za-z]")
+
+
+def type_height(page: Page, line: Line, config: TypingConfig) -> float:
+    """The height of a line's type: its box's height, less what its glyphs leave uninked. A Latin line with no
+    descender (or no ascender, or neither) has a box shorter than its type's; a CJK line's glyphs fill their ems.
+
+    Accented or non-ASCII letters count as reaching both ways (their marks, Cyrillic's tails): no correction."""
+    height = upright(page, line).height
+    text = line.text.replace(" ", "")
+    if not text or not LATIN_LINE.search(text) or not text.isascii():
+        return height
+    up, down = any(c in ASCENDING for c in text), any(c in DESCENDING for c in text)
+    if up and down:
+        return height
+    share = config.ascender_line_share if up else config.descender_line_share if down else config.x_height_line_share
+    return height / share
+
+
+def room_below(page: Page, line: Line, config: TypingConfig) -> float:
+    """The part of a line's type below its box: a Latin line with no descender leaves its type's descent uninked,
+    and the white under its box looks that much wider than the gap to the next line is."""
+    text = line.text.replace(" ", "")
+    if not text or not LATIN_LINE.search(text) or not text.isascii() or any(c in DESCENDING for c in text):
+        return 0.0
+    return (1 - config.ascender_line_share) * type_height(page, line, config)
+
+
+def line_height(page: Page, region: Region, config: TypingConfig) -> float:
+    return median(type_height(page, line, config) for line in region.lines) if region.lines else 0.0
 
 
 CJK_CLOSING_MARKS = "，。、；：？！）」』”’》〉】"
@@ -53,10 +86,11 @@ def _smallest_share(values: list[float], share: float) -> float:
     return median(ordered[: max(1, round(len(ordered) * share))]) if ordered else 0.0
 
 
-def body_line_height(page: Page, share: float) -> float:
+def body_line_height(page: Page, config: TypingConfig) -> float:
     """The body type's line height: the median of the smaller lines, which are body text on any page with more
     body than headlines."""
-    return _smallest_share([upright(page, line).height for region in page.regions for line in region.lines], share)
+    return _smallest_share([type_height(page, line, config) for region in page.regions for line in region.lines],
+                           config.body_share)
 
 
 def body_pitch(page: Page, share: float) -> float:
@@ -123,9 +157,9 @@ class TypeMeter:
         # Keyed by the region object (kept alive beside its style): the rules ask for a block's style again and
         # again, and a block split or joined is a new object.
         self._styles: dict[int, tuple[Region, Style]] = {}
-        height = body_line_height(page, config.body_share)
+        height = body_line_height(page, config)
         weights = [w for region in page.regions for line in region.lines
-                   if upright(page, line).height <= config.larger_type * height
+                   if type_height(page, line, config) <= config.larger_type * height
                    and (w := self.line_weight(line)) is not None]
         self.body = BodyType(line_height=round(height, 2), pitch=round(body_pitch(page, config.body_share), 2),
                              weight=round(median(weights), 4) if len(weights) >= 5 else None)
@@ -134,7 +168,7 @@ class TypeMeter:
         if line.id not in self._weights:
             box = upright(self.page, line)
             stroke = self.ink.stroke(box) if self.ink is not None and box.height > 0 else None
-            self._weights[line.id] = stroke / box.height if stroke is not None else None
+            self._weights[line.id] = stroke / type_height(self.page, line, self.config) if stroke is not None else None
         return self._weights[line.id]
 
     def style(self, region: Region) -> Style:
@@ -147,7 +181,7 @@ class TypeMeter:
 
     def _measure(self, region: Region) -> Style:
         body = self.body
-        size = line_height(self.page, region) / body.line_height if body.line_height else 1.0
+        size = line_height(self.page, region, self.config) / body.line_height if body.line_height else 1.0
         region_pitch = pitch(self.page, region)
         weights = [w for line in region.lines if (w := self.line_weight(line)) is not None]
         weight = median(weights) / body.weight if weights and body.weight else None
