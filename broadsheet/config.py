@@ -158,8 +158,11 @@ class TypingConfig(Options):
     ascender_line_share: float = Field(0.84, gt=0, le=1)
     """A Latin line with ascenders or capitals but no descender (the barrier outnumbered) is inked over about this
     share of the height of a line in the same type with both: ink-tight line boxes (the generator's, Tesseract's)
-    make it look smaller type. Its height is divided by this share before type is compared (measure.type_height);
-    measured on the generator's fonts, 0.81-0.88 (median 0.84)."""
+    make it look smaller type. Its height is divided by the share the page's own lines show, at most this far
+    (measure.glyph_shares, type_height); measured on the generator's fonts, 0.81-0.88 (median 0.84)."""
+    glyph_share_min_lines: int = Field(8, ge=1)
+    """The page's body lines with both ascenders and descenders, and with ascenders only, at least this many each,
+    measure how ink-tight its line boxes are; with fewer, line heights are taken as they are."""
     descender_line_share: float = Field(0.8, gt=0, le=1)
     """... a line with descenders but no ascender or capital (a grown way): about this share."""
     x_height_line_share: float = Field(0.67, gt=0, le=1)

@@ -656,24 +656,29 @@ class Classifier:
     def masthead_lines(self) -> None:
         """The line right under the masthead is the issue's date line, part of the masthead: it may be set in
         capitals or centred as a heading is, but it heads no text of its own. Set large, only its date or number
-        tells it from a lead headline ruled off from its story."""
+        tells it from a lead headline ruled off from its story. A rule under the masthead's lines closes them: a line
+        under that rule is the page's first story's (its kicker), however near."""
         typed = self.typed
         for region in self.page.regions:
             if typed[region.id] not in (RegionType.body, RegionType.headline) or (
                     typed[region.id] == RegionType.headline and self.heads_text_below(region)):
                 continue
             under = self.one_line_under(region, any_size=ISSUE_LINE_PATTERN.search(region.text) is not None)
-            if any(typed[r.id] == RegionType.masthead for r in under):
+            if any(typed[r.id] == RegionType.masthead
+                   and not self.rule_between(self.boxes[r.id], self.boxes[region.id]) for r in under):
                 typed[region.id] = RegionType.masthead
 
     def datelines(self) -> None:
-        """A place-and-date line in a story's header block is the story's dateline."""
+        """A place-and-date line in a story's header block is the story's dateline. A line under the masthead's is
+        the masthead's too, unless a rule parts them or it is set over its own headline (a kicker: the first story's)."""
         typed = self.typed
         for region in self.page.regions:
             if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker):
                 continue
             above = self.one_line_under(region)
-            if any(typed[r.id] == RegionType.masthead for r in above):
+            if typed[region.id] != RegionType.kicker and any(
+                    typed[r.id] == RegionType.masthead
+                    and not self.rule_between(self.boxes[r.id], self.boxes[region.id]) for r in above):
                 typed[region.id] = RegionType.masthead
             elif DATELINE_PATTERN.search(region.text) and any(
                     typed[r.id] in (RegionType.headline, RegionType.kicker, RegionType.byline) for r in above):

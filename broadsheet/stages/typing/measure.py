@@ -35,29 +35,67 @@ that may reach down is taken to, and measured as it is."""
 LATIN_LINE = re.compile(r"[A-Za-z]")
 
 
-def type_height(page: Page, line: Line, config: TypingConfig) -> float:
-    """The height of a line's type: its box's height, less what its glyphs leave uninked. A Latin line with no
-    descender (or no ascender, or neither) has a box shorter than its type's; a CJK line's glyphs fill their ems.
-
-    Accented or non-ASCII letters count as reaching both ways (their marks, Cyrillic's tails): no correction."""
-    height = upright(page, line).height
-    text = line.text.replace(" ", "")
+def glyph_profile(text: str) -> str | None:
+    """Which way a Latin line's glyphs reach from the x-height: "both", "up" (ascenders or capitals only), "down"
+    (descenders only) or "neither"; None for a line that is not plain Latin (CJK glyphs fill their ems; accents and
+    Cyrillic tails reach both ways)."""
+    text = text.replace(" ", "")
     if not text or not LATIN_LINE.search(text) or not text.isascii():
-        return height
+        return None
     up, down = any(c in ASCENDING for c in text), any(c in DESCENDING for c in text)
-    if up and down:
+    return "both" if up and down else "up" if up else "down" if down else "neither"
+
+
+_shares: list[tuple[Page, int, dict[str, float]]] = []
+"""The last page's glyph shares (one entry: a page's stage asks for them line by line; none outlives the next)."""
+
+
+def glyph_shares(page: Page, config: TypingConfig) -> dict[str, float]:
+    """The share of its type's height a line of each glyph profile is inked over, measured on the page's own lines:
+    where line boxes are ink-tight (Tesseract's, the generator's), a body line with no descender is a sixth shorter
+    than one with both; where they are the type's full height (some vendors' ALTO), it is not, and nothing is
+    corrected. The measured share of the "up" lines against `ascender_line_share` says how far to correct; the rarer
+    profiles are corrected as far, by their own settings. Empty (no correction) with too few lines to tell."""
+    lines = [line for region in page.regions for line in region.lines]
+    if _shares and _shares[0][0] is page and _shares[0][1] == len(lines):
+        return _shares[0][2]
+    heights: dict[str, list[float]] = {"both": [], "up": []}
+    for line in lines:
+        profile = glyph_profile(line.text)
+        if profile in heights and (height := upright(page, line).height) > 0:
+            heights[profile].append(height)
+    shares: dict[str, float] = {}
+    if min(map(len, heights.values())) >= config.glyph_share_min_lines:
+        body = _smallest_share(heights["both"], config.body_share)
+        close = config.close_type_size
+        full = [h for h in heights["both"] if 1 / close <= h / body <= close]
+        up = [h for h in heights["up"] if config.ascender_line_share / close <= h / body <= close]
+        if len(full) >= config.glyph_share_min_lines and len(up) >= config.glyph_share_min_lines:
+            measured = median(up) / median(full)
+            strength = min(1.0, max(0.0, (1 - measured) / (1 - config.ascender_line_share)))
+            shares = {"up": 1 - strength * (1 - config.ascender_line_share),
+                      "down": 1 - strength * (1 - config.descender_line_share),
+                      "neither": 1 - strength * (1 - config.x_height_line_share)}
+    _shares[:] = [(page, len(lines), shares)]
+    return shares
+
+
+def type_height(page: Page, line: Line, config: TypingConfig) -> float:
+    """The height of a line's type: its box's height, and what its glyphs leave uninked where the page's boxes are
+    ink-tight (`glyph_shares`): a Latin line with no descender, or no ascender, or neither, has a shorter box."""
+    height = upright(page, line).height
+    profile = glyph_profile(line.text)
+    if profile is None or profile == "both":
         return height
-    share = config.ascender_line_share if up else config.descender_line_share if down else config.x_height_line_share
-    return height / share
+    return height / glyph_shares(page, config).get(profile, 1.0)
 
 
 def room_below(page: Page, line: Line, config: TypingConfig) -> float:
-    """The part of a line's type below its box: a Latin line with no descender leaves its type's descent uninked,
-    and the white under its box looks that much wider than the gap to the next line is."""
-    text = line.text.replace(" ", "")
-    if not text or not LATIN_LINE.search(text) or not text.isascii() or any(c in DESCENDING for c in text):
+    """The part of a line's type below its box: a Latin line with no descender leaves its type's descent uninked
+    where the page's boxes are ink-tight, and the white under its box looks that much wider than the gap is."""
+    if glyph_profile(line.text) not in ("up", "neither"):
         return 0.0
-    return (1 - config.ascender_line_share) * type_height(page, line, config)
+    return (1 - glyph_shares(page, config).get("up", 1.0)) * type_height(page, line, config)
 
 
 def line_height(page: Page, region: Region, config: TypingConfig) -> float:
