@@ -257,6 +257,10 @@ class TypingConfig(Options):
     kicker_max_lines: int = 3
     """A block in the body's own size set straight over a headline, no wider than it, with space or a column's top
     over it and no sentence ended, is its kicker up to this many lines."""
+    kicker_max_words: int = Field(14, ge=0)
+    """... or, Latin text, up to this many words however many lines (a deck wrapped over five lines in a narrow
+    column: Ridership on the / reopened line / beats forecasts / in its first month); the decks the generator sets
+    run 9-13 words."""
     kicker_width: float = 1.25
     """... and at most this many times as wide as the headline (a ragged headline under a kicker set to the column)."""
     stacked_gap: float = 1.5

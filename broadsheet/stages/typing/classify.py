@@ -526,7 +526,11 @@ class Classifier:
         """A short line or two in the body's size straight over a headline: its kicker, where it is set apart
         from any text above (space, a rule or a column's top) and ends no sentence, as a story's last lines would."""
         box, config = self.boxes[region.id], self.config
-        if not 0 < len(region.lines) <= config.kicker_max_lines or SENTENCE_END.search(region.lines[-1].text) \
+        lines = len(region.lines)
+        # A deck wrapped in a narrow column runs over more lines, as few words as ever.
+        wrapped = lines > 0 and cjk_share(region.text) < config.cjk_pitch_share \
+            and len(region.text.split()) <= config.kicker_max_words
+        if not (0 < lines <= config.kicker_max_lines or wrapped) or SENTENCE_END.search(region.lines[-1].text) \
                 or any(self.running_text(r) and directly_below(box, self.boxes[r.id], config.stacked_gap * self.body)
                        and not self.rule_between(self.boxes[r.id], box) for r in self.page.regions if r is not region):
             return False
@@ -670,7 +674,7 @@ class Classifier:
 
     def datelines(self) -> None:
         """A place-and-date line in a story's header block is the story's dateline. A line under the masthead's is
-        the masthead's too, unless a rule parts them or it is set over its own headline (a kicker: the first story's)."""
+        the masthead's too, unless a rule parts them or it is set over its own headline (the first story's kicker)."""
         typed = self.typed
         for region in self.page.regions:
             if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker):
