@@ -46,6 +46,9 @@ ISSUE_LINE_PATTERN = re.compile(r"\b(1[5-9]|20)\d\d\b|\d+\s*年|\d+\s*月\s*\d+\
 QUOTE_MARKS = re.compile(r"^[\s]*[“\"‘'「『«„]|[”\"’'」』»][\s]*$")
 """A pull quote quotes: it opens or closes with quotation marks."""
 SENTENCE_END = re.compile(r"[。！？.!?][”\"’'」』»]?\s*$")
+SENTENCE_GOES_ON = frozenset("0123456789$£€%,;:)-–—")
+"""Latin text under a block that opens with one of these (not a capital) goes on with a sentence broken off over it
+(the wing cost / $9 million)."""
 FULL_STOP_END = re.compile(r"。[”\"’'」』»]?\s*$")
 """A line ending with the CJK full stop: a sentence's end, however short the block, and no heading's."""
 
@@ -409,20 +412,29 @@ class Classifier:
             and abs(rule.center[1] - box.bounds[1]) <= self.config.rule_reach * self.body for rule in self.rules)
 
     def sentence_runs_across(self, region: Region) -> bool:
-        """The column's text breaks off mid-sentence over the block and runs on under it in lower case, within a
-        frame's reach (a quote on a tint stands apart by its margins): the block is set inside a story's text."""
+        """The column's text breaks off mid-sentence over the block and runs on under it, not with a capital (the
+        wing cost / $9 million), within a frame's reach (a quote on a tint stands apart by its margins): the block is
+        set inside a story's text. At a column's top, text under it in lower case runs on from the column before:
+        no story opens mid-sentence under its head. The text under it is any body not set large: a few lines of a
+        narrow justified column measure wide-set."""
         box, reach = self.boxes[region.id], self.config.frame_reach * self.body
 
         def nearest(above: bool) -> Region | None:
             column = [other for k in self.stacked(region, above, reach)
-                      if (other := self.page.regions[k]).lines and self.running_text(other)]
+                      if (other := self.page.regions[k]).lines and (self.running_text(other) if above else (
+                          self.typed.get(other.id) == RegionType.body
+                          and not self.meter.large(other, self.config.larger_type)))]
             return min(column, key=lambda other: abs(self.boxes[other.id].center[1] - box.center[1]), default=None)
 
         upper, lower = nearest(above=True), nearest(above=False)
-        if upper is None or lower is None or self.rule_between(self.boxes[upper.id], self.boxes[lower.id]):
+        if lower is None:
             return False
-        first = lower.lines[0].text.lstrip()
-        return not SENTENCE_END.search(upper.lines[-1].text) and first[:1].isalpha() and first[:1].islower()
+        first = lower.lines[0].text.lstrip()[:1]
+        if upper is None:
+            return not self.stacked(region, above=True, reach=reach).size and first.isalpha() and first.islower()
+        if self.rule_between(self.boxes[upper.id], self.boxes[lower.id]):
+            return False
+        return not SENTENCE_END.search(upper.lines[-1].text) and (first.islower() or first in SENTENCE_GOES_ON)
 
     def running_text(self, region: Region, any_size: bool = False) -> bool:
         """A column's running text: body in the body's own type, not a kicker or a list of names typed body so far.
