@@ -414,9 +414,9 @@ class Classifier:
     def sentence_runs_across(self, region: Region) -> bool:
         """The column's text breaks off mid-sentence over the block and runs on under it, not with a capital (the
         wing cost / $9 million), within a frame's reach (a quote on a tint stands apart by its margins): the block is
-        set inside a story's text. At a column's top, text under it in lower case runs on from the column before:
-        no story opens mid-sentence under its head. The text under it is any body not set large: a few lines of a
-        narrow justified column measure wide-set."""
+        set inside a story's text. With nothing straight over it (a column's top; a deck sits tight under its head),
+        text under it in lower case runs on from the column before: no story opens mid-sentence under its head. The
+        text under it is any body not set large: a few lines of a narrow justified column measure wide-set."""
         box, reach = self.boxes[region.id], self.config.frame_reach * self.body
 
         def nearest(above: bool) -> Region | None:
@@ -431,7 +431,7 @@ class Classifier:
             return False
         first = lower.lines[0].text.lstrip()[:1]
         if upper is None:
-            return not self.stacked(region, above=True, reach=reach).size and first.isalpha() and first.islower()
+            return not self.stacked(region, above=True).size and first.isalpha() and first.islower()
         if self.rule_between(self.boxes[upper.id], self.boxes[lower.id]):
             return False
         return not SENTENCE_END.search(upper.lines[-1].text) and (first.islower() or first in SENTENCE_GOES_ON)
