@@ -293,9 +293,13 @@ class Placement:
         head = self.head_block[head_id]
         above = [other.bounds[3] for rid, other in self.geometry.boxes.items()
                  if rid != head_id and self.by_id[rid].lines and head.bounds[3] <= other.bounds[3] <= box.bounds[1]
-                 and horizontal_overlap(other, box) > 0.5 * min(other.width, box.width)]
-        bottom = max(above, default=head.bounds[3])
-        return box.bounds[1] - bottom >= self.config.story_break * self.geometry.body
+                 and horizontal_overlap(other, box) > 0.5 * min(other.width, box.width)
+                 and not head.bounds[1] <= other.bounds[1] <= other.bounds[3] <= head.bounds[3]]
+        # With no text between but the head block's own (its byline), the white under it is the block's (its rule,
+        # the space before its text): its story has not begun over the block, so none ended there.
+        if not above:
+            return False
+        return box.bounds[1] - max(above) >= self.config.story_break * self.geometry.body
 
 
 def _edge_gap(box: Polygon, other: Polygon) -> float:

@@ -878,3 +878,18 @@ def test_a_quote_at_a_columns_top_over_text_in_lower_case_is_a_pull_quote_of_the
     _conserved(page)
     assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
     assert len(page.articles) == 1
+
+
+def test_the_white_under_a_head_blocks_own_rule_ends_no_story_for_a_head_beside() -> None:
+    """A one-column story's head, byline and rule, then space before its text; a wide headline to the left, level
+    with that text: the white under the head's block is its own, not the end of its story, so its text is its own."""
+    head = _heading("Ferry Returns", 740, 1000, 60)
+    byline = _region(RegionType.body, [("By Olivia Grant", 740, 1070, 965, 1100)])
+    rule = _rule(740, 1106, 1020)
+    column = _column(740, 1150, 20)
+    beside = _heading("Riverside Barrier", 100, 1140, 70)
+    beside_columns = [_column(100 + 320 * k, 1230, 16) for k in range(2)]
+    page = _segment([head, byline, rule, column, beside, *beside_columns])
+    _conserved(page)
+    assert _owner(page, column) == _owner(page, head) != _owner(page, beside_columns[1])
+    assert _owner(page, beside_columns[0]) == _owner(page, beside)
