@@ -362,6 +362,15 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     jump_heads |= {r.id for r in lone_jump_heads}
     heads = {**headlines, **{rid: boxes[rid] for rid in jump_heads}}
     placement = Placement(page, geometry, heads, config)
+    # A jump line set under a headline (flush left under one centred over the story's columns) is a line of its head
+    # block: the byline set under it is set with that headline, and the head's rule is under both.
+    for teaser in page.regions:
+        if teaser.type == RegionType.teaser and jump_head_line(teaser.lines) and teaser not in lone_jump_heads:
+            near = [h for h, box in headlines.items() if _heads(box, boxes[teaser.id], geometry.body)
+                    or set_under(boxes[teaser.id], box, reach, geometry.placed, config.flush_left_reach)]
+            if near:
+                owner_head = min(near, key=lambda h: abs(boxes[teaser.id].bounds[1] - headlines[h].bounds[3]))
+                placement.head_block[owner_head] = union_box([placement.head_block[owner_head], boxes[teaser.id]])
 
     owner: dict[str, str | None] = {}
     for region in sorted(content, key=lambda r: boxes[r.id].bounds[1]):  # a head's block grows downwards

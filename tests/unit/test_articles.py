@@ -893,3 +893,19 @@ def test_the_white_under_a_head_blocks_own_rule_ends_no_story_for_a_head_beside(
     _conserved(page)
     assert _owner(page, column) == _owner(page, head) != _owner(page, beside_columns[1])
     assert _owner(page, beside_columns[0]) == _owner(page, beside)
+
+
+def test_a_byline_under_the_jump_line_under_a_centred_headline_is_in_its_head_block() -> None:
+    """Headline centred over the story's middle columns; flush left under it its jump line, then its byline, then the
+    head's rule across the story: jump line and byline are lines of the head block, the rule under them is its own."""
+    headline = _heading("Harbour Runs Day and Night", 420, 100, 70)
+    jump = _region(RegionType.body, [("Continued from Page 14", 100, 180, 400, 210)])
+    byline = _region(RegionType.body, [("By Wang Xiaoming", 100, 218, 340, 248)])
+    rule = _rule(90, 262, 1360)
+    columns = [_column(100 + 320 * k, 290, 24) for k in range(4)]
+    page = _segment([headline, jump, byline, rule, *columns])
+    _conserved(page)
+    typed = {r.id: r.type for r in page.regions}
+    assert typed[jump.id] == RegionType.teaser and typed[byline.id] == RegionType.byline
+    assert len(page.articles) == 1
+    assert {_owner(page, c) for c in columns} == {_owner(page, headline)} == {_owner(page, byline)}

@@ -18,7 +18,7 @@ from broadsheet.config import TypingConfig
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box, vertical_overlap
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import to_working
-from broadsheet.stages.jumps import jump_line
+from broadsheet.stages.jumps import jump_head_line, jump_line
 from broadsheet.stages.turns import LIST_HEADINGS
 from broadsheet.stages.typing.blocks import (
     DATELINE_PATTERN,
@@ -599,6 +599,12 @@ class Classifier:
             reach = config.attached_reach * self.body
             # Set with a headline: next to it, no rule between (a rule ends the story above a headline).
             heads = [r for r in self.page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
+            # A jump line set under a headline ("Continued from page 14") is a line of its head block: a byline
+            # set under it is set with the headline.
+            heads += [r for r in self.page.regions if typed[r.id] == RegionType.teaser and jump_head_line(r.lines)
+                      and any(adjacent_vertically(boxes[r.id], boxes[h.id], reach)
+                              or set_under(boxes[r.id], boxes[h.id], reach, placed, config.flush_left_reach)
+                              for h in heads)]
             near_headline = [h for h in heads if (
                 adjacent_vertically(box, boxes[h.id], reach)
                 or set_under(box, boxes[h.id], reach, placed, config.flush_left_reach))
