@@ -909,3 +909,22 @@ def test_a_byline_under_the_jump_line_under_a_centred_headline_is_in_its_head_bl
     assert typed[jump.id] == RegionType.teaser and typed[byline.id] == RegionType.byline
     assert len(page.articles) == 1
     assert {_owner(page, c) for c in columns} == {_owner(page, headline)} == {_owner(page, byline)}
+
+
+def test_line_heights_are_corrected_for_glyphs_only_where_the_pages_boxes_are_clearly_ink_tight() -> None:
+    """Lines without descenders a sixth shorter than those with (the generator's, Tesseract's boxes): corrected; only
+    a twelfth shorter (padded vendor word boxes, as Topaz's): taken as they are."""
+    from broadsheet.stages.typing.measure import glyph_shares, type_height
+
+    def page_of(up_height: float) -> Page:
+        rows = [("body copy by day", 100, 100 + 36 * k, 380, 130 + 36 * k) if k % 2 else
+                ("the bald kite hit", 100, 100 + 36 * k, 380, 100 + 36 * k + up_height) for k in range(24)]
+        return Page(id="pg", source="pg.png", width=1300, height=2000, regions=[_region(RegionType.body, rows)])
+
+    config = TypingConfig()
+    tight = page_of(25.2)
+    assert abs(glyph_shares(tight, config)["up"] - 0.84) < 0.01
+    assert abs(type_height(tight, tight.regions[0].lines[0], config) - 30) < 0.5
+    loose = page_of(27.6)
+    assert glyph_shares(loose, config) == {}
+    assert abs(type_height(loose, loose.regions[0].lines[0], config) - 27.6) < 1e-6

@@ -55,7 +55,8 @@ def glyph_shares(page: Page, config: TypingConfig) -> dict[str, float]:
     where line boxes are ink-tight (Tesseract's, the generator's), a body line with no descender is a sixth shorter
     than one with both; where they are the type's full height (some vendors' ALTO), it is not, and nothing is
     corrected. The measured share of the "up" lines against `ascender_line_share` says how far to correct; the rarer
-    profiles are corrected as far, by their own settings. Empty (no correction) with too few lines to tell."""
+    profiles are corrected as far, by their own settings. Empty (no correction) with too few lines to tell, or where
+    the boxes are not clearly ink-tight (`glyph_tight_share`)."""
     lines = [line for region in page.regions for line in region.lines]
     if _shares and _shares[0][0] is page and _shares[0][1] == len(lines):
         return _shares[0][2]
@@ -73,7 +74,9 @@ def glyph_shares(page: Page, config: TypingConfig) -> dict[str, float]:
         if len(full) >= config.glyph_share_min_lines and len(up) >= config.glyph_share_min_lines:
             measured = median(up) / median(full)
             strength = min(1.0, max(0.0, (1 - measured) / (1 - config.ascender_line_share)))
-            shares = {"up": 1 - strength * (1 - config.ascender_line_share),
+            if measured > config.glyph_tight_share:
+                strength = 0.0
+            shares = {} if not strength else {"up": 1 - strength * (1 - config.ascender_line_share),
                       "down": 1 - strength * (1 - config.descender_line_share),
                       "neither": 1 - strength * (1 - config.x_height_line_share)}
     _shares[:] = [(page, len(lines), shares)]
