@@ -188,7 +188,8 @@ def group_orphans(lines: list[EngineLine], same_size: bool = True) -> list[list[
     blocks: list[list[tuple[Polygon, EngineLine]]] = []
     for box, line in boxes:
         for block in blocks:
-            last_box = block[-1][0]
+            # The block's last row, all its pieces: a line under it need not lie under the last piece.
+            last_box = union_box(b for b, _ in block if same_row(b, block[-1][0]))
             heights = median([b.height for b, _ in block])
             vertical_gap = box.bounds[1] - last_box.bounds[3]
             left, right = min(b.bounds[0] for b, _ in block), max(b.bounds[2] for b, _ in block)
