@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 from broadsheet.engines.base import EngineLine
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import PAGE_FURNITURE_TYPES, Page, RegionType
-from broadsheet.stages.ocr import split_columns
+from broadsheet.stages.ocr_columns import split_columns
 from evaluation.generated import kendall_tau
 from evaluation.real_scores import text_scores
 

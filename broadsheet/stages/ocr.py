@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from itertools import pairwise
 from statistics import median
 
 import numpy as np
@@ -36,28 +35,27 @@ from broadsheet.engines.calibration import calibrated
 from broadsheet.engines.pdf_text import PdfTextLayer, reads_text_layer
 from broadsheet.engines.routing import mean_confidence, needs_second_reading, route_page
 from broadsheet.engines.tiling import PADDING, Tile, tiles
-from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, text_cover, union_box
+from broadsheet.model.geometry import Polygon, text_cover, union_box
 from broadsheet.model.page import Flag, Line, Page, ProcessingStep, Region, RegionType, Severity, Word
+from broadsheet.stages import ocr_columns
 from broadsheet.stages import vertical_blocks as vertical_blocks_module
 from broadsheet.stages import vertical_marks as vertical_marks_module
 from broadsheet.stages.base import recorded_step, region_ids, rules_version, to_working
+from broadsheet.stages.ocr_columns import (
+    column_blocks,
+    group_orphans,
+    join_same_baseline,
+    line_of_words,
+    split_at_gutters,
+)
 from broadsheet.stages.orientation import VERTICAL_TURNS, quarter_turn
 from broadsheet.stages.vertical_blocks import vertical_blocks
 from broadsheet.stages.vertical_marks import with_marks
 from broadsheet.stages.working_images import WorkingImages
-from broadsheet.text.script import LONG_S, is_cjk, join_fragments
+from broadsheet.text.script import LONG_S
 
-CJK_GUTTER_RATIO = 0.6
-"""A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
 ASSIGN_MIN_OVERLAP = 0.5
 log = logging.getLogger(__name__)
-
-GUTTER_MIN_LINES = 4
-GUTTER_MIN_WIDTH = 0.2
-"""Narrowest gutter, in line heights."""
-GUTTER_INKED_SHARE = 0.25
-"""Most of a gutter's crossing lines that may have ink in it: lines printed across both columns."""
-
 
 def _shift(line: EngineLine, dx: float, dy: float) -> EngineLine:
     def move(quad: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
@@ -141,140 +139,6 @@ def tile_limits(engine: OcrEngine, image: np.ndarray, config: OcrConfig) -> tupl
     return (width, height) if reads_whole(engine, image) else (config.tile_width, config.tile_height)
 
 
-def _regions_at(point: tuple[float, float], boxes: list[Polygon]) -> set[int]:
-    x, y = point
-    return {index for index, box in enumerate(boxes)
-            if box.bounds[0] <= x <= box.bounds[2] and box.bounds[1] <= y <= box.bounds[3]}
-
-
-def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[EngineLine]:
-    """A detector can run one line across a narrow gutter into the next column; cut it there.
-
-    CJK is set solid, so a gap of more than 0.6 line heights between two CJK characters is a
-    gutter. Justified Latin text opens wide word spaces, so there a gap is a gutter only
-    where the words on its two sides fall in different layout regions, side by side: no region
-    holds both. The gap may then be as narrow as the engine's word boxes leave it (a tightly
-    set typewritten page).
-    """
-    if len(line.words) < 2:
-        return [line]
-    polygon = Polygon.from_points(line.quad)
-    height = polygon.height
-    words = sorted(line.words, key=lambda w: Polygon.from_points(w.quad).bounds[0])
-    groups: list[list[EngineWord]] = [[words[0]]]
-    for previous, word in pairwise(words):
-        before, after = Polygon.from_points(previous.quad), Polygon.from_points(word.quad)
-        gap = after.bounds[0] - before.bounds[2]
-        cjk = bool(previous.text) and bool(word.text) and is_cjk(previous.text[-1]) and is_cjk(word.text[0])
-        left, right = _regions_at(before.center, region_boxes), _regions_at(after.center, region_boxes)
-        if left & right:
-            pass  # both sides in one column: a wide space after 、or in a loose line, not a gutter
-        elif (cjk and gap > CJK_GUTTER_RATIO * height) or (not cjk and gap >= 0 and left and right):
-            # Solid-set CJK has no word spaces, so only a wide gap is a gutter, whatever the layout boxes say.
-            groups.append([])
-        groups[-1].append(word)
-    if len(groups) == 1:
-        return [line]
-    return [_line_of_words(group, line) for group in groups]
-
-
-def _line_of_words(words: list[EngineWord], line: EngineLine) -> EngineLine:
-    """Part of a line: these words, at the full line's height, in its block."""
-    x0, _, x1, _ = union_box(Polygon.from_points(w.quad) for w in words).bounds
-    _, y0, _, y1 = Polygon.from_points(line.quad).bounds
-    return EngineLine(
-        text=join_fragments(w.text for w in words),
-        confidence=float(np.mean([w.confidence for w in words])),
-        quad=Polygon.from_box(x0, y0, x1, y1).points,
-        words=tuple(words),
-        block=line.block,
-    )
-
-
-def column_gutters(lines: list[EngineLine]) -> list[float]:
-    """The x of each white band that runs down a block between text on both sides: a gutter a layout box spans.
-
-    Words, not line boxes, tell it: the detector may read straight across a narrow gutter, so a line
-    box can cross it while its words do not. A word space in justified text lines up with a space in
-    the next line only by chance, so a band counts only when nearly every line leaves it free. A few
-    lines may run through it with ink (a caption set across both columns in the same box) when the
-    block is long enough to tell them from chance.
-    """
-    worded = [(Polygon.from_points(line.quad), line) for line in lines if line.words]
-    if len(worded) < GUTTER_MIN_LINES:
-        return []
-    text = "".join(line.text for _, line in worded)
-    # Solid-set CJK character boxes leave thin white bands at every character boundary, the same in every line.
-    cjk = sum(map(is_cjk, text)) > 0.5 * len(text)
-    height = median(box.height for box, _ in worded)
-    min_width = (CJK_GUTTER_RATIO if cjk else GUTTER_MIN_WIDTH) * height
-    # An engine's word box may reach past its line box (PP-OCR reading a Tesseract region again): span both.
-    spanned = [box.bounds for box, _ in worded]
-    spanned += [Polygon.from_points(word.quad).bounds for _, line in worded for word in line.words]
-    left = min(b[0] for b in spanned)
-    width = int(max(b[2] for b in spanned) - left) + 2
-    inked, starts, ends = np.zeros(width), np.zeros(width), np.zeros(width)
-    word_starts, word_ends = np.zeros(width), np.zeros(width)
-    for _, line in worded:
-        spans = [Polygon.from_points(word.quad).bounds for word in line.words]
-        for x0, _, x1, _ in spans:
-            inked[int(x0 - left):int(x1 - left) + 1] += 1
-            word_starts[int(x0 - left)] += 1
-            word_ends[int(x1 - left)] += 1
-        starts[int(min(b[0] for b in spans) - left)] += 1
-        ends[int(max(b[2] for b in spans) - left)] += 1
-    ink_left = np.cumsum(starts)  # lines with a word left of x
-    ink_right = len(worded) - np.cumsum(ends)  # lines with a word right of x
-    # Ink is weighed against the columns on either side: a block may hold many columns of unequal length.
-    reach = int(3 * height)
-    nearby = np.lib.stride_tricks.sliding_window_view(np.pad(inked, reach), 2 * reach + 1).max(axis=1)
-    allowed = np.where(nearby >= 2 * GUTTER_MIN_LINES, np.floor(GUTTER_INKED_SHARE * nearby), 0)
-    white = (inked <= allowed) & (ink_left - inked >= GUTTER_MIN_LINES) & (ink_right - inked >= GUTTER_MIN_LINES)
-    gutters: list[float] = []
-    start = None
-    for x, is_white in enumerate([*white, False]):
-        if is_white and start is None:
-            start = x
-        elif not is_white and start is not None:
-            # Columns are justified: lines end flush just before a gutter and start flush just after it.
-            # Lines read across it end and start there in their words; they leave it without any ink.
-            before, after = slice(max(0, start - int(height / 2)), start + 1), slice(x, x + int(height / 2) + 1)
-            lines_flush = min(ends[before].sum(), starts[after].sum()) >= GUTTER_MIN_LINES
-            # The band may begin in the ragged ends of a few long words; the words must leave its core bare.
-            core = np.flatnonzero(inked[start:x] == 0)
-            words_flush = False
-            if core.size:
-                bare_start, bare_end = start + int(core[0]), start + int(core[-1]) + 1
-                bare_before = slice(max(0, bare_start - int(height / 2)), bare_start + 1)
-                bare_after = slice(bare_end, bare_end + int(height / 2) + 1)
-                words_flush = min(word_ends[bare_before].sum(), word_starts[bare_after].sum()) >= GUTTER_MIN_LINES \
-                    and not inked[bare_start:bare_end].any()
-            if x - start >= min_width and start >= 3 * height and x <= width - 3 * height \
-                    and (lines_flush or words_flush):
-                gutters.append(left + (start + x) / 2)
-            start = None
-    return gutters
-
-
-def spans_gutter(line: EngineLine, gutters: list[float]) -> bool:
-    """A line printed across a gutter (a word lies on it), not one the detector read across."""
-    return any(Polygon.from_points(w.quad).bounds[0] < gutter < Polygon.from_points(w.quad).bounds[2]
-               for w in line.words for gutter in gutters)
-
-
-def split_at_columns(line: EngineLine, gutters: list[float]) -> list[EngineLine]:
-    """A line read across gutters, cut into one part per column; a line printed across them stays whole."""
-    if not gutters or not line.words or spans_gutter(line, gutters):
-        return [line]
-    parts: dict[int, list[EngineWord]] = {}
-    for word in sorted(line.words, key=lambda w: Polygon.from_points(w.quad).center[0]):
-        column = sum(Polygon.from_points(word.quad).center[0] > gutter for gutter in gutters)
-        parts.setdefault(column, []).append(word)
-    if len(parts) == 1:
-        return [line]
-    return [_line_of_words(words, line) for _, words in sorted(parts.items())]
-
-
 def _to_source(page: Page, quad: tuple[tuple[float, float], ...]) -> Polygon:
     polygon = Polygon.from_points(quad).transform(page.transform.to_source)
     return polygon.clamp(page.width, page.height)
@@ -296,7 +160,7 @@ class Ocr:
                     # How the page is cut for the engine and what the detector is given (strips, white added).
                     "tiling": rules_version("tiling", (tiling, rapid_ocr)),
                     # How a page read whole is given to the engine (whole_page_tiles) and its blocks kept.
-                    "rules": rules_version("ocr", (sys.modules[__name__],)),
+                    "rules": rules_version("ocr", (sys.modules[__name__], ocr_columns)),
                     # A vertical page's blocks are built from its columns: their rules are part of what OCR gives.
                     "vertical_blocks": rules_version("vertical-blocks", (vertical_blocks_module,),
                                                      self.config.vertical_blocks),
@@ -417,7 +281,7 @@ def without_punctuation_noise(line: EngineLine, engine: str, below: float) -> En
     kept = [w for w in line.words if any(c.isalnum() for c in w.text) or calibrated(engine, w.confidence) >= below]
     if len(kept) == len(line.words):
         return line
-    return _line_of_words(kept, line) if kept else None
+    return line_of_words(kept, line) if kept else None
 
 
 def _bounds(line: EngineLine) -> tuple[float, float, float, float]:
@@ -678,64 +542,6 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str,
     return drop_shadowed_empty(regions)
 
 
-def group_orphans(lines: list[EngineLine]) -> list[list[EngineLine]]:
-    """Lines no region claimed, stacked into blocks: same column, vertically close."""
-    boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].bounds[1])
-    blocks: list[list[tuple[Polygon, EngineLine]]] = []
-    for box, line in boxes:
-        for block in blocks:
-            last_box = block[-1][0]
-            heights = median([b.height for b, _ in block])
-            vertical_gap = box.bounds[1] - last_box.bounds[3]
-            if horizontal_overlap(box, last_box) > 0.5 * min(box.width, last_box.width) \
-                    and vertical_gap < 1.0 * heights and abs(box.height - heights) < 0.4 * heights:
-                block.append((box, line))
-                break
-        else:
-            blocks.append([(box, line)])
-    return [[line for _, line in block] for block in blocks]
-
-
-def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list[EngineLine]]:
-    """A region's lines as blocks read one after another: each column, then lines printed across them.
-
-    Lines printed across the gutter (a caption under a two-column photo) are a block of their own:
-    kept among the columns they would chain them into one. A box of body text a few lines tall
-    cannot show a gutter apart from the wide spaces of justified lines (often wider than a gutter),
-    so it is one column, as the layout model drew it; headlines of two stories do stand side by
-    side in one box.
-    """
-    if body_text and len(rows := join_same_baseline(lines)) < GUTTER_MIN_LINES:
-        return [rows] if rows else []
-    gutters = column_gutters(lines)
-    parts = [part for line in lines for part in split_at_columns(line, gutters)]
-    across: list[EngineLine] = []
-    within: list[EngineLine] = []
-    for line in parts:
-        (across if spans_gutter(line, gutters) else within).append(line)
-    return [join_same_baseline(block) for block in [*split_columns(within), *([across] if across else [])]]
-
-
-def split_columns(lines: list[EngineLine], share: float = 0.3) -> list[list[EngineLine]]:
-    """A layout box spanning two columns would interleave their lines; split it at the gutter. Lines overlapping
-    across more than `share` of the narrower are one column; columns left to right, each top to bottom."""
-    boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].bounds[0])
-    columns: list[tuple[float, float, list[tuple[Polygon, EngineLine]]]] = []
-    for box, line in boxes:
-        x0, _, x1, _ = box.bounds
-        for index, (left, right, members) in enumerate(columns):
-            if span_overlap(x0, x1, left, right) > share * min(x1 - x0, right - left):
-                members.append((box, line))
-                columns[index] = (min(left, x0), max(right, x1), members)
-                break
-        else:
-            columns.append((x0, x1, [(box, line)]))
-    return [
-        [line for _, line in sorted(members, key=lambda item: item[0].bounds[1])]
-        for _, _, members in sorted(columns, key=lambda c: c[0])
-    ]
-
-
 def drop_shadowed_empty(regions: list[Region]) -> list[Region]:
     """A region without lines lying over one with them was a second detection of that text.
 
@@ -745,34 +551,3 @@ def drop_shadowed_empty(regions: list[Region]) -> list[Region]:
     with_text = [r for r in regions if r.lines]
     return [r for r in regions if r.lines or r.type == RegionType.separator
             or not any(r.polygon.overlap_ratio(o.polygon) >= 0.5 for o in with_text)]
-
-
-def join_same_baseline(lines: list[EngineLine]) -> list[EngineLine]:
-    """Pieces of one printed line, split by the detector at wide justified spaces, become one line.
-
-    Only call this within one column: pieces side by side in different columns are different lines.
-    """
-    boxes = sorted(((Polygon.from_points(ln.quad), ln) for ln in lines), key=lambda item: item[0].center[1])
-    rows: list[list[tuple[Polygon, EngineLine]]] = []
-    for box, line in boxes:
-        if rows:
-            last = rows[-1][-1][0]
-            if same_row(box, last):
-                rows[-1].append((box, line))
-                continue
-        rows.append([(box, line)])
-    joined = []
-    for row in rows:
-        if len(row) == 1:
-            joined.append(row[0][1])
-            continue
-        row.sort(key=lambda item: item[0].bounds[0])
-        pieces = [line for _, line in row]
-        weights = [max(len(p.text), 1) for p in pieces]
-        joined.append(EngineLine(
-            text=join_fragments(p.text for p in pieces),
-            confidence=sum(p.confidence * w for p, w in zip(pieces, weights, strict=True)) / sum(weights),
-            quad=union_box(box for box, _ in row).points,
-            words=tuple(w for p in pieces for w in p.words),
-        ))
-    return joined

@@ -6,9 +6,11 @@ import random
 
 from broadsheet.engines.base import EngineLine, EngineWord
 from broadsheet.model.geometry import Polygon
-from broadsheet.stages.ocr import (
+from broadsheet.stages.ocr_columns import (
     column_blocks,
     column_gutters,
+    group_orphans,
+    join_same_baseline,
     spans_gutter,
     split_at_columns,
     split_at_gutters,
@@ -120,3 +122,62 @@ def test_a_gutter_whose_edge_a_few_long_words_run_into_is_still_found() -> None:
     [gutter] = column_gutters(rows)
     assert 757 <= gutter <= 773
     assert [len(block) for block in column_blocks(rows)] == [8, 8]
+
+
+CJK_CHAR = 42
+
+
+def _cjk_line(text: str, left: float, y: float, size: float = CJK_CHAR) -> list[EngineWord]:
+    """Solid-set CJK: one engine word per character, cell after cell."""
+    return [EngineWord(char, 0.95, Polygon.from_box(left + k * size, y, left + (k + 1) * size, y + size).points)
+            for k, char in enumerate(text)]
+
+
+def _cjk_engine_line(words: list[EngineWord]) -> EngineLine:
+    box = Polygon.from_points([p for w in words for p in w.quad])
+    return EngineLine("".join(w.text for w in words), 0.95, box.points, tuple(words))
+
+
+def test_a_cjk_box_over_two_stories_columns_is_read_column_by_column_above_and_under_the_headline() -> None:
+    # One layout box: story A's two columns, then story B's headline printed across, then B's two columns. No white
+    # band runs down the whole box, but each story's rows show the gutter (one character wide).
+    gutter_left = 100 + 8 * CJK_CHAR
+    right = gutter_left + CJK_CHAR
+    lines = []
+    for row in range(7):
+        y = 100 + row * 60
+        words = _cjk_line(f"甲左{row}行文字内容", 100, y) + _cjk_line(f"甲右{row}行文字内容", right, y)
+        lines.append(_cjk_engine_line(words))
+    lines.append(_cjk_engine_line(_cjk_line("乙的大标题横跨两栏", 100, 540, size=90)))
+    for row in range(7):
+        y = 660 + row * 60
+        words = _cjk_line(f"乙左{row}行文字内容", 100, y) + _cjk_line(f"乙右{row}行文字内容", right, y)
+        lines.append(_cjk_engine_line(words))
+    assert column_gutters(lines) == []
+    # Each column of each story a block of its own, the headline another (the reading-order stage orders them).
+    blocks = sorted([line.text for line in block] for block in column_blocks(lines))
+    assert blocks == sorted([
+        [f"甲左{row}行文字内容" for row in range(7)], [f"甲右{row}行文字内容" for row in range(7)],
+        ["乙的大标题横跨两栏"],
+        [f"乙左{row}行文字内容" for row in range(7)], [f"乙右{row}行文字内容" for row in range(7)],
+    ])
+
+
+def test_a_cjk_line_cut_at_a_gutter_keeps_its_digits_together() -> None:
+    words = _cjk_line("本报清河10月", 100, 100) + _cjk_line("翻滚六台", 100 + 9 * CJK_CHAR, 100)
+    line = _cjk_engine_line(words)
+    assert [part.text for part in split_at_gutters(line, [])] == ["本报清河10月", "翻滚六台"]
+
+
+def test_a_piece_of_an_orphan_line_cut_at_a_wide_word_space_stays_in_its_line() -> None:
+    # A narrow justified column no layout box claimed; the detector cut "officials urged" at its wide space, and
+    # "urged" starts a hair lower than "officials", so it sorts after it.
+    rows = ["90s, and health", "officials", "to stay", "indoors"]
+    lines = [_line([EngineWord(text, 0.95, Polygon.from_box(140, 100 + k * 50, 480, 146 + k * 50).points)])
+             for k, text in enumerate(rows)]
+    lines[1] = _line([EngineWord("officials", 0.95, Polygon.from_box(140, 150, 310, 196).points)])
+    piece = _line([EngineWord("urged", 0.95, Polygon.from_box(345, 156, 480, 200).points)])
+    blocks = group_orphans([*lines, piece])
+    assert len(blocks) == 1
+    assert [line.text for line in join_same_baseline(blocks[0])] == ["90s, and health", "officials urged", "to stay",
+                                                                     "indoors"]
