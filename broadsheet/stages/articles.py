@@ -293,9 +293,13 @@ class Placement:
         head = self.head_block[head_id]
         above = [other.bounds[3] for rid, other in self.geometry.boxes.items()
                  if rid != head_id and self.by_id[rid].lines and head.bounds[3] <= other.bounds[3] <= box.bounds[1]
-                 and horizontal_overlap(other, box) > 0.5 * min(other.width, box.width)]
-        bottom = max(above, default=head.bounds[3])
-        return box.bounds[1] - bottom >= self.config.story_break * self.geometry.body
+                 and horizontal_overlap(other, box) > 0.5 * min(other.width, box.width)
+                 and not head.bounds[1] <= other.bounds[1] <= other.bounds[3] <= head.bounds[3]]
+        # With no text between but the head block's own (its byline), the white under it is the block's (its rule,
+        # the space before its text): its story has not begun over the block, so none ended there.
+        if not above:
+            return False
+        return box.bounds[1] - max(above) >= self.config.story_break * self.geometry.body
 
 
 def _edge_gap(box: Polygon, other: Polygon) -> float:
@@ -358,6 +362,15 @@ def segment(page: Page, config: ArticlesConfig, region_order: list[str],
     jump_heads |= {r.id for r in lone_jump_heads}
     heads = {**headlines, **{rid: boxes[rid] for rid in jump_heads}}
     placement = Placement(page, geometry, heads, config)
+    # A jump line set under a headline (flush left under one centred over the story's columns) is a line of its head
+    # block: the byline set under it is set with that headline, and the head's rule is under both.
+    for teaser in page.regions:
+        if teaser.type == RegionType.teaser and jump_head_line(teaser.lines) and teaser not in lone_jump_heads:
+            near = [h for h, box in headlines.items() if _heads(box, boxes[teaser.id], geometry.body)
+                    or set_under(boxes[teaser.id], box, reach, geometry.placed, config.flush_left_reach)]
+            if near:
+                owner_head = min(near, key=lambda h: abs(boxes[teaser.id].bounds[1] - headlines[h].bounds[3]))
+                placement.head_block[owner_head] = union_box([placement.head_block[owner_head], boxes[teaser.id]])
 
     owner: dict[str, str | None] = {}
     for region in sorted(content, key=lambda r: boxes[r.id].bounds[1]):  # a head's block grows downwards

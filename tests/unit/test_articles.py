@@ -738,3 +738,193 @@ def test_a_quote_on_a_tint_that_a_sentence_runs_across_is_a_pull_quote_of_the_st
     _conserved(page)
     assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
     assert len(page.articles) == 1
+
+
+# -- Round 10: ink-tight line boxes, wrapped heads and decks, masthead rules, quotes inside a column's text --------
+GLYPH_SHARE = {"both": 1.0, "up": 0.84, "neither": 0.67}
+"""Share of its type's height a line's ink covers, by which way its glyphs reach (measure.glyph_profile)."""
+
+
+def _inked(text: str, x0: float, top: float, per_char: float, full: float) -> tuple[str, float, float, float, float]:
+    """An ink-tight line box: as tall as the type where the glyphs reach up and down; a line with no descender stops
+    at its baseline, one of x-height letters (as) at the x-height too."""
+    from broadsheet.stages.typing.measure import glyph_profile
+
+    share = GLYPH_SHARE[glyph_profile(text) or "both"]
+    offset = 0.17 * full if share < GLYPH_SHARE["up"] else 0.0
+    return (text, x0, top + offset, x0 + per_char * len(text), top + offset + share * full)
+
+
+def _inked_column(x0: float, y0: float, rows: int) -> Region:
+    """Body text in ink-tight boxes: 30 px type, 36 px pitch, lines with descenders and lines without by turns."""
+    texts = ["body copy by day", "the bald kite hit"]
+    return _region(RegionType.body, [_inked(texts[k % 2], x0, y0 + 36 * k, 17.5, 30) for k in range(rows)])
+
+
+def test_a_wrapped_headline_line_of_x_height_letters_is_measured_in_its_headlines_type() -> None:
+    """Cooling / Centers / as / Heat / Builds: "as" inks only its x-height, a third less than its type; on a page whose
+    line boxes are ink-tight (its body lines without descenders are a sixth shorter) it is the headline's size."""
+    words = ["Cooling", "Centers", "as", "Heat", "Builds"]
+    headline = _region(RegionType.body, [_inked(w, 100, 100 + 62 * k, 34, 54) for k, w in enumerate(words)])
+    column = _inked_column(100, 430, 30)
+    others = [_inked_column(420 + 320 * k, 100, 40) for k in range(2)]
+    before = _heading("Council Votes to Expand Bus Service", 420, 30, 50)
+    page = _segment([before, *others, headline, column])
+    _conserved(page)
+    [head] = [r for r in page.regions if r.type == RegionType.headline and r.text.startswith("Cooling")]
+    assert [line.text for line in head.lines] == words, "one headline, not cut at its x-height line"
+    assert _owner(page, column) == _owner(page, head) != _owner(page, others[0])
+
+
+def test_a_headline_wrapped_over_ten_lines_of_a_word_each_is_a_headline() -> None:
+    """Headline type past `display_max_lines`, a word a line: a headline wrapped in a narrow column, not text."""
+    words = ["Ferry", "Supply", "Lights", "Keep", "Dying", "Nightly", "Boys", "Play", "High", "Jumps"]
+    headline = _region(RegionType.body, [(w, 100, 100 + 58 * k, 100 + 26 * len(w), 152 + 58 * k)
+                                         for k, w in enumerate(words)])
+    column = _column(100, 700, 20)
+    before = _heading("Council Votes", 420, 100, 70)
+    other = _column(420, 190, 40)
+    page = _segment([before, other, headline, column])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == headline.id) == RegionType.headline
+    assert _owner(page, column) == _owner(page, headline) != _owner(page, other)
+
+
+def test_a_pull_quote_set_large_all_along_is_not_cut_at_its_short_centred_first_lines() -> None:
+    """Its short first lines are centred over a wider one, but in the type of all the rest: they head none of it."""
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    upper = _column(100, 200, 8)
+    # 42 px type, 18 px a character: larger than the body (30 px, 15 px) throughout.
+    quote = _region(RegionType.body, [("Keep the pay", 132, 520, 348, 562),
+                                      ("high and dry", 132, 570, 348, 612),
+                                      ("they said by the", 100, 620, 388, 662),
+                                      ("jetty on the day", 100, 670, 388, 712),
+                                      ("it had its way.", 100, 720, 388, 762)])
+    lower = _column(100, 800, 10)
+    others = [_column(420 + 320 * k, 200, 24) for k in range(2)]
+    page = _segment([headline, upper, quote, lower, *others])
+    _conserved(page)
+    assert _lines_of(page, quote) == [line.text for line in quote.lines], "one block, not a head over the rest"
+    assert len(page.articles) == 1
+
+
+def test_a_kicker_under_the_rule_below_the_masthead_lines_is_the_first_storys() -> None:
+    """Masthead, its date line, a rule across the page, then the lead story's kicker: the rule ends the masthead."""
+    masthead = _region(RegionType.body, [("THE MORNING LEDGER", 300, 20, 1000, 150)])
+    date_line = _region(RegionType.body, [("Sunday, October 13, 2024", 450, 170, 850, 200)])
+    rule = _rule(60, 215, 1240)
+    kicker = _region(RegionType.body, [("Farmers say the contracts give them a buyer", 180, 235, 825, 265)])
+    headline = _heading("Schools Add Local Produce", 150, 275, 70)
+    columns = [_column(100 + 320 * k, 370, 30) for k in range(3)]
+    page = _segment([masthead, date_line, rule, kicker, headline, *columns])
+    _conserved(page)
+    typed = {r.id: r.type for r in page.regions}
+    assert typed[date_line.id] == RegionType.masthead
+    assert typed[kicker.id] == RegionType.kicker
+    assert _owner(page, kicker) == _owner(page, headline) == _owner(page, columns[0])
+
+
+def test_a_deck_wrapped_over_five_lines_over_a_narrow_columns_headline_is_its_kicker() -> None:
+    """Ridership on the / reopened line / beats forecasts / in its first month, straight over its headline, under
+    the rule that ends the story above: the new story's deck, not the old one's last lines."""
+    upper_head = _heading("Council Votes", 100, 100, 70)
+    upper = [_column(100 + 320 * k, 190, 14) for k in range(3)]
+    rule = _rule(90, 705, 1040)
+    deck = _region(RegionType.body, [(t, 420, 725 + 36 * k, 420 + 16 * len(t), 757 + 36 * k) for k, t in
+                                     enumerate(["Ridership on the", "reopened line", "beats forecasts",
+                                                "in its first", "month"])])
+    headline = _region(RegionType.headline, [(w, 420, 915 + 62 * k, 420 + 27 * len(w), 969 + 62 * k)
+                                             for k, w in enumerate(["Old Rail", "Corridor", "Finds Life"])])
+    column = _column(420, 1110, 20)
+    page = _segment([upper_head, *upper, rule, deck, headline, column])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == deck.id) == RegionType.kicker
+    assert _owner(page, deck) == _owner(page, headline) == _owner(page, column) != _owner(page, upper[1])
+
+
+def test_a_quote_on_a_tint_over_text_going_on_without_a_capital_is_a_pull_quote() -> None:
+    """The wing cost / [quote on a tint] / $9 million, raised...: the sentence runs across the quote, though what
+    goes on under it opens with a figure, not a lower-case letter."""
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    upper = _region(RegionType.body, [*(("x" * 18, 100, 200 + 36 * k, 380, 230 + 36 * k) for k in range(7)),
+                                      ("and the wing cost", 100, 452, 380, 482)])
+    quote = _region(RegionType.body, [("We cannot keep", 115, 545, 365, 587),  # larger type, centred, no stop
+                                      ("asking the same", 110, 593, 370, 635),
+                                      ("three blocks", 135, 641, 345, 683)])
+    lower = _region(RegionType.body, [("$9 million, raised mostly by", 100, 745, 380, 775),
+                                      *(("x" * 18, 100, 781 + 36 * k, 380, 811 + 36 * k) for k in range(8))])
+    others = [_column(420 + 320 * k, 200, 24) for k in range(2)]
+    page = _segment([headline, upper, quote, lower, *others])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
+    assert len(page.articles) == 1
+
+
+def test_a_quote_at_a_columns_top_over_text_in_lower_case_is_a_pull_quote_of_the_story() -> None:
+    """A quote on a tint at the top of a story's column, under the rule below its head block, the column's text going
+    on under it in lower case from the column before: no story opens mid-sentence under its head, so it heads none."""
+    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
+    byline = _region(RegionType.body, [("By Daniel Webb", 100, 180, 310, 210)])
+    dateline = _region(RegionType.body, [("DENVER, March 23 —", 100, 218, 370, 248)])
+    rule = _rule(90, 275, 1040)
+    left = _region(RegionType.body, [*(("x" * 18, 100, 310 + 36 * k, 380, 340 + 36 * k) for k in range(20)),
+                                     ("raised mostly from private", 100, 1030, 380, 1060)])
+    quote = _region(RegionType.body, [("These are the", 445, 340, 675, 382),  # a tint's margin under the rule
+                                      ("records of ordinary", 425, 388, 695, 430),
+                                      ("people at work", 440, 436, 680, 478)])
+    right = _region(RegionType.body, [("donors, the museum said.", 420, 540, 700, 570),
+                                      *(("x" * 18, 420, 576 + 36 * k, 700, 606 + 36 * k) for k in range(12))])
+    page = _segment([headline, byline, dateline, rule, left, quote, right])
+    _conserved(page)
+    assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
+    assert len(page.articles) == 1
+
+
+def test_the_white_under_a_head_blocks_own_rule_ends_no_story_for_a_head_beside() -> None:
+    """A one-column story's head, byline and rule, then space before its text; a wide headline to the left, level
+    with that text: the white under the head's block is its own, not the end of its story, so its text is its own."""
+    head = _heading("Ferry Returns", 740, 1000, 60)
+    byline = _region(RegionType.body, [("By Olivia Grant", 740, 1070, 965, 1100)])
+    rule = _rule(740, 1106, 1020)
+    column = _column(740, 1150, 20)
+    beside = _heading("Riverside Barrier", 100, 1140, 70)
+    beside_columns = [_column(100 + 320 * k, 1230, 16) for k in range(2)]
+    page = _segment([head, byline, rule, column, beside, *beside_columns])
+    _conserved(page)
+    assert _owner(page, column) == _owner(page, head) != _owner(page, beside_columns[1])
+    assert _owner(page, beside_columns[0]) == _owner(page, beside)
+
+
+def test_a_byline_under_the_jump_line_under_a_centred_headline_is_in_its_head_block() -> None:
+    """Headline centred over the story's middle columns; flush left under it its jump line, then its byline, then the
+    head's rule across the story: jump line and byline are lines of the head block, the rule under them is its own."""
+    headline = _heading("Harbour Runs Day and Night", 420, 100, 70)
+    jump = _region(RegionType.body, [("Continued from Page 14", 100, 180, 400, 210)])
+    byline = _region(RegionType.body, [("By Wang Xiaoming", 100, 218, 340, 248)])
+    rule = _rule(90, 262, 1360)
+    columns = [_column(100 + 320 * k, 290, 24) for k in range(4)]
+    page = _segment([headline, jump, byline, rule, *columns])
+    _conserved(page)
+    typed = {r.id: r.type for r in page.regions}
+    assert typed[jump.id] == RegionType.teaser and typed[byline.id] == RegionType.byline
+    assert len(page.articles) == 1
+    assert {_owner(page, c) for c in columns} == {_owner(page, headline)} == {_owner(page, byline)}
+
+
+def test_line_heights_are_corrected_for_glyphs_only_where_the_pages_boxes_are_clearly_ink_tight() -> None:
+    """Lines without descenders a sixth shorter than those with (the generator's, Tesseract's boxes): corrected; only
+    a twelfth shorter (padded vendor word boxes, as Topaz's): taken as they are."""
+    from broadsheet.stages.typing.measure import glyph_shares, type_height
+
+    def page_of(up_height: float) -> Page:
+        rows = [("body copy by day", 100, 100 + 36 * k, 380, 130 + 36 * k) if k % 2 else
+                ("the bald kite hit", 100, 100 + 36 * k, 380, 100 + 36 * k + up_height) for k in range(24)]
+        return Page(id="pg", source="pg.png", width=1300, height=2000, regions=[_region(RegionType.body, rows)])
+
+    config = TypingConfig()
+    tight = page_of(25.2)
+    assert abs(glyph_shares(tight, config)["up"] - 0.84) < 0.01
+    assert abs(type_height(tight, tight.regions[0].lines[0], config) - 30) < 0.5
+    loose = page_of(27.6)
+    assert glyph_shares(loose, config) == {}
+    assert abs(type_height(loose, loose.regions[0].lines[0], config) - 27.6) < 1e-6

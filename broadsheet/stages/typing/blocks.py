@@ -24,7 +24,15 @@ from broadsheet.model.ids import renumbered
 from broadsheet.model.page import Line, Page, Region, RegionType
 from broadsheet.stages.base import lines_box, region_ids, to_working
 from broadsheet.stages.jumps import opens_continued_story
-from broadsheet.stages.typing.measure import TypeMeter, capitals, line_height, line_pitch, upright
+from broadsheet.stages.typing.measure import (
+    TypeMeter,
+    capitals,
+    line_height,
+    line_pitch,
+    room_below,
+    type_height,
+    upright,
+)
 from broadsheet.text.script import CJK_SHARE, cjk_share, join_fragments
 
 DATELINE_PATTERN = re.compile(
@@ -109,7 +117,7 @@ def split_by_type_size(page: Page, config: TypingConfig) -> list[Region]:
         runs: list[list[Line]] = []
         run = _Run([], [])
         for line in region.lines:
-            height = upright(page, line).height
+            height = type_height(page, line, config)
             if height <= 0:  # a box with no height (cut off at the page's edge) measures no type: it stays in its run
                 runs[-1:] = [[*runs[-1], line]] if runs else [[line]]
                 continue
@@ -264,11 +272,15 @@ def _heading_runs(page: Page, region: Region, meter: TypeMeter, config: TypingCo
             end += 1
         head = ordered[k:end]
         probe = region.model_copy(update={"lines": head})
+        # Bold or larger than the text it heads: the centred lines of a pull quote set large all along (a short
+        # line of it centred over a wider one) head none of the rest.
+        under = region.model_copy(update={"lines": ordered[end:end + config.heading_max_lines]})
         # A speaker's label on a line of its own (MODERATOR:) introduces the turn under it: it heads no item.
         if head and len(ordered) - end >= 2 and max(margin[k:end]) >= config.centred_margin \
                 and not head[-1].text.rstrip().endswith((":", "：")) \
                 and (all(capitals(line.text, config) for line in head)
-                                                 or meter.bold(probe) or meter.large(probe, config.larger_type)):
+                     or (meter.bold(probe) and not meter.bold(under))
+                     or (meter.large(probe, config.larger_type) and not meter.large(under, config.larger_type))):
             runs += [head, []]
             k = end
             continue
@@ -283,7 +295,7 @@ def union_of(items: list[tuple[Polygon, Line]]) -> Polygon:
 
 def smaller_type(page: Page, upper: list[Line], lower: list[Line], config: TypingConfig) -> bool:
     """Whether the upper block is set in smaller type than the lower: lower lines, or narrower characters."""
-    heights = [median(upright(page, line).height for line in block) for block in (upper, lower)]
+    heights = [median(type_height(page, line, config) for line in block) for block in (upper, lower)]
     if heights[1] >= config.close_type_size * heights[0]:
         return True
     # One line against one line tells too little: a heading may be letter-spaced.
@@ -312,7 +324,7 @@ def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) 
         ordered = sorted(region.lines, key=lambda line: upright(page, line).bounds[1])
         blocks: list[list[Line]] = [[ordered[0]]]
         for below in ordered[1:]:
-            if _spaced(page, blocks[-1], below, config.spaced_break * body):
+            if _spaced(page, blocks[-1], below, config.spaced_break * body, config):
                 blocks.append([below])
             else:
                 blocks[-1].append(below)
@@ -326,12 +338,13 @@ def split_at_spaced_type_changes(page: Page, body: float, config: TypingConfig) 
     return regions
 
 
-def _spaced(page: Page, block: list[Line], below: Line, spacing: float) -> bool:
+def _spaced(page: Page, block: list[Line], below: Line, spacing: float, config: TypingConfig) -> bool:
     """White of `spacing` or more between a block's last line and the next, unless the block's lines run at that
-    step already: a line without descenders has a shorter box, and the white under it looks wider than it is."""
+    step already: a line without descenders has a shorter box, and the white under it looks wider than it is (its
+    type's descent is counted as the line's, not as white)."""
     boxes = [upright(page, line) for line in block]
     top = upright(page, below).bounds[1]
-    if top - boxes[-1].bounds[3] < spacing:
+    if top - boxes[-1].bounds[3] - room_below(page, block[-1], config) < spacing:
         return False
     steps = [b.bounds[1] - a.bounds[1] for a, b in pairwise(boxes)]
     return not steps or top - boxes[-1].bounds[1] > median(steps) + spacing
@@ -515,7 +528,7 @@ def _fragments(page: Page, upper: Region, lower: Region, boxes: dict[str, Polygo
         return False
     if upper.lines and lower.lines and len(upper.lines) <= len(lower.lines):
         # Larger type is taller and wider per character: a tall box of two lines read as one is not.
-        heights = [median(upright(page, line).height for line in region.lines) for region in (upper, lower)]
+        heights = [median(type_height(page, line, config) for line in region.lines) for region in (upper, lower)]
         widths = [median(upright(page, line).width / max(1, len(line.text)) for line in region.lines)
                   for region in (upper, lower)]
         if heights[0] > config.same_type_size * heights[1] and widths[0] > config.close_type_size * widths[1]:
@@ -579,7 +592,7 @@ def stacked_heading_lines(page: Page, upper: Region, lower: Region, config: Typi
     """Lines of one headline the detector boxed apart: one size, stacked as tightly as lines of one block, on one
     axis or flush; a deck in the headline's own size (typewritten papers) is set in other case, or further off."""
     top, bottom = to_working(page, upper.polygon), to_working(page, lower.polygon)
-    heights = [line_height(page, upper), line_height(page, lower)]
+    heights = [line_height(page, upper, config), line_height(page, lower, config)]
     if min(heights) <= 0 or max(heights) > config.close_type_size * min(heights):
         return False
     gap = bottom.bounds[1] - top.bounds[3]

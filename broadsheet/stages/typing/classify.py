@@ -18,7 +18,7 @@ from broadsheet.config import TypingConfig
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, set_under, union_box, vertical_overlap
 from broadsheet.model.page import Page, Region, RegionType
 from broadsheet.stages.base import to_working
-from broadsheet.stages.jumps import jump_line
+from broadsheet.stages.jumps import jump_head_line, jump_line
 from broadsheet.stages.turns import LIST_HEADINGS
 from broadsheet.stages.typing.blocks import (
     DATELINE_PATTERN,
@@ -46,6 +46,9 @@ ISSUE_LINE_PATTERN = re.compile(r"\b(1[5-9]|20)\d\d\b|\d+\s*年|\d+\s*月\s*\d+\
 QUOTE_MARKS = re.compile(r"^[\s]*[“\"‘'「『«„]|[”\"’'」』»][\s]*$")
 """A pull quote quotes: it opens or closes with quotation marks."""
 SENTENCE_END = re.compile(r"[。！？.!?][”\"’'」』»]?\s*$")
+SENTENCE_GOES_ON = frozenset("0123456789$£€%,;:)-–—")
+"""Latin text under a block that opens with one of these (not a capital) goes on with a sentence broken off over it
+(the wing cost / $9 million)."""
 FULL_STOP_END = re.compile(r"。[”\"’'」』»]?\s*$")
 """A line ending with the CJK full stop: a sentence's end, however short the block, and no heading's."""
 
@@ -205,7 +208,7 @@ class Classifier:
         if jump_line(" ".join(line.text for line in region.lines)) is not None:
             return False  # "Continued on A6", set bold or on two lines, points on: it heads nothing here
         if self.meter.large(region, config.headline_height_ratio):
-            return lines <= config.display_max_lines
+            return lines <= config.display_max_lines or len(region.text.split()) <= config.wrapped_display_words * lines
         if any(directly_below(self.boxes[region.id], self.boxes[r.id], config.caption_reach * self.body)
                for r in self.page.regions if r.type == RegionType.figure):
             return False  # text under a picture, not set large, is its caption (a credit line in title case)
@@ -409,20 +412,29 @@ class Classifier:
             and abs(rule.center[1] - box.bounds[1]) <= self.config.rule_reach * self.body for rule in self.rules)
 
     def sentence_runs_across(self, region: Region) -> bool:
-        """The column's text breaks off mid-sentence over the block and runs on under it in lower case, within a
-        frame's reach (a quote on a tint stands apart by its margins): the block is set inside a story's text."""
+        """The column's text breaks off mid-sentence over the block and runs on under it, not with a capital (the
+        wing cost / $9 million), within a frame's reach (a quote on a tint stands apart by its margins): the block is
+        set inside a story's text. With nothing straight over it (a column's top; a deck sits tight under its head),
+        text under it in lower case runs on from the column before: no story opens mid-sentence under its head. The
+        text under it is any body not set large: a few lines of a narrow justified column measure wide-set."""
         box, reach = self.boxes[region.id], self.config.frame_reach * self.body
 
         def nearest(above: bool) -> Region | None:
             column = [other for k in self.stacked(region, above, reach)
-                      if (other := self.page.regions[k]).lines and self.running_text(other)]
+                      if (other := self.page.regions[k]).lines and (self.running_text(other) if above else (
+                          self.typed.get(other.id) == RegionType.body
+                          and not self.meter.large(other, self.config.larger_type)))]
             return min(column, key=lambda other: abs(self.boxes[other.id].center[1] - box.center[1]), default=None)
 
         upper, lower = nearest(above=True), nearest(above=False)
-        if upper is None or lower is None or self.rule_between(self.boxes[upper.id], self.boxes[lower.id]):
+        if lower is None:
             return False
-        first = lower.lines[0].text.lstrip()
-        return not SENTENCE_END.search(upper.lines[-1].text) and first[:1].isalpha() and first[:1].islower()
+        first = lower.lines[0].text.lstrip()[:1]
+        if upper is None:
+            return not self.stacked(region, above=True).size and first.isalpha() and first.islower()
+        if self.rule_between(self.boxes[upper.id], self.boxes[lower.id]):
+            return False
+        return not SENTENCE_END.search(upper.lines[-1].text) and (first.islower() or first in SENTENCE_GOES_ON)
 
     def running_text(self, region: Region, any_size: bool = False) -> bool:
         """A column's running text: body in the body's own type, not a kicker or a list of names typed body so far.
@@ -526,7 +538,11 @@ class Classifier:
         """A short line or two in the body's size straight over a headline: its kicker, where it is set apart
         from any text above (space, a rule or a column's top) and ends no sentence, as a story's last lines would."""
         box, config = self.boxes[region.id], self.config
-        if not 0 < len(region.lines) <= config.kicker_max_lines or SENTENCE_END.search(region.lines[-1].text) \
+        lines = len(region.lines)
+        # A deck wrapped in a narrow column runs over more lines, as few words as ever.
+        wrapped = lines > 0 and cjk_share(region.text) < config.cjk_pitch_share \
+            and len(region.text.split()) <= config.kicker_max_words
+        if not (0 < lines <= config.kicker_max_lines or wrapped) or SENTENCE_END.search(region.lines[-1].text) \
                 or any(self.running_text(r) and directly_below(box, self.boxes[r.id], config.stacked_gap * self.body)
                        and not self.rule_between(self.boxes[r.id], box) for r in self.page.regions if r is not region):
             return False
@@ -583,6 +599,12 @@ class Classifier:
             reach = config.attached_reach * self.body
             # Set with a headline: next to it, no rule between (a rule ends the story above a headline).
             heads = [r for r in self.page.regions if typed[r.id] in (RegionType.headline, RegionType.kicker)]
+            # A jump line set under a headline ("Continued from page 14") is a line of its head block: a byline
+            # set under it is set with the headline.
+            heads += [r for r in self.page.regions if typed[r.id] == RegionType.teaser and jump_head_line(r.lines)
+                      and any(adjacent_vertically(boxes[r.id], boxes[h.id], reach)
+                              or set_under(boxes[r.id], boxes[h.id], reach, placed, config.flush_left_reach)
+                              for h in heads)]
             near_headline = [h for h in heads if (
                 adjacent_vertically(box, boxes[h.id], reach)
                 or set_under(box, boxes[h.id], reach, placed, config.flush_left_reach))
@@ -656,24 +678,29 @@ class Classifier:
     def masthead_lines(self) -> None:
         """The line right under the masthead is the issue's date line, part of the masthead: it may be set in
         capitals or centred as a heading is, but it heads no text of its own. Set large, only its date or number
-        tells it from a lead headline ruled off from its story."""
+        tells it from a lead headline ruled off from its story. A rule under the masthead's lines closes them: a line
+        under that rule is the page's first story's (its kicker), however near."""
         typed = self.typed
         for region in self.page.regions:
             if typed[region.id] not in (RegionType.body, RegionType.headline) or (
                     typed[region.id] == RegionType.headline and self.heads_text_below(region)):
                 continue
             under = self.one_line_under(region, any_size=ISSUE_LINE_PATTERN.search(region.text) is not None)
-            if any(typed[r.id] == RegionType.masthead for r in under):
+            if any(typed[r.id] == RegionType.masthead
+                   and not self.rule_between(self.boxes[r.id], self.boxes[region.id]) for r in under):
                 typed[region.id] = RegionType.masthead
 
     def datelines(self) -> None:
-        """A place-and-date line in a story's header block is the story's dateline."""
+        """A place-and-date line in a story's header block is the story's dateline. A line under the masthead's is
+        the masthead's too, unless a rule parts them or it is set over its own headline (the first story's kicker)."""
         typed = self.typed
         for region in self.page.regions:
             if typed[region.id] not in (RegionType.body, RegionType.byline, RegionType.kicker):
                 continue
             above = self.one_line_under(region)
-            if any(typed[r.id] == RegionType.masthead for r in above):
+            if typed[region.id] != RegionType.kicker and any(
+                    typed[r.id] == RegionType.masthead
+                    and not self.rule_between(self.boxes[r.id], self.boxes[region.id]) for r in above):
                 typed[region.id] = RegionType.masthead
             elif DATELINE_PATTERN.search(region.text) and any(
                     typed[r.id] in (RegionType.headline, RegionType.kicker, RegionType.byline) for r in above):

@@ -27,8 +27,82 @@ def upright(page: Page, line: Line) -> Polygon:
     return to_working(page, line.polygon)
 
 
-def line_height(page: Page, region: Region) -> float:
-    return median(upright(page, line).height for line in region.lines) if region.lines else 0.0
+ASCENDING = frozenset("bdfhklt0123456789\"'()[]{}/|!?$%&#@") | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+"""Latin glyphs inked above the x-height: ascenders, capitals, figures, quotes and brackets."""
+DESCENDING = frozenset("fgjpqy()[]{}|")
+"""Latin glyphs inked below the baseline; f too, which descends in italic (a pull quote's more of it when): a line
+that may reach down is taken to, and measured as it is."""
+LATIN_LINE = re.compile(r"[A-Za-z]")
+
+
+def glyph_profile(text: str) -> str | None:
+    """Which way a Latin line's glyphs reach from the x-height: "both", "up" (ascenders or capitals only), "down"
+    (descenders only) or "neither"; None for a line that is not plain Latin (CJK glyphs fill their ems; accents and
+    Cyrillic tails reach both ways)."""
+    text = text.replace(" ", "")
+    if not text or not LATIN_LINE.search(text) or not text.isascii():
+        return None
+    up, down = any(c in ASCENDING for c in text), any(c in DESCENDING for c in text)
+    return "both" if up and down else "up" if up else "down" if down else "neither"
+
+
+_shares: list[tuple[Page, int, dict[str, float]]] = []
+"""The last page's glyph shares (one entry: a page's stage asks for them line by line; none outlives the next)."""
+
+
+def glyph_shares(page: Page, config: TypingConfig) -> dict[str, float]:
+    """The share of its type's height a line of each glyph profile is inked over, measured on the page's own lines:
+    where line boxes are ink-tight (Tesseract's, the generator's), a body line with no descender is a sixth shorter
+    than one with both; where they are the type's full height (some vendors' ALTO), it is not, and nothing is
+    corrected. The measured share of the "up" lines against `ascender_line_share` says how far to correct; the rarer
+    profiles are corrected as far, by their own settings. Empty (no correction) with too few lines to tell, or where
+    the boxes are not clearly ink-tight (`glyph_tight_share`)."""
+    lines = [line for region in page.regions for line in region.lines]
+    if _shares and _shares[0][0] is page and _shares[0][1] == len(lines):
+        return _shares[0][2]
+    heights: dict[str, list[float]] = {"both": [], "up": []}
+    for line in lines:
+        profile = glyph_profile(line.text)
+        if profile in heights and (height := upright(page, line).height) > 0:
+            heights[profile].append(height)
+    shares: dict[str, float] = {}
+    if min(map(len, heights.values())) >= config.glyph_share_min_lines:
+        body = _smallest_share(heights["both"], config.body_share)
+        close = config.close_type_size
+        full = [h for h in heights["both"] if 1 / close <= h / body <= close]
+        up = [h for h in heights["up"] if config.ascender_line_share / close <= h / body <= close]
+        if len(full) >= config.glyph_share_min_lines and len(up) >= config.glyph_share_min_lines:
+            measured = median(up) / median(full)
+            strength = min(1.0, max(0.0, (1 - measured) / (1 - config.ascender_line_share)))
+            if measured > config.glyph_tight_share:
+                strength = 0.0
+            shares = {} if not strength else {"up": 1 - strength * (1 - config.ascender_line_share),
+                      "down": 1 - strength * (1 - config.descender_line_share),
+                      "neither": 1 - strength * (1 - config.x_height_line_share)}
+    _shares[:] = [(page, len(lines), shares)]
+    return shares
+
+
+def type_height(page: Page, line: Line, config: TypingConfig) -> float:
+    """The height of a line's type: its box's height, and what its glyphs leave uninked where the page's boxes are
+    ink-tight (`glyph_shares`): a Latin line with no descender, or no ascender, or neither, has a shorter box."""
+    height = upright(page, line).height
+    profile = glyph_profile(line.text)
+    if profile is None or profile == "both":
+        return height
+    return height / glyph_shares(page, config).get(profile, 1.0)
+
+
+def room_below(page: Page, line: Line, config: TypingConfig) -> float:
+    """The part of a line's type below its box: a Latin line with no descender leaves its type's descent uninked
+    where the page's boxes are ink-tight, and the white under its box looks that much wider than the gap is."""
+    if glyph_profile(line.text) not in ("up", "neither"):
+        return 0.0
+    return (1 - glyph_shares(page, config).get("up", 1.0)) * type_height(page, line, config)
+
+
+def line_height(page: Page, region: Region, config: TypingConfig) -> float:
+    return median(type_height(page, line, config) for line in region.lines) if region.lines else 0.0
 
 
 CJK_CLOSING_MARKS = "，。、；：？！）」』”’》〉】"
@@ -53,10 +127,11 @@ def _smallest_share(values: list[float], share: float) -> float:
     return median(ordered[: max(1, round(len(ordered) * share))]) if ordered else 0.0
 
 
-def body_line_height(page: Page, share: float) -> float:
+def body_line_height(page: Page, config: TypingConfig) -> float:
     """The body type's line height: the median of the smaller lines, which are body text on any page with more
     body than headlines."""
-    return _smallest_share([upright(page, line).height for region in page.regions for line in region.lines], share)
+    return _smallest_share([type_height(page, line, config) for region in page.regions for line in region.lines],
+                           config.body_share)
 
 
 def body_pitch(page: Page, share: float) -> float:
@@ -123,9 +198,9 @@ class TypeMeter:
         # Keyed by the region object (kept alive beside its style): the rules ask for a block's style again and
         # again, and a block split or joined is a new object.
         self._styles: dict[int, tuple[Region, Style]] = {}
-        height = body_line_height(page, config.body_share)
+        height = body_line_height(page, config)
         weights = [w for region in page.regions for line in region.lines
-                   if upright(page, line).height <= config.larger_type * height
+                   if type_height(page, line, config) <= config.larger_type * height
                    and (w := self.line_weight(line)) is not None]
         self.body = BodyType(line_height=round(height, 2), pitch=round(body_pitch(page, config.body_share), 2),
                              weight=round(median(weights), 4) if len(weights) >= 5 else None)
@@ -134,7 +209,7 @@ class TypeMeter:
         if line.id not in self._weights:
             box = upright(self.page, line)
             stroke = self.ink.stroke(box) if self.ink is not None and box.height > 0 else None
-            self._weights[line.id] = stroke / box.height if stroke is not None else None
+            self._weights[line.id] = stroke / type_height(self.page, line, self.config) if stroke is not None else None
         return self._weights[line.id]
 
     def style(self, region: Region) -> Style:
@@ -147,7 +222,7 @@ class TypeMeter:
 
     def _measure(self, region: Region) -> Style:
         body = self.body
-        size = line_height(self.page, region) / body.line_height if body.line_height else 1.0
+        size = line_height(self.page, region, self.config) / body.line_height if body.line_height else 1.0
         region_pitch = pitch(self.page, region)
         weights = [w for line in region.lines if (w := self.line_weight(line)) is not None]
         weight = median(weights) / body.weight if weights and body.weight else None

@@ -28,7 +28,7 @@ NOT_HEADS = frozenset({RegionType.advertisement, RegionType.masthead, RegionType
 def _heading_type(page: Page, region: Region, body: float, config: TypingConfig) -> bool:
     if not region.lines or region.type in NOT_HEADS or region.writing_mode != "vertical-rl":
         return False
-    return line_height(page, region) >= config.vertical_heading_contrast * body
+    return line_height(page, region, config) >= config.vertical_heading_contrast * body
 
 
 def _stacked(a: Polygon, b: Polygon, body: float, config: TypingConfig) -> bool:
@@ -62,7 +62,7 @@ def vertical_types(page: Page, body: float, config: TypingConfig) -> list[Region
     joined: dict[str, Region | None] = {}
     for members in stacks.values():
         members.sort(key=lambda r: boxes[r.id].center[1])  # columns right to left on the page
-        lead = max(members, key=lambda r: line_height(page, r))
+        lead = max(members, key=lambda r: line_height(page, r, config))
         lines = renumbered(lead.id, [line for r in members for line in r.lines])
         joined[lead.id] = lead.model_copy(update={"type": RegionType.headline, "lines": lines,
                                                   "polygon": lines_box(page, lines)})
