@@ -928,3 +928,25 @@ def test_line_heights_are_corrected_for_glyphs_only_where_the_pages_boxes_are_cl
     loose = page_of(27.6)
     assert glyph_shares(loose, config) == {}
     assert abs(type_height(loose, loose.regions[0].lines[0], config) - 27.6) < 1e-6
+
+
+def test_a_centred_capitals_heading_broken_over_a_short_word_line_inside_a_boxed_column_heads_its_item() -> None:
+    """An 1850 column the layout model boxed whole; the second item's heading breaks as THE / LEGISLATURE., a line of
+    three capitals (an acronym's length) over the rest. The heading, in capitals as a block, still heads its item."""
+    x0, width = 100, 250
+    rows = [("x" * 16, x0 + (30 if k == 0 else 0), 100 + 36 * k, x0 + width, 130 + 36 * k) for k in range(12)]
+    y = 100 + 36 * 12 + 20
+    rows += [("THE", x0 + 100, y, x0 + 150, y + 30), ("LEGISLATURE.", x0 + 30, y + 36, x0 + 220, y + 66)]
+    rows += [("x" * 16, x0 + (30 if k == 0 else 0), y + 90 + 36 * k, x0 + width, y + 120 + 36 * k) for k in range(12)]
+    column = _region(RegionType.body, rows)
+    others = [_column(400 + 300 * k, 100, 30, width=250) for k in range(2)]
+    page = _segment([_heading("CITY ITEMS.", 420, 40, 40), column, *others])
+    _conserved(page)
+    heads = [r for r in page.regions if r.type == RegionType.headline]
+    assert any([line.text for line in r.lines] == ["THE", "LEGISLATURE."] for r in heads)
+    item = next(a for a in page.articles if a.title == "THE LEGISLATURE.")
+    holding = {round(line.polygon.bounds[1]): r.id for r in page.regions for line in r.lines
+               if r.polygon.bounds[2] < 400}  # the boxed column's parts, not the columns beside it
+    first, last = (round(line.polygon.bounds[1]) for line in (column.lines[0], column.lines[-1]))
+    assert holding[first] not in item.region_ids, "the item above ends at the heading"
+    assert holding[last] in item.region_ids

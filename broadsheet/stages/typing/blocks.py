@@ -26,6 +26,7 @@ from broadsheet.stages.base import lines_box, region_ids, to_working
 from broadsheet.stages.jumps import opens_continued_story
 from broadsheet.stages.typing.measure import (
     TypeMeter,
+    block_capitals,
     capitals,
     line_height,
     line_pitch,
@@ -278,7 +279,7 @@ def _heading_runs(page: Page, region: Region, meter: TypeMeter, config: TypingCo
         # A speaker's label on a line of its own (MODERATOR:) introduces the turn under it: it heads no item.
         if head and len(ordered) - end >= 2 and max(margin[k:end]) >= config.centred_margin \
                 and not head[-1].text.rstrip().endswith((":", "：")) \
-                and (all(capitals(line.text, config) for line in head)
+                and (block_capitals([line.text for line in head], config)
                      or (meter.bold(probe) and not meter.bold(under))
                      or (meter.large(probe, config.larger_type) and not meter.large(under, config.larger_type))):
             runs += [head, []]
