@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from itertools import count
 
+import pytest
+
 from broadsheet.config import TypingConfig
 from broadsheet.model.geometry import Polygon
 from broadsheet.model.page import OUTSIDE_ARTICLE_TYPES, Line, Page, Region, RegionType
@@ -722,16 +724,22 @@ def test_a_vertical_storys_end_wrapped_into_the_next_tier_skips_the_head_set_aft
     assert _owner(page, tail) == _owner(page, head) != _owner(page, later_body)
 
 
-def test_a_quote_on_a_tint_that_a_sentence_runs_across_is_a_pull_quote_of_the_story() -> None:
+@pytest.mark.parametrize(("broken_off", "going_on"), [
+    ("argued that the path could", "become an attraction in its"),
+    # The wing cost / [quote] / $9 million, raised...: what goes on opens with a figure, not a lower-case letter.
+    ("and the wing cost", "$9 million, raised mostly by"),
+])
+def test_a_quote_on_a_tint_that_a_sentence_runs_across_is_a_pull_quote_of_the_story(broken_off: str,
+                                                                                    going_on: str) -> None:
     """The tint's margins set it further from the text than `stacked_gap`: the sentence broken off over it and going
-    on in lower case under it tells that it stands inside the story's text."""
+    on under it, without a capital, tells that it stands inside the story's text."""
     headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
     upper = _region(RegionType.body, [*(("x" * 18, 100, 200 + 36 * k, 380, 230 + 36 * k) for k in range(7)),
-                                      ("argued that the path could", 100, 452, 380, 482)])
+                                      (broken_off, 100, 452, 380, 482)])
     quote = _region(RegionType.body, [("We cannot keep", 115, 545, 365, 587),  # larger type, centred, no stop
                                       ("asking the same", 110, 593, 370, 635),
                                       ("three blocks", 135, 641, 345, 683)])
-    lower = _region(RegionType.body, [("become an attraction in its", 100, 745, 380, 775),
+    lower = _region(RegionType.body, [(going_on, 100, 745, 380, 775),
                                       *(("x" * 18, 100, 781 + 36 * k, 380, 811 + 36 * k) for k in range(8))])
     others = [_column(420 + 320 * k, 200, 24) for k in range(2)]
     page = _segment([headline, upper, quote, lower, *others])
@@ -840,24 +848,6 @@ def test_a_deck_wrapped_over_five_lines_over_a_narrow_columns_headline_is_its_ki
     _conserved(page)
     assert next(r.type for r in page.regions if r.id == deck.id) == RegionType.kicker
     assert _owner(page, deck) == _owner(page, headline) == _owner(page, column) != _owner(page, upper[1])
-
-
-def test_a_quote_on_a_tint_over_text_going_on_without_a_capital_is_a_pull_quote() -> None:
-    """The wing cost / [quote on a tint] / $9 million, raised...: the sentence runs across the quote, though what
-    goes on under it opens with a figure, not a lower-case letter."""
-    headline = _heading("Riverside Barrier Wins Approval", 100, 100, 70)
-    upper = _region(RegionType.body, [*(("x" * 18, 100, 200 + 36 * k, 380, 230 + 36 * k) for k in range(7)),
-                                      ("and the wing cost", 100, 452, 380, 482)])
-    quote = _region(RegionType.body, [("We cannot keep", 115, 545, 365, 587),  # larger type, centred, no stop
-                                      ("asking the same", 110, 593, 370, 635),
-                                      ("three blocks", 135, 641, 345, 683)])
-    lower = _region(RegionType.body, [("$9 million, raised mostly by", 100, 745, 380, 775),
-                                      *(("x" * 18, 100, 781 + 36 * k, 380, 811 + 36 * k) for k in range(8))])
-    others = [_column(420 + 320 * k, 200, 24) for k in range(2)]
-    page = _segment([headline, upper, quote, lower, *others])
-    _conserved(page)
-    assert next(r.type for r in page.regions if r.id == quote.id) == RegionType.pull_quote
-    assert len(page.articles) == 1
 
 
 def test_a_quote_at_a_columns_top_over_text_in_lower_case_is_a_pull_quote_of_the_story() -> None:
