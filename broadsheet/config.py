@@ -561,6 +561,28 @@ class VerticalMarksConfig(Options):
     rest as 二, 2, 一 or 1 from the same ticks (their ink a median 5% of the cell, as the marks read)."""
 
 
+class OcrColumnsConfig(Options):
+    """How a layout box's lines are read as columns (broadsheet/stages/ocr_columns.py): gutters found from the words,
+    lines read across them cut, blocks read one after another. Lengths are in line heights."""
+    cjk_gutter_ratio: float = Field(0.6, gt=0)
+    """A gap wider than this between two CJK characters of a line is a column gutter."""
+    gutter_min_lines: int = Field(4, ge=1)
+    """Lines on each side of a white band that make it a gutter; a body box of fewer lines is one column."""
+    gutter_min_width: float = Field(0.2, gt=0)
+    """Narrowest gutter in Latin text."""
+    gutter_inked_share: float = Field(0.25, ge=0, le=1)
+    """Most of a gutter's crossing lines that may have ink in it: lines printed across both columns."""
+    display_across_ratio: float = Field(1.3, gt=1)
+    """A line printed across a box's gutters this many times the box's median line height is display type (a
+    headline): the columns above it and those under it are read apart."""
+    gutter_window_lines: int = Field(6, ge=2)
+    """Rows in a band of a solid-set CJK box that may show a gutter the whole box does not (`line_gutters`)."""
+    gutter_row_pitch: float = Field(1.4, gt=0)
+    """A row's pitch, to measure such a band by."""
+    gutter_inherit_gap: float = Field(1.5, ge=0)
+    """Farthest a line lies from the line next to it whose band's gutters it is printed across (`line_gutters`)."""
+
+
 class OcrConfig(Options):
     engine: OcrEngineConfig = ScriptRoutingConfig()
     """By default each page's script picks its engine: PP-OCR (rapidocr) for CJK and modern Latin, Tesseract
@@ -592,6 +614,8 @@ class OcrConfig(Options):
     title_row_width: float = Field(0.6, gt=0, le=1)
     """... where the row spans this share of the width the page's lines span; and the blocks are then read above
     the row first, the row, and then what lies below it, each part in the engine's order."""
+    columns: OcrColumnsConfig = OcrColumnsConfig()
+    """How a layout box's lines are read as columns: a box the model drew over several must not interleave them."""
     vertical_blocks: VerticalBlocksConfig = VerticalBlocksConfig()
     """A vertical page's text blocks, built from its columns by geometry (the layout model's boxes do not hold)."""
     vertical_marks: VerticalMarksConfig = VerticalMarksConfig()

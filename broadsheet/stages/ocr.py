@@ -17,7 +17,7 @@ from statistics import median
 
 import numpy as np
 
-from broadsheet.config import OcrConfig, VerticalBlocksConfig
+from broadsheet.config import OcrColumnsConfig, OcrConfig, VerticalBlocksConfig
 from broadsheet.engines import rapid_ocr, tiling
 from broadsheet.engines.base import (
     EngineLine,
@@ -42,6 +42,7 @@ from broadsheet.stages import vertical_blocks as vertical_blocks_module
 from broadsheet.stages import vertical_marks as vertical_marks_module
 from broadsheet.stages.base import recorded_step, region_ids, rules_version, to_working
 from broadsheet.stages.ocr_columns import (
+    DEFAULT_RULES,
     column_blocks,
     group_orphans,
     join_same_baseline,
@@ -216,9 +217,10 @@ class Ocr:
                 page.reading_order = [r.id for r in page.regions if r.lines]
                 step.settings["reading_order"] = ENGINE_ORDER
             else:
-                engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes)]
+                columns = self.config.columns
+                engine_lines = [part for line in read for part in split_at_gutters(line, region_boxes, columns)]
                 page.regions = drop_figures_over_text(page, assign_lines(page, engine_lines, engine.name,
-                                                                   self.config.vertical_blocks),
+                                                                   self.config.vertical_blocks, columns),
                                                       self.config.figure_text_share)
             reread_unsure(engine, page, image, step, timeouts, self.config)
             if (other := second_engine(self.engine, engine)) is not None:
@@ -448,7 +450,7 @@ def read_again(engine: OcrEngine, page: Page, image: np.ndarray, indices: list[i
     for index, shifted in zip(indices, read_boxes(at_resolution(engine, page.dpi), image, boxes, config, keep_first),
                               strict=True):
         region = page.regions[index]
-        lines = [line for block in column_blocks(shifted) for line in block]
+        lines = [line for block in column_blocks(shifted, rules=config.columns) for line in block]
         candidate = [_line_model(page, line, f"{region.id}-l{k}", engine.name) for k, line in enumerate(lines, start=1)]
         if candidate and score(candidate) > score(region.lines):
             page.regions[index] = region.model_copy(update={"lines": candidate})
@@ -488,7 +490,8 @@ def drop_figures_over_text(page: Page, regions: list[Region], share: float) -> l
 
 
 def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str,
-                 vertical: VerticalBlocksConfig | None = None) -> list[Region]:
+                 vertical: VerticalBlocksConfig | None = None,
+                 columns: OcrColumnsConfig = DEFAULT_RULES) -> list[Region]:
     """Give each line to the text region that holds most of it; gather the rest into new regions.
 
     On a vertical page, with `vertical` on, every line is gathered by geometry (`vertical_blocks`) instead: the layout
@@ -514,10 +517,10 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str,
             # Seen turned, a vertical block's lines are rows whose pieces (the detector breaks a column at its
             # punctuation) lie in one grid of character cells: cell boundaries aligned across the columns would
             # pass for gutters. The layout model's boxes already keep tiers apart: one block, its pieces joined.
-            columns = [join_same_baseline(members[index])]
+            blocks_of = [join_same_baseline(members[index])]
         else:
-            columns = column_blocks(members[index], region.type == RegionType.body) or [[]]
-        for number, column in enumerate(columns):
+            blocks_of = column_blocks(members[index], region.type == RegionType.body, columns) or [[]]
+        for number, column in enumerate(blocks_of):
             region_id = region.id
             if number:
                 region_id = next(fresh_ids)

@@ -8,28 +8,13 @@ from statistics import median
 
 import numpy as np
 
+from broadsheet.config import OcrColumnsConfig
 from broadsheet.engines.base import EngineLine, EngineWord
 from broadsheet.model.geometry import Polygon, horizontal_overlap, same_row, span_overlap, union_box
 from broadsheet.text.script import is_cjk, join_fragments
 
-CJK_GUTTER_RATIO = 0.6
-"""A gap wider than this many line heights between two CJK characters of a line is a column gutter."""
+DEFAULT_RULES = OcrColumnsConfig()
 
-GUTTER_MIN_LINES = 4
-GUTTER_MIN_WIDTH = 0.2
-"""Narrowest gutter, in line heights."""
-GUTTER_INKED_SHARE = 0.25
-"""Most of a gutter's crossing lines that may have ink in it: lines printed across both columns."""
-DISPLAY_ACROSS_RATIO = 1.3
-"""A line printed across a box's gutters this many times the box's median line height is display type (a headline):
-the columns above it and those under it are read apart."""
-GUTTER_WINDOW_LINES = 6
-"""Rows in a band of a box that may show a CJK gutter the whole box does not (`line_gutters`)."""
-GUTTER_ROW_PITCH = 1.4
-"""A row's pitch in line heights, to measure a band of rows by."""
-GUTTER_INHERIT_GAP = 1.5
-"""Farthest, in line heights, a line lies under the line whose band's gutters it takes (`line_gutters`)."""
-"""A row's pitch in line heights, to measure a band of rows by."""
 
 def _regions_at(point: tuple[float, float], boxes: list[Polygon]) -> set[int]:
     x, y = point
@@ -37,7 +22,8 @@ def _regions_at(point: tuple[float, float], boxes: list[Polygon]) -> set[int]:
             if box.bounds[0] <= x <= box.bounds[2] and box.bounds[1] <= y <= box.bounds[3]}
 
 
-def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[EngineLine]:
+def split_at_gutters(line: EngineLine, region_boxes: list[Polygon],
+                     rules: OcrColumnsConfig = DEFAULT_RULES) -> list[EngineLine]:
     """A detector can run one line across a narrow gutter into the next column; cut it there.
 
     CJK is set solid, so a gap of more than 0.6 line heights between two CJK characters is a
@@ -59,7 +45,7 @@ def split_at_gutters(line: EngineLine, region_boxes: list[Polygon]) -> list[Engi
         left, right = _regions_at(before.center, region_boxes), _regions_at(after.center, region_boxes)
         if left & right:
             pass  # both sides in one column: a wide space after 、or in a loose line, not a gutter
-        elif (cjk and gap > CJK_GUTTER_RATIO * height) or (not cjk and gap >= 0 and left and right):
+        elif (cjk and gap > rules.cjk_gutter_ratio * height) or (not cjk and gap >= 0 and left and right):
             # Solid-set CJK has no word spaces, so only a wide gap is a gutter, whatever the layout boxes say.
             groups.append([])
         groups[-1].append(word)
@@ -94,7 +80,7 @@ def _text_of_words(words: list[EngineWord], line: EngineLine) -> str:
     return line.text[positions[start]:positions[end - 1] + 1]
 
 
-def column_gutters(lines: list[EngineLine]) -> list[float]:
+def column_gutters(lines: list[EngineLine], rules: OcrColumnsConfig = DEFAULT_RULES) -> list[float]:
     """The x of each white band that runs down a block between text on both sides: a gutter a layout box spans.
 
     Words, not line boxes, tell it: the detector may read straight across a narrow gutter, so a line
@@ -104,13 +90,13 @@ def column_gutters(lines: list[EngineLine]) -> list[float]:
     block is long enough to tell them from chance.
     """
     worded = [(Polygon.from_points(line.quad), line) for line in lines if line.words]
-    if len(worded) < GUTTER_MIN_LINES:
+    if len(worded) < rules.gutter_min_lines:
         return []
     text = "".join(line.text for _, line in worded)
     # Solid-set CJK character boxes leave thin white bands at every character boundary, the same in every line.
     cjk = sum(map(is_cjk, text)) > 0.5 * len(text)
     height = median(box.height for box, _ in worded)
-    min_width = (CJK_GUTTER_RATIO if cjk else GUTTER_MIN_WIDTH) * height
+    min_width = (rules.cjk_gutter_ratio if cjk else rules.gutter_min_width) * height
     # An engine's word box may reach past its line box (PP-OCR reading a Tesseract region again): span both.
     spanned = [box.bounds for box, _ in worded]
     spanned += [Polygon.from_points(word.quad).bounds for _, line in worded for word in line.words]
@@ -131,8 +117,9 @@ def column_gutters(lines: list[EngineLine]) -> list[float]:
     # Ink is weighed against the columns on either side: a block may hold many columns of unequal length.
     reach = int(3 * height)
     nearby = np.lib.stride_tricks.sliding_window_view(np.pad(inked, reach), 2 * reach + 1).max(axis=1)
-    allowed = np.where(nearby >= 2 * GUTTER_MIN_LINES, np.floor(GUTTER_INKED_SHARE * nearby), 0)
-    white = (inked <= allowed) & (ink_left - inked >= GUTTER_MIN_LINES) & (ink_right - inked >= GUTTER_MIN_LINES)
+    allowed = np.where(nearby >= 2 * rules.gutter_min_lines, np.floor(rules.gutter_inked_share * nearby), 0)
+    sides = rules.gutter_min_lines
+    white = (inked <= allowed) & (ink_left - inked >= sides) & (ink_right - inked >= sides)
     gutters: list[float] = []
     start = None
     for x, is_white in enumerate([*white, False]):
@@ -142,7 +129,7 @@ def column_gutters(lines: list[EngineLine]) -> list[float]:
             # Columns are justified: lines end flush just before a gutter and start flush just after it.
             # Lines read across it end and start there in their words; they leave it without any ink.
             before, after = slice(max(0, start - int(height / 2)), start + 1), slice(x, x + int(height / 2) + 1)
-            lines_flush = min(ends[before].sum(), starts[after].sum()) >= GUTTER_MIN_LINES
+            lines_flush = min(ends[before].sum(), starts[after].sum()) >= sides
             # The band may begin in the ragged ends of a few long words; the words must leave its core bare.
             core = np.flatnonzero(inked[start:x] == 0)
             words_flush = False
@@ -150,7 +137,7 @@ def column_gutters(lines: list[EngineLine]) -> list[float]:
                 bare_start, bare_end = start + int(core[0]), start + int(core[-1]) + 1
                 bare_before = slice(max(0, bare_start - int(height / 2)), bare_start + 1)
                 bare_after = slice(bare_end, bare_end + int(height / 2) + 1)
-                words_flush = min(word_ends[bare_before].sum(), word_starts[bare_after].sum()) >= GUTTER_MIN_LINES \
+                words_flush = min(word_ends[bare_before].sum(), word_starts[bare_after].sum()) >= sides \
                     and not inked[bare_start:bare_end].any()
             if x - start >= min_width and start >= 3 * height and x <= width - 3 * height \
                     and (lines_flush or words_flush):
@@ -204,7 +191,8 @@ def group_orphans(lines: list[EngineLine], same_size: bool = True) -> list[list[
     return [[line for _, line in block] for block in blocks]
 
 
-def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list[EngineLine]]:
+def column_blocks(lines: list[EngineLine], body_text: bool = False,
+                  rules: OcrColumnsConfig = DEFAULT_RULES) -> list[list[EngineLine]]:
     """A region's lines as blocks read one after another: each column, then lines printed across them.
 
     Lines printed across the gutter (a caption under a two-column photo) are a block of their own:
@@ -213,9 +201,9 @@ def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list
     so it is one column, as the layout model drew it; headlines of two stories do stand side by
     side in one box.
     """
-    if body_text and len(rows := join_same_baseline(lines)) < GUTTER_MIN_LINES:
+    if body_text and len(rows := join_same_baseline(lines)) < rules.gutter_min_lines:
         return [rows] if rows else []
-    whole, beside, under = line_gutters(lines)
+    whole, beside, under = line_gutters(lines, rules)
     parts = sorted(((part, near) for line, own, near in zip(lines, beside, under, strict=True)
                     for part in split_at_columns(line, own)),
                    key=lambda item: Polygon.from_points(item[0].quad).bounds[1])
@@ -226,7 +214,7 @@ def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list
     for line, near in parts:
         if not spans_gutter(line, near):
             within.append(line)
-        elif Polygon.from_points(line.quad).height > DISPLAY_ACROSS_RATIO * body_height \
+        elif Polygon.from_points(line.quad).height > rules.display_across_ratio * body_height \
                 or not spans_gutter(line, whole):
             heads.append(line)
         else:
@@ -250,33 +238,34 @@ def column_blocks(lines: list[EngineLine], body_text: bool = False) -> list[list
     return [join_same_baseline(block) for block in [*blocks, *head_blocks, *([across] if across else [])] if block]
 
 
-def line_gutters(lines: list[EngineLine]) -> tuple[list[float], list[list[float]], list[list[float]]]:
+def line_gutters(lines: list[EngineLine],
+                 rules: OcrColumnsConfig = DEFAULT_RULES) -> tuple[list[float], list[list[float]], list[list[float]]]:
     """The gutters of the whole box; those that run beside each line (the box's, and in solid-set CJK those of its
     band), where a line read across is cut; and those a line is printed across, which it may not be cut at.
 
     The layout model may draw one box ("table") over several stories' columns, their headlines printed across
-    a gutter: no white band runs down the whole box there, yet the rows of each story, `GUTTER_WINDOW_LINES`
+    a gutter: no white band runs down the whole box there, yet the rows of each story, `gutter_window_lines`
     line heights at a time, show it. A band's gutter holds only for the lines of that band, so a story under
     it set to other widths is not cut at it. Solid-set CJK has no word spaces, so a white band that many
-    lines leave free at the width of a gutter (`CJK_GUTTER_RATIO` line heights) is one; justified Latin's word
+    lines leave free at the width of a gutter (`cjk_gutter_ratio` line heights) is one; justified Latin's word
     spaces line up in rivers over a few lines, so Latin keeps the whole box's test.
     """
-    whole = column_gutters(lines)
+    whole = column_gutters(lines, rules)
     gutters = [list(whole) for _ in lines]
     worded = [index for index, line in enumerate(lines) if line.words]
     text = "".join(lines[index].text for index in worded)
-    if len(worded) <= GUTTER_WINDOW_LINES or sum(map(is_cjk, text)) <= 0.5 * len(text):
+    if len(worded) <= rules.gutter_window_lines or sum(map(is_cjk, text)) <= 0.5 * len(text):
         return whole, gutters, gutters
     tops = {index: Polygon.from_points(lines[index].quad).bounds[1] for index in worded}
     height = median(Polygon.from_points(lines[index].quad).height for index in worded)
-    band = GUTTER_WINDOW_LINES * GUTTER_ROW_PITCH * height
+    band = rules.gutter_window_lines * rules.gutter_row_pitch * height
     last_start = -np.inf
     for start in sorted(worded, key=tops.__getitem__):
         if tops[start] < last_start + height / 2:
             continue  # a window on the same rows
         last_start = tops[start]
         window = [index for index in worded if tops[start] <= tops[index] < tops[start] + band]
-        for x in column_gutters([lines[index] for index in window]):
+        for x in column_gutters([lines[index] for index in window], rules):
             for index in window:
                 if all(abs(x - seen) > height for seen in gutters[index]):
                     gutters[index].append(x)
@@ -289,7 +278,7 @@ def line_gutters(lines: list[EngineLine]) -> tuple[list[float], list[list[float]
     for index in sorted(worded, key=tops.__getitem__):
         box = boxes[index]
         above = [other for other in placed if boxes[other].bounds[3] - 0.5 * height <= box.bounds[1]
-                 < boxes[other].bounds[3] + GUTTER_INHERIT_GAP * height
+                 < boxes[other].bounds[3] + rules.gutter_inherit_gap * height
                  and horizontal_overlap(box, boxes[other]) > 0]
         if above:
             nearest = max(above, key=lambda other: boxes[other].bounds[3])
