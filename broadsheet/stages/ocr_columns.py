@@ -164,6 +164,7 @@ def split_at_columns(line: EngineLine, gutters: list[float]) -> list[EngineLine]
         return [line]
     return [line_of_words(words, line) for _, words in sorted(parts.items())]
 
+
 def group_orphans(lines: list[EngineLine], same_size: bool = True) -> list[list[EngineLine]]:
     """Lines no region claimed, stacked into blocks: same column, vertically close.
 
@@ -193,10 +194,13 @@ def group_orphans(lines: list[EngineLine], same_size: bool = True) -> list[list[
 
 def column_blocks(lines: list[EngineLine], body_text: bool = False,
                   rules: OcrColumnsConfig = DEFAULT_RULES) -> list[list[EngineLine]]:
-    """A region's lines as blocks read one after another: each column, then lines printed across them.
+    """A region's lines as blocks: each column, cut where a headline printed across it stands; the headlines; then
+    the other lines printed across the columns.
 
     Lines printed across the gutter (a caption under a two-column photo) are a block of their own:
-    kept among the columns they would chain them into one. A box of body text a few lines tall
+    kept among the columns they would chain them into one. A line printed across it in display type, or across
+    a gutter its band shows and the whole box does not (a kicker, a headline), heads what is under it: the
+    columns above it and those under it are separate blocks. A box of body text a few lines tall
     cannot show a gutter apart from the wide spaces of justified lines (often wider than a gutter),
     so it is one column, as the layout model drew it; headlines of two stories do stand side by
     side in one box.
@@ -306,6 +310,7 @@ def split_columns(lines: list[EngineLine], share: float = 0.3) -> list[list[Engi
         [line for _, line in sorted(members, key=lambda item: item[0].bounds[1])]
         for _, _, members in sorted(columns, key=lambda c: c[0])
     ]
+
 
 def join_same_baseline(lines: list[EngineLine]) -> list[EngineLine]:
     """Pieces of one printed line, split by the detector at wide justified spaces, become one line.

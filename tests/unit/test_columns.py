@@ -36,9 +36,9 @@ def _justified_words(rng: random.Random, left: float, right: float, y: float) ->
     return words
 
 
-def _line(words: list[EngineWord]) -> EngineLine:
+def _line(words: list[EngineWord], joiner: str = " ") -> EngineLine:
     box = Polygon.from_points([p for w in words for p in w.quad])
-    return EngineLine(" ".join(w.text for w in words), 0.95, box.points, tuple(words))
+    return EngineLine(joiner.join(w.text for w in words), 0.95, box.points, tuple(words))
 
 
 def _two_column_block(rng: random.Random, rows: int, gutter: float) -> list[EngineLine]:
@@ -127,15 +127,10 @@ def test_a_gutter_whose_edge_a_few_long_words_run_into_is_still_found() -> None:
 CJK_CHAR = 42
 
 
-def _cjk_line(text: str, left: float, y: float, size: float = CJK_CHAR) -> list[EngineWord]:
+def _cjk_words(text: str, left: float, y: float, size: float = CJK_CHAR) -> list[EngineWord]:
     """Solid-set CJK: one engine word per character, cell after cell."""
     return [EngineWord(char, 0.95, Polygon.from_box(left + k * size, y, left + (k + 1) * size, y + size).points)
             for k, char in enumerate(text)]
-
-
-def _cjk_engine_line(words: list[EngineWord]) -> EngineLine:
-    box = Polygon.from_points([p for w in words for p in w.quad])
-    return EngineLine("".join(w.text for w in words), 0.95, box.points, tuple(words))
 
 
 def test_a_cjk_box_over_two_stories_columns_is_read_column_by_column_above_and_under_the_headline() -> None:
@@ -146,13 +141,13 @@ def test_a_cjk_box_over_two_stories_columns_is_read_column_by_column_above_and_u
     lines = []
     for row in range(7):
         y = 100 + row * 60
-        words = _cjk_line(f"甲左{row}行文字内容", 100, y) + _cjk_line(f"甲右{row}行文字内容", right, y)
-        lines.append(_cjk_engine_line(words))
-    lines.append(_cjk_engine_line(_cjk_line("乙的大标题横跨两栏", 100, 540, size=90)))
+        words = _cjk_words(f"甲左{row}行文字内容", 100, y) + _cjk_words(f"甲右{row}行文字内容", right, y)
+        lines.append(_line(words, joiner=""))
+    lines.append(_line(_cjk_words("乙的大标题横跨两栏", 100, 540, size=90), joiner=""))
     for row in range(7):
         y = 660 + row * 60
-        words = _cjk_line(f"乙左{row}行文字内容", 100, y) + _cjk_line(f"乙右{row}行文字内容", right, y)
-        lines.append(_cjk_engine_line(words))
+        words = _cjk_words(f"乙左{row}行文字内容", 100, y) + _cjk_words(f"乙右{row}行文字内容", right, y)
+        lines.append(_line(words, joiner=""))
     assert column_gutters(lines) == []
     # Each column of each story a block of its own, the headline another (the reading-order stage orders them).
     blocks = sorted([line.text for line in block] for block in column_blocks(lines))
@@ -164,8 +159,8 @@ def test_a_cjk_box_over_two_stories_columns_is_read_column_by_column_above_and_u
 
 
 def test_a_cjk_line_cut_at_a_gutter_keeps_its_digits_together() -> None:
-    words = _cjk_line("本报清河10月", 100, 100) + _cjk_line("翻滚六台", 100 + 9 * CJK_CHAR, 100)
-    line = _cjk_engine_line(words)
+    words = _cjk_words("本报清河10月", 100, 100) + _cjk_words("翻滚六台", 100 + 9 * CJK_CHAR, 100)
+    line = _line(words, joiner="")
     assert [part.text for part in split_at_gutters(line, [])] == ["本报清河10月", "翻滚六台"]
 
 

@@ -57,11 +57,14 @@ def glyph_shares(page: Page, config: TypingConfig) -> dict[str, float]:
     corrected. The measured share of the "up" lines against `ascender_line_share` says how far to correct; the rarer
     profiles are corrected as far, by their own settings. Empty (no correction) with too few lines to tell, or where
     the boxes are not clearly ink-tight (`glyph_tight_share`)."""
-    lines = [line for region in page.regions for line in region.lines]
-    if _shares and _shares[0][0] is page and _shares[0][1] == len(lines):
-        return _shares[0][2]
+    # Asked for line by line: the cache is checked by the page and its count of lines (blocks split and joined keep
+    # both), read once, so a page typed in another thread at the same time can only make it measure again.
+    count = sum(len(region.lines) for region in page.regions)
+    cached = _shares[0] if _shares else None
+    if cached is not None and cached[0] is page and cached[1] == count:
+        return cached[2]
     heights: dict[str, list[float]] = {"both": [], "up": []}
-    for line in lines:
+    for line in (line for region in page.regions for line in region.lines):
         profile = glyph_profile(line.text)
         if profile in heights and (height := upright(page, line).height) > 0:
             heights[profile].append(height)
@@ -79,7 +82,7 @@ def glyph_shares(page: Page, config: TypingConfig) -> dict[str, float]:
             shares = {} if not strength else {"up": 1 - strength * (1 - config.ascender_line_share),
                       "down": 1 - strength * (1 - config.descender_line_share),
                       "neither": 1 - strength * (1 - config.x_height_line_share)}
-    _shares[:] = [(page, len(lines), shares)]
+    _shares[:] = [(page, count, shares)]
     return shares
 
 
