@@ -176,3 +176,20 @@ def test_a_piece_of_an_orphan_line_cut_at_a_wide_word_space_stays_in_its_line() 
     assert len(blocks) == 1
     assert [line.text for line in join_same_baseline(blocks[0])] == ["90s, and health", "officials urged", "to stay",
                                                                      "indoors"]
+
+
+def test_degenerate_lines_keep_their_text_through_the_column_rules() -> None:
+    """Boxes with no height, lines with no word boxes, words with no text: nothing crashes and no text is lost."""
+    flat = Polygon.from_box(0, 0, 0, 0).points
+    cases = [
+        [],
+        [EngineLine("文", 0.9, flat, (EngineWord("文", 0.9, flat),)) for _ in range(10)],
+        [EngineLine("文字内容", 0.9, Polygon.from_box(0, 50 * k, 160, 50 * k + 40).points, ()) for k in range(10)],
+        [_line([EngineWord("", 0.9, Polygon.from_box(0, 50 * k, 10, 50 * k + 40).points),
+                EngineWord("", 0.9, Polygon.from_box(300, 50 * k, 310, 50 * k + 40).points)]) for k in range(8)],
+    ]
+    for lines in cases:
+        for body_text in (False, True):
+            read = "".join(line.text for block in column_blocks(lines, body_text) for line in block)
+            assert sorted(read.replace(" ", "")) == sorted("".join(line.text for line in lines).replace(" ", ""))
+        assert sum(len(block) for block in group_orphans(lines)) == len(lines)
