@@ -581,6 +581,13 @@ class OcrColumnsConfig(Options):
     """A row's pitch, to measure such a band by."""
     gutter_inherit_gap: float = Field(1.5, ge=0)
     """Farthest a line lies from the line next to it whose band's gutters it is printed across (`line_gutters`)."""
+    piece_reach: float = Field(0.5, ge=0)
+    """A line no layout box claimed, on the row of a block's line and inside the block's column widened by this
+    much either side, is a piece of that line the detector cut at a wide justified space; one on a row of its own
+    between the block's lines there is a line of that column (`attach_pieces`)."""
+    piece_size_share: float = Field(0.4, ge=0)
+    """Such a line is as tall as the block's lines within this share of their median: display type (a pull quote
+    set in the column) is not the column's text."""
 
 
 class OcrConfig(Options):

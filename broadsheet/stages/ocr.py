@@ -43,6 +43,7 @@ from broadsheet.stages import vertical_marks as vertical_marks_module
 from broadsheet.stages.base import recorded_step, region_ids, rules_version, to_working
 from broadsheet.stages.ocr_columns import (
     DEFAULT_RULES,
+    attach_pieces,
     column_blocks,
     group_orphans,
     join_same_baseline,
@@ -512,14 +513,23 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str,
             orphans.append(line)
     regions: list[Region] = []
     fresh_ids = region_ids(page)
+    blocks_by_region: list[list[list[EngineLine]]] = []
     for index, region in enumerate(text_regions):
         if page.writing_mode == "vertical-rl":
             # Seen turned, a vertical block's lines are rows whose pieces (the detector breaks a column at its
             # punctuation) lie in one grid of character cells: cell boundaries aligned across the columns would
             # pass for gutters. The layout model's boxes already keep tiers apart: one block, its pieces joined.
-            blocks_of = [join_same_baseline(members[index])]
+            blocks_by_region.append([join_same_baseline(members[index])])
         else:
-            blocks_of = column_blocks(members[index], region.type == RegionType.body, columns) or [[]]
+            blocks_by_region.append(column_blocks(members[index], region.type == RegionType.body, columns) or [[]])
+    if page.writing_mode != "vertical-rl":
+        flat = [block for blocks_of in blocks_by_region for block in blocks_of]
+        sizes = [len(block) for block in flat]
+        orphans = attach_pieces(flat, orphans, columns)
+        grown = {id(block) for block, size in zip(flat, sizes, strict=True) if len(block) > size}
+        blocks_by_region = [[join_same_baseline(block) if id(block) in grown else block for block in blocks_of]
+                            for blocks_of in blocks_by_region]
+    for region, blocks_of in zip(text_regions, blocks_by_region, strict=True):
         for number, column in enumerate(blocks_of):
             region_id = region.id
             if number:

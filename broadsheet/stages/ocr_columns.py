@@ -192,6 +192,41 @@ def group_orphans(lines: list[EngineLine], same_size: bool = True) -> list[list[
     return [[line for _, line in block] for block in blocks]
 
 
+def attach_pieces(blocks: list[list[EngineLine]], orphans: list[EngineLine],
+                  rules: OcrColumnsConfig = DEFAULT_RULES) -> list[EngineLine]:
+    """Give a block the unclaimed lines and pieces of lines inside its column; return the other orphans.
+
+    The detector cuts a line of a narrow justified column at its wide word spaces, and a piece (or a short line)
+    can fall outside the layout box that claims the rest of the column. Inside the column the block's lines span
+    (within `piece_reach` line heights), between its first and last line, in the body's size, and over none of its
+    lines' words, it is part of that column, not a block of its own (one word alone, it would break the column's
+    reading order). A piece on a line's row is joined into it by `join_same_baseline`."""
+    spans = []
+    for block in blocks:
+        boxes = [Polygon.from_points(line.quad) for line in block]
+        if len(boxes) < 2:
+            spans.append(None)
+            continue
+        height = median(box.height for box in boxes)
+        spans.append((boxes, height, min(box.bounds[0] for box in boxes) - rules.piece_reach * height,
+                      max(box.bounds[2] for box in boxes) + rules.piece_reach * height,
+                      min(box.bounds[1] for box in boxes), max(box.bounds[3] for box in boxes)))
+    rest: list[EngineLine] = []
+    for line in orphans:
+        box = Polygon.from_points(line.quad)
+        home = next((index for index, span in enumerate(spans) if span is not None
+                     and span[2] <= box.bounds[0] and box.bounds[2] <= span[3]
+                     and span[4] <= box.center[1] <= span[5]
+                     and abs(box.height - span[1]) < rules.piece_size_share * span[1]
+                     and not any(same_row(box, other) and horizontal_overlap(box, other)
+                                 > 0.5 * min(box.width, other.width) for other in span[0])), None)
+        if home is None:
+            rest.append(line)
+        else:
+            blocks[home].append(line)
+    return rest
+
+
 def column_blocks(lines: list[EngineLine], body_text: bool = False,
                   rules: OcrColumnsConfig = DEFAULT_RULES) -> list[list[EngineLine]]:
     """A region's lines as blocks: each column, cut where a headline printed across it stands; the headlines; then
