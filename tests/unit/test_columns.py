@@ -7,6 +7,7 @@ import random
 from broadsheet.engines.base import EngineLine, EngineWord
 from broadsheet.model.geometry import Polygon
 from broadsheet.stages.ocr_columns import (
+    attach_pieces,
     column_blocks,
     column_gutters,
     group_orphans,
@@ -176,6 +177,24 @@ def test_a_piece_of_an_orphan_line_cut_at_a_wide_word_space_stays_in_its_line() 
     assert len(blocks) == 1
     assert [line.text for line in join_same_baseline(blocks[0])] == ["90s, and health", "officials urged", "to stay",
                                                                      "indoors"]
+
+
+def _box_line(text: str, left: float, top: float, right: float, bottom: float) -> EngineLine:
+    return _line([EngineWord(text, 0.95, Polygon.from_box(left, top, right, bottom).points)])
+
+
+def test_unclaimed_pieces_and_lines_inside_a_blocks_column_join_that_block() -> None:
+    # A narrow justified column a layout box claimed all but a few of: "from" cut off the first line at its wide
+    # space, and the line "cannery." between two of its lines, fell outside the box. They are the column's text,
+    # not blocks of their own; a headline-size line there, and a line beside the column, are not.
+    block = [_box_line("the rail", 620, 100, 860, 146), _box_line("bridge to the old", 520, 150, 860, 196),
+             _box_line("Engineers told", 520, 250, 860, 296), _box_line("the council that", 520, 300, 860, 346)]
+    piece, line = _box_line("from", 520, 102, 600, 146), _box_line("cannery.", 520, 200, 700, 246)
+    display, beside = _box_line("We cannot", 540, 200, 840, 290), _box_line("elsewhere", 900, 150, 1100, 196)
+    blocks = [list(block)]
+    assert attach_pieces(blocks, [piece, line, display, beside]) == [display, beside]
+    assert [ln.text for ln in join_same_baseline(blocks[0])] == ["from the rail", "bridge to the old", "cannery.",
+                                                                 "Engineers told", "the council that"]
 
 
 def test_degenerate_lines_keep_their_text_through_the_column_rules() -> None:
