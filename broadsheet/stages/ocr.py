@@ -514,6 +514,7 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str,
     regions: list[Region] = []
     fresh_ids = region_ids(page)
     blocks_by_region: list[list[list[EngineLine]]] = []
+    printed_rules = tuple(to_working(page, r.polygon) for r in page.regions if r.type == RegionType.separator)
     for index, region in enumerate(text_regions):
         if page.writing_mode == "vertical-rl":
             # Seen turned, a vertical block's lines are rows whose pieces (the detector breaks a column at its
@@ -521,7 +522,8 @@ def assign_lines(page: Page, engine_lines: list[EngineLine], engine: str,
             # pass for gutters. The layout model's boxes already keep tiers apart: one block, its pieces joined.
             blocks_by_region.append([join_same_baseline(members[index])])
         else:
-            blocks_by_region.append(column_blocks(members[index], region.type == RegionType.body, columns) or [[]])
+            blocks_by_region.append(column_blocks(members[index], region.type == RegionType.body, columns,
+                                                  printed_rules) or [[]])
     if page.writing_mode != "vertical-rl":
         flat = [block for blocks_of in blocks_by_region for block in blocks_of]
         sizes = [len(block) for block in flat]

@@ -227,8 +227,8 @@ def attach_pieces(blocks: list[list[EngineLine]], orphans: list[EngineLine],
     return rest
 
 
-def column_blocks(lines: list[EngineLine], body_text: bool = False,
-                  rules: OcrColumnsConfig = DEFAULT_RULES) -> list[list[EngineLine]]:
+def column_blocks(lines: list[EngineLine], body_text: bool = False, rules: OcrColumnsConfig = DEFAULT_RULES,
+                  printed_rules: tuple[Polygon, ...] = ()) -> list[list[EngineLine]]:
     """A region's lines as blocks: each column, cut where a headline printed across it stands; the headlines; then
     the other lines printed across the columns.
 
@@ -238,7 +238,9 @@ def column_blocks(lines: list[EngineLine], body_text: bool = False,
     columns above it and those under it are separate blocks. A box of body text a few lines tall
     cannot show a gutter apart from the wide spaces of justified lines (often wider than a gutter),
     so it is one column, as the layout model drew it; headlines of two stories do stand side by
-    side in one box.
+    side in one box. A printed horizontal rule between two lines of a column (`printed_rules`, in the lines'
+    coordinates) also ends a block: the rule under a pull quote set in the column, say. Whether the text under it
+    goes on with the story is the article stage's decision, not the block's.
     """
     if body_text and len(rows := join_same_baseline(lines)) < rules.gutter_min_lines:
         return [rows] if rows else []
@@ -262,6 +264,7 @@ def column_blocks(lines: list[EngineLine], body_text: bool = False,
     # only, ends the columns above it that it spans: those under it are another story's.
     head_blocks = group_orphans(heads, same_size=False)
     head_boxes = [union_box(Polygon.from_points(line.quad) for line in block) for block in head_blocks]
+    head_boxes += [rule for rule in printed_rules if rule.width > rule.height]
     blocks: list[list[EngineLine]] = []
     for column in split_columns(within):
         segment: list[EngineLine] = []

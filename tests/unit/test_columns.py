@@ -197,6 +197,15 @@ def test_unclaimed_pieces_and_lines_inside_a_blocks_column_join_that_block() -> 
                                                                  "Engineers told", "the council that"]
 
 
+def test_a_printed_rule_between_two_lines_of_a_column_ends_its_block() -> None:
+    # The rule under a pull quote set in a column: the body line under it is not the quote's last line.
+    rows = ["to bail", "themselves", "out every", "February", "schedule the", "noisiest work"]
+    lines = [_box_line(text, 1630, 100 + k * 60, 1960, 140 + k * 60) for k, text in enumerate(rows)]
+    rule = Polygon.from_box(1633, 324, 1962, 334)
+    assert [[ln.text for ln in block] for block in column_blocks(lines)] == [rows]
+    assert [[ln.text for ln in block] for block in column_blocks(lines, printed_rules=(rule,))] == [rows[:4], rows[4:]]
+
+
 def test_degenerate_lines_keep_their_text_through_the_column_rules() -> None:
     """Boxes with no height, lines with no word boxes, words with no text: nothing crashes and no text is lost."""
     flat = Polygon.from_box(0, 0, 0, 0).points
