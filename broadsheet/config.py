@@ -588,6 +588,9 @@ class OcrColumnsConfig(Options):
     piece_size_share: float = Field(0.4, ge=0)
     """Such a line is as tall as the block's lines within this share of their median: display type (a pull quote
     set in the column) is not the column's text."""
+    piece_row_overlap: float = Field(0.5, ge=0, le=1)
+    """... and it lies over none of the block's lines on its row by more than this share of the narrower of the two
+    (a line read twice, not a piece of it)."""
 
 
 class OcrConfig(Options):

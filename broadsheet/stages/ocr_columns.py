@@ -219,7 +219,7 @@ def attach_pieces(blocks: list[list[EngineLine]], orphans: list[EngineLine],
                      and span[4] <= box.center[1] <= span[5]
                      and abs(box.height - span[1]) < rules.piece_size_share * span[1]
                      and not any(same_row(box, other) and horizontal_overlap(box, other)
-                                 > 0.5 * min(box.width, other.width) for other in span[0])), None)
+                                 > rules.piece_row_overlap * min(box.width, other.width) for other in span[0])), None)
         if home is None:
             rest.append(line)
         else:
